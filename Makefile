@@ -1,0 +1,41 @@
+# All set-up is done by these targets: a fresh machine needs only Python 3.11, Node/npm and
+# access to PyPI and npm. Every target is quick when run again (stamp files).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+STAMP := $(VENV)/.installed
+ANVIL := node_modules/.bin/anvil
+export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
+# Keep Ape's data (compiler caches, accounts) inside the project unless told otherwise.
+export APE_DATA_FOLDER ?= $(CURDIR)/.cache/ape
+DEVNET := ethereum:local:foundry
+
+.PHONY: setup test demo bench fuzz lint clean
+
+setup: $(STAMP) $(ANVIL)
+
+$(STAMP): requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -r requirements.txt
+	$(VENV)/bin/pip install -q --no-deps -e .
+	touch $@
+
+$(ANVIL): package.json
+	npm install --no-audit --no-fund --loglevel=error
+	touch $@
+
+test: setup
+	ape test tests -p no:cacheprovider
+
+demo: setup
+	ape run demo --network $(DEVNET)
+
+bench: setup
+	ape run bench --network $(DEVNET)
+
+lint: setup
+	ruff check levstake scripts tests
+
+clean:
+	rm -rf $(VENV) node_modules .build .cache

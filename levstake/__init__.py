@@ -1,0 +1,1 @@
+"""Python tooling for the leverage staking protocol: deployment, model and client."""

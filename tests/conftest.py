@@ -1,0 +1,108 @@
+"""Shared fixtures. Every test that uses the base asset runs twice: X with 18 and with 6 decimals."""
+
+from __future__ import annotations
+
+import pytest
+
+from levstake.deploy import deploy_staking
+
+REWARD_RESERVE = 1_000_000
+DAY = 86_400
+YEAR = 365 * DAY
+
+
+@pytest.fixture(scope="session", params=[18, 6], ids=["x18", "x6"])
+def decimals(request) -> int:
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def owner(accounts):
+    return accounts[0]
+
+
+@pytest.fixture(scope="session")
+def treasury(accounts):
+    return accounts[1]
+
+
+@pytest.fixture(scope="session")
+def staker(accounts):
+    return accounts[2]
+
+
+@pytest.fixture(scope="session")
+def other(accounts):
+    return accounts[3]
+
+
+@pytest.fixture(scope="session")
+def attacker(accounts):
+    return accounts[4]
+
+
+@pytest.fixture(scope="session")
+def units(decimals):
+    def to_units(amount: int | float) -> int:
+        return int(round(amount * 10**decimals))
+
+    return to_units
+
+
+@pytest.fixture(scope="session")
+def x(project, owner, decimals):
+    return owner.deploy(project.MockToken, "Test X", "X", decimals)
+
+
+@pytest.fixture(scope="session")
+def staking(project, owner, treasury, x, units):
+    system = deploy_staking(project, owner, treasury.address, x=x)
+    x.mint(owner, units(REWARD_RESERVE), sender=owner)
+    x.approve(system.validator, units(REWARD_RESERVE), sender=owner)
+    system.validator.fund_rewards(units(REWARD_RESERVE), sender=owner)
+    return system
+
+
+@pytest.fixture(scope="session")
+def validator(staking):
+    return staking.validator
+
+
+@pytest.fixture(scope="session")
+def lst(staking):
+    return staking.lst
+
+
+@pytest.fixture(scope="session")
+def fund(x):
+    """Mint X to an account and approve a spender for it."""
+
+    def fund_account(account, amount: int, spender=None) -> None:
+        x.mint(account, amount, sender=account)
+        if spender is not None:
+            x.approve(spender, 2**256 - 1, sender=account)
+
+    return fund_account
+
+
+@pytest.fixture(scope="session")
+def stake(lst, fund):
+    """Fund `account` with `amount` of X and stake it; returns the shares minted."""
+
+    def stake_amount(account, amount: int) -> int:
+        fund(account, amount, spender=lst)
+        before = lst.balanceOf(account)
+        lst.deposit(amount, account, sender=account)
+        return lst.balanceOf(account) - before
+
+    return stake_amount
+
+
+@pytest.fixture(scope="session")
+def warp(chain):
+    """Advance the chain's clock by `seconds` and mine a block."""
+
+    def advance(seconds: int) -> None:
+        chain.mine(deltatime=seconds)
+
+    return advance
