@@ -8,8 +8,9 @@
         earns `apr_bps` per year (compounded at every touch), paid out of a reward
         reserve that anyone can fund. Undelegated X matures after `unbonding_delay`
         seconds and is then pulled back by the delegator.
-@custom:security Rewards never exceed the funded reserve, so the contract always
-                 holds at least every delegator's stake plus unbonding amounts.
+@custom:security Rewards never exceed the funded reserve and stake units round
+                 against the delegator, so the contract always holds at least
+                 every delegator's stake plus unbonding amounts.
                  The owner can change the APR and the delay within bounds and
                  can slash a stake (a test and demo tool); it cannot move funds
                  to itself: slashed X stays locked in this contract.
@@ -42,6 +43,9 @@ DEFAULT_UNBONDING_DELAY: constant(uint256) = 7 * 86_400
 MAX_PAYOUTS_PER_CALL: constant(uint256) = 32
 
 
+INDEX_ONE: constant(uint256) = 10**27
+
+
 struct Unbonding:
     amount: uint256
     ready_at: uint256
@@ -53,8 +57,12 @@ unbonding_delay: public(uint256)
 reward_reserve: public(uint256)
 slashed_total: public(uint256)
 
-stake_of: public(HashMap[address, uint256])
-last_accrual: public(HashMap[address, uint256])
+# Stakes are kept in index units: a stake of `units` is worth `units * reward_index / INDEX_ONE`.
+# One global index makes a rate change apply from the moment it is made, for everybody.
+reward_index: public(uint256)
+last_index_update: public(uint256)
+total_stake_units: public(uint256)
+stake_units: public(HashMap[address, uint256])
 unbonding_balance: public(HashMap[address, uint256])
 unbondings: public(HashMap[address, HashMap[uint256, Unbonding]])
 unbonding_head: public(HashMap[address, uint256])
@@ -70,8 +78,8 @@ event Delegated:
     amount: uint256
 
 event RewardsAccrued:
-    delegator: indexed(address)
     amount: uint256
+    reward_index: uint256
 
 event UndelegateRequested:
     delegator: indexed(address)
@@ -106,25 +114,42 @@ def __init__(asset_: IERC20, apr_bps_: uint256):
     asset = asset_
     self.apr_bps = apr_bps_
     self.unbonding_delay = DEFAULT_UNBONDING_DELAY
+    self.reward_index = INDEX_ONE
+    self.last_index_update = block.timestamp
 
 
 @view
 @internal
-def _pending_reward(account: address) -> uint256:
-    reward: uint256 = (
-        self.stake_of[account] * self.apr_bps * (block.timestamp - self.last_accrual[account])
-    ) // (BPS * YEAR)
-    return min(reward, self.reward_reserve)
+def _pending() -> (uint256, uint256):
+    """
+    @dev Returns (index now, reward paid since the last update). The reward is
+         capped by the reserve; stake units round so the contract stays solvent.
+    """
+    index: uint256 = self.reward_index
+    total: uint256 = self.total_stake_units * index // INDEX_ONE
+    elapsed: uint256 = block.timestamp - self.last_index_update
+    if total == 0 or elapsed == 0:
+        return index, 0
+    reward: uint256 = min(total * self.apr_bps * elapsed // (BPS * YEAR), self.reward_reserve)
+    return index * (total + reward) // total, reward
 
 
 @internal
-def _accrue(account: address):
-    reward: uint256 = self._pending_reward(account)
-    self.last_accrual[account] = block.timestamp
+def _accrue():
+    index: uint256 = 0
+    reward: uint256 = 0
+    index, reward = self._pending()
+    self.last_index_update = block.timestamp
     if reward != 0:
+        self.reward_index = index
         self.reward_reserve -= reward
-        self.stake_of[account] += reward
-        log RewardsAccrued(delegator=account, amount=reward)
+        log RewardsAccrued(amount=reward, reward_index=index)
+
+
+@view
+@internal
+def _stake_of(account: address, index: uint256) -> uint256:
+    return self.stake_units[account] * index // INDEX_ONE
 
 
 @internal
@@ -151,8 +176,11 @@ def delegate(amount: uint256):
     @param amount Amount of X to stake.
     """
     assert amount != 0, "validator: zero amount"
-    self._accrue(msg.sender)
-    self.stake_of[msg.sender] += amount
+    self._accrue()
+    units: uint256 = amount * INDEX_ONE // self.reward_index
+    assert units != 0, "validator: amount too small"
+    self.stake_units[msg.sender] += units
+    self.total_stake_units += units
     log Delegated(delegator=msg.sender, amount=amount)
     self._pull(msg.sender, amount)
 
@@ -165,9 +193,13 @@ def request_undelegate(amount: uint256) -> uint256:
     @return The timestamp at which the amount can be withdrawn.
     """
     assert amount != 0, "validator: zero amount"
-    self._accrue(msg.sender)
-    assert self.stake_of[msg.sender] >= amount, "validator: amount exceeds stake"
-    self.stake_of[msg.sender] -= amount
+    self._accrue()
+    index: uint256 = self.reward_index
+    assert self._stake_of(msg.sender, index) >= amount, "validator: amount exceeds stake"
+    # Round the units removed up so the remaining stake never gains from rounding.
+    units: uint256 = min((amount * INDEX_ONE + index - 1) // index, self.stake_units[msg.sender])
+    self.stake_units[msg.sender] -= units
+    self.total_stake_units -= units
     ready_at: uint256 = block.timestamp + self.unbonding_delay
     tail: uint256 = self.unbonding_tail[msg.sender]
     self.unbondings[msg.sender][tail] = Unbonding(amount=amount, ready_at=ready_at)
@@ -211,7 +243,10 @@ def staked_balance(account: address) -> uint256:
     """
     @notice Stake of `account` including rewards accrued up to now.
     """
-    return self.stake_of[account] + self._pending_reward(account)
+    index: uint256 = 0
+    reward: uint256 = 0
+    index, reward = self._pending()
+    return self._stake_of(account, index)
 
 
 @view
@@ -220,7 +255,10 @@ def total_balance(account: address) -> uint256:
     """
     @notice Stake (with accrued rewards) plus the unbonding balance of `account`.
     """
-    return self.stake_of[account] + self._pending_reward(account) + self.unbonding_balance[account]
+    index: uint256 = 0
+    reward: uint256 = 0
+    index, reward = self._pending()
+    return self._stake_of(account, index) + self.unbonding_balance[account]
 
 
 @view
@@ -244,13 +282,16 @@ def withdrawable(account: address) -> uint256:
 
 
 @external
+@reentrant
 def report(delegator: IBackendReportReceiver):
     """
     @notice Pushes `delegator`'s current total balance to it (permissionless).
+    @dev Holds no lock: the delegator reads this contract's views while handling
+         the report, and every state change is done before the call.
     @param delegator A delegator that implements `on_backend_report`.
     """
-    self._accrue(delegator.address)
-    balance: uint256 = self.stake_of[delegator.address] + self.unbonding_balance[delegator.address]
+    self._accrue()
+    balance: uint256 = self._stake_of(delegator.address, self.reward_index) + self.unbonding_balance[delegator.address]
     extcall delegator.on_backend_report(balance)
 
 
@@ -264,9 +305,11 @@ def slash(delegator: address, bps: uint256):
     """
     ownable._check_owner()
     assert bps != 0 and bps <= BPS, "validator: bad slash bps"
-    self._accrue(delegator)
-    loss: uint256 = self.stake_of[delegator] * bps // BPS
-    self.stake_of[delegator] -= loss
+    self._accrue()
+    units: uint256 = self.stake_units[delegator] * bps // BPS
+    loss: uint256 = units * self.reward_index // INDEX_ONE
+    self.stake_units[delegator] -= units
+    self.total_stake_units -= units
     self.slashed_total += loss
     log Slashed(delegator=delegator, amount=loss)
 
@@ -274,13 +317,12 @@ def slash(delegator: address, bps: uint256):
 @external
 def set_apr(apr_bps_: uint256):
     """
-    @notice Sets the reward rate for all future accrual (owner only). Stakes are
-            not accrued first, so call `report` or touch delegators beforehand
-            if the old rate must apply to the past.
+    @notice Sets the reward rate from now on (owner only); the old rate applies up to now.
     @param apr_bps_ New yearly rate in basis points, at most 100%.
     """
     ownable._check_owner()
     assert apr_bps_ <= MAX_APR_BPS, "validator: apr too high"
+    self._accrue()
     self.apr_bps = apr_bps_
     log AprSet(apr_bps=apr_bps_)
 
