@@ -26,6 +26,7 @@ $(ANVIL): package.json
 	touch $@
 
 test: setup
+	ruff check levstake scripts tests
 	ape test tests -p no:cacheprovider
 
 demo: setup

@@ -1,0 +1,23 @@
+"""Human-friendly numbers for the scripts."""
+
+from __future__ import annotations
+
+
+def amount(value: int, decimals: int, symbol: str = "", places: int = 4) -> str:
+    """Format integer token units as a decimal amount with an optional symbol."""
+    text = f"{value / 10**decimals:,.{places}f}"
+    return f"{text} {symbol}".rstrip()
+
+
+def rate(value: int, decimals: int, places: int = 8) -> str:
+    """Format an exchange rate given as X units per 10**decimals LST units."""
+    return f"{value / 10**decimals:.{places}f}"
+
+
+def duration(seconds: float) -> str:
+    """Format a number of seconds as minutes, hours or days."""
+    if seconds < 3_600:
+        return f"{seconds / 60:.1f} minutes"
+    if seconds < 86_400:
+        return f"{seconds / 3_600:.1f} hours"
+    return f"{seconds / 86_400:.1f} days"
