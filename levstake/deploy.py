@@ -38,3 +38,56 @@ def deploy_staking(
     validator = deployer.deploy(project.SimulatedValidator, x, validator_apr_bps)
     lst = deployer.deploy(project.LiquidStaking, x, validator, treasury, LST_NAME, LST_SYMBOL, decimals)
     return StakingSystem(x=x, validator=validator, lst=lst, decimals=decimals)
+
+
+WAD = 10**18
+# Kinked curve: 0.5% at 0, 5% at the 90% kink, 40% at 100% utilization (keeps 8% staking profitable at the kink).
+IRM_DEFAULTS = (WAD * 5 // 1_000, WAD * 5 // 100, WAD * 40 // 100, WAD * 90 // 100)
+# The oracle tolerates faster growth than the LST can show (its counted gains are capped at 20% a year).
+ORACLE_MAX_YEARLY_GROWTH = WAD * 25 // 100
+DEFAULT_MAX_LTV = WAD * 98 // 100
+DEFAULT_LLTV = WAD * 99 // 100
+DEFAULT_RESERVE_FACTOR = WAD * 10 // 100
+
+
+@dataclass
+class LendingSystem:
+    """The lending half: rate model, oracle, factory and the default LST/X market."""
+
+    irm: Any
+    oracle: Any
+    factory: Any
+    market: Any
+
+
+def deploy_lending(
+    project: Any,
+    deployer: Any,
+    staking: StakingSystem,
+    treasury: str,
+    guardian: str,
+    max_ltv: int = DEFAULT_MAX_LTV,
+    lltv: int = DEFAULT_LLTV,
+    reserve_factor: int = DEFAULT_RESERVE_FACTOR,
+) -> LendingSystem:
+    """Deploy the rate model, the oracle, the factory (with the market blueprint) and one market."""
+    irm = deployer.deploy(project.InterestRateModel, *IRM_DEFAULTS)
+    oracle = deployer.deploy(project.ExchangeRateOracle, staking.lst, ORACLE_MAX_YEARLY_GROWTH)
+    blueprint = project.LendingMarket.declare(sender=deployer).contract_address
+    factory = deployer.deploy(project.MarketFactory, blueprint, treasury, guardian)
+    factory.set_pair_allowed(max_ltv, lltv, True, sender=deployer)
+    tx = factory.create_market(
+        staking.x,
+        staking.lst,
+        oracle,
+        irm,
+        max_ltv,
+        lltv,
+        reserve_factor,
+        "LevStake X lending",
+        "lsX",
+        sender=deployer,
+    )
+    address = tx.events.filter(factory.MarketCreated)[0].market
+    market = project.LendingMarket.at(address)
+    return LendingSystem(irm=irm, oracle=oracle, factory=factory, market=market)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from levstake.deploy import deploy_staking
+from levstake.deploy import deploy_lending, deploy_staking
 
 REWARD_RESERVE = 1_000_000
 DAY = 86_400
@@ -106,3 +106,72 @@ def warp(chain):
         chain.mine(deltatime=seconds)
 
     return advance
+
+
+@pytest.fixture(scope="session")
+def guardian(accounts):
+    return accounts[5]
+
+
+@pytest.fixture(scope="session")
+def lender(accounts):
+    return accounts[6]
+
+
+@pytest.fixture(scope="session")
+def borrower(accounts):
+    return accounts[7]
+
+
+@pytest.fixture(scope="session")
+def liquidator(accounts):
+    return accounts[8]
+
+
+@pytest.fixture(scope="session")
+def lending(project, owner, staking, treasury, guardian):
+    return deploy_lending(project, owner, staking, treasury.address, guardian.address)
+
+
+@pytest.fixture(scope="session")
+def market(lending):
+    return lending.market
+
+
+@pytest.fixture(scope="session")
+def oracle(lending):
+    return lending.oracle
+
+
+@pytest.fixture(scope="session")
+def irm(lending):
+    return lending.irm
+
+
+@pytest.fixture(scope="session")
+def factory(lending):
+    return lending.factory
+
+
+@pytest.fixture(scope="session")
+def lend(market, fund):
+    """Fund `account` with X and deposit it into the market."""
+
+    def lend_amount(account, amount: int) -> None:
+        fund(account, amount, spender=market)
+        market.deposit(amount, account, sender=account)
+
+    return lend_amount
+
+
+@pytest.fixture(scope="session")
+def post_collateral(market, lst, stake):
+    """Stake `amount` of X for `account` and supply all the LST as collateral; returns the shares."""
+
+    def post(account, amount: int) -> int:
+        shares = stake(account, amount)
+        lst.approve(market, 2**256 - 1, sender=account)
+        market.supply_collateral(shares, account, sender=account)
+        return shares
+
+    return post
