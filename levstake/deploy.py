@@ -41,7 +41,7 @@ def deploy_staking(
 
 
 WAD = 10**18
-# Kinked curve: 0.5% at 0, 5% at the 90% kink, 40% at 100% utilization (keeps 8% staking profitable at the kink).
+# Kinked curve: 0.5% at 0, 5% at the 90% kink, 40% at 100% (8% staking stays profitable at the kink).
 IRM_DEFAULTS = (WAD * 5 // 1_000, WAD * 5 // 100, WAD * 40 // 100, WAD * 90 // 100)
 # The oracle tolerates faster growth than the LST can show (its counted gains are capped at 20% a year).
 ORACLE_MAX_YEARLY_GROWTH = WAD * 25 // 100

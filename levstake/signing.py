@@ -46,3 +46,42 @@ def sign_typed_data(private_key: bytes | str, message: dict[str, Any]) -> tuple[
     """Sign EIP-712 typed data with a raw key; returns (v, r, s)."""
     signed = Account.sign_message(encode_typed_data(full_message=message), private_key)
     return signed.v, signed.r.to_bytes(32, "big"), signed.s.to_bytes(32, "big")
+
+
+AUTHORIZATION = [
+    {"name": "authorizer", "type": "address"},
+    {"name": "authorized", "type": "address"},
+    {"name": "is_authorized", "type": "bool"},
+    {"name": "nonce", "type": "uint256"},
+    {"name": "deadline", "type": "uint256"},
+]
+MARKET_DOMAIN_NAME = "LevStake Market"
+
+
+def authorization_message(
+    chain_id: int,
+    market: str,
+    authorizer: str,
+    authorized: str,
+    is_authorized: bool,
+    nonce: int,
+    deadline: int,
+) -> dict[str, Any]:
+    """The EIP-712 typed data a LendingMarket accepts in `set_authorization_with_sig`."""
+    return {
+        "types": {"EIP712Domain": EIP712_DOMAIN, "Authorization": AUTHORIZATION},
+        "primaryType": "Authorization",
+        "domain": {
+            "name": MARKET_DOMAIN_NAME,
+            "version": "1",
+            "chainId": chain_id,
+            "verifyingContract": market,
+        },
+        "message": {
+            "authorizer": authorizer,
+            "authorized": authorized,
+            "is_authorized": is_authorized,
+            "nonce": nonce,
+            "deadline": deadline,
+        },
+    }

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ape import accounts, chain, project
 
-from levstake.deploy import deploy_staking
+from levstake.deploy import deploy_lending, deploy_staking
 
 DAY = 86_400
 OUTPUT = Path("bench/gas.md")
@@ -72,6 +72,60 @@ def staking_rows() -> list[tuple[str, int]]:
     return rows
 
 
+def market_rows() -> list[tuple[str, int]]:
+    deployer, treasury, lender, borrower, liquidator = accounts.test_accounts[0:5]
+    system = deploy_staking(project, deployer, treasury.address)
+    x, validator, lst, units = system.x, system.validator, system.lst, system.units
+    market = deploy_lending(project, deployer, system, treasury.address, deployer.address).market
+    lst.set_target_buffer(0, sender=deployer)
+    validator.set_apr(0, sender=deployer)
+    for account in (lender, borrower, liquidator):
+        x.deposit(sender=account, value=units(500))
+        x.approve(market, 2**256 - 1, sender=account)
+    x.approve(lst, 2**256 - 1, sender=borrower)
+    lst.approve(market, 2**256 - 1, sender=borrower)
+    lst.deposit(units(100), borrower, sender=borrower)
+    lst.rebalance(sender=borrower)
+    flash = deployer.deploy(project.MockFlashBorrower, market)
+
+    rows: list[tuple[str, int]] = []
+    rows.append(
+        ("Market: lender deposit (first)", market.deposit(units(300), lender, sender=lender).gas_used)
+    )
+    rows.append(("Market: lender mint", market.mint(10**6 * units(1), lender, sender=lender).gas_used))
+    collateral = lst.balanceOf(borrower)
+    tx = market.supply_collateral(collateral, borrower, sender=borrower)
+    rows.append(("Market: supply_collateral", tx.gas_used))
+    rows.append(("Market: borrow", market.borrow(units(90), 0, borrower, borrower, sender=borrower).gas_used))
+    chain.mine(deltatime=DAY)
+    rows.append(("Market: accrue_interest (1 day)", market.accrue_interest(sender=lender).gas_used))
+    rows.append(("Market: repay by assets", market.repay(units(10), 0, borrower, sender=borrower).gas_used))
+    tx = market.withdraw_collateral(units(5), borrower, borrower, sender=borrower)
+    rows.append(("Market: withdraw_collateral", tx.gas_used))
+    rows.append(
+        ("Market: lender withdraw", market.withdraw(units(10), lender, lender, sender=lender).gas_used)
+    )
+    rows.append(
+        ("Market: lender redeem", market.redeem(10**6 * units(1), lender, lender, sender=lender).gas_used)
+    )
+    rows.append(
+        ("Market: flash loan (fee 0)", market.flashLoan(flash, x, units(50), b"", sender=lender).gas_used)
+    )
+    rows.append(
+        ("Market: set_authorization", market.set_authorization(lender, True, sender=borrower).gas_used)
+    )
+    value = market.positions(borrower).collateral * lst.convertToAssets(10**36) // 10**36
+    debt = market.position(borrower)[1]
+    market.borrow(value * 98 // 100 - debt - units(1) // 100, 0, borrower, borrower, sender=borrower)
+    validator.slash(lst, 300, sender=deployer)
+    shares = market.positions(borrower).borrow_shares
+    tx = market.liquidate(borrower, 0, shares // 2, sender=liquidator)
+    rows.append(("Market: liquidate (partial, after a 3% slash)", tx.gas_used))
+    shares = market.positions(borrower).borrow_shares
+    rows.append(("Market: repay all by shares", market.repay(0, shares, borrower, sender=borrower).gas_used))
+    return rows
+
+
 def render(sections: dict[str, list[tuple[str, int]]]) -> str:
     lines = [f"# Gas per action (anvil, commit {commit()})", ""]
     for title, rows in sections.items():
@@ -82,7 +136,7 @@ def render(sections: dict[str, list[tuple[str, int]]]) -> str:
 
 
 def main() -> None:
-    sections = {"Staking": staking_rows()}
+    sections = {"Staking": staking_rows(), "Lending market": market_rows()}
     table = render(sections)
     print(table)
     OUTPUT.parent.mkdir(exist_ok=True)

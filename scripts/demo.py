@@ -8,7 +8,7 @@ from __future__ import annotations
 from ape import accounts, chain, project
 
 from levstake import fmt
-from levstake.deploy import deploy_staking
+from levstake.deploy import deploy_lending, deploy_staking
 
 DAY = 86_400
 
@@ -82,4 +82,33 @@ def main() -> None:
     print(
         f"\n   staker: {fmt.amount(lst.balanceOf(staker), d, 'stX')} "
         f"worth {fmt.amount(lst.convertToAssets(lst.balanceOf(staker)), d, 'X')}"
+    )
+
+    lender, borrower = accounts.test_accounts[3:5]
+    say("Lending market: LST/X priced at the LST's exchange rate, max LTV 98%, LLTV 99%")
+    market = deploy_lending(project, deployer, system, treasury.address, deployer.address).market
+    print(f"   market {market.address}, max leverage {market.max_leverage() / 1e18:.0f}x")
+    x.deposit(sender=lender, value=units(500))
+    x.approve(market, units(500), sender=lender)
+    market.deposit(units(500), lender, sender=lender)
+    print(f"   lender supplied 500 X for {fmt.amount(market.balanceOf(lender), d + 6, 'lsX')}")
+    x.deposit(sender=borrower, value=units(50))
+    x.approve(lst, units(50), sender=borrower)
+    lst.deposit(units(50), borrower, sender=borrower)
+    collateral = lst.balanceOf(borrower)
+    lst.approve(market, collateral, sender=borrower)
+    market.supply_collateral(collateral, borrower, sender=borrower)
+    market.borrow(units(40), 0, borrower, borrower, sender=borrower)
+    coll, debt, ltv, health = market.position(borrower)
+    print(
+        f"   borrower: {fmt.amount(coll, d, 'stX')} collateral, {fmt.amount(debt, d, 'X')} debt, "
+        f"LTV {ltv / 1e16:.2f}%, health {health / 1e18:.4f}"
+    )
+    chain.mine(deltatime=30 * DAY)
+    _, _, utilization, borrow_apr, supply_apr = market.market_state()
+    coll, debt, ltv, health = market.position(borrower)
+    print(
+        f"   30 days later: debt {fmt.amount(debt, d, 'X')}, borrow APR {borrow_apr / 1e16:.2f}%, "
+        f"supply APR {supply_apr / 1e16:.3f}%, utilization {utilization / 1e16:.1f}%, "
+        f"health {health / 1e18:.4f}"
     )
