@@ -23,6 +23,23 @@ PERMIT = [
 ]
 
 
+def typed_data(
+    primary_type: str,
+    fields: list[dict[str, str]],
+    domain_name: str,
+    chain_id: int,
+    verifying: str,
+    **message: Any,
+) -> dict[str, Any]:
+    """EIP-712 typed data under a (name, "1", chain id, contract) domain; `message` gives the field values."""
+    return {
+        "types": {"EIP712Domain": EIP712_DOMAIN, primary_type: fields},
+        "primaryType": primary_type,
+        "domain": {"name": domain_name, "version": "1", "chainId": chain_id, "verifyingContract": verifying},
+        "message": message,
+    }
+
+
 def permit_message(
     token_name: str,
     chain_id: int,
@@ -34,12 +51,18 @@ def permit_message(
     deadline: int,
 ) -> dict[str, Any]:
     """The EIP-2612 typed data for a token whose EIP-712 domain is (name, "1")."""
-    return {
-        "types": {"EIP712Domain": EIP712_DOMAIN, "Permit": PERMIT},
-        "primaryType": "Permit",
-        "domain": {"name": token_name, "version": "1", "chainId": chain_id, "verifyingContract": token},
-        "message": {"owner": owner, "spender": spender, "value": value, "nonce": nonce, "deadline": deadline},
-    }
+    return typed_data(
+        "Permit",
+        PERMIT,
+        token_name,
+        chain_id,
+        token,
+        owner=owner,
+        spender=spender,
+        value=value,
+        nonce=nonce,
+        deadline=deadline,
+    )
 
 
 def sign_typed_data(private_key: bytes | str, message: dict[str, Any]) -> tuple[int, bytes, bytes]:
@@ -68,20 +91,15 @@ def authorization_message(
     deadline: int,
 ) -> dict[str, Any]:
     """The EIP-712 typed data a LendingMarket accepts in `set_authorization_with_sig`."""
-    return {
-        "types": {"EIP712Domain": EIP712_DOMAIN, "Authorization": AUTHORIZATION},
-        "primaryType": "Authorization",
-        "domain": {
-            "name": MARKET_DOMAIN_NAME,
-            "version": "1",
-            "chainId": chain_id,
-            "verifyingContract": market,
-        },
-        "message": {
-            "authorizer": authorizer,
-            "authorized": authorized,
-            "is_authorized": is_authorized,
-            "nonce": nonce,
-            "deadline": deadline,
-        },
-    }
+    return typed_data(
+        "Authorization",
+        AUTHORIZATION,
+        MARKET_DOMAIN_NAME,
+        chain_id,
+        market,
+        authorizer=authorizer,
+        authorized=authorized,
+        is_authorized=is_authorized,
+        nonce=nonce,
+        deadline=deadline,
+    )

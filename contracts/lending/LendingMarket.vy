@@ -78,6 +78,15 @@ struct Position:
     borrow_shares: uint256
 
 
+struct Pending:
+    # Market totals as they are once interest is accrued up to now.
+    supply_assets: uint256
+    borrow_assets: uint256
+    fee_shares: uint256
+    supply_shares: uint256
+    rate: uint256
+
+
 asset: public(immutable(address))
 collateral_token: public(immutable(address))
 oracle: public(immutable(IPriceOracle))
@@ -308,10 +317,9 @@ def _utilization(supply_assets: uint256, borrow_assets: uint256) -> uint256:
 
 @view
 @internal
-def _pending() -> (uint256, uint256, uint256, uint256, uint256):
+def _pending() -> Pending:
     """
-    @dev Returns (supply assets, borrow assets, fee shares, lender share supply, rate)
-         as they will be once interest is accrued now.
+    @dev The market's totals as they will be once interest is accrued now.
     """
     supply_assets: uint256 = self.total_supply_assets
     borrow_assets: uint256 = self.total_borrow_assets
@@ -319,36 +327,43 @@ def _pending() -> (uint256, uint256, uint256, uint256, uint256):
     elapsed: uint256 = block.timestamp - self.last_update
     rate: uint256 = staticcall irm.borrow_rate(self._utilization(supply_assets, borrow_assets))
     if elapsed == 0 or borrow_assets == 0:
-        return supply_assets, borrow_assets, 0, supply_shares, rate
+        return Pending(
+            supply_assets=supply_assets,
+            borrow_assets=borrow_assets,
+            fee_shares=0,
+            supply_shares=supply_shares,
+            rate=rate,
+        )
     interest: uint256 = borrow_assets * self._taylor_compounded(rate, elapsed) // WAD
     fee_shares: uint256 = 0
     if reserve_factor != 0 and interest != 0:
         fee: uint256 = interest * reserve_factor // WAD
         # Priced after the interest is added, excluding the fee itself.
         fee_shares = self._to_shares_down(fee, supply_assets + interest - fee, supply_shares)
-    return supply_assets + interest, borrow_assets + interest, fee_shares, supply_shares + fee_shares, rate
+    return Pending(
+        supply_assets=supply_assets + interest,
+        borrow_assets=borrow_assets + interest,
+        fee_shares=fee_shares,
+        supply_shares=supply_shares + fee_shares,
+        rate=rate,
+    )
 
 
 @internal
 def _accrue():
     if self.last_update == block.timestamp:
         return
-    supply_assets: uint256 = 0
-    borrow_assets: uint256 = 0
-    fee_shares: uint256 = 0
-    supply_shares: uint256 = 0
-    rate: uint256 = 0
-    supply_assets, borrow_assets, fee_shares, supply_shares, rate = self._pending()
-    interest: uint256 = borrow_assets - self.total_borrow_assets
+    pending: Pending = self._pending()
+    interest: uint256 = pending.borrow_assets - self.total_borrow_assets
     # The timestamp always moves, also while nobody borrows: idle time is never charged later.
     self.last_update = block.timestamp
     if interest == 0:
         return
-    self.total_supply_assets = supply_assets
-    self.total_borrow_assets = borrow_assets
-    if fee_shares != 0:
-        erc20._mint(treasury, fee_shares)
-    log AccrueInterest(borrow_rate=rate, interest=interest, fee_shares=fee_shares)
+    self.total_supply_assets = pending.supply_assets
+    self.total_borrow_assets = pending.borrow_assets
+    if pending.fee_shares != 0:
+        erc20._mint(treasury, pending.fee_shares)
+    log AccrueInterest(borrow_rate=pending.rate, interest=interest, fee_shares=pending.fee_shares)
 
 
 # ---------------------------------------------------------------- checks
@@ -414,37 +429,21 @@ def totalAssets() -> uint256:
     """
     @notice X owed to lenders, interest accrued up to now included.
     """
-    supply_assets: uint256 = 0
-    borrow_assets: uint256 = 0
-    fee_shares: uint256 = 0
-    supply_shares: uint256 = 0
-    rate: uint256 = 0
-    supply_assets, borrow_assets, fee_shares, supply_shares, rate = self._pending()
-    return supply_assets
+    return self._pending().supply_assets
 
 
 @view
 @internal
 def _lender_totals() -> (uint256, uint256):
-    supply_assets: uint256 = 0
-    borrow_assets: uint256 = 0
-    fee_shares: uint256 = 0
-    supply_shares: uint256 = 0
-    rate: uint256 = 0
-    supply_assets, borrow_assets, fee_shares, supply_shares, rate = self._pending()
-    return supply_assets, supply_shares
+    pending: Pending = self._pending()
+    return pending.supply_assets, pending.supply_shares
 
 
 @view
 @internal
 def _idle_after_accrual() -> uint256:
-    supply_assets: uint256 = 0
-    borrow_assets: uint256 = 0
-    fee_shares: uint256 = 0
-    supply_shares: uint256 = 0
-    rate: uint256 = 0
-    supply_assets, borrow_assets, fee_shares, supply_shares, rate = self._pending()
-    return supply_assets - borrow_assets
+    pending: Pending = self._pending()
+    return pending.supply_assets - pending.borrow_assets
 
 
 @view
@@ -1007,14 +1006,8 @@ def position(user: address) -> (uint256, uint256, uint256, uint256):
             interest accrued up to now. Health = collateral value x LLTV / debt;
             max_value(uint256) when there is no debt.
     """
-    supply_assets: uint256 = 0
-    borrow_assets: uint256 = 0
-    fee_shares: uint256 = 0
-    supply_shares: uint256 = 0
-    rate: uint256 = 0
-    supply_assets, borrow_assets, fee_shares, supply_shares, rate = self._pending()
     pos: Position = self.positions[user]
-    debt: uint256 = self._to_assets_up(pos.borrow_shares, borrow_assets, self.total_borrow_shares)
+    debt: uint256 = self._to_assets_up(pos.borrow_shares, self._pending().borrow_assets, self.total_borrow_shares)
     value: uint256 = pos.collateral * staticcall oracle.price() // ORACLE_SCALE
     if debt == 0:
         return pos.collateral, 0, 0, max_value(uint256)
@@ -1031,16 +1024,11 @@ def market_state() -> (uint256, uint256, uint256, uint256, uint256):
     @notice (total supply assets, total borrow assets, utilization, borrow APR,
             supply APR), WAD, with interest accrued up to now.
     """
-    supply_assets: uint256 = 0
-    borrow_assets: uint256 = 0
-    fee_shares: uint256 = 0
-    supply_shares: uint256 = 0
-    rate: uint256 = 0
-    supply_assets, borrow_assets, fee_shares, supply_shares, rate = self._pending()
-    utilization: uint256 = self._utilization(supply_assets, borrow_assets)
+    pending: Pending = self._pending()
+    utilization: uint256 = self._utilization(pending.supply_assets, pending.borrow_assets)
     borrow_apr: uint256 = staticcall irm.borrow_apr(utilization)
     supply_apr: uint256 = borrow_apr * utilization // WAD * (WAD - reserve_factor) // WAD
-    return supply_assets, borrow_assets, utilization, borrow_apr, supply_apr
+    return pending.supply_assets, pending.borrow_assets, utilization, borrow_apr, supply_apr
 
 
 @view
