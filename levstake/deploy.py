@@ -8,6 +8,7 @@ from typing import Any
 DEFAULT_VALIDATOR_APR_BPS = 800  # the devnet's 8% staking APR
 LST_NAME = "Staked X"
 LST_SYMBOL = "stX"
+ZERO_ADDRESS = "0x" + "00" * 20
 
 
 @dataclass
@@ -91,3 +92,8 @@ def deploy_lending(
     address = tx.events.filter(factory.MarketCreated)[0].market
     market = project.LendingMarket.at(address)
     return LendingSystem(irm=irm, oracle=oracle, factory=factory, market=market)
+
+
+def deploy_router(project: Any, deployer: Any, lending: LendingSystem, wrapped_native: str | None = None) -> Any:
+    """Deploy the LeverageRouter for the factory's markets (`wrapped_native` enables `open_native`)."""
+    return deployer.deploy(project.LeverageRouter, lending.factory, wrapped_native or ZERO_ADDRESS)

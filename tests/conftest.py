@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from levstake.deploy import deploy_lending, deploy_staking
+from levstake.deploy import deploy_lending, deploy_router, deploy_staking
 
 REWARD_RESERVE = 1_000_000
 DAY = 86_400
@@ -175,3 +175,14 @@ def post_collateral(market, lst, stake):
         return shares
 
     return post
+
+
+@pytest.fixture(scope="session")
+def router(project, owner, lending):
+    return deploy_router(project, owner, lending)
+
+
+@pytest.fixture(scope="session")
+def leverager(accounts):
+    """A user who levers up through the router (and has authorized it on the market)."""
+    return accounts[9]

@@ -6,7 +6,7 @@ example runs inside `boa.env.anchor()`, so a deployment is reused and every exam
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -53,7 +53,7 @@ class BoaSystem:
     oracle: Any
     factory: Any
     market: Any
-    extra: dict[str, Any] = field(default_factory=dict)
+    router: Any
 
     def units(self, amount: float | int) -> int:
         return int(round(amount * 10**self.decimals))
@@ -94,8 +94,11 @@ def deploy_system(decimals: int) -> BoaSystem:
             "LevStake X lending",
             "lsX",
         )
+        router = _deployer("leverage/LeverageRouter.vy").deploy(factory, "0x" + "00" * 20)
     market = _deployer("lending/LendingMarket.vy").at(address)
-    return BoaSystem(decimals, owner, treasury, guardian, x, validator, lst, irm, oracle, factory, market)
+    return BoaSystem(
+        decimals, owner, treasury, guardian, x, validator, lst, irm, oracle, factory, market, router
+    )
 
 
 def mul_div_up(a: int, b: int, d: int) -> int:

@@ -1,0 +1,624 @@
+# pragma version 0.4.3
+# pragma nonreentrancy on
+"""
+@title LeverageRouter
+@custom:contract-name LeverageRouter
+@license MIT
+@notice Opens, adjusts and closes leveraged staking positions in one transaction.
+        `open` credits the user's whole target collateral through the market's
+        `supply_collateral` callback, borrows the missing X for the user inside it,
+        stakes everything into the LST and hands the shares over: any leverage up to
+        1 / (1 - max LTV) at a gas cost that does not grow with it, needing idle
+        liquidity equal to the borrowed amount only. `loop` is the classic
+        borrow-stake-supply loop, kept for comparison.
+@custom:security - Positions always belong to `msg.sender`; the router borrows and
+                   withdraws collateral only for the caller, and only after the caller
+                   authorized it on the market (directly or with an EIP-712 signature
+                   passed in the same call).
+                 - Works only with markets deployed by the factory whose collateral is
+                   an ERC-4626 LST of the market's loan asset.
+                 - Callbacks are accepted only from the market the router is operating
+                   on in the current call (transient storage).
+                 - Holds no tokens between transactions: whatever is left at the end of
+                   a call goes to the caller. Every entry point is reentrancy-locked.
+                 - No owner, no admin, no upgrade path.
+"""
+
+from ethereum.ercs import IERC20
+from ethereum.ercs import IERC4626
+from interfaces import ILendingMarket
+from interfaces import IMarketRegistry
+from interfaces import IMarketCallbacks
+from interfaces import IPriceOracle
+from interfaces import IERC20Permit
+from interfaces import IWrappedNative
+
+implements: IMarketCallbacks
+
+
+WAD: constant(uint256) = 10**18
+ORACLE_SCALE: constant(uint256) = 10**36
+# Price scale for products that must not overflow: X per share times 1e18.
+PRICE_18: constant(uint256) = 10**18
+MAX_LOOP_STEPS: constant(uint256) = 50
+# X kept below the max LTV limit when a position is sized at the maximum leverage. It covers
+# the LST mint rounding up, the debt rounding up and the collateral value rounding down.
+LTV_MARGIN: constant(uint256) = 4
+
+ACTION_INCREASE: constant(uint256) = 1
+ACTION_DECREASE: constant(uint256) = 2
+ACTION_CLOSE: constant(uint256) = 3
+
+
+struct Permit:
+    # An EIP-2612 permit for the token the router pulls; `deadline == 0` means none.
+    value: uint256
+    deadline: uint256
+    v: uint8
+    r: bytes32
+    s: bytes32
+
+
+struct Authorization:
+    # The market's EIP-712 authorization of this router; `deadline == 0` means none.
+    nonce: uint256
+    deadline: uint256
+    v: uint8
+    r: bytes32
+    s: bytes32
+
+
+struct Tokens:
+    x: IERC20
+    lst: IERC4626
+
+
+registry: public(immutable(IMarketRegistry))
+wrapped_native: public(immutable(address))
+
+# The market and user of the call in progress: callbacks are only valid for them.
+_market: transient(address)
+_user: transient(address)
+
+
+event Opened:
+    user: indexed(address)
+    market: indexed(address)
+    assets_in: uint256
+    shares_in: uint256
+    collateral: uint256
+    borrowed: uint256
+    target_leverage: uint256
+
+
+event Adjusted:
+    user: indexed(address)
+    market: indexed(address)
+    collateral_before: uint256
+    collateral_after: uint256
+    debt_before: uint256
+    debt_after: uint256
+    target_leverage: uint256
+
+
+event Closed:
+    user: indexed(address)
+    market: indexed(address)
+    collateral: uint256
+    repaid: uint256
+    assets_out: uint256
+    shares_out: uint256
+
+
+event Looped:
+    user: indexed(address)
+    market: indexed(address)
+    assets_in: uint256
+    steps: uint256
+    collateral: uint256
+    borrowed: uint256
+
+
+@deploy
+def __init__(registry_: IMarketRegistry, wrapped_native_: address):
+    """
+    @param registry_ The market factory; only its markets are accepted.
+    @param wrapped_native_ The wrapped native coin (for `open_native`); may be empty.
+    """
+    assert registry_.address != empty(address), "router: zero registry"
+    registry = registry_
+    wrapped_native = wrapped_native_
+
+
+# ---------------------------------------------------------------- entry points
+
+
+@payable
+@external
+def open(
+    market: ILendingMarket,
+    assets: uint256,
+    target_leverage: uint256,
+    min_collateral: uint256,
+    deadline: uint256,
+    permit: Permit = empty(Permit),
+    authorization: Authorization = empty(Authorization),
+):
+    """
+    @notice Opens the caller's position with `assets` of X at `target_leverage` (WAD;
+            1x to the market's max leverage). On an existing position the new X is
+            added to its equity and the whole position is levered to the target.
+    @param market A market from the factory.
+    @param assets X taken from the caller (an allowance or `permit` is needed).
+    @param target_leverage Collateral value / equity, WAD.
+    @param min_collateral The least LST collateral added (slippage bound).
+    @param deadline Last valid timestamp.
+    @param permit Optional EIP-2612 permit of X for this router.
+    @param authorization Optional EIP-712 market authorization of this router.
+    """
+    assert msg.value == 0, "router: use open_native"
+    tokens: Tokens = self._checks(market, deadline)
+    assert assets != 0, "router: zero assets"
+    self._authorize(market, authorization)
+    self._permit(tokens.x.address, assets, permit)
+    self._pull(tokens.x, msg.sender, assets)
+    self._open(market, tokens, assets, 0, target_leverage, min_collateral)
+
+
+@payable
+@external
+def open_native(
+    market: ILendingMarket,
+    target_leverage: uint256,
+    min_collateral: uint256,
+    deadline: uint256,
+    authorization: Authorization = empty(Authorization),
+):
+    """
+    @notice `open` with the native coin (`msg.value`), wrapped on the way in. Only for
+            markets whose X is the wrapped native coin.
+    """
+    tokens: Tokens = self._checks(market, deadline)
+    assert wrapped_native != empty(address) and tokens.x.address == wrapped_native, "router: market is not native"
+    assert msg.value != 0, "router: zero assets"
+    self._authorize(market, authorization)
+    extcall IWrappedNative(wrapped_native).deposit(value=msg.value)
+    self._open(market, tokens, msg.value, 0, target_leverage, min_collateral)
+
+
+@external
+def open_with_lst(
+    market: ILendingMarket,
+    shares: uint256,
+    target_leverage: uint256,
+    min_collateral: uint256,
+    deadline: uint256,
+    permit: Permit = empty(Permit),
+    authorization: Authorization = empty(Authorization),
+):
+    """
+    @notice `open` with `shares` of the LST as the equity.
+    """
+    tokens: Tokens = self._checks(market, deadline)
+    assert shares != 0, "router: zero shares"
+    self._authorize(market, authorization)
+    self._permit(tokens.lst.address, shares, permit)
+    self._pull(IERC20(tokens.lst.address), msg.sender, shares)
+    self._open(market, tokens, 0, shares, target_leverage, min_collateral)
+
+
+@external
+def adjust(
+    market: ILendingMarket,
+    target_leverage: uint256,
+    min_equity: uint256,
+    deadline: uint256,
+    authorization: Authorization = empty(Authorization),
+):
+    """
+    @notice Moves the caller's position to `target_leverage` (WAD): up by borrowing
+            and staking more, down by unstaking collateral instantly and repaying.
+    @param min_equity The least equity (collateral value - debt, in X) accepted after
+           the move: bounds the instant unstake fee and any rounding.
+    """
+    tokens: Tokens = self._checks(market, deadline)
+    self._authorize(market, authorization)
+    extcall market.accrue_interest()
+    collateral: uint256 = 0
+    debt: uint256 = 0
+    collateral, debt = self._position(market, msg.sender)
+    price: uint256 = self._price(market)
+    value: uint256 = collateral * price // ORACLE_SCALE
+    assert value > debt, "router: position is insolvent"
+    current: uint256 = value * WAD // (value - debt)
+    assert target_leverage >= WAD, "router: leverage below 1x"
+    if target_leverage > current:
+        assert target_leverage <= staticcall market.max_leverage(), "router: leverage above max"
+        target: uint256 = self._collateral_for(tokens, market, price, 0, collateral, debt, target_leverage)
+        assert target > collateral, "router: already at max leverage"
+        self._supply(market, target - collateral, ACTION_INCREASE, 0, target - collateral)
+    elif target_leverage < current:
+        self._decrease(market, tokens, price, collateral, debt, target_leverage)
+    else:
+        raise "router: already at target"
+    collateral_after: uint256 = 0
+    debt_after: uint256 = 0
+    collateral_after, debt_after = self._position(market, msg.sender)
+    assert collateral_after * self._price(market) // ORACLE_SCALE >= debt_after + min_equity, "router: slippage"
+    log Adjusted(
+        user=msg.sender,
+        market=market.address,
+        collateral_before=collateral,
+        collateral_after=collateral_after,
+        debt_before=debt,
+        debt_after=debt_after,
+        target_leverage=target_leverage,
+    )
+    self._sweep(tokens)
+
+
+@external
+def close(market: ILendingMarket, min_out: uint256, deadline: uint256, to_lst: bool = False):
+    """
+    @notice Repays the caller's whole debt and returns the rest: as X through the
+            LST's instant unstake, or as LST when `to_lst` is set or the LST's buffer
+            is too small for an X close. Reverts if the buffer cannot even cover the
+            debt.
+    @param min_out The least value returned, in X (LST counted at its exchange rate).
+    @param to_lst Return the remaining collateral as LST.
+    """
+    tokens: Tokens = self._checks(market, deadline)
+    collateral: uint256 = 0
+    borrow_shares: uint256 = 0
+    collateral, borrow_shares = staticcall market.positions(msg.sender)
+    assert collateral != 0 or borrow_shares != 0, "router: no position"
+    self._market = market.address
+    self._user = msg.sender
+    repaid: uint256 = 0
+    if borrow_shares != 0:
+        burnt: uint256 = 0
+        repaid, burnt = extcall market.repay(
+            0, borrow_shares, msg.sender, abi_encode(ACTION_CLOSE, collateral, convert(to_lst, uint256), empty(uint256))
+        )
+    else:
+        self._unwind(market, tokens, collateral, 0, to_lst)
+    self._market = empty(address)
+    assets_out: uint256 = staticcall tokens.x.balanceOf(self)
+    shares_out: uint256 = staticcall IERC20(tokens.lst.address).balanceOf(self)
+    out_value: uint256 = assets_out
+    if shares_out != 0:
+        out_value += staticcall tokens.lst.convertToAssets(shares_out)
+    assert out_value >= min_out, "router: slippage"
+    log Closed(
+        user=msg.sender,
+        market=market.address,
+        collateral=collateral,
+        repaid=repaid,
+        assets_out=assets_out,
+        shares_out=shares_out,
+    )
+    self._sweep(tokens)
+
+
+@external
+def loop(market: ILendingMarket, assets: uint256, steps: uint256, min_collateral: uint256, deadline: uint256):
+    """
+    @notice The classic loop, for comparison: stake, supply, then `steps` times borrow
+            at max LTV, stake and supply. Leverage reaches (1 - q^(steps+1)) / (1 - q)
+            for q = max LTV, at a gas cost that grows with `steps`.
+    @param steps Borrow-stake-supply rounds, at most 50.
+    """
+    tokens: Tokens = self._checks(market, deadline)
+    assert assets != 0, "router: zero assets"
+    assert steps <= MAX_LOOP_STEPS, "router: too many steps"
+    assert staticcall market.is_authorized(msg.sender, self) or steps == 0, "router: not authorized"
+    self._pull(tokens.x, msg.sender, assets)
+    self._approve(tokens.x, tokens.lst.address, max_value(uint256))
+    self._approve(IERC20(tokens.lst.address), market.address, max_value(uint256))
+    price: uint256 = self._price(market)
+    ltv: uint256 = staticcall market.max_ltv()
+    shares: uint256 = extcall tokens.lst.deposit(assets, self)
+    extcall market.supply_collateral(shares, msg.sender, b"")
+    total_shares: uint256 = shares
+    borrowed: uint256 = 0
+    done: uint256 = 0
+    for i: uint256 in range(MAX_LOOP_STEPS):
+        if i == steps:
+            break
+        amount: uint256 = shares * price // ORACLE_SCALE * ltv // WAD
+        if amount <= LTV_MARGIN:
+            break
+        amount -= LTV_MARGIN
+        extcall market.borrow(amount, 0, msg.sender, self)
+        shares = extcall tokens.lst.deposit(amount, self)
+        extcall market.supply_collateral(shares, msg.sender, b"")
+        total_shares += shares
+        borrowed += amount
+        done += 1
+    assert total_shares >= min_collateral, "router: slippage"
+    log Looped(
+        user=msg.sender, market=market.address, assets_in=assets, steps=done, collateral=total_shares, borrowed=borrowed
+    )
+    self._sweep(tokens)
+
+
+# ---------------------------------------------------------------- market callbacks
+
+
+@reentrant
+@external
+def on_supply_collateral(assets: uint256, data: Bytes[1024]):
+    """
+    @notice Called by the market inside `supply_collateral`: borrows the X the new
+            collateral costs beyond the caller's own X, stakes it all, and leaves the
+            LST here for the market to pull.
+    """
+    assert msg.sender == self._market and msg.sender != empty(address), "router: unexpected callback"
+    action: uint256 = 0
+    assets_in: uint256 = 0
+    mint_shares: uint256 = 0
+    unused: uint256 = 0
+    action, assets_in, mint_shares, unused = abi_decode(data, (uint256, uint256, uint256, uint256))
+    assert action == ACTION_INCREASE, "router: unexpected callback"
+    market: ILendingMarket = ILendingMarket(msg.sender)
+    lst: IERC4626 = IERC4626(staticcall market.collateral_token())
+    x: IERC20 = IERC20(staticcall market.asset())
+    if mint_shares == 0:
+        return
+    cost: uint256 = staticcall lst.previewMint(mint_shares)
+    if cost > assets_in:
+        extcall market.borrow(cost - assets_in, 0, self._user, self)
+    self._approve(x, lst.address, cost)
+    extcall lst.mint(mint_shares, self)
+
+
+@reentrant
+@external
+def on_repay(assets: uint256, data: Bytes[1024]):
+    """
+    @notice Called by the market inside `repay`, after the debt is reduced: withdraws
+            collateral and unstakes it so the market can pull the repaid X.
+    """
+    assert msg.sender == self._market and msg.sender != empty(address), "router: unexpected callback"
+    action: uint256 = 0
+    collateral: uint256 = 0
+    flag: uint256 = 0
+    unused: uint256 = 0
+    action, collateral, flag, unused = abi_decode(data, (uint256, uint256, uint256, uint256))
+    market: ILendingMarket = ILendingMarket(msg.sender)
+    tokens: Tokens = Tokens(x=IERC20(staticcall market.asset()), lst=IERC4626(staticcall market.collateral_token()))
+    if action == ACTION_DECREASE:
+        extcall market.withdraw_collateral(collateral, self._user, self)
+        extcall tokens.lst.redeem(collateral, self, self)
+    else:
+        assert action == ACTION_CLOSE, "router: unexpected callback"
+        self._unwind(market, tokens, collateral, assets, flag == 1)
+    self._approve(tokens.x, market.address, assets)
+
+
+@reentrant
+@external
+def on_liquidate(repaid_assets: uint256, data: Bytes[1024]):
+    """
+    @notice The router never liquidates.
+    """
+    raise "router: unexpected callback"
+
+
+# ---------------------------------------------------------------- internals
+
+
+@view
+@internal
+def _tokens(market: ILendingMarket) -> Tokens:
+    assert staticcall registry.is_market(market.address), "router: unknown market"
+    x: address = staticcall market.asset()
+    lst: address = staticcall market.collateral_token()
+    assert staticcall IERC4626(lst).asset() == x, "router: collateral is not an lst of the asset"
+    return Tokens(x=IERC20(x), lst=IERC4626(lst))
+
+
+@view
+@internal
+def _checks(market: ILendingMarket, deadline: uint256) -> Tokens:
+    assert block.timestamp <= deadline, "router: deadline passed"
+    return self._tokens(market)
+
+
+@view
+@internal
+def _price(market: ILendingMarket) -> uint256:
+    price: uint256 = staticcall IPriceOracle(staticcall market.oracle()).price()
+    assert price != 0, "router: zero price"
+    return price
+
+
+@view
+@internal
+def _position(market: ILendingMarket, user: address) -> (uint256, uint256):
+    collateral: uint256 = 0
+    debt: uint256 = 0
+    ltv: uint256 = 0
+    health: uint256 = 0
+    collateral, debt, ltv, health = staticcall market.position(user)
+    return collateral, debt
+
+
+@view
+@internal
+def _collateral_for(
+    tokens: Tokens,
+    market: ILendingMarket,
+    price: uint256,
+    assets_in: uint256,
+    shares: uint256,
+    debt: uint256,
+    target_leverage: uint256,
+) -> uint256:
+    """
+    @dev Collateral (shares) of a position holding `shares` and owing `debt`, after
+         `assets_in` of X is added and it is levered to `target_leverage`; capped so that
+         the debt it takes stays within max LTV after every rounding.
+    """
+    equity: uint256 = assets_in + shares * price // ORACLE_SCALE - debt
+    target: uint256 = staticcall tokens.lst.convertToShares(equity * target_leverage // WAD)
+    # Cap: debt + cost(C - shares) - assets_in <= C * price * max LTV, where cost uses the
+    # LST's rate (rounded up) and value the oracle's price (rounded down):
+    # C <= (assets_in + shares * rate - debt - margin) / (rate - price * max LTV).
+    rate: uint256 = staticcall tokens.lst.convertToAssets(ORACLE_SCALE) + 1
+    floor_value: uint256 = price * staticcall market.max_ltv() // WAD
+    assert rate > floor_value, "router: price above rate"
+    credit: uint256 = assets_in + shares * rate // ORACLE_SCALE
+    if credit <= debt + LTV_MARGIN:
+        return shares
+    cap: uint256 = (credit - debt - LTV_MARGIN) * ORACLE_SCALE // (rate - floor_value)
+    return max(min(target, cap), shares)
+
+
+@internal
+def _open(
+    market: ILendingMarket,
+    tokens: Tokens,
+    assets_in: uint256,
+    shares_in: uint256,
+    target_leverage: uint256,
+    min_collateral: uint256,
+):
+    assert target_leverage >= WAD, "router: leverage below 1x"
+    assert target_leverage <= staticcall market.max_leverage(), "router: leverage above max"
+    extcall market.accrue_interest()
+    # An existing position is levered as a whole: the new equity is added to it and the
+    # whole position is sized to the target (never below what it already holds).
+    collateral: uint256 = 0
+    debt: uint256 = 0
+    collateral, debt = self._position(market, msg.sender)
+    target: uint256 = self._collateral_for(
+        tokens, market, self._price(market), assets_in, collateral + shares_in, debt, target_leverage
+    )
+    added: uint256 = target - collateral
+    assert added >= min_collateral, "router: slippage"
+    self._supply(market, added, ACTION_INCREASE, assets_in, added - shares_in)
+    debt_after: uint256 = 0
+    collateral, debt_after = self._position(market, msg.sender)
+    log Opened(
+        user=msg.sender,
+        market=market.address,
+        assets_in=assets_in,
+        shares_in=shares_in,
+        collateral=added,
+        borrowed=debt_after - debt,
+        target_leverage=target_leverage,
+    )
+    self._sweep(tokens)
+
+
+@internal
+def _supply(market: ILendingMarket, amount: uint256, action: uint256, assets_in: uint256, mint_shares: uint256):
+    """
+    @dev Credits `amount` of collateral to the caller with the minting done in the callback.
+    """
+    self._market = market.address
+    self._user = msg.sender
+    self._approve(IERC20(staticcall market.collateral_token()), market.address, amount)
+    extcall market.supply_collateral(amount, msg.sender, abi_encode(action, assets_in, mint_shares, empty(uint256)))
+    self._market = empty(address)
+
+
+@internal
+def _decrease(
+    market: ILendingMarket, tokens: Tokens, price: uint256, collateral: uint256, debt: uint256, target: uint256
+):
+    """
+    @dev Unstakes dC of collateral instantly and repays what it yields (q per share after
+         the instant fee), so that C' * p / (C' * p - D') = L with C' = C - dC and
+         D' = D - dC * q:  dC = (L * D - C * p * (L - 1)) / (L * q - p * (L - 1)).
+    """
+    p: uint256 = price // PRICE_18
+    q: uint256 = staticcall tokens.lst.previewRedeem(ORACLE_SCALE) // PRICE_18
+    numerator: uint256 = target * debt * PRICE_18
+    reduce: uint256 = collateral * p * (target - WAD)
+    assert numerator > reduce, "router: already below target"
+    denominator: uint256 = target * q
+    assert denominator > p * (target - WAD), "router: target too high for the unstake fee"
+    amount: uint256 = (numerator - reduce) // (denominator - p * (target - WAD))
+    if target == WAD:
+        # Back to 1x: unstake exactly enough for the whole debt (rounded up), no wei left owing.
+        amount = staticcall tokens.lst.previewWithdraw(debt)
+    amount = min(amount, collateral)
+    assert amount != 0, "router: already at target"
+    proceeds: uint256 = staticcall tokens.lst.previewRedeem(amount)
+    self._market = market.address
+    self._user = msg.sender
+    data: Bytes[1024] = abi_encode(ACTION_DECREASE, amount, empty(uint256), empty(uint256))
+    if proceeds >= debt:
+        borrow_shares: uint256 = (staticcall market.positions(msg.sender))[1]
+        extcall market.repay(0, borrow_shares, msg.sender, data)
+    else:
+        # proceeds <= debt (rounded up) - 1 < exact debt: the shares burnt never exceed the position's.
+        extcall market.repay(proceeds, 0, msg.sender, data)
+    self._market = empty(address)
+
+
+@internal
+def _unwind(market: ILendingMarket, tokens: Tokens, collateral: uint256, owed: uint256, to_lst: bool):
+    """
+    @dev Takes all of the user's collateral and turns what is needed into X: everything
+         (X close) when the LST's buffer allows and the user wants X, else only `owed`.
+    """
+    extcall market.withdraw_collateral(collateral, self._user, self)
+    if not to_lst and staticcall tokens.lst.maxRedeem(self) >= collateral:
+        extcall tokens.lst.redeem(collateral, self, self)
+        assert staticcall tokens.x.balanceOf(self) >= owed, "router: collateral does not cover debt"
+    elif owed != 0:
+        assert staticcall tokens.lst.maxWithdraw(self) >= owed, "router: buffer too small"
+        extcall tokens.lst.withdraw(owed, self, self)
+
+
+@internal
+def _authorize(market: ILendingMarket, authorization: Authorization):
+    if authorization.deadline == 0 or staticcall market.is_authorized(msg.sender, self):
+        return
+    extcall market.set_authorization_with_sig(
+        msg.sender,
+        self,
+        True,
+        authorization.nonce,
+        authorization.deadline,
+        authorization.v,
+        authorization.r,
+        authorization.s,
+    )
+
+
+@internal
+def _permit(token: address, amount: uint256, permit: Permit):
+    # Skipped when the allowance is already there, so a front-run permit cannot block the call.
+    if permit.deadline == 0 or staticcall IERC20(token).allowance(msg.sender, self) >= amount:
+        return
+    extcall IERC20Permit(token).permit(
+        msg.sender, self, permit.value, permit.deadline, permit.v, permit.r, permit.s
+    )
+
+
+@internal
+def _pull(token: IERC20, sender: address, amount: uint256):
+    assert extcall token.transferFrom(sender, self, amount, default_return_value=True), "router: transfer failed"
+
+
+@internal
+def _approve(token: IERC20, spender: address, amount: uint256):
+    # Safe to leave unlimited: the router holds nothing between transactions and only
+    # approves factory markets and their LSTs.
+    if staticcall token.allowance(self, spender) < amount:
+        assert extcall token.approve(spender, max_value(uint256), default_return_value=True), "router: approve failed"
+
+
+@internal
+def _sweep(tokens: Tokens):
+    """
+    @dev Sends whatever X or LST is left (rounding dust, unstaked X) to the caller.
+    """
+    for token: IERC20 in [tokens.x, IERC20(tokens.lst.address)]:
+        balance: uint256 = staticcall token.balanceOf(self)
+        if balance != 0:
+            assert extcall token.transfer(msg.sender, balance, default_return_value=True), "router: transfer failed"
