@@ -94,6 +94,6 @@ def deploy_lending(
     return LendingSystem(irm=irm, oracle=oracle, factory=factory, market=market)
 
 
-def deploy_router(project: Any, deployer: Any, lending: LendingSystem, wrapped_native: str | None = None) -> Any:
+def deploy_router(project: Any, deployer: Any, factory: Any, wrapped_native: str | None = None) -> Any:
     """Deploy the LeverageRouter for the factory's markets (`wrapped_native` enables `open_native`)."""
-    return deployer.deploy(project.LeverageRouter, lending.factory, wrapped_native or ZERO_ADDRESS)
+    return deployer.deploy(project.LeverageRouter, factory, wrapped_native or ZERO_ADDRESS)

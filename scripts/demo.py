@@ -1,4 +1,4 @@
-"""The user story so far, on a devnet: stake, rewards, instant and queued unstake.
+"""The user story on a devnet: stake, rewards, unstake, lend and borrow, then 50x leverage in one transaction.
 
 ape run demo --network ethereum:local:foundry
 """
@@ -8,7 +8,8 @@ from __future__ import annotations
 from ape import accounts, chain, project
 
 from levstake import fmt
-from levstake.deploy import deploy_lending, deploy_staking
+from levstake.deploy import LendingSystem, StakingSystem, deploy_lending, deploy_router, deploy_staking
+from levstake.signing import authorization_message, sign_typed_data
 
 DAY = 86_400
 
@@ -86,7 +87,8 @@ def main() -> None:
 
     lender, borrower = accounts.test_accounts[3:5]
     say("Lending market: LST/X priced at the LST's exchange rate, max LTV 98%, LLTV 99%")
-    market = deploy_lending(project, deployer, system, treasury.address, deployer.address).market
+    lending = deploy_lending(project, deployer, system, treasury.address, deployer.address)
+    market = lending.market
     print(f"   market {market.address}, max leverage {market.max_leverage() / 1e18:.0f}x")
     x.deposit(sender=lender, value=units(500))
     x.approve(market, units(500), sender=lender)
@@ -111,4 +113,61 @@ def main() -> None:
         f"   30 days later: debt {fmt.amount(debt, d, 'X')}, borrow APR {borrow_apr / 1e16:.2f}%, "
         f"supply APR {supply_apr / 1e16:.3f}%, utilization {utilization / 1e16:.1f}%, "
         f"health {health / 1e18:.4f}"
+    )
+
+    leverage_story(system, lending, deployer)
+
+
+def leverage_story(system: StakingSystem, lending: LendingSystem, deployer) -> None:
+    """A fresh wallet opens 50x in one transaction, holds it for 30 days, then closes it."""
+    x, lst, units, d = system.x, system.lst, system.units, system.decimals
+    lender, leverager = accounts.test_accounts[5:7]
+    market, oracle = lending.market, lending.oracle
+    router = deploy_router(project, deployer, lending.factory, x.address)
+    say("Leverage router: 50x in one transaction")
+    x.deposit(sender=lender, value=units(5_000))
+    x.approve(market, units(5_000), sender=lender)
+    market.deposit(units(5_000), lender, sender=lender)
+    print(f"   a second lender adds 5,000 X; market max leverage {market.max_leverage() / 1e18:.0f}x")
+    deadline = chain.pending_timestamp + 600
+    message = authorization_message(
+        chain.chain_id, market.address, leverager.address, router.address, True, 0, deadline
+    )
+    v, r, s = sign_typed_data(leverager.private_key, message)
+    tx = router.open_native(
+        market, market.max_leverage(), 0, deadline, (0, deadline, v, r, s), sender=leverager, value=units(10)
+    )
+    print(
+        f"   open_native with 10 native + a signed market authorization: one transaction, {tx.gas_used:,} gas"
+    )
+
+    def status(label: str) -> tuple[int, int]:
+        collateral, debt, ltv, health = market.position(leverager)
+        value = collateral * oracle.price() // 10**36
+        _, _, _, borrow_apr, _ = market.market_state()
+        print(
+            f"   {label}: collateral {fmt.amount(value, d, 'X')}, debt {fmt.amount(debt, d, 'X')}, "
+            f"leverage {value / (value - debt):.2f}x, LTV {ltv / 1e16:.3f}%, health {health / 1e18:.5f}, "
+            f"borrow APR {borrow_apr / 1e16:.2f}%"
+        )
+        return value, debt
+
+    value, debt = status("opened")
+    equity_before = value - debt
+    say("30 days pass; rewards are synced every day")
+    for _ in range(30):
+        chain.mine(deltatime=DAY)
+        lst.sync_rewards(sender=lender)
+    chain.mine(deltatime=DAY)
+    value, debt = status("after 30 days")
+    equity_after = value - debt
+    net_apr = (equity_after / equity_before - 1) * 365 / 31
+    equity = f"{fmt.amount(equity_before, d, 'X')} -> {fmt.amount(equity_after, d, 'X')}"
+    print(f"   equity {equity}: net APR {net_apr:.1%} (measured)")
+    say("Close: repay everything through the repay callback, unstake instantly, return X")
+    before = x.balanceOf(leverager)
+    tx = router.close(market, 0, chain.pending_timestamp + 600, sender=leverager)
+    print(
+        f"   received {fmt.amount(x.balanceOf(leverager) - before, d, 'X')} for 10 X put in "
+        f"(instant unstake fee {lst.instant_fee_bps() / 100:.1f}% of the collateral), {tx.gas_used:,} gas"
     )

@@ -179,7 +179,7 @@ def post_collateral(market, lst, stake):
 
 @pytest.fixture(scope="session")
 def router(project, owner, lending):
-    return deploy_router(project, owner, lending)
+    return deploy_router(project, owner, lending.factory)
 
 
 @pytest.fixture(scope="session")

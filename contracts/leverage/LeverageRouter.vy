@@ -496,6 +496,7 @@ def _open(
         tokens, market, self._price(market), assets_in, collateral + shares_in, debt, target_leverage
     )
     added: uint256 = target - collateral
+    assert added != 0, "router: amount too small"
     assert added >= min_collateral, "router: slippage"
     self._supply(market, added, ACTION_INCREASE, assets_in, added - shares_in)
     debt_after: uint256 = 0
