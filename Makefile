@@ -35,6 +35,11 @@ demo: setup
 bench: setup
 	ape run bench --network $(DEVNET)
 
+# Long random run of the stateful market test: prints steps run, invariant checks and violations.
+FUZZ_EXAMPLES ?= 2500
+fuzz: setup
+	LEVSTAKE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) ape test tests/fuzz/test_market_stateful.py -p no:cacheprovider -s
+
 lint: setup
 	ruff check levstake scripts tests
 

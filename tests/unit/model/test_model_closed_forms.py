@@ -1,0 +1,44 @@
+"""levstake.model's float functions against closed forms and limits."""
+
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from levstake import model
+
+
+def test_max_leverage_of_the_default_market_is_50x():
+    assert model.max_leverage(0.98) == pytest.approx(50)
+    with pytest.raises(ValueError):
+        model.max_leverage(1.0)
+
+
+@given(ltv=st.floats(0, 0.99), steps=st.integers(0, 200))
+def test_loops_approach_but_never_reach_the_max(ltv, steps):
+    reached = model.leverage_after_loops(ltv, steps)
+    assert reached == pytest.approx(sum(ltv**i for i in range(steps + 1)))
+    assert 1 <= reached <= model.max_leverage(ltv) + 1e-9
+
+
+def test_fifty_loops_at_98_percent_stop_near_32x():
+    assert model.leverage_after_loops(0.98, 50) == pytest.approx(32.15, abs=0.01)
+
+
+def test_net_apr_is_levered_spread():
+    assert model.net_apr(0.08, 0.05, 1) == pytest.approx(0.08)
+    assert model.net_apr(0.08, 0.05, 50) == pytest.approx(50 * 0.08 - 49 * 0.05)
+    assert model.loop_yield(0.08, 0.05, 0.98) == pytest.approx(model.net_apr(0.08, 0.05, 50))
+    assert model.loop_yield(0.08, 0.05, 0.98, steps=0) == pytest.approx(0.08)
+
+
+def test_health_and_time_to_liquidation():
+    assert model.health(100, 98, 0.99) == pytest.approx(99 / 98)
+    assert model.health(100, 0, 0.99) == math.inf
+    # Staking beats borrowing: never liquidated.
+    assert model.time_to_liquidation(1.01, 0.08, 0.05) is None
+    assert model.time_to_liquidation(0.99, 0.08, 0.05) == 0
+    # Borrowing at 10% against 8% staking: health decays by e^(-0.02 t).
+    seconds = model.time_to_liquidation(1.01, 0.08, 0.10)
+    assert math.exp(-0.02 * seconds / model.YEAR) * 1.01 == pytest.approx(1.0)
