@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ape import accounts, chain, project
 
+from levstake.client import read_position
 from levstake.deploy import deploy_lending, deploy_router, deploy_staking
 
 DAY = 86_400
@@ -127,9 +128,7 @@ def market_rows() -> list[tuple[str, int]]:
 
 
 def leverage_of(market, oracle, user) -> float:
-    collateral, debt, _, _ = market.position(user)
-    value = collateral * oracle.price() // 10**36
-    return value / (value - debt)
+    return read_position(market, oracle, user).leverage
 
 
 def router_rows() -> list[tuple[str, int, str]]:

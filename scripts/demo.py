@@ -8,6 +8,7 @@ from __future__ import annotations
 from ape import accounts, chain, project
 
 from levstake import fmt
+from levstake.client import read_position
 from levstake.deploy import LendingSystem, StakingSystem, deploy_lending, deploy_router, deploy_staking
 from levstake.signing import authorization_message, sign_typed_data
 
@@ -142,15 +143,15 @@ def leverage_story(system: StakingSystem, lending: LendingSystem, deployer) -> N
     )
 
     def status(label: str) -> tuple[int, int]:
-        collateral, debt, ltv, health = market.position(leverager)
-        value = collateral * oracle.price() // 10**36
+        position = read_position(market, oracle, leverager)
         _, _, _, borrow_apr, _ = market.market_state()
         print(
-            f"   {label}: collateral {fmt.amount(value, d, 'X')}, debt {fmt.amount(debt, d, 'X')}, "
-            f"leverage {value / (value - debt):.2f}x, LTV {ltv / 1e16:.3f}%, health {health / 1e18:.5f}, "
+            f"   {label}: collateral {fmt.amount(position.value, d, 'X')}, "
+            f"debt {fmt.amount(position.debt, d, 'X')}, leverage {position.leverage:.2f}x, "
+            f"LTV {position.ltv / 1e16:.3f}%, health {position.health / 1e18:.5f}, "
             f"borrow APR {borrow_apr / 1e16:.2f}%"
         )
-        return value, debt
+        return position.value, position.debt
 
     value, debt = status("opened")
     equity_before = value - debt

@@ -360,11 +360,11 @@ def on_supply_collateral(assets: uint256, data: Bytes[1024]):
     unused: uint256 = 0
     action, assets_in, mint_shares, unused = abi_decode(data, (uint256, uint256, uint256, uint256))
     assert action == ACTION_INCREASE, "router: unexpected callback"
+    if mint_shares == 0:
+        return
     market: ILendingMarket = ILendingMarket(msg.sender)
     lst: IERC4626 = IERC4626(staticcall market.collateral_token())
     x: IERC20 = IERC20(staticcall market.asset())
-    if mint_shares == 0:
-        return
     cost: uint256 = staticcall lst.previewMint(mint_shares)
     if cost > assets_in:
         extcall market.borrow(cost - assets_in, 0, self._user, self)

@@ -23,12 +23,14 @@ from levstake.deploy import (
     LST_SYMBOL,
     ORACLE_MAX_YEARLY_GROWTH,
 )
+from levstake.model import MARKET_VIRTUAL_SHARES as VIRTUAL_SHARES
+from levstake.model import ORACLE_SCALE, WAD, mul_div_up
+
+__all__ = ["MAX_UINT", "ORACLE_SCALE", "VIRTUAL_SHARES", "WAD", "BoaSystem", "deploy_system", "mul_div_up"]
 
 ROOT = Path(__file__).resolve().parents[2]
-WAD = 10**18
-ORACLE_SCALE = 10**36
-VIRTUAL_SHARES = 10**6
 REWARD_RESERVE = 10_000_000
+MAX_UINT = 2**256 - 1
 
 
 @cache
@@ -101,25 +103,18 @@ def deploy_system(decimals: int) -> BoaSystem:
     )
 
 
-def mul_div_up(a: int, b: int, d: int) -> int:
-    return (a * b + d - 1) // d
+def lend(system: BoaSystem, amount: float) -> None:
+    """A lender supplies `amount` of X to the market."""
+    lender = boa.env.generate_address("lender")
+    system.mint_x(lender, system.units(amount))
+    system.x.approve(system.market, MAX_UINT, sender=lender)
+    system.market.deposit(system.units(amount), sender=lender)
 
 
-def debt_up(market: Any, borrow_shares: int) -> int:
-    """A borrower's debt as the market rounds it (up), from stored totals."""
-    return mul_div_up(
-        borrow_shares, market.total_borrow_assets() + 1, market.total_borrow_shares() + VIRTUAL_SHARES
-    )
-
-
-def within(market: Any, user: str, ratio: int) -> bool:
-    """The market's own test `debt (up) <= collateral value (down) x ratio (down)`, recomputed in Python."""
-    collateral, borrow_shares = market.positions(user)
-    if borrow_shares == 0:
-        return True
-    value = collateral * oracle_price(market) // ORACLE_SCALE
-    return debt_up(market, borrow_shares) <= value * ratio // WAD
-
-
-def oracle_price(market: Any) -> int:
-    return _deployer("lending/ExchangeRateOracle.vy").at(market.oracle()).price()
+def router_user(system: BoaSystem, alias: str, amount: float) -> str:
+    """A user holding `amount` of X approved to the router, who has authorized the router on the market."""
+    user = boa.env.generate_address(alias)
+    system.mint_x(user, system.units(amount))
+    system.x.approve(system.router, MAX_UINT, sender=user)
+    system.market.set_authorization(system.router, True, sender=user)
+    return user

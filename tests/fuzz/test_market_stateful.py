@@ -17,7 +17,7 @@ from collections import Counter
 import boa
 import pytest
 from boa.contracts.base_evm_contract import BoaError
-from boa_system import ORACLE_SCALE, VIRTUAL_SHARES, WAD, BoaSystem, deploy_system, mul_div_up
+from boa_system import MAX_UINT, ORACLE_SCALE, VIRTUAL_SHARES, WAD, BoaSystem, deploy_system, mul_div_up
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -33,7 +33,6 @@ from hypothesis.stateful import (
 OUTCOMES: Counter[str] = Counter()
 LENDERS = 3
 BORROWERS = 3
-MAX_UINT = 2**256 - 1
 BPS = 10_000
 
 actor_index = st.integers(min_value=0, max_value=2)

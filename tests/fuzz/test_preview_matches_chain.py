@@ -4,35 +4,24 @@ from __future__ import annotations
 
 import boa
 import pytest
-from boa_system import WAD, deploy_system
+from boa_system import WAD, deploy_system, lend, router_user
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from levstake.model import LstSnapshot, MarketSnapshot, preview_open
 
-MAX_UINT = 2**256 - 1
-
 
 @pytest.fixture(scope="module")
 def world(decimals):
     system = deploy_system(decimals)
-    lender, user = boa.env.generate_address("lender"), boa.env.generate_address("user")
-    system.mint_x(lender, system.units(100_000_000))
-    system.x.approve(system.market, MAX_UINT, sender=lender)
-    system.market.deposit(system.units(100_000_000), sender=lender)
-    system.mint_x(user, system.units(10_000_000))
-    system.x.approve(system.router, MAX_UINT, sender=user)
-    system.market.set_authorization(system.router, True, sender=user)
+    lend(system, 100_000_000)
+    user = router_user(system, "user", 10_000_000)
     # A used market and a grown LST, so that no ratio is 1:1.
     system.router.open(system.market, system.units(12_345), 17 * WAD, 0, 2**64, sender=user)
     boa.env.time_travel(seconds=3 * 86_400)
     system.lst.sync_rewards()
     boa.env.time_travel(seconds=86_400)
-    other = boa.env.generate_address("other")
-    system.market.set_authorization(system.router, True, sender=other)
-    system.mint_x(other, system.units(10_000_000))
-    system.x.approve(system.router, MAX_UINT, sender=other)
-    return system, other
+    return system, router_user(system, "other", 10_000_000)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

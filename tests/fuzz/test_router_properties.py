@@ -9,25 +9,18 @@ from __future__ import annotations
 
 import boa
 import pytest
-from boa_system import ORACLE_SCALE, WAD, BoaSystem, deploy_system
+from boa_system import ORACLE_SCALE, WAD, BoaSystem, deploy_system, lend, router_user
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-MAX_UINT = 2**256 - 1
 DEADLINE = 2**64
 
 
 @pytest.fixture(scope="module")
 def world(decimals) -> tuple[BoaSystem, str]:
     system = deploy_system(decimals)
-    lender, user = boa.env.generate_address("lender"), boa.env.generate_address("user")
-    system.mint_x(lender, system.units(100_000_000))
-    system.x.approve(system.market, MAX_UINT, sender=lender)
-    system.market.deposit(system.units(100_000_000), sender=lender)
-    system.mint_x(user, system.units(1_000_000))
-    system.x.approve(system.router, MAX_UINT, sender=user)
-    system.market.set_authorization(system.router, True, sender=user)
-    return system, user
+    lend(system, 100_000_000)
+    return system, router_user(system, "user", 1_000_000)
 
 
 def router_is_empty(system: BoaSystem) -> None:
