@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from levstake.deployment import Deployment
+
 DEFAULT_VALIDATOR_APR_BPS = 800  # the devnet's 8% staking APR
 LST_NAME = "Staked X"
 LST_SYMBOL = "stX"
@@ -97,3 +99,63 @@ def deploy_lending(
 def deploy_router(project: Any, deployer: Any, factory: Any, wrapped_native: str | None = None) -> Any:
     """Deploy the LeverageRouter for the factory's markets (`wrapped_native` enables `open_native`)."""
     return deployer.deploy(project.LeverageRouter, factory, wrapped_native or ZERO_ADDRESS)
+
+
+DEFAULT_REWARD_RESERVE = 1_000  # X the devnet's validator can pay out as rewards
+
+
+def deploy_protocol(
+    project: Any,
+    deployer: Any,
+    network: Any,
+    asset: str | None = None,
+    reward_reserve: float = DEFAULT_REWARD_RESERVE,
+    treasury: str | None = None,
+    guardian: str | None = None,
+) -> Deployment:
+    """
+    The whole system on the connected network: staking (a new WrappedNative as X unless `asset` is given),
+    lending with the default 98% / 99% market, and the router. The validator's reward reserve is funded with
+    `reward_reserve` X, wrapped from the deployer's native balance when X is the new WrappedNative.
+    """
+    treasury = treasury or deployer.address
+    # Any ERC-20 (with EIP-2612 for one-transaction opens); WrappedNative's ABI covers both.
+    x = project.WrappedNative.at(asset) if asset else None
+    staking = deploy_staking(project, deployer, treasury, x=x)
+    reserve = staking.units(reward_reserve)
+    if reserve:
+        if asset is None:
+            staking.x.deposit(sender=deployer, value=reserve)
+        staking.x.approve(staking.validator, reserve, sender=deployer)
+        staking.validator.fund_rewards(reserve, sender=deployer)
+    lending = deploy_lending(project, deployer, staking, treasury, guardian or deployer.address)
+    router = deploy_router(project, deployer, lending.factory, staking.x.address if asset is None else None)
+    contracts = {
+        "x": staking.x,
+        "validator": staking.validator,
+        "lst": staking.lst,
+        "irm": lending.irm,
+        "oracle": lending.oracle,
+        "factory": lending.factory,
+        "market": lending.market,
+        "router": router,
+    }
+    return Deployment(
+        ecosystem=network.ecosystem.name,
+        network=network.name,
+        chain_id=int(network.chain_id),
+        block=int(network.provider.get_block("latest").number),
+        deployer=deployer.address,
+        contracts={name: str(contract.address) for name, contract in contracts.items()},
+        parameters={
+            "x_symbol": staking.x.symbol(),
+            "decimals": staking.decimals,
+            "native_x": asset is None,
+            "max_ltv": DEFAULT_MAX_LTV,
+            "lltv": DEFAULT_LLTV,
+            "reserve_factor": DEFAULT_RESERVE_FACTOR,
+            "validator_apr_bps": DEFAULT_VALIDATOR_APR_BPS,
+            "reward_reserve": reserve,
+            "treasury": treasury,
+        },
+    )

@@ -21,3 +21,26 @@ def duration(seconds: float) -> str:
     if seconds < 86_400:
         return f"{seconds / 3_600:.1f} hours"
     return f"{seconds / 86_400:.1f} days"
+
+
+def percent(fraction: float, places: int = 2) -> str:
+    """0.0123 -> "1.23%"."""
+    return f"{fraction * 100:.{places}f}%"
+
+
+def leverage(value: float) -> str:
+    return "inf" if value == float("inf") else f"{value:.2f}x"
+
+
+def health(value: float) -> str:
+    """Health to five places (liquidation at 1.00000); "no debt" without debt."""
+    return "no debt" if value == float("inf") else f"{value:.5f}"
+
+
+def time_left(seconds: float | None) -> str:
+    """Time to liquidation: "never" when rates only improve the position."""
+    if seconds is None:
+        return "never at current rates"
+    if seconds <= 0:
+        return "now (liquidatable)"
+    return duration(seconds)

@@ -103,3 +103,14 @@ def authorization_message(
         nonce=nonce,
         deadline=deadline,
     )
+
+
+def sign_with_account(account: Any, message: dict[str, Any]) -> tuple[int, bytes, bytes]:
+    """
+    Sign EIP-712 typed data with an Ape account (test, keyfile or hardware): the key never leaves the
+    account. Returns (v, r, s); raises when the account declines to sign.
+    """
+    signature = account.sign_message(encode_typed_data(full_message=message))
+    if signature is None:
+        raise PermissionError(f"{account.address} did not sign the message")
+    return signature.v, bytes(signature.r).rjust(32, b"\x00"), bytes(signature.s).rjust(32, b"\x00")

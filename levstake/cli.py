@@ -1,0 +1,127 @@
+"""Shared plumbing of the `ape run` scripts: network handling, options, one-line errors, status lines."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+from ape.cli import ConnectedProviderCommand
+from ape.exceptions import ApeException, ContractLogicError
+
+from levstake.client import ClientError, Protocol
+from levstake.deployment import DeploymentError, default_path, is_local
+
+
+class ProviderCommand(ConnectedProviderCommand):
+    """
+    Ape's connected-provider command that also runs inside a process already connected to the network it
+    is asked for (the tests and the demo call the commands in-process): connecting again would start a
+    second devnet. Without `--network` it uses the connected provider, if any.
+    """
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from ape import networks
+
+        active = networks.active_provider
+        if active is not None and active.is_connected and _same_network(ctx.params.get("network"), active):
+            return self._invoke(ctx, provider=active)
+        return super().invoke(ctx)
+
+
+def _same_network(requested: Any, active: Any) -> bool:
+    if requested is None:
+        return True
+    if isinstance(requested, str):
+        return requested in (active.network_choice, f"{active.network.ecosystem.name}:{active.network.name}")
+    return requested.network_choice == active.network_choice
+
+
+def one_line_errors(function: Callable) -> Callable:
+    """Turn the errors a user can cause into click's one-line `Error: ...` (exit code 1), no stack trace."""
+
+    @functools.wraps(function)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except (ClientError, DeploymentError, PermissionError) as error:
+            raise click.ClickException(str(error)) from None
+        except ContractLogicError as error:
+            raise click.ClickException(f"transaction reverted: {error.message}") from None
+        except ApeException as error:
+            raise click.ClickException(str(error).splitlines()[0]) from None
+
+    return run
+
+
+deployment_option = click.option(
+    "--deployment",
+    "deployment_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Deployment file (default: deployments/<ecosystem>-<network>.json).",
+)
+yes_option = click.option("--yes", is_flag=True, help="Sign and send without asking.")
+slippage_option = click.option(
+    "--slippage",
+    "slippage_bps",
+    type=click.IntRange(0, 9_999),
+    default=50,
+    show_default=True,
+    help="Largest loss accepted against the preview, in basis points.",
+)
+deadline_option = click.option(
+    "--deadline",
+    "deadline_seconds",
+    type=click.IntRange(1),
+    default=600,
+    show_default=True,
+    help="Seconds the transaction and its signatures stay valid.",
+)
+
+
+def deployment_file(path: Path | None, provider: Any) -> Path:
+    return path or default_path(provider.network.ecosystem.name, provider.network.name)
+
+
+def load_protocol(path: Path | None) -> Protocol:
+    """The deployment on the connected network; a one-line error when there is none."""
+    from ape import chain, project
+
+    from levstake.deployment import Deployment
+
+    provider = chain.provider
+    return Protocol(project, chain, Deployment.load(deployment_file(path, provider)))
+
+
+def require_local(provider: Any) -> None:
+    if not is_local(provider.network.name):
+        raise ClientError(
+            f"{provider.network.ecosystem.name}:{provider.network.name} is not a local network; "
+            "this command only runs on a devnet"
+        )
+
+
+def confirm(yes: bool, question: str = "Sign and send?") -> None:
+    """Ask before signing unless `--yes`; stops the command when the answer is no."""
+    if not yes and not click.confirm(question, default=False):
+        raise click.ClickException("cancelled, nothing was signed")
+
+
+def unlock(account: Any) -> None:
+    """After the user confirmed, let a keyfile account sign this command's messages and transactions
+    without asking again (its passphrase comes from APE_ACCOUNTS_<alias>_PASSPHRASE or a prompt)."""
+    from ape_accounts import KeyfileAccount
+
+    if isinstance(account, KeyfileAccount):
+        account.set_autosign(True)
+
+
+def send(label: str, action: Callable[[], Any]) -> Any:
+    """Run one transaction with a status line before and after it."""
+    click.echo(f"... {label}: waiting for the transaction", nl=True)
+    receipt = action()
+    click.echo(f"ok  {label}: block {receipt.block_number}, {receipt.gas_used:,} gas, tx {receipt.txn_hash}")
+    return receipt

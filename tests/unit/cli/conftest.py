@@ -1,0 +1,72 @@
+"""Run the `ape run` scripts' click commands in-process against the test chain."""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from click.testing import CliRunner, Result
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def load_script(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"levstake_script_{name}", ROOT / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def scripts() -> dict[str, ModuleType]:
+    return {name: load_script(name) for name in ("deploy", "leverage", "devnet")}
+
+
+@pytest.fixture(scope="session")
+def run(scripts) -> Callable[..., Result]:
+    """`run("leverage", "open", "--amount", 1, ...)`: the command's result (exit code, output)."""
+
+    def invoke(script: str, *args: object, answer: str | None = None) -> Result:
+        return CliRunner().invoke(scripts[script].cli, [str(arg) for arg in args], input=answer)
+
+    return invoke
+
+
+@pytest.fixture(scope="module")
+def deployment(run, tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("deployments") / "ethereum-local.json"
+    result = run("deploy", "--account", "TEST::0", "--deployment", path)
+    assert result.exit_code == 0, result.output
+    return path
+
+
+@pytest.fixture(scope="module")
+def lev(run, deployment) -> Callable[..., Result]:
+    """`lev("open", ...)`: a `leverage` command against the module's deployment."""
+
+    def invoke(*args: object, answer: str | None = None) -> Result:
+        return run("leverage", *args, "--deployment", deployment, answer=answer)
+
+    return invoke
+
+
+@pytest.fixture(scope="module")
+def protocol(deployment, chain, project):
+    from levstake.client import Protocol
+    from levstake.deployment import Deployment
+
+    return Protocol(project, chain, Deployment.load(deployment))
+
+
+@pytest.fixture(scope="module")
+def funded_market(lev) -> None:
+    """A lender wraps and supplies 5,000 X; a staker stakes 100 X (so the LST has a buffer)."""
+    for command in (("wrap", "5000"), ("lend", "5000")):
+        result = lev(command[0], "--amount", command[1], "--account", "TEST::6", "--yes")
+        assert result.exit_code == 0, result.output
+    for command in (("wrap", "100"), ("stake", "100")):
+        result = lev(command[0], "--amount", command[1], "--account", "TEST::5", "--yes")
+        assert result.exit_code == 0, result.output

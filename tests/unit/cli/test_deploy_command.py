@@ -1,0 +1,57 @@
+"""`ape run deploy`: the whole system, the deployment file, and the overwrite rule."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from levstake.deploy import DEFAULT_LLTV, DEFAULT_MAX_LTV
+from levstake.deployment import CONTRACT_KEYS, Deployment, DeploymentError
+
+
+def test_deploy_writes_a_complete_file(deployment, chain, project) -> None:
+    data = json.loads(deployment.read_text())
+    assert set(data["contracts"]) == set(CONTRACT_KEYS)
+    assert data["chain_id"] == chain.chain_id
+    assert (data["ecosystem"], data["network"]) == ("ethereum", "local")
+    for address in data["contracts"].values():
+        assert chain.provider.get_code(address)
+    market = project.LendingMarket.at(data["contracts"]["market"])
+    assert (market.max_ltv(), market.lltv()) == (DEFAULT_MAX_LTV, DEFAULT_LLTV)
+    assert market.collateral_token() == data["contracts"]["lst"]
+    validator = project.SimulatedValidator.at(data["contracts"]["validator"])
+    # The devnet's validator is funded with the default 1,000 X reward reserve.
+    assert validator.reward_reserve() == 1_000 * 10**18 == data["parameters"]["reward_reserve"]
+    router = project.LeverageRouter.at(data["contracts"]["router"])
+    assert router.wrapped_native() == data["contracts"]["x"]
+
+
+def test_local_deployment_file_is_replaced(run, tmp_path) -> None:
+    path = tmp_path / "local.json"
+    assert run("deploy", "--account", "TEST::0", "--deployment", path).exit_code == 0
+    first = json.loads(path.read_text())["contracts"]["router"]
+    assert run("deploy", "--account", "TEST::0", "--deployment", path).exit_code == 0
+    assert json.loads(path.read_text())["contracts"]["router"] != first
+
+
+def test_non_local_deployment_is_not_overwritten_without_force(deployment, tmp_path) -> None:
+    record = Deployment.load(deployment)
+    record.network = "sepolia"
+    path = tmp_path / "ethereum-sepolia.json"
+    record.save(path)
+    before = path.read_text()
+    with pytest.raises(DeploymentError, match="pass --force"):
+        record.save(path)
+    assert path.read_text() == before
+    record.block += 1
+    record.save(path, force=True)
+    assert Deployment.load(path).block == record.block
+
+
+def test_unknown_account_is_a_one_line_error(run, tmp_path) -> None:
+    result = run("deploy", "--account", "nobody", "--deployment", tmp_path / "x.json")
+    assert result.exit_code != 0
+    assert "Account with alias 'nobody' not found" in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "x.json").exists()

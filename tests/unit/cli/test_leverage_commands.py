@@ -1,0 +1,204 @@
+"""`ape run leverage ...` on the in-process chain: every command, its numbers, and its one-line errors."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from levstake.model import WAD
+
+LEVERAGER = "TEST::7"
+NEWCOMER = "TEST::8"
+
+
+def number(pattern: str, text: str) -> float:
+    match = re.search(pattern, text)
+    assert match, f"{pattern!r} not in:\n{text}"
+    return float(match.group(1).replace(",", ""))
+
+
+def test_preview_signs_nothing_and_matches_the_open_to_the_wei(
+    lev, protocol, funded_market, accounts
+) -> None:
+    user = accounts[7]
+    nonce = user.nonce
+    result = lev("preview", "--amount", "10", "--leverage", "50")
+    assert result.exit_code == 0, result.output
+    for field in ("collateral", "debt", "LTV", "health", "net APR", "time to liquidation", "fees"):
+        assert field in result.output
+    assert user.nonce == nonce
+    expected = protocol.preview_open(protocol.units(10), 50 * WAD).open
+    assert number(r"leverage ([\d.]+)x", result.output) == pytest.approx(expected.leverage, abs=0.005)
+    result = lev("open", "--amount", "10", "--leverage", "50", "--native", "--account", LEVERAGER, "--yes")
+    assert result.exit_code == 0, result.output
+    collateral, borrow_shares = protocol.market.positions(user)
+    # No reward stream and no earlier borrows: the LST rate and the debt shares do not move between blocks.
+    assert (collateral, borrow_shares) == (expected.collateral_added, expected.borrow_shares)
+    assert protocol.market.position(user)[1] == expected.debt
+    assert user.nonce == nonce + 1, "open_native with a signed authorization is one transaction"
+    assert "leverage 50.00x" in result.output
+
+
+def test_a_new_wallet_opens_with_permit_and_authorization_in_one_transaction(
+    lev, protocol, funded_market, accounts
+) -> None:
+    newcomer = accounts[8]
+    assert lev("wrap", "--amount", "3", "--account", NEWCOMER, "--yes").exit_code == 0
+    assert protocol.x.allowance(newcomer, protocol.router) == 0
+    assert not protocol.market.is_authorized(newcomer, protocol.router)
+    nonce = newcomer.nonce
+    result = lev("open", "--amount", "3", "--leverage", "10", "--account", NEWCOMER, "--yes")
+    assert result.exit_code == 0, result.output
+    assert newcomer.nonce == nonce + 1
+    assert protocol.market.is_authorized(newcomer, protocol.router)
+    assert protocol.position(newcomer.address).leverage == pytest.approx(10, rel=1e-6)
+    assert protocol.x.balanceOf(newcomer) == 0
+
+
+def test_declining_the_confirmation_sends_nothing(lev, protocol, funded_market, accounts) -> None:
+    nonce = accounts[7].nonce
+    result = lev("open", "--amount", "1", "--leverage", "5", "--native", "--account", LEVERAGER, answer="n\n")
+    assert result.exit_code == 1
+    assert "cancelled, nothing was signed" in result.output
+    assert accounts[7].nonce == nonce
+    assert protocol.position(accounts[7].address).collateral == 0
+
+
+def test_confirming_sends(lev, protocol, funded_market, accounts) -> None:
+    result = lev("open", "--amount", "1", "--leverage", "5", "--native", "--account", LEVERAGER, answer="y\n")
+    assert result.exit_code == 0, result.output
+    assert protocol.position(accounts[7].address).leverage == pytest.approx(5, rel=1e-6)
+
+
+def test_adjust_then_close(lev, protocol, funded_market, accounts) -> None:
+    user = accounts[7]
+    assert lev("open", "--amount", "10", "--native", "--account", LEVERAGER, "--yes").exit_code == 0
+    assert protocol.position(user.address).leverage == pytest.approx(50, rel=1e-4)
+    result = lev("adjust", "--leverage", "20", "--account", LEVERAGER, "--yes")
+    assert result.exit_code == 0, result.output
+    assert protocol.position(user.address).leverage == pytest.approx(20, rel=1e-4)
+    result = lev("adjust", "--leverage", "30", "--account", LEVERAGER, "--yes")
+    assert result.exit_code == 0, result.output
+    # The fees of the move down raised the LST's rate; the oracle trails it (growth cap), so new collateral
+    # costs a little more than the market values it and the router lands slightly above the target.
+    assert protocol.position(user.address).leverage == pytest.approx(30, rel=0.02)
+    expected = protocol.preview_close(user.address)
+    before = protocol.x.balanceOf(user)
+    result = lev("close", "--account", LEVERAGER, "--yes")
+    assert result.exit_code == 0, result.output
+    received = protocol.x.balanceOf(user) - before
+    # One block passes between preview and close: interest moves the debt by a few wei at most.
+    assert received == pytest.approx(expected, rel=1e-8)
+    assert protocol.position(user.address).collateral == 0
+    assert number(r"received ([\d,.]+)", result.output) == pytest.approx(received / 1e18, abs=1e-4)
+
+
+def test_close_to_lst(lev, protocol, funded_market, accounts) -> None:
+    user = accounts[7]
+    assert (
+        lev("open", "--amount", "2", "--leverage", "8", "--native", "--account", LEVERAGER, "--yes").exit_code
+        == 0
+    )
+    expected = protocol.preview_close(user.address, to_lst=True)
+    result = lev("close", "--to-lst", "--account", LEVERAGER, "--yes")
+    assert result.exit_code == 0, result.output
+    assert protocol.lst.balanceOf(user) == pytest.approx(expected, rel=1e-8)
+
+
+def test_status_shows_the_position(lev, protocol, funded_market) -> None:
+    assert (
+        lev(
+            "open", "--amount", "4", "--leverage", "25", "--native", "--account", LEVERAGER, "--yes"
+        ).exit_code
+        == 0
+    )
+    result = lev("status", "--account", LEVERAGER)
+    assert result.exit_code == 0, result.output
+    assert "leverage 25.00x" in result.output
+    assert number(r"health ([\d.]+)", result.output) == pytest.approx(0.99 * 25 / 24 / 0.99 * 0.99, rel=1e-3)
+    assert "time to liquidation" in result.output
+
+
+def test_max_reports_what_liquidity_allows(lev, protocol, funded_market) -> None:
+    result = lev("max")
+    assert result.exit_code == 0, result.output
+    assert "max leverage 50.00x" in result.output
+    assert "you can open up to 50.00x" in result.output
+    # 1,000 X at 50x would need 49,000 X of the 5,000 idle: liquidity caps it near 1 + 5,000 / 1,000.
+    result = lev("max", "--amount", "1000")
+    available = number(r"you can open up to ([\d.]+)x", result.output)
+    assert available == pytest.approx(6, rel=0.01)
+    assignable = protocol.max_leverage_for(protocol.units(1000))
+    assert protocol.preview_open(protocol.units(1000), int(assignable * WAD)).fits_liquidity
+    assert not protocol.preview_open(protocol.units(1000), int((assignable + 0.001) * WAD)).fits_liquidity
+
+
+def test_watch_shows_positions_and_flags_those_near_liquidation(
+    lev, protocol, funded_market, accounts
+) -> None:
+    assert lev("open", "--amount", "5", "--native", "--account", LEVERAGER, "--yes").exit_code == 0
+    result = lev("watch", "--blocks", "1")
+    assert result.exit_code == 0, result.output
+    assert accounts[7].address in result.output
+    assert "50.00x" in result.output
+    assert "near liquidation" not in result.output
+    # Slashing 1% of the delegated stake (most of the LST's assets) takes health from 1.0102 to about 1.001.
+    protocol.lst.rebalance(sender=accounts[0])
+    protocol.validator.slash(protocol.lst, 100, sender=accounts[0])
+    protocol.lst.sync_rewards(sender=accounts[0])
+    result = lev("watch", "--blocks", "1")
+    assert "near liquidation" in result.output
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("open", "--amount", "1", "--leverage", "51", "--native"), "above the market's max 50.00x"),
+        (("open", "--amount", "1", "--leverage", "0.5", "--native"), "below 1x"),
+        (("open", "--amount", "1000000000", "--native"), "is above your native balance"),
+        (("open", "--amount", "1", "--leverage", "5"), "is above your WNAT balance"),
+        (("adjust", "--leverage", "5"), "no position to adjust"),
+        (("close",), "no position to close"),
+    ],
+)
+def test_bad_input_is_a_one_line_error(lev, funded_market, accounts, args, message) -> None:
+    nonce = accounts[9].nonce
+    result = lev(*args, "--account", "TEST::9", "--yes")
+    assert result.exit_code == 1
+    assert message in result.output
+    assert result.output.strip().count("\n") <= 8 and "Traceback" not in result.output
+    assert accounts[9].nonce == nonce
+
+
+def test_unknown_account(lev) -> None:
+    result = lev("status", "--account", "no-such-wallet")
+    assert result.exit_code == 2
+    assert "Account with alias 'no-such-wallet' not found" in result.output
+
+
+def test_missing_deployment_file(run, tmp_path) -> None:
+    result = run("leverage", "max", "--deployment", tmp_path / "none.json")
+    assert result.exit_code == 1
+    assert "no deployment file" in result.output and "ape run deploy" in result.output
+
+
+def test_deployment_of_another_network(run, deployment, tmp_path) -> None:
+    data = json.loads(deployment.read_text())
+    data["chain_id"], data["network"] = 11155111, "sepolia"
+    foreign = tmp_path / "ethereum-sepolia.json"
+    foreign.write_text(json.dumps(data))
+    result = run("leverage", "max", "--deployment", foreign)
+    assert result.exit_code == 1
+    assert "is for chain 11155111" in result.output
+
+
+def test_deployment_whose_contracts_are_gone(run, deployment, tmp_path) -> None:
+    data = json.loads(deployment.read_text())
+    data["contracts"]["router"] = "0x" + "12" * 20
+    stale = tmp_path / "stale.json"
+    stale.write_text(json.dumps(data))
+    result = run("leverage", "max", "--deployment", stale)
+    assert result.exit_code == 1
+    assert "no LevStake router" in result.output
