@@ -112,6 +112,15 @@ class AdjustPreview:
     equity_after: int
 
 
+@dataclass(frozen=True)
+class ClosePreview:
+    """What `close` pays: X, or LST when the buffer cannot redeem everything; `value` counts both in X."""
+
+    x_out: int
+    lst_out: int
+    value: int
+
+
 class Protocol:
     """One deployment of LevStake on the connected network."""
 
@@ -273,18 +282,37 @@ class Protocol:
             cost, worth = self.lst.previewMint(unit), unit * self.oracle.price() // ORACLE_SCALE
             loss = (value_after - position.value) * max(cost - worth, 0) // cost
         else:
-            loss = (position.value - value_after) * self.lst.instant_fee_bps() // BPS
+            sold = position.value - value_after
+            buffer = self.lst.buffer()
+            if sold > buffer:
+                unit = 10**self.decimals
+                raise ClientError(
+                    f"this move unstakes about {sold / unit:,.4f} {self.symbol} instantly but the LST's "
+                    f"buffer holds {buffer / unit:,.4f}; adjust in smaller steps"
+                )
+            loss = sold * self.lst.instant_fee_bps() // BPS
         equity_after = position.equity - loss
         return AdjustPreview(position, value_after, value_after - position.equity, equity_after)
 
-    def preview_close(self, user: Any, to_lst: bool = False) -> int:
-        """X (or LST with `to_lst`) that `close` pays: the collateral's value net of the debt."""
+    def preview_close(self, user: Any, to_lst: bool = False) -> ClosePreview:
+        """
+        What `close` pays, as the router decides it: X when asked and the LST's buffer can redeem the whole
+        collateral, else LST (the collateral less what is unstaked to repay the debt).
+        """
         position = self.position(user)
         if position.collateral == 0:
             raise ClientError("no position to close")
-        if to_lst:
-            return position.collateral - self.lst.previewWithdraw(position.debt)
-        return max(self.lst.previewRedeem(position.collateral) - position.debt, 0)
+        buffer = self.lst.buffer()
+        gross = self.lst.previewRedeem(position.collateral)
+        if not to_lst and gross <= buffer:
+            return ClosePreview(max(gross - position.debt, 0), 0, max(gross - position.debt, 0))
+        if position.debt > buffer:
+            raise ClientError(
+                f"the LST's instant-unstake buffer holds {buffer / 10**self.decimals:,.4f} {self.symbol}, "
+                "less than the debt to repay; wait for a rebalance or the unbonding queue"
+            )
+        shares = position.collateral - self.lst.previewWithdraw(position.debt)
+        return ClosePreview(0, shares, self.lst.convertToAssets(shares))
 
     # ------------------------------------------------------------ transactions
 

@@ -9,55 +9,6 @@ deployer's native balance; elsewhere pass `--asset` for an existing X (or let it
 without `--force`.
 """
 
-from __future__ import annotations
+from levstake.commands.deploy import cli
 
-from pathlib import Path
-from typing import Any
-
-import click
-from ape import project
-from ape.cli import account_option
-
-from levstake.cli import ProviderCommand, deployment_file, deployment_option, one_line_errors, unlock
-from levstake.deploy import DEFAULT_REWARD_RESERVE, deploy_protocol
-from levstake.deployment import DeploymentError, is_local
-
-
-@click.command(cls=ProviderCommand)
-@account_option()
-@click.option("--asset", default=None, help="Address of an existing X (default: deploy a WrappedNative).")
-@click.option(
-    "--reward-reserve",
-    type=click.FloatRange(0),
-    default=None,
-    help=f"X funding the validator's rewards (default {DEFAULT_REWARD_RESERVE} on a local network, else 0).",
-)
-@click.option("--force", is_flag=True, help="Overwrite the deployment file of a non-local network.")
-@deployment_option
-@one_line_errors
-def cli(
-    account: Any,
-    asset: str | None,
-    reward_reserve: float | None,
-    force: bool,
-    deployment_path: Path | None,
-    provider: Any,
-) -> None:
-    network = provider.network
-    path = deployment_file(deployment_path, provider)
-    local = is_local(network.name)
-    # Checked before deploying so that a refused overwrite costs no gas.
-    if path.exists() and not local and not force:
-        raise DeploymentError(
-            f"{path} already exists for {network.ecosystem.name}:{network.name}; pass --force to overwrite it"
-        )
-    if reward_reserve is None:
-        reward_reserve = DEFAULT_REWARD_RESERVE if local else 0
-    unlock(account)
-    click.echo(f"Deploying LevStake to {network.ecosystem.name}:{network.name} from {account.address}")
-    click.echo("... deploying X, validator, LST, rate model, oracle, factory, market and router")
-    deployment = deploy_protocol(project, account, network, asset, reward_reserve)
-    deployment.save(path, force=force)
-    for name, address in deployment.contracts.items():
-        click.echo(f"   {name:<10} {address}")
-    click.echo(f"Wrote {path} (block {deployment.block})")
+__all__ = ["cli"]

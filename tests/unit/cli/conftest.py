@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -10,19 +10,14 @@ from types import ModuleType
 import pytest
 from click.testing import CliRunner, Result
 
-ROOT = Path(__file__).resolve().parents[3]
-
-
-def load_script(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"levstake_script_{name}", ROOT / "scripts" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
 
 @pytest.fixture(scope="session")
 def scripts() -> dict[str, ModuleType]:
-    return {name: load_script(name) for name in ("deploy", "leverage", "devnet")}
+    """The commands `ape run deploy | leverage | devnet` run (`scripts/*.py` re-export them)."""
+    return {
+        name: importlib.import_module(f"levstake.commands.{name}")
+        for name in ("deploy", "leverage", "devnet")
+    }
 
 
 @pytest.fixture(scope="session")

@@ -84,7 +84,7 @@ def test_adjust_then_close(lev, protocol, funded_market, accounts) -> None:
     # The fees of the move down raised the LST's rate; the oracle trails it (growth cap), so new collateral
     # costs a little more than the market values it and the router lands slightly above the target.
     assert protocol.position(user.address).leverage == pytest.approx(30, rel=0.02)
-    expected = protocol.preview_close(user.address)
+    expected = protocol.preview_close(user.address).x_out
     before = protocol.x.balanceOf(user)
     result = lev("close", "--account", LEVERAGER, "--yes")
     assert result.exit_code == 0, result.output
@@ -101,7 +101,7 @@ def test_close_to_lst(lev, protocol, funded_market, accounts) -> None:
         lev("open", "--amount", "2", "--leverage", "8", "--native", "--account", LEVERAGER, "--yes").exit_code
         == 0
     )
-    expected = protocol.preview_close(user.address, to_lst=True)
+    expected = protocol.preview_close(user.address, to_lst=True).lst_out
     result = lev("close", "--to-lst", "--account", LEVERAGER, "--yes")
     assert result.exit_code == 0, result.output
     assert protocol.lst.balanceOf(user) == pytest.approx(expected, rel=1e-8)
