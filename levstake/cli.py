@@ -17,26 +17,31 @@ from levstake.deployment import DeploymentError, default_path, is_local
 
 class ProviderCommand(ConnectedProviderCommand):
     """
-    Ape's connected-provider command that also runs inside a process already connected to the network it
-    is asked for (the tests and the demo call the commands in-process): connecting again would start a
-    second devnet. Without `--network` it uses the connected provider, if any.
+    Ape's connected-provider command that also runs inside a process already connected to a network (the
+    tests and the demo call the commands in-process): without `--network` it uses the connected provider
+    as it is. Resolving the default network would build a second provider object, which on the in-process
+    chain breaks the test isolation snapshots, and on a devnet would start a second devnet.
     """
 
-    def invoke(self, ctx: click.Context) -> Any:
-        from ape import networks
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if _connected() is not None and "--network" not in args:
+            ape_options = ("network", "provider_settings")
+            self.params = [param for param in self.params if param.name not in ape_options]
+            return click.Command.parse_args(self, ctx, args)
+        return super().parse_args(ctx, args)
 
-        active = networks.active_provider
-        if active is not None and active.is_connected and _same_network(ctx.params.get("network"), active):
+    def invoke(self, ctx: click.Context) -> Any:
+        active = _connected()
+        if active is not None and ctx.params.get("network") is None:
             return self._invoke(ctx, provider=active)
         return super().invoke(ctx)
 
 
-def _same_network(requested: Any, active: Any) -> bool:
-    if requested is None:
-        return True
-    if isinstance(requested, str):
-        return requested in (active.network_choice, f"{active.network.ecosystem.name}:{active.network.name}")
-    return requested.network_choice == active.network_choice
+def _connected() -> Any:
+    from ape import networks
+
+    active = networks.active_provider
+    return active if active is not None and active.is_connected else None
 
 
 def one_line_errors(function: Callable) -> Callable:

@@ -57,7 +57,7 @@ def protocol(deployment, chain, project):
 
 
 @pytest.fixture(scope="module")
-def funded_market(lev) -> None:
+def liquid_market(lev) -> None:
     """A lender wraps and supplies 5,000 X; a staker stakes 100 X (so the LST has a buffer)."""
     for command in (("wrap", "5000"), ("lend", "5000")):
         result = lev(command[0], "--amount", command[1], "--account", "TEST::6", "--yes")

@@ -11,7 +11,7 @@ from levstake.client import ClientError
 
 
 def test_advance_grows_the_lst_and_measures_the_staking_apr(
-    run, deployment, protocol, lev, funded_market
+    run, deployment, protocol, lev, liquid_market
 ) -> None:
     rate = protocol.lst.convertToAssets(10**18)
     assert protocol.staking_apr() == 0

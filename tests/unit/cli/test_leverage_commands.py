@@ -20,7 +20,7 @@ def number(pattern: str, text: str) -> float:
 
 
 def test_preview_signs_nothing_and_matches_the_open_to_the_wei(
-    lev, protocol, funded_market, accounts
+    lev, protocol, liquid_market, accounts
 ) -> None:
     user = accounts[7]
     nonce = user.nonce
@@ -42,7 +42,7 @@ def test_preview_signs_nothing_and_matches_the_open_to_the_wei(
 
 
 def test_a_new_wallet_opens_with_permit_and_authorization_in_one_transaction(
-    lev, protocol, funded_market, accounts
+    lev, protocol, liquid_market, accounts
 ) -> None:
     newcomer = accounts[8]
     assert lev("wrap", "--amount", "3", "--account", NEWCOMER, "--yes").exit_code == 0
@@ -57,7 +57,7 @@ def test_a_new_wallet_opens_with_permit_and_authorization_in_one_transaction(
     assert protocol.x.balanceOf(newcomer) == 0
 
 
-def test_declining_the_confirmation_sends_nothing(lev, protocol, funded_market, accounts) -> None:
+def test_declining_the_confirmation_sends_nothing(lev, protocol, liquid_market, accounts) -> None:
     nonce = accounts[7].nonce
     result = lev("open", "--amount", "1", "--leverage", "5", "--native", "--account", LEVERAGER, answer="n\n")
     assert result.exit_code == 1
@@ -66,13 +66,13 @@ def test_declining_the_confirmation_sends_nothing(lev, protocol, funded_market, 
     assert protocol.position(accounts[7].address).collateral == 0
 
 
-def test_confirming_sends(lev, protocol, funded_market, accounts) -> None:
+def test_confirming_sends(lev, protocol, liquid_market, accounts) -> None:
     result = lev("open", "--amount", "1", "--leverage", "5", "--native", "--account", LEVERAGER, answer="y\n")
     assert result.exit_code == 0, result.output
     assert protocol.position(accounts[7].address).leverage == pytest.approx(5, rel=1e-6)
 
 
-def test_adjust_then_close(lev, protocol, funded_market, accounts) -> None:
+def test_adjust_then_close(lev, protocol, liquid_market, accounts) -> None:
     user = accounts[7]
     assert lev("open", "--amount", "10", "--native", "--account", LEVERAGER, "--yes").exit_code == 0
     assert protocol.position(user.address).leverage == pytest.approx(50, rel=1e-4)
@@ -95,7 +95,7 @@ def test_adjust_then_close(lev, protocol, funded_market, accounts) -> None:
     assert number(r"received ([\d,.]+)", result.output) == pytest.approx(received / 1e18, abs=1e-4)
 
 
-def test_close_to_lst(lev, protocol, funded_market, accounts) -> None:
+def test_close_to_lst(lev, protocol, liquid_market, accounts) -> None:
     user = accounts[7]
     assert (
         lev("open", "--amount", "2", "--leverage", "8", "--native", "--account", LEVERAGER, "--yes").exit_code
@@ -107,7 +107,7 @@ def test_close_to_lst(lev, protocol, funded_market, accounts) -> None:
     assert protocol.lst.balanceOf(user) == pytest.approx(expected, rel=1e-8)
 
 
-def test_status_shows_the_position(lev, protocol, funded_market) -> None:
+def test_status_shows_the_position(lev, protocol, liquid_market) -> None:
     assert (
         lev(
             "open", "--amount", "4", "--leverage", "25", "--native", "--account", LEVERAGER, "--yes"
@@ -121,7 +121,7 @@ def test_status_shows_the_position(lev, protocol, funded_market) -> None:
     assert "time to liquidation" in result.output
 
 
-def test_max_reports_what_liquidity_allows(lev, protocol, funded_market) -> None:
+def test_max_reports_what_liquidity_allows(lev, protocol, liquid_market) -> None:
     result = lev("max")
     assert result.exit_code == 0, result.output
     assert "max leverage 50.00x" in result.output
@@ -136,7 +136,7 @@ def test_max_reports_what_liquidity_allows(lev, protocol, funded_market) -> None
 
 
 def test_watch_shows_positions_and_flags_those_near_liquidation(
-    lev, protocol, funded_market, accounts
+    lev, protocol, liquid_market, accounts
 ) -> None:
     assert lev("open", "--amount", "5", "--native", "--account", LEVERAGER, "--yes").exit_code == 0
     result = lev("watch", "--blocks", "1")
@@ -163,7 +163,7 @@ def test_watch_shows_positions_and_flags_those_near_liquidation(
         (("close",), "no position to close"),
     ],
 )
-def test_bad_input_is_a_one_line_error(lev, funded_market, accounts, args, message) -> None:
+def test_bad_input_is_a_one_line_error(lev, liquid_market, accounts, args, message) -> None:
     nonce = accounts[9].nonce
     result = lev(*args, "--account", "TEST::9", "--yes")
     assert result.exit_code == 1
