@@ -35,10 +35,13 @@ demo: setup
 bench: setup
 	ape run bench --network $(DEVNET)
 
-# Long random run of the stateful market test: prints steps run, invariant checks and violations.
+# Long random runs of the stateful tests (market, then the whole system): each prints steps run, invariant
+# checks and violations. FUZZ_STEPS is per decimals (X with 18 and 6); ~60 steps/s here, so 1M takes hours.
 FUZZ_EXAMPLES ?= 2500
+FUZZ_STEPS ?= 1000000
 fuzz: setup
 	LEVSTAKE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) ape test tests/fuzz/test_market_stateful.py -p no:cacheprovider -s
+	LEVSTAKE_FUZZ_STEPS=$(FUZZ_STEPS) ape test tests/fuzz/test_system_stateful.py -p no:cacheprovider -s
 
 lint: setup
 	ruff check levstake scripts tests

@@ -26,7 +26,16 @@ from levstake.deploy import (
 from levstake.model import MARKET_VIRTUAL_SHARES as VIRTUAL_SHARES
 from levstake.model import ORACLE_SCALE, WAD, mul_div_up
 
-__all__ = ["MAX_UINT", "ORACLE_SCALE", "VIRTUAL_SHARES", "WAD", "BoaSystem", "deploy_system", "mul_div_up"]
+__all__ = [
+    "MAX_UINT",
+    "ORACLE_SCALE",
+    "VIRTUAL_SHARES",
+    "WAD",
+    "BoaSystem",
+    "deploy_system",
+    "deployer",
+    "mul_div_up",
+]
 
 ROOT = Path(__file__).resolve().parents[2]
 REWARD_RESERVE = 10_000_000
@@ -34,7 +43,7 @@ MAX_UINT = 2**256 - 1
 
 
 @cache
-def _deployer(name: str) -> Any:
+def deployer(name: str) -> Any:
     # `interfaces` resolves from the project root, `snekmate` from site-packages.
     boa.interpret.set_search_paths([str(ROOT)])
     return boa.load_partial(str(ROOT / "contracts" / name))
@@ -71,19 +80,19 @@ def deploy_system(decimals: int) -> BoaSystem:
     treasury = boa.env.generate_address("treasury")
     guardian = boa.env.generate_address("guardian")
     with boa.env.prank(owner):
-        x = _deployer("mocks/MockToken.vy").deploy("Test X", "X", decimals)
-        validator = _deployer("staking/SimulatedValidator.vy").deploy(x, DEFAULT_VALIDATOR_APR_BPS)
-        lst = _deployer("staking/LiquidStaking.vy").deploy(
+        x = deployer("mocks/MockToken.vy").deploy("Test X", "X", decimals)
+        validator = deployer("staking/SimulatedValidator.vy").deploy(x, DEFAULT_VALIDATOR_APR_BPS)
+        lst = deployer("staking/LiquidStaking.vy").deploy(
             x, validator, treasury, LST_NAME, LST_SYMBOL, decimals
         )
         reserve = REWARD_RESERVE * 10**decimals
         x.mint(owner, reserve)
         x.approve(validator, reserve)
         validator.fund_rewards(reserve)
-        irm = _deployer("lending/InterestRateModel.vy").deploy(*IRM_DEFAULTS)
-        oracle = _deployer("lending/ExchangeRateOracle.vy").deploy(lst, ORACLE_MAX_YEARLY_GROWTH)
-        blueprint = _deployer("lending/LendingMarket.vy").deploy_as_blueprint()
-        factory = _deployer("lending/MarketFactory.vy").deploy(blueprint, treasury, guardian)
+        irm = deployer("lending/InterestRateModel.vy").deploy(*IRM_DEFAULTS)
+        oracle = deployer("lending/ExchangeRateOracle.vy").deploy(lst, ORACLE_MAX_YEARLY_GROWTH)
+        blueprint = deployer("lending/LendingMarket.vy").deploy_as_blueprint()
+        factory = deployer("lending/MarketFactory.vy").deploy(blueprint, treasury, guardian)
         factory.set_pair_allowed(DEFAULT_MAX_LTV, DEFAULT_LLTV, True)
         address = factory.create_market(
             x,
@@ -96,8 +105,8 @@ def deploy_system(decimals: int) -> BoaSystem:
             "LevStake X lending",
             "lsX",
         )
-        router = _deployer("leverage/LeverageRouter.vy").deploy(factory, "0x" + "00" * 20)
-    market = _deployer("lending/LendingMarket.vy").at(address)
+        router = deployer("leverage/LeverageRouter.vy").deploy(factory, "0x" + "00" * 20)
+    market = deployer("lending/LendingMarket.vy").at(address)
     return BoaSystem(
         decimals, owner, treasury, guardian, x, validator, lst, irm, oracle, factory, market, router
     )

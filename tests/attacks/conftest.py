@@ -1,0 +1,8 @@
+"""Attack scenarios on titanoboa; they share the fuzz tests' deployment helpers."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fuzz"))

@@ -1,0 +1,52 @@
+"""Sandwiching a reward sync: stake right before `sync_rewards`, unstake right after, in one block. The LST
+streams each synced gain over `reward_cycle`, so the rate does not jump at the sync and the sandwich earns
+nothing, even with the instant-unstake fee at zero (the worst case for this defence)."""
+
+from __future__ import annotations
+
+import boa
+import pytest
+from boa_system import MAX_UINT, deploy_system
+
+DAY = 86_400
+
+
+@pytest.fixture(scope="module")
+def world(decimals):
+    system = deploy_system(decimals)
+    stakers = boa.env.generate_address("stakers")
+    system.mint_x(stakers, system.units(1_000_000))
+    system.x.approve(system.lst, MAX_UINT, sender=stakers)
+    system.lst.deposit(system.units(1_000_000), sender=stakers)
+    system.lst.rebalance()
+    system.lst.set_instant_fee(0, sender=system.owner)
+    # A week of unsynced rewards waits in the backend: the largest possible sync.
+    boa.env.time_travel(seconds=7 * DAY)
+    attacker = boa.env.generate_address("attacker")
+    system.mint_x(attacker, system.units(10_000_000))
+    system.x.approve(system.lst, MAX_UINT, sender=attacker)
+    return system, attacker
+
+
+def test_stake_sync_unstake_in_one_block_earns_nothing(world) -> None:
+    system, attacker = world
+    lst, x = system.lst, system.x
+    with boa.env.anchor():
+        before = x.balanceOf(attacker)
+        rate = lst.convertToAssets(10**system.decimals)
+        shares = lst.deposit(system.units(100_000), sender=attacker)
+        lst.sync_rewards()
+        assert lst.stream_amount() > 0, "the sync counted a gain"
+        assert lst.convertToAssets(10**system.decimals) == rate, "the rate jumped at the sync"
+        lst.redeem(shares, sender=attacker)
+        assert x.balanceOf(attacker) <= before
+
+
+def test_the_gain_reaches_stakers_over_the_cycle(world) -> None:
+    system, attacker = world
+    lst = system.lst
+    with boa.env.anchor():
+        rate = lst.convertToAssets(10**system.decimals)
+        lst.sync_rewards()
+        boa.env.time_travel(seconds=lst.reward_cycle())
+        assert lst.convertToAssets(10**system.decimals) > rate

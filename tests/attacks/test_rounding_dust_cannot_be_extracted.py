@@ -1,0 +1,57 @@
+"""Rounding-dust extraction: hundreds of tiny deposits and withdrawals on both vaults (the LST and the
+market's lender shares), at awkward exchange rates, never leave the attacker with more X than they had."""
+
+from __future__ import annotations
+
+import boa
+import pytest
+from boa.contracts.base_evm_contract import BoaError
+from boa_system import MAX_UINT, WAD, deploy_system, lend, router_user
+
+ROUNDS = 300
+
+
+@pytest.fixture(scope="module")
+def world(decimals):
+    system = deploy_system(decimals)
+    lend(system, 1_000_000)
+    user = router_user(system, "borrower", 100_000)
+    system.router.open(system.market, system.units(12_345), 17 * WAD, 0, 2**64, sender=user)
+    # Odd rates: rewards streamed into the LST, interest accrued in the market.
+    system.lst.rebalance()
+    boa.env.time_travel(seconds=3 * 86_400 + 17)
+    system.lst.sync_rewards()
+    boa.env.time_travel(seconds=86_400 + 3)
+    system.market.accrue_interest()
+    attacker = boa.env.generate_address("attacker")
+    system.mint_x(attacker, system.units(1_000))
+    # No instant-unstake fee: rounding alone has to protect the LST (the worst case for this defence).
+    system.lst.set_instant_fee(0, sender=system.owner)
+    for spender in (system.lst, system.market):
+        system.x.approve(spender, MAX_UINT, sender=attacker)
+    return system, attacker
+
+
+@pytest.mark.parametrize("vault", ["lst", "market"])
+def test_many_tiny_round_trips_lose_or_break_even(world, vault: str) -> None:
+    system, attacker = world
+    token = system.lst if vault == "lst" else system.market
+    x = system.x
+    with boa.env.anchor():
+        start = x.balanceOf(attacker)
+        for size in range(1, ROUNDS + 1):
+            # deposit -> withdraw exact assets -> redeem what is left, each rounding against the caller.
+            try:
+                token.deposit(size, sender=attacker)
+            except BoaError:
+                continue  # too small to mint a share: refused, nothing moved
+            # Wei-sized withdrawals are where a share rounded the wrong way would be free money.
+            for wei in (1, 2, 3):
+                if token.maxWithdraw(attacker) >= wei:
+                    token.withdraw(wei, sender=attacker)
+            held = token.balanceOf(attacker)
+            if held and token.previewRedeem(held) > 0:
+                token.redeem(held, sender=attacker)
+        assert x.balanceOf(attacker) <= start
+        # Whatever shares are left are worth less than what the attacker lost.
+        assert token.convertToAssets(token.balanceOf(attacker)) + x.balanceOf(attacker) <= start
