@@ -15,6 +15,14 @@ from levstake.client import ClientError, Protocol
 from levstake.deployment import DeploymentError, default_path, is_local
 
 
+def ensure_keystore() -> None:
+    """Ape lists its keyfile folder to resolve `--account`; on a fresh data folder it does not exist yet, and
+    an unknown alias would crash with FileNotFoundError instead of saying the alias is unknown."""
+    from ape import config
+
+    (Path(config.DATA_FOLDER) / "accounts").mkdir(parents=True, exist_ok=True)
+
+
 class ProviderCommand(ConnectedProviderCommand):
     """
     Ape's connected-provider command that also runs inside a process already connected to a network (the

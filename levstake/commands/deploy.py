@@ -18,9 +18,18 @@ import click
 from ape import project
 from ape.cli import account_option
 
-from levstake.cli import ProviderCommand, deployment_file, deployment_option, one_line_errors, unlock
+from levstake.cli import (
+    ProviderCommand,
+    deployment_file,
+    deployment_option,
+    ensure_keystore,
+    one_line_errors,
+    unlock,
+)
 from levstake.deploy import DEFAULT_REWARD_RESERVE, deploy_protocol
 from levstake.deployment import DeploymentError, is_local
+
+ensure_keystore()
 
 
 @click.command(cls=ProviderCommand)

@@ -30,6 +30,7 @@ from levstake.cli import (
     confirm,
     deadline_option,
     deployment_option,
+    ensure_keystore,
     load_protocol,
     one_line_errors,
     send,
@@ -45,6 +46,9 @@ amount_option = click.option(
 leverage_option = click.option(
     "--leverage", type=float, default=None, help="Target leverage, e.g. 50 (default: the market's max)."
 )
+
+
+ensure_keystore()
 
 
 @click.group()
