@@ -117,10 +117,14 @@ def require_local(provider: Any) -> None:
         )
 
 
-def confirm(yes: bool, question: str = "Sign and send?") -> None:
-    """Ask before signing unless `--yes`; stops the command when the answer is no."""
-    if not yes and not click.confirm(question, default=False):
+def confirm(yes: bool, account: Any) -> None:
+    """
+    Ask before signing unless `--yes` (a "no" stops the command), then let the account sign this command's
+    messages and transactions.
+    """
+    if not yes and not click.confirm("Sign and send?", default=False):
         raise click.ClickException("cancelled, nothing was signed")
+    unlock(account)
 
 
 def unlock(account: Any) -> None:

@@ -24,6 +24,11 @@ class ClientError(Exception):
     """Bad input caught before anything is signed, with a message fit for one line."""
 
 
+def health_ratio(health: int, debt: int) -> float:
+    """The market's WAD health as a number; infinite without debt."""
+    return math.inf if debt == 0 else health / WAD
+
+
 @dataclass(frozen=True)
 class PositionView:
     """A position as the market sees it now (interest accrued up to now), valued at the oracle price."""
@@ -45,7 +50,7 @@ class PositionView:
 
     @property
     def health_ratio(self) -> float:
-        return math.inf if self.debt == 0 else self.health / WAD
+        return health_ratio(self.health, self.debt)
 
     def net_apr(self, market: MarketView) -> float:
         """Yearly return on equity at the market's current borrow APR and the measured staking APR."""
@@ -154,7 +159,7 @@ class Protocol:
 
     def units(self, amount: float | str) -> int:
         """A human amount of X (or LST) in integer units."""
-        return int(round(float(amount) * 10**self.decimals))
+        return model.to_units(amount, self.decimals)
 
     # ------------------------------------------------------------ reads
 
@@ -237,7 +242,7 @@ class Protocol:
         utilization_after = borrow * WAD // supply if supply else 0
         borrow_apr_after = self.irm.borrow_apr(min(utilization_after, WAD)) / WAD
         value = market.value(opened.collateral_added)
-        health = math.inf if opened.debt == 0 else opened.health / WAD
+        health = health_ratio(opened.health, opened.debt)
         return Preview(
             assets=assets,
             target_leverage=leverage,
@@ -255,7 +260,8 @@ class Protocol:
     def max_leverage_for(self, assets: int) -> float:
         """The highest leverage an open of `assets` can get now, given the market's idle liquidity."""
         lst, market = self.snapshots()
-        idle = self.market_view().idle
+        supply, borrow, _, _, _ = self.market.market_state()
+        idle = supply - borrow
         low, high = WAD, self.market.max_leverage()
         if model.preview_open(lst, market, assets, high).borrowed <= idle:
             return high / WAD

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from levstake.deployment import Deployment
+from levstake.model import to_units
 
 DEFAULT_VALIDATOR_APR_BPS = 800  # the devnet's 8% staking APR
 LST_NAME = "Staked X"
@@ -24,7 +25,7 @@ class StakingSystem:
 
     def units(self, amount: float | int) -> int:
         """Convert a human amount of X (or LST) to integer units."""
-        return int(round(amount * 10**self.decimals))
+        return to_units(amount, self.decimals)
 
 
 def deploy_staking(

@@ -26,6 +26,17 @@ def is_local(network: str) -> bool:
     return network == "local" or network.endswith("-fork")
 
 
+def check_writable(path: Path, ecosystem: str, network: str, force: bool) -> None:
+    """
+    An existing file of a non-local network is kept unless `force`: it may be the only record of contracts
+    holding users' funds.
+    """
+    if path.exists() and not is_local(network) and not force:
+        raise DeploymentError(
+            f"{path} already exists for {ecosystem}:{network}; pass --force to overwrite it"
+        )
+
+
 @dataclass
 class Deployment:
     """Addresses, block and parameters of one deployment of the protocol."""
@@ -39,14 +50,8 @@ class Deployment:
     parameters: dict[str, Any] = field(default_factory=dict)
 
     def save(self, path: Path, force: bool = False) -> None:
-        """
-        Write the file. An existing file of a non-local network is kept unless `force`: it may be the only
-        record of contracts holding users' funds.
-        """
-        if path.exists() and not is_local(self.network) and not force:
-            raise DeploymentError(
-                f"{path} already exists for {self.ecosystem}:{self.network}; pass --force to overwrite it"
-            )
+        """Write the file (see `check_writable`)."""
+        check_writable(path, self.ecosystem, self.network, force)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(asdict(self), indent=2) + "\n")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from levstake import fmt
-from levstake.client import MarketView, PositionView, Preview, Protocol
+from levstake.client import MarketView, PositionView, Preview, Protocol, health_ratio
 
 # `watch` flags positions whose health is below this (1.0 is liquidation).
 NEAR_LIQUIDATION = 1.002
@@ -47,7 +47,7 @@ def preview_lines(protocol: Protocol, preview: Preview) -> list[str]:
         f"{fmt.amount(preview.value, d, symbol)}, debt {fmt.amount(opened.debt, d, symbol)} "
         f"(borrowed {fmt.amount(opened.borrowed, d, symbol)})",
         f"         leverage {fmt.leverage(opened.leverage)}, LTV {fmt.percent(preview.ltv, 3)}, "
-        f"health {fmt.health(opened.health / 1e18 if opened.debt else float('inf'))}",
+        f"health {fmt.health(health_ratio(opened.health, opened.debt))}",
         f"         net APR {fmt.percent(preview.net_apr)} = {opened.leverage:.2f} x staking "
         f"{fmt.percent(preview.staking_apr)} - {opened.leverage - 1:.2f} x borrow "
         f"{fmt.percent(preview.borrow_apr_after)} (after your borrow)",

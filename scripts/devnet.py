@@ -1,10 +1,4 @@
-"""
-Devnet helpers: let time pass with rewards synced, so a position can be seen evolving.
-
-    ape run devnet advance --days 30 --network ethereum:local:foundry
-
-Only on local networks: moving the clock is impossible anywhere else.
-"""
+"""`ape run devnet`: runs `levstake.commands.devnet.cli` (usage there and in `--help`)."""
 
 from levstake.commands.devnet import cli
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 
 from levstake.deploy import deploy_lending, deploy_router, deploy_staking
+from levstake.model import to_units
 
 REWARD_RESERVE = 1_000_000
 DAY = 86_400
@@ -43,10 +46,7 @@ def attacker(accounts):
 
 @pytest.fixture(scope="session")
 def units(decimals):
-    def to_units(amount: int | float) -> int:
-        return int(round(amount * 10**decimals))
-
-    return to_units
+    return functools.partial(to_units, decimals=decimals)
 
 
 @pytest.fixture(scope="session")

@@ -27,7 +27,7 @@ from levstake.cli import (
     unlock,
 )
 from levstake.deploy import DEFAULT_REWARD_RESERVE, deploy_protocol
-from levstake.deployment import DeploymentError, is_local
+from levstake.deployment import check_writable, is_local
 
 ensure_keystore()
 
@@ -56,10 +56,7 @@ def cli(
     path = deployment_file(deployment_path, provider)
     local = is_local(network.name)
     # Checked before deploying so that a refused overwrite costs no gas.
-    if path.exists() and not local and not force:
-        raise DeploymentError(
-            f"{path} already exists for {network.ecosystem.name}:{network.name}; pass --force to overwrite it"
-        )
+    check_writable(path, network.ecosystem.name, network.name, force)
     if reward_reserve is None:
         reward_reserve = DEFAULT_REWARD_RESERVE if local else 0
     unlock(account)

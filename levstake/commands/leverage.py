@@ -35,7 +35,6 @@ from levstake.cli import (
     one_line_errors,
     send,
     slippage_option,
-    unlock,
     yes_option,
 )
 from levstake.client import ClientError, Protocol, min_after_slippage
@@ -113,8 +112,7 @@ def open_(
             f"not enough idle liquidity for {preview.target_leverage / 1e18:g}x; "
             f"`max --amount {amount:g}` shows what fits"
         )
-    confirm(yes)
-    unlock(account)
+    confirm(yes, account)
     minimum = min_after_slippage(preview.open.collateral_added, slippage_bps)
     send(
         "open",
@@ -155,8 +153,7 @@ def adjust(
         f"         net APR {fmt.percent(position.net_apr(view))} -> "
         f"{fmt.percent(model.net_apr(view.staking_apr, view.borrow_apr, leverage))} at current rates"
     )
-    confirm(yes)
-    unlock(account)
+    confirm(yes, account)
     min_equity = min_after_slippage(estimate.equity_after, slippage_bps)
     send("adjust", lambda: protocol.adjust(account, target, min_equity, deadline_seconds))
     _status(protocol, account.address)
@@ -187,8 +184,7 @@ def close(
         click.echo(f"close    you receive about {fmt.amount(expected.lst_out, d, 'stX')}{note}")
     else:
         click.echo(f"close    you receive about {fmt.amount(expected.x_out, d, protocol.symbol)}")
-    confirm(yes)
-    unlock(account)
+    confirm(yes, account)
     x_before, lst_before = protocol.x.balanceOf(account.address), protocol.lst.balanceOf(account.address)
     minimum = min_after_slippage(expected.value, slippage_bps)
     send("close", lambda: protocol.close(account, minimum, to_lst, deadline_seconds))
@@ -280,8 +276,7 @@ def _simple(name: str, help_text: str, action: str):
     def run(account: Any, amount: float, yes: bool, deployment_path: Path | None) -> None:
         protocol = load_protocol(deployment_path)
         click.echo(f"{name:<8} {fmt.amount(protocol.units(amount), protocol.decimals, protocol.symbol)}")
-        confirm(yes)
-        unlock(account)
+        confirm(yes, account)
         send(name, lambda: getattr(protocol, action)(account, protocol.units(amount)))
 
     return run

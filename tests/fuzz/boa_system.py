@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import boa
+from boa.contracts.base_evm_contract import BoaError
 
 from levstake.deploy import (
     DEFAULT_LLTV,
@@ -24,7 +25,7 @@ from levstake.deploy import (
     ORACLE_MAX_YEARLY_GROWTH,
 )
 from levstake.model import MARKET_VIRTUAL_SHARES as VIRTUAL_SHARES
-from levstake.model import ORACLE_SCALE, WAD, mul_div_up
+from levstake.model import ORACLE_SCALE, WAD, mul_div_up, to_units
 
 __all__ = [
     "MAX_UINT",
@@ -32,9 +33,11 @@ __all__ = [
     "VIRTUAL_SHARES",
     "WAD",
     "BoaSystem",
+    "attempt",
     "deploy_system",
     "deployer",
     "mul_div_up",
+    "revert_reason",
 ]
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,6 +50,19 @@ def deployer(name: str) -> Any:
     # `interfaces` resolves from the project root, `snekmate` from site-packages.
     boa.interpret.set_search_paths([str(ROOT)])
     return boa.load_partial(str(ROOT / "contracts" / name))
+
+
+def revert_reason(error: BoaError) -> str:
+    frame = error.stack_trace.last_frame
+    return frame if isinstance(frame, str) else str(frame.pretty_vm_reason)
+
+
+def attempt(function: Any, *args: Any, **kwargs: Any) -> tuple[object, str | None]:
+    """Call a contract function; returns (result, None) or (None, revert reason)."""
+    try:
+        return function(*args, **kwargs), None
+    except BoaError as error:
+        return None, revert_reason(error)
 
 
 @dataclass
@@ -67,7 +83,7 @@ class BoaSystem:
     router: Any
 
     def units(self, amount: float | int) -> int:
-        return int(round(amount * 10**self.decimals))
+        return to_units(amount, self.decimals)
 
     def mint_x(self, to: str, amount: int) -> None:
         self.x.mint(to, amount, sender=self.owner)

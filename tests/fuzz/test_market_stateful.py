@@ -16,8 +16,16 @@ from collections import Counter
 
 import boa
 import pytest
-from boa.contracts.base_evm_contract import BoaError
-from boa_system import MAX_UINT, ORACLE_SCALE, VIRTUAL_SHARES, WAD, BoaSystem, deploy_system, mul_div_up
+from boa_system import (
+    MAX_UINT,
+    ORACLE_SCALE,
+    VIRTUAL_SHARES,
+    WAD,
+    BoaSystem,
+    attempt,
+    deploy_system,
+    mul_div_up,
+)
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -39,19 +47,6 @@ actor_index = st.integers(min_value=0, max_value=2)
 share_bps = st.integers(min_value=1, max_value=BPS)
 # Anywhere up to the limit, and often right at it or a little above (the revert must match the model).
 limit_bps = st.one_of(st.integers(min_value=1, max_value=BPS), st.integers(min_value=9_900, max_value=10_100))
-
-
-def revert_reason(error: BoaError) -> str:
-    frame = error.stack_trace.last_frame
-    return frame if isinstance(frame, str) else str(frame.pretty_vm_reason)
-
-
-def attempt(function, *args, **kwargs) -> tuple[object, str | None]:
-    """Call a contract function; returns (result, None) or (None, revert reason)."""
-    try:
-        return function(*args, **kwargs), None
-    except BoaError as error:
-        return None, revert_reason(error)
 
 
 def funded_system(decimals: int) -> tuple[BoaSystem, list[str], list[str], str]:

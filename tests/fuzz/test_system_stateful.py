@@ -22,8 +22,7 @@ from collections import Counter
 
 import boa
 import pytest
-from boa.contracts.base_evm_contract import BoaError
-from boa_system import MAX_UINT, ORACLE_SCALE, WAD, BoaSystem, deploy_system, deployer
+from boa_system import MAX_UINT, ORACLE_SCALE, WAD, BoaSystem, attempt, deploy_system, deployer
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
@@ -39,14 +38,9 @@ amount = st.one_of(st.integers(1, 1_000), st.integers(1, 10**6), st.just(1))
 leverage = st.one_of(st.integers(1, 50), st.just(50))
 
 
-def attempt(function, *args, **kwargs) -> str | None:
-    """Call; None on success, else the revert reason (counted)."""
-    try:
-        function(*args, **kwargs)
-        return None
-    except BoaError as error:
-        frame = error.stack_trace.last_frame
-        return frame if isinstance(frame, str) else str(frame.pretty_vm_reason)
+def outcome(function, *args, **kwargs) -> str | None:
+    """Call; None on success, else the revert reason."""
+    return attempt(function, *args, **kwargs)[1]
 
 
 def funded(decimals: int) -> tuple[BoaSystem, list[str], str, object]:
@@ -111,20 +105,20 @@ class SystemMachine(RuleBasedStateMachine):
 
     @rule(who=actor, size=amount)
     def stake(self, who: int, size: int) -> None:
-        self.note("stake", attempt(self.lst.deposit, self.units(size), sender=self.actors[who]))
+        self.note("stake", outcome(self.lst.deposit, self.units(size), sender=self.actors[who]))
 
     @rule(who=actor, share=fraction)
     def instant_unstake(self, who: int, share: int) -> None:
         user = self.actors[who]
         shares = self.lst.balanceOf(user) * share // BPS
-        self.note("instant_unstake", attempt(self.lst.redeem, shares, sender=user) if shares else "none")
+        self.note("instant_unstake", outcome(self.lst.redeem, shares, sender=user) if shares else "none")
 
     @rule(who=actor, share=fraction)
     def queued_unstake(self, who: int, share: int) -> None:
         user = self.actors[who]
         shares = self.lst.balanceOf(user) * share // BPS
         self.note(
-            "queued_unstake", attempt(self.lst.request_unstake, shares, sender=user) if shares else "none"
+            "queued_unstake", outcome(self.lst.request_unstake, shares, sender=user) if shares else "none"
         )
 
     @rule()
@@ -133,7 +127,7 @@ class SystemMachine(RuleBasedStateMachine):
         reason = "none"
         for request_id in range(count):
             if self.lst.is_claimable(request_id):
-                reason = attempt(self.lst.claim, request_id)
+                reason = outcome(self.lst.claim, request_id)
                 break
         self.note("claim", reason)
 
@@ -143,21 +137,21 @@ class SystemMachine(RuleBasedStateMachine):
         before = self.x.balanceOf(user)
         with boa.env.anchor():
             held = self.lst.balanceOf(user)
-            if attempt(self.lst.deposit, self.units(size), sender=user) is None:
+            if outcome(self.lst.deposit, self.units(size), sender=user) is None:
                 minted = self.lst.balanceOf(user) - held
-                attempt(self.lst.redeem, min(minted, self.lst.maxRedeem(user)), sender=user)
+                outcome(self.lst.redeem, min(minted, self.lst.maxRedeem(user)), sender=user)
                 assert self.x.balanceOf(user) <= before, "stake -> unstake paid out more than staked"
         self.note("stake_round_trip", None)
 
     @rule()
     def keeper(self) -> None:
-        self.note("rebalance", attempt(self.lst.rebalance))
-        self.note("sync_rewards", attempt(self.lst.sync_rewards))
+        self.note("rebalance", outcome(self.lst.rebalance))
+        self.note("sync_rewards", outcome(self.lst.sync_rewards))
 
     @rule(bps=st.integers(1, 300))
     def slash(self, bps: int) -> None:
-        self.note("slash", attempt(self.system.validator.slash, self.lst, bps, sender=self.system.owner))
-        attempt(self.lst.sync_rewards)
+        self.note("slash", outcome(self.system.validator.slash, self.lst, bps, sender=self.system.owner))
+        outcome(self.lst.sync_rewards)
 
     @rule(seconds=st.one_of(st.integers(1, 3_600), st.integers(1, 30 * 86_400)))
     def warp(self, seconds: int) -> None:
@@ -178,13 +172,13 @@ class SystemMachine(RuleBasedStateMachine):
 
     @rule(who=actor, size=amount)
     def lend(self, who: int, size: int) -> None:
-        self.note("lend", attempt(self.market.deposit, self.units(size), sender=self.actors[who]))
+        self.note("lend", outcome(self.market.deposit, self.units(size), sender=self.actors[who]))
 
     @rule(who=actor, share=fraction)
     def redeem(self, who: int, share: int) -> None:
         user = self.actors[who]
         shares = min(self.market.balanceOf(user) * share // BPS, self.market.maxRedeem(user))
-        self.note("redeem", attempt(self.market.redeem, shares, sender=user) if shares else "none")
+        self.note("redeem", outcome(self.market.redeem, shares, sender=user) if shares else "none")
 
     @rule(size=amount)
     def lend_then_redeem_never_profits(self, size: int) -> None:
@@ -192,8 +186,8 @@ class SystemMachine(RuleBasedStateMachine):
         before = self.x.balanceOf(user)
         with boa.env.anchor():
             shares_before = self.market.balanceOf(user)
-            if attempt(self.market.deposit, self.units(size), sender=user) is None:
-                attempt(self.market.redeem, self.market.balanceOf(user) - shares_before, sender=user)
+            if outcome(self.market.deposit, self.units(size), sender=user) is None:
+                outcome(self.market.redeem, self.market.balanceOf(user) - shares_before, sender=user)
                 assert self.x.balanceOf(user) <= before, "lend -> redeem paid out more than lent"
         self.note("lend_round_trip", None)
 
@@ -203,11 +197,11 @@ class SystemMachine(RuleBasedStateMachine):
         before = self.risk(user)
         collateral = self.lst.balanceOf(user) * share // BPS
         if collateral:
-            attempt(self.market.supply_collateral, collateral, user, sender=user)
+            outcome(self.market.supply_collateral, collateral, user, sender=user)
         held, debt, _, _ = self.market.position(user)
         room = held * self.oracle.price() // ORACLE_SCALE * self.max_ltv // WAD
         want = max(room - debt, 0) * st_fraction(share) // BPS + (1 if share % 7 == 0 else 0)
-        reason = attempt(self.market.borrow, want, 0, user, user, sender=user) if want else "none"
+        reason = outcome(self.market.borrow, want, 0, user, user, sender=user) if want else "none"
         self.assert_not_left_above_max_ltv(user, before)
         self.note("borrow", reason)
 
@@ -216,7 +210,7 @@ class SystemMachine(RuleBasedStateMachine):
         user = self.actors[who]
         _, shares = self.market.positions(user)
         part = shares * share // BPS
-        self.note("repay", attempt(self.market.repay, 0, part, user, sender=user) if part else "none")
+        self.note("repay", outcome(self.market.repay, 0, part, user, sender=user) if part else "none")
 
     @rule(who=actor, share=fraction)
     def withdraw_collateral(self, who: int, share: int) -> None:
@@ -224,7 +218,7 @@ class SystemMachine(RuleBasedStateMachine):
         before = self.risk(user)
         collateral, _ = self.market.positions(user)
         part = collateral * share // BPS
-        reason = attempt(self.market.withdraw_collateral, part, user, user, sender=user) if part else "none"
+        reason = outcome(self.market.withdraw_collateral, part, user, user, sender=user) if part else "none"
         self.assert_not_left_above_max_ltv(user, before)
         self.note("withdraw_collateral", reason)
 
@@ -235,7 +229,7 @@ class SystemMachine(RuleBasedStateMachine):
         if shares == 0:
             return self.note("liquidate", "none")
         healthy = self.market.position(user)[3] >= WAD
-        reason = attempt(
+        reason = outcome(
             self.market.liquidate, user, 0, max(shares * share // BPS, 1), sender=self.liquidator
         )
         if healthy:
@@ -245,7 +239,7 @@ class SystemMachine(RuleBasedStateMachine):
     @rule(size=amount)
     def flash_loan(self, size: int) -> None:
         supply = self.market.total_supply_assets()
-        reason = attempt(self.market.flashLoan, self.flash_borrower, self.x, self.units(size), b"")
+        reason = outcome(self.market.flashLoan, self.flash_borrower, self.x, self.units(size), b"")
         assert self.market.total_supply_assets() >= supply
         self.note("flash_loan", reason)
 
@@ -255,7 +249,7 @@ class SystemMachine(RuleBasedStateMachine):
     def router_open(self, who: int, size: int, lev: int) -> None:
         user = self.actors[who]
         before = self.risk(user)
-        reason = attempt(self.router.open, self.market, self.units(size), lev * WAD, 0, 2**64, sender=user)
+        reason = outcome(self.router.open, self.market, self.units(size), lev * WAD, 0, 2**64, sender=user)
         self.assert_not_left_above_max_ltv(user, before)
         self.note("router_open", reason)
 
@@ -263,21 +257,21 @@ class SystemMachine(RuleBasedStateMachine):
     def router_adjust(self, who: int, lev: int) -> None:
         user = self.actors[who]
         before = self.risk(user)
-        reason = attempt(self.router.adjust, self.market, lev * WAD, 0, 2**64, sender=user)
+        reason = outcome(self.router.adjust, self.market, lev * WAD, 0, 2**64, sender=user)
         self.assert_not_left_above_max_ltv(user, before)
         self.note("router_adjust", reason)
 
     @rule(who=actor, to_lst=st.booleans())
     def router_close(self, who: int, to_lst: bool) -> None:
         self.note(
-            "router_close", attempt(self.router.close, self.market, 0, 2**64, to_lst, sender=self.actors[who])
+            "router_close", outcome(self.router.close, self.market, 0, 2**64, to_lst, sender=self.actors[who])
         )
 
     @rule(who=actor, size=amount, steps=st.integers(1, 5))
     def router_loop(self, who: int, size: int, steps: int) -> None:
         user = self.actors[who]
         before = self.risk(user)
-        reason = attempt(self.router.loop, self.market, self.units(size), steps, 0, 2**64, sender=user)
+        reason = outcome(self.router.loop, self.market, self.units(size), steps, 0, 2**64, sender=user)
         self.assert_not_left_above_max_ltv(user, before)
         self.note("router_loop", reason)
 
@@ -288,10 +282,10 @@ class SystemMachine(RuleBasedStateMachine):
             if self.market.positions(user)[0] == 0:
                 before = self.x.balanceOf(user)
                 if (
-                    attempt(self.router.open, self.market, self.units(size), lev * WAD, 0, 2**64, sender=user)
+                    outcome(self.router.open, self.market, self.units(size), lev * WAD, 0, 2**64, sender=user)
                     is None
                 ):
-                    attempt(self.router.close, self.market, 0, 2**64, sender=user)
+                    outcome(self.router.close, self.market, 0, 2**64, sender=user)
                     assert self.x.balanceOf(user) <= before, "open -> close paid out more than put in"
         self.note("open_round_trip", None)
 
