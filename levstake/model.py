@@ -75,8 +75,10 @@ def loop_yield(staking_apr: float, borrow_apr: float, ltv: float, steps: int | N
 
 
 def to_units(amount: float | int | str, decimals: int) -> int:
-    """A human amount of a token (e.g. 1.5) in its integer units."""
-    return int(round(float(amount) * 10**decimals))
+    """A human amount of a token (e.g. 1.5) in its integer units; integer amounts stay exact."""
+    if isinstance(amount, str):
+        amount = float(amount)
+    return int(round(amount * 10**decimals))
 
 
 def mul_div_down(x: int, y: int, d: int) -> int:

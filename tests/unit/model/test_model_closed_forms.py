@@ -42,3 +42,11 @@ def test_health_and_time_to_liquidation():
     # Borrowing at 10% against 8% staking: health decays by e^(-0.02 t).
     seconds = model.time_to_liquidation(1.01, 0.08, 0.10)
     assert math.exp(-0.02 * seconds / model.YEAR) * 1.01 == pytest.approx(1.0)
+
+
+def test_to_units_keeps_integer_amounts_exact() -> None:
+    from levstake.model import to_units
+
+    assert to_units(10_000_000_000, 18) == 10_000_000_000 * 10**18
+    assert to_units("1.5", 6) == 1_500_000
+    assert to_units(0.1, 18) == 10**17
