@@ -10,7 +10,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 export APE_DATA_FOLDER ?= $(CURDIR)/.cache/ape
 DEVNET := ethereum:local:foundry
 
-.PHONY: setup test demo bench fuzz lint clean
+.PHONY: setup test demo bench fuzz defences lint clean
 
 setup: $(STAMP) $(ANVIL)
 
@@ -43,6 +43,10 @@ FUZZ_STEPS ?= 1000000
 fuzz: setup
 	LEVSTAKE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) ape test tests/fuzz/test_market_stateful.py -p no:cacheprovider -s
 	python tests/fuzz/system_machine.py --random --steps $(FUZZ_STEPS)
+
+# Removes each defence from a copy of the contracts and checks that its attack test fails (~7 min).
+defences: setup
+	python tests/attacks/check_defences.py
 
 lint: setup
 	ruff check levstake scripts tests

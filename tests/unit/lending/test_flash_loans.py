@@ -34,23 +34,6 @@ def test_flash_fee_goes_to_lenders(market, x, borrower_contract, guardian, other
         market.set_flash_fee(101, sender=guardian)
 
 
-def test_flash_loan_not_repaid_reverts(market, x, borrower_contract, other, liquid, units):
-    borrower_contract.set_mode(1, sender=other)
-    with ape.reverts():
-        market.flashLoan(borrower_contract, x, units(50), b"", sender=other)
-    assert x.balanceOf(market) == units(100)
-    borrower_contract.set_mode(2, sender=other)
-    with ape.reverts("market: flash callback failed"):
-        market.flashLoan(borrower_contract, x, units(50), b"", sender=other)
-
-
-def test_flash_loan_locks_other_entry_points(market, x, borrower_contract, other, liquid, units):
-    borrower_contract.set_mode(3, sender=other)
-    data = market.deposit.encode_input(units(1), other)
-    with ape.reverts("market: flash loan in progress"):
-        market.flashLoan(borrower_contract, x, units(50), data, sender=other)
-
-
 def test_flash_loan_bad_input(market, lst, x, borrower_contract, other, liquid, units):
     with ape.reverts("market: unsupported token"):
         market.flashLoan(borrower_contract, lst, 1, b"", sender=other)

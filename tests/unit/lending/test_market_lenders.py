@@ -73,22 +73,3 @@ def test_supply_cap(market, guardian, lender, lend, fund, units):
     fund(lender, units(11), spender=market)
     with ape.reverts("market: supply cap exceeded"):
         market.deposit(units(11), lender, sender=lender)
-
-
-def test_donation_to_market_changes_nothing(market, x, lender, attacker, lend, fund, units):
-    lend(lender, units(10))
-    rate = market.convertToAssets(10**6 * units(1))
-    fund(attacker, units(1_000))
-    x.transfer(market, units(1_000), sender=attacker)
-    assert market.convertToAssets(10**6 * units(1)) == rate
-    assert market.totalAssets() == units(10)
-    assert market.maxFlashLoan(x) == units(10)
-
-
-def test_first_depositor_inflation_fails(market, x, attacker, lender, fund, units):
-    fund(attacker, units(1_000) + 1, spender=market)
-    market.deposit(1, attacker, sender=attacker)
-    x.transfer(market, units(1_000), sender=attacker)
-    fund(lender, units(10), spender=market)
-    market.deposit(units(10), lender, sender=lender)
-    assert market.previewRedeem(market.balanceOf(lender)) >= units(10) - 1

@@ -1,4 +1,7 @@
-"""A slashing event makes a maxed-out position liquidatable; liquidation and bad-debt write-off."""
+"""
+A slashing makes a maxed-out position liquidatable. Liquidation must keep lenders whole while the collateral
+covers the debt, and write off only the true shortfall (debt - collateral value / incentive) when it does not.
+"""
 
 import ape
 import pytest
@@ -54,6 +57,27 @@ def test_slash_then_partial_liquidation(
     assert event.bad_debt_assets == 0
 
 
+def test_liquidation_after_slash_keeps_lenders_whole(
+    market, lst, validator, owner, borrower, liquidator, maxed, fund, units
+):
+    validator.slash(
+        lst, 150, sender=owner
+    )  # 1.5%: past LLTV, but the collateral still covers debt x incentive
+    assert market.position(borrower)[3] < WAD
+    fund(liquidator, units(1_000), spender=market)
+    market.accrue_interest(sender=liquidator)
+    lenders_before = market.total_supply_assets()
+    tx = market.liquidate(borrower, 0, market.positions(borrower).borrow_shares, sender=liquidator)
+    event = tx.events.filter(market.Liquidate)[0]
+    assert event.bad_debt_assets == 0
+    assert market.bad_debt_total() == 0
+    assert market.positions(borrower).borrow_shares == 0
+    assert market.positions(borrower).collateral > 0  # what is left stays the borrower's
+    # Lenders lose nothing (they only gain the last second of interest).
+    assert market.total_supply_assets() >= lenders_before
+    assert market.total_borrow_assets() == 0
+
+
 def test_liquidation_incentive_formula(market):
     lltv = market.lltv()
     expected = min(115 * WAD // 100, WAD * WAD // (WAD - 3 * WAD // 10 * (WAD - lltv) // WAD))
@@ -61,16 +85,24 @@ def test_liquidation_incentive_formula(market):
     assert 1_003_000_000_000_000_000 <= expected <= 1_003_010_000_000_000_000
 
 
-def test_heavy_slash_writes_off_bad_debt(
-    market, lst, validator, owner, borrower, liquidator, lender, maxed, fund, units
+def test_heavy_slash_writes_off_only_the_shortfall(
+    market, oracle, lst, validator, owner, borrower, liquidator, lender, maxed, fund, units
 ):
     validator.slash(lst, 5_000, sender=owner)  # half the stake: collateral no longer covers the debt
     fund(liquidator, units(1_000), spender=market)
     supply_before = market.totalAssets()
     collateral = market.positions(borrower).collateral
+    market.accrue_interest(sender=liquidator)
+    debt_before = market.total_borrow_assets()  # the only borrower
+    value = collateral * oracle.price() // ORACLE_SCALE
     tx = market.liquidate(borrower, collateral, 0, sender=liquidator)
     event = tx.events.filter(market.Liquidate)[0]
     assert event.bad_debt_assets > 0
+    # The liquidator paid for all the collateral at the incentive; only the rest of the debt is written off.
+    # (Four roundings, each up, in the market's favour.)
+    fair = value * WAD // market.liquidation_incentive()
+    assert fair <= event.repaid_assets <= fair + 4
+    assert debt_before <= event.repaid_assets + event.bad_debt_assets <= debt_before + units(1) // 10**5
     assert market.positions(borrower).collateral == 0
     assert market.positions(borrower).borrow_shares == 0
     assert market.bad_debt_total() == event.bad_debt_assets

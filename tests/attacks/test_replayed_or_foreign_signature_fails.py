@@ -1,4 +1,5 @@
-"""EIP-712 operator authorization: valid once, until its deadline, only from the authorizer's key."""
+"""EIP-712 operator authorization: valid once, until its deadline, only from the authorizer's key, only for
+this market on this chain and for the operator it names: replayed or foreign signatures revert."""
 
 import ape
 from eth_account import Account
@@ -44,6 +45,26 @@ def test_foreign_signature_reverts(market, chain, other):
     args = signed(market, chain, signer, other.address, key=stranger.key)
     with ape.reverts("market: invalid signature"):
         market.set_authorization_with_sig(*args, sender=other)
+
+
+def test_signature_for_another_market_or_chain_reverts(market, lst, chain, other):
+    signer = Account.create()
+    for chain_id, verifying in ((chain.chain_id + 1, market.address), (chain.chain_id, lst.address)):
+        message = authorization_message(chain_id, verifying, signer.address, other.address, True, 0, 2**40)
+        v, r, s = sign_typed_data(signer.key, message)
+        with ape.reverts("market: invalid signature"):
+            market.set_authorization_with_sig(signer.address, other, True, 0, 2**40, v, r, s, sender=other)
+    assert not market.is_authorized(signer.address, other)
+
+
+def test_signature_cannot_be_redirected_to_another_operator(market, chain, other, attacker):
+    signer = Account.create()
+    _, _, approve, nonce, deadline, v, r, s = signed(market, chain, signer, other.address)
+    with ape.reverts("market: invalid signature"):
+        market.set_authorization_with_sig(
+            signer.address, attacker, approve, nonce, deadline, v, r, s, sender=attacker
+        )
+    assert not market.is_authorized(signer.address, attacker)
 
 
 def test_domain_separator_matches(market, chain):
