@@ -95,6 +95,14 @@ deadline_option = click.option(
 )
 
 
+def trade_options(function: Callable) -> Callable:
+    """The tail every position-changing command shares: --slippage, --deadline, --yes, --deployment, and
+    one-line errors."""
+    for option in (one_line_errors, deployment_option, yes_option, deadline_option, slippage_option):
+        function = option(function)
+    return function
+
+
 def deployment_file(path: Path | None, provider: Any) -> Path:
     return path or default_path(provider.network.ecosystem.name, provider.network.name)
 

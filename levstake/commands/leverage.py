@@ -28,13 +28,12 @@ from levstake import fmt, model, report
 from levstake.cli import (
     ProviderCommand,
     confirm,
-    deadline_option,
     deployment_option,
     ensure_keystore,
     load_protocol,
     one_line_errors,
     send,
-    slippage_option,
+    trade_options,
     yes_option,
 )
 from levstake.client import ClientError, Protocol, min_after_slippage
@@ -87,11 +86,7 @@ def preview(amount: float, leverage: float | None, deployment_path: Path | None)
 @amount_option
 @leverage_option
 @click.option("--native", is_flag=True, help="Pay with the native currency (wrapped by the router).")
-@slippage_option
-@deadline_option
-@yes_option
-@deployment_option
-@one_line_errors
+@trade_options
 def open_(
     account: Any,
     amount: float,
@@ -124,11 +119,7 @@ def open_(
 @cli.command(cls=ProviderCommand)
 @account_option()
 @click.option("--leverage", type=float, required=True, help="Target leverage, e.g. 20.")
-@slippage_option
-@deadline_option
-@yes_option
-@deployment_option
-@one_line_errors
+@trade_options
 def adjust(
     account: Any,
     leverage: float,
@@ -162,11 +153,7 @@ def adjust(
 @cli.command(cls=ProviderCommand)
 @account_option()
 @click.option("--to-lst", is_flag=True, help="Receive LST instead of X (no instant-unstake fee on the rest).")
-@slippage_option
-@deadline_option
-@yes_option
-@deployment_option
-@one_line_errors
+@trade_options
 def close(
     account: Any,
     to_lst: bool,
