@@ -154,6 +154,9 @@ class Protocol:
         self.decimals = int(deployment.parameters.get("decimals", self.x.decimals()))
         self.symbol = str(deployment.parameters.get("x_symbol", self.x.symbol()))
         self.native = bool(deployment.parameters.get("native_x", False))
+        # Accounts seen in SupplyCollateral logs (an ordered set) and the next block to scan for more.
+        self._borrowers: dict[str, None] = {}
+        self._borrowers_scanned = int(deployment.block)
 
     # ------------------------------------------------------------ units
 
@@ -204,9 +207,18 @@ class Protocol:
         return read_position(self.market, self.oracle, user)
 
     def borrowers(self) -> list[str]:
-        """Every account that ever supplied collateral, in order of first appearance."""
-        logs = self.market.SupplyCollateral.range(self.deployment.block, self.chain.blocks.height + 1)
-        return list(dict.fromkeys(str(log.on_behalf) for log in logs))
+        """
+        Every account that ever supplied collateral, in order of first appearance. Only blocks not read by an
+        earlier call are queried, so `watch` does not re-read the whole history at every block.
+        """
+        height = self.chain.blocks.height
+        if height + 1 < self._borrowers_scanned:  # the chain went back (devnet snapshot): start over
+            self._borrowers, self._borrowers_scanned = {}, int(self.deployment.block)
+        if height >= self._borrowers_scanned:
+            logs = self.market.SupplyCollateral.range(self._borrowers_scanned, height + 1)
+            self._borrowers.update(dict.fromkeys(str(log.on_behalf) for log in logs))
+            self._borrowers_scanned = height + 1
+        return list(self._borrowers)
 
     def snapshots(self) -> tuple[LstSnapshot, MarketSnapshot]:
         """The totals the router's sizing reads, with interest accrued up to now."""

@@ -202,3 +202,17 @@ def test_deployment_whose_contracts_are_gone(run, deployment, tmp_path) -> None:
     result = run("leverage", "max", "--deployment", stale)
     assert result.exit_code == 1
     assert "no LevStake router" in result.output
+
+
+def test_borrowers_are_read_incrementally_and_survive_a_devnet_rewind(
+    lev, protocol, liquid_market, accounts, chain
+) -> None:
+    leverager = accounts[7].address
+    before = protocol.borrowers()
+    assert leverager not in before
+    snapshot = chain.snapshot()
+    assert lev("open", "--amount", "5", "--native", "--account", LEVERAGER, "--yes").exit_code == 0
+    assert protocol.borrowers() == [*before, leverager]
+    assert protocol._borrowers_scanned == chain.blocks.height + 1  # the next call reads only new blocks
+    chain.restore(snapshot)
+    assert protocol.borrowers() == before
