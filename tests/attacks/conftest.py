@@ -1,4 +1,4 @@
-"""Attack scenarios on titanoboa; they share the fuzz tests' deployment helpers."""
+"""Attack scenarios: Ape tests use the shared fixtures, titanoboa ones the fuzz tests' deployment helpers."""
 
 from __future__ import annotations
 
