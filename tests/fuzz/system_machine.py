@@ -345,8 +345,13 @@ MUST_REACH = (
 )
 
 
-def run(decimals: int, examples: int, derandomize: bool, progress_every: int = 0) -> dict[str, float]:
-    """Run the machine in this process; returns the counters (steps, invariant checks, per rule outcome)."""
+def run(
+    decimals: int, examples: int, derandomize: bool, progress_every: int = 0, min_steps: int = 0
+) -> dict[str, float]:
+    """
+    Run the machine in this process; returns the counters (steps, invariant checks, per rule outcome).
+    A random run goes on with more examples until `min_steps` steps ran (some examples end early).
+    """
     STATS.clear()
     deployment = funded(decimals)
     started = time.monotonic()
@@ -363,17 +368,23 @@ def run(decimals: int, examples: int, derandomize: bool, progress_every: int = 0
                     f"x{decimals}: {runs:,} examples, {STATS['steps']:,} steps, {seconds:.0f} s", flush=True
                 )
 
-    run_state_machine_as_test(
-        lambda: Machine(deployment),
-        settings=settings(
-            max_examples=examples,
-            stateful_step_count=STEPS_PER_EXAMPLE,
-            deadline=None,
-            derandomize=derandomize,
-            database=None,
-            suppress_health_check=list(HealthCheck),
-        ),
-    )
+    batch = examples
+    while True:
+        run_state_machine_as_test(
+            lambda: Machine(deployment),
+            settings=settings(
+                max_examples=batch,
+                stateful_step_count=STEPS_PER_EXAMPLE,
+                deadline=None,
+                derandomize=derandomize,
+                database=None,
+                suppress_health_check=list(HealthCheck),
+            ),
+        )
+        missing = min_steps - STATS["steps"]
+        if derandomize or missing <= 0:
+            break
+        batch = missing // STEPS_PER_EXAMPLE + 1
     return {**STATS, "seconds": time.monotonic() - started}
 
 
@@ -386,11 +397,12 @@ def summary(stats: Counter[str] | dict[str, float], seconds: float) -> str:
 
 
 def run_in_parallel(
-    decimals: list[int], examples: int, derandomize: bool, stream: bool = False
+    decimals: list[int], examples: int, derandomize: bool, stream: bool = False, steps: int = 0
 ) -> dict[int, dict[str, float]]:
     """
-    Run one process per decimals at once; returns each one's counters. Raises AssertionError with the
-    process's output (hypothesis's falsifying example) if any of them found a violation.
+    Run one process per decimals at once (`steps`, if given, instead of `examples`); returns each one's
+    counters. Raises AssertionError with the process's output (hypothesis's falsifying example) if any of
+    them found a violation.
     """
     with tempfile.TemporaryDirectory() as folder:
         processes = {}
@@ -402,8 +414,7 @@ def run_in_parallel(
                 "--child",
                 "--decimals",
                 str(count),
-                "--examples",
-                str(examples),
+                *(["--steps", str(steps)] if steps else ["--examples", str(examples)]),
             ]
             command += ["--json", str(Path(folder) / f"x{count}.json")] + (
                 ["--random"] if not derandomize else []
@@ -430,7 +441,7 @@ def main() -> None:
     parser.add_argument("--decimals", type=int, nargs="+", default=[18, 6])
     size = parser.add_mutually_exclusive_group()
     size.add_argument("--examples", type=int, help=f"examples of {STEPS_PER_EXAMPLE} steps per decimals")
-    size.add_argument("--steps", type=int, help="steps per decimals (rounded to whole examples)")
+    size.add_argument("--steps", type=int, help="steps per decimals (a random run goes on until reached)")
     parser.add_argument("--random", action="store_true", help="random instead of derandomized examples")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--json", help=argparse.SUPPRESS)
@@ -438,11 +449,17 @@ def main() -> None:
     examples = args.examples or (max(args.steps // STEPS_PER_EXAMPLE, 1) if args.steps else CI_EXAMPLES)
     if args.child:
         stats = run(
-            args.decimals[0], examples, derandomize=not args.random, progress_every=max(examples // 20, 1)
+            args.decimals[0],
+            examples,
+            derandomize=not args.random,
+            progress_every=max(examples // 20, 1),
+            min_steps=args.steps or 0,
         )
         Path(args.json).write_text(json.dumps(stats))
         return
-    results = run_in_parallel(args.decimals, examples, derandomize=not args.random, stream=True)
+    results = run_in_parallel(
+        args.decimals, examples, derandomize=not args.random, stream=True, steps=args.steps or 0
+    )
     for count, stats in results.items():
         print(f"system x{count}: {summary(stats, stats['seconds'])}")
         missing = [path for path in MUST_REACH if not stats.get(path)]
