@@ -32,11 +32,11 @@ def deadline(chain):
 
 @pytest.fixture
 def leverage_of(market, oracle):
-    """(leverage WAD, value, debt) of `user`'s position at the oracle price."""
+    """(leverage WAD, value, debt) of `user`'s position at the oracle price (or at `price`)."""
 
-    def measure(user) -> tuple[int, int, int]:
+    def measure(user, price: int | None = None) -> tuple[int, int, int]:
         collateral, debt, _, _ = market.position(user)
-        value = collateral * oracle.price() // ORACLE_SCALE
+        value = collateral * (price or oracle.price()) // ORACLE_SCALE
         return value * WAD // (value - debt), value, debt
 
     return measure
