@@ -30,13 +30,14 @@ class Mutation:
     old: str
     new: str
     tests: tuple[str, ...]
+    # Further (old, new) edits the mutation needs to compile.
+    also: tuple[tuple[str, str], ...] = ()
 
     def apply(self, source: str) -> str:
-        assert self.old in source, f"{self.name}: the code to mutate is gone from {self.path}"
-        mutated = source.replace(self.old, self.new)
-        if "nonreentrancy" in self.old:
-            mutated = mutated.replace("@reentrant\n", "")  # only valid under the pragma
-        return mutated
+        for old, new in ((self.old, self.new), *self.also):
+            assert old in source, f"{self.name}: the code to mutate is gone from {self.path}"
+            source = source.replace(old, new)
+        return source
 
 
 MUTATIONS = (
@@ -71,6 +72,7 @@ MUTATIONS = (
         "# pragma nonreentrancy on\n",
         "\n",
         ("test_reentrancy_through_malicious_x_fails.py",),
+        also=(("@reentrant\n", ""),),  # the decorator is only valid under the pragma
     ),
     Mutation(
         "market's in-flash-loan lock off",
