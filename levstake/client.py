@@ -323,7 +323,8 @@ class Protocol:
         buffer = self.lst.buffer()
         gross = self.lst.previewRedeem(position.collateral)
         if not to_lst and gross <= buffer:
-            return ClosePreview(max(gross - position.debt, 0), 0, max(gross - position.debt, 0))
+            x_out = max(gross - position.debt, 0)
+            return ClosePreview(x_out, 0, x_out)
         if position.debt > buffer:
             raise ClientError(
                 f"the LST's instant-unstake buffer holds {buffer / 10**self.decimals:,.4f} {self.symbol}, "
