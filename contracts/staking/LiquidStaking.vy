@@ -5,24 +5,36 @@
 @license MIT
 @notice Liquid staking token over a base asset X: ERC-20 + EIP-2612 + ERC-4626.
         Staked X is delegated to a staking backend; backend gains are streamed
-        linearly over a reward cycle, losses apply at once. Unstaking is instant
-        from the idle buffer (for a small fee that stays with stakers) or queued
-        (shares burnt, amount fixed, FIFO, claimable once the backend paid back).
+        linearly over as long as they took to accrue (at least a reward cycle);
+        losses apply at once, pro rata to stakers and the unstake queue.
+        Unstaking is instant from the idle buffer (for a fee that stays with
+        stakers and rises as the buffer falls below its target) or queued
+        (shares burnt, amount fixed, FIFO, paid once the backend's unbonding
+        delay has passed, less any loss that happened while it waited).
 @custom:security - Internal accounting only: `totalAssets` = buffer + accounted
-                   backend balance - rewards still streaming - unfunded queue
-                   debt. Transfers of X or LST to this contract change nothing.
-                 - Counted gains per cycle are capped at `max_apr_bps`; the excess
-                   is counted in later cycles. A reward sync cannot be sandwiched:
-                   new gains start fully locked and unlock linearly.
-                 - Losses are applied before every deposit, withdrawal and queue
-                   request, and the previews include them, so a pending slash
-                   cannot be front-run.
-                 - Virtual share and asset (1 each) plus the internal accounting
-                   defeat the first-depositor inflation attack.
+                   backend balance - rewards still streaming - X owed to the
+                   unfunded queue. Transfers of X or LST to this contract change
+                   nothing.
+                 - Counted gains are capped at `max_apr_bps` of total assets for
+                   the time they took, and stream over at least that time, so the
+                   rate grows at most `max_apr_bps` a year and a late sync cannot
+                   be captured by a late depositor.
+                 - Virtual shares and assets (10^6 each) bound what anybody can do
+                   to the share price of a near-empty LST: a depositor loses at most
+                   one share's worth to rounding, and raising that by 1 X costs an
+                   attacker at least 10^6 X given away. Below a rate of 1 (after
+                   losses) shares are priced pro rata, so all of them together are
+                   never worth more than the LST holds.
+                 - The instant fee is an integral along the buffer level: splitting
+                   an exit does not make it cheaper, and emptying the buffer costs
+                   up to `max_instant_fee_bps` at the margin.
+                 - A queued request is paid only once it is older than the backend's
+                   unbonding delay, so the queue is never a fee-free instant exit.
                  - Every state-changing entry point holds one lock (transient
-                   storage), so a malicious token cannot re-enter; every rounding
-                   favours the stakers who stay.
-                 - The owner can only change bounded parameters and the treasury.
+                   storage) and views revert while it is held; every rounding
+                   favours the stakers who stay; products use 512-bit `mul_div`.
+                 - The owner can only announce bounded parameter changes, which
+                   anybody applies after `PARAMETER_DELAY`, and set the treasury.
 """
 
 from ethereum.ercs import IERC20
@@ -63,36 +75,83 @@ exports: (
 
 YEAR: constant(uint256) = 365 * 86_400
 BPS: constant(uint256) = 10_000
+# Scale of the queue's loss factor.
+RAY: constant(uint256) = 10**27
+MAX_UINT: constant(uint256) = max_value(uint256)
+# Virtual position (OpenZeppelin's decimals offset, with assets too so that the rate starts at 1).
+VIRTUAL_SHARES: constant(uint256) = 10**6
+VIRTUAL_ASSETS: constant(uint256) = 10**6
+
+# Owner changes wait this long, longer than the devnet backend's 7-day unbonding delay, so a user who
+# disagrees can leave through the queue before the change applies.
+PARAMETER_DELAY: constant(uint256) = 10 * 86_400
+PARAM_REWARD_CYCLE: constant(uint256) = 0
+PARAM_MAX_APR: constant(uint256) = 1
+PARAM_PROTOCOL_FEE: constant(uint256) = 2
+PARAM_INSTANT_FEE: constant(uint256) = 3
+PARAM_MAX_INSTANT_FEE: constant(uint256) = 4
+PARAM_TARGET_BUFFER: constant(uint256) = 5
+PARAM_COUNT: constant(uint256) = 6
 
 MIN_REWARD_CYCLE: constant(uint256) = 3_600
 MAX_REWARD_CYCLE: constant(uint256) = 30 * 86_400
 DEFAULT_REWARD_CYCLE: constant(uint256) = 86_400
-MAX_APR_CAP_BPS: constant(uint256) = 10_000
+MIN_MAX_APR_BPS: constant(uint256) = 1_000
+MAX_MAX_APR_BPS: constant(uint256) = 5_000
 DEFAULT_MAX_APR_BPS: constant(uint256) = 2_000
 MAX_PROTOCOL_FEE_BPS: constant(uint256) = 2_000
 DEFAULT_PROTOCOL_FEE_BPS: constant(uint256) = 1_000
-MAX_INSTANT_FEE_BPS: constant(uint256) = 500
+# The instant fee at or above the target buffer, and its ceiling as the buffer empties (default 0.5%:
+# emptying the buffer from its target costs 3x the flat fee). A position at the factory's 98% max LTV
+# holds equity of 2% of its collateral: even a 1% exit fee leaves it half.
+MAX_BASE_INSTANT_FEE_BPS: constant(uint256) = 50
 DEFAULT_INSTANT_FEE_BPS: constant(uint256) = 10
+MAX_INSTANT_FEE_CEILING_BPS: constant(uint256) = 100
+DEFAULT_MAX_INSTANT_FEE_BPS: constant(uint256) = 50
+MIN_TARGET_BUFFER_BPS: constant(uint256) = 500
+MAX_TARGET_BUFFER_BPS: constant(uint256) = 5_000
 DEFAULT_TARGET_BUFFER_BPS: constant(uint256) = 1_000
+
 MAX_REQUESTS_PAGE: constant(uint256) = 100
+# Requests funded by one call; later ones wait for the next call (which keeps what this one did).
+MAX_FUNDED_PER_CALL: constant(uint256) = 64
 
 
 struct UnstakeRequest:
     owner: address
     receiver: address
+    # X the burnt shares were worth when the request was filed.
     amount: uint256
-    # `requested_cumulative` right after this request: the request is claimable once
-    # `funded_cumulative` reaches it, which gives FIFO order for free.
-    cumulative: uint256
-    created_at: uint256
+    # `amount` in loss-factor units: the request is worth `scaled * loss_factor / RAY`.
+    scaled: uint256
+    ready_at: uint256
+    # X set aside at funding (the request is funded once its id is below `queue_head`).
+    paid: uint256
     claimed: bool
+
+
+struct PendingParameter:
+    value: uint256
+    # 0 when nothing is pending.
+    eta: uint256
+
+
+struct Books:
+    # The LST's accounts as they are once a pending backend loss is applied.
+    total_assets: uint256
+    accounted: uint256
+    locked: uint256
+    loss_factor: uint256
+    loss: uint256
 
 
 asset: public(immutable(address))
 backend: public(immutable(IStakingBackend))
+# Smallest queued unstake (0.01 X): dust requests would slow the queue for everybody.
+min_request: public(immutable(uint256))
 _X: immutable(IERC20)
 
-# X held by this contract that belongs to stakers.
+# X held by this contract that belongs to stakers (the queue's funded X is apart, in `queue_reserve`).
 buffer: public(uint256)
 # Backend balance (stake + unbonding) as counted so far: deposits, counted gains, losses.
 backend_accounted: public(uint256)
@@ -101,25 +160,31 @@ backend_accounted: public(uint256)
 stream_amount: public(uint256)
 stream_start: public(uint256)
 stream_end: public(uint256)
-# Start of the period whose gains the next cycle counts (APR cap reference).
+# Start of the period whose gains the next sync counts (APR cap and stream length).
 last_gain_time: public(uint256)
 
 # Unstake queue.
 requests: public(HashMap[uint256, UnstakeRequest])
 next_request_id: public(uint256)
-requested_cumulative: public(uint256)
-funded_cumulative: public(uint256)
+# Requests below this id are funded.
+queue_head: public(uint256)
+# Sum of `scaled` over unfunded requests, and the factor that losses shrink (RAY at deployment).
+queue_scaled: public(uint256)
+loss_factor: public(uint256)
 # X held for funded, unclaimed requests (not part of `totalAssets`).
 queue_reserve: public(uint256)
+last_ready_at: public(uint256)
 request_count_of: public(HashMap[address, uint256])
 _request_ids: HashMap[address, HashMap[uint256, uint256]]
 
-# Parameters (owner, bounded).
+# Parameters (owner, bounded, delayed).
 reward_cycle: public(uint256)
 max_apr_bps: public(uint256)
 protocol_fee_bps: public(uint256)
 instant_fee_bps: public(uint256)
+max_instant_fee_bps: public(uint256)
 target_buffer_bps: public(uint256)
+pending_parameters: public(HashMap[uint256, PendingParameter])
 treasury: public(address)
 
 _lock: transient(bool)
@@ -138,6 +203,10 @@ event Withdraw:
     assets: uint256
     shares: uint256
 
+event InstantFeePaid:
+    owner: indexed(address)
+    fee: uint256
+
 event RewardsSynced:
     backend_balance: uint256
     counted_gain: uint256
@@ -147,7 +216,8 @@ event RewardsSynced:
 
 event LossApplied:
     loss: uint256
-    absorbed_by_stream: uint256
+    queue_share: uint256
+    loss_factor: uint256
 
 event UnstakeRequested:
     request_id: indexed(uint256)
@@ -155,16 +225,17 @@ event UnstakeRequested:
     receiver: indexed(address)
     shares: uint256
     amount: uint256
+    ready_at: uint256
+
+event RequestFunded:
+    request_id: indexed(uint256)
+    amount: uint256
 
 event UnstakeClaimed:
     request_id: indexed(uint256)
     owner: indexed(address)
     receiver: indexed(address)
     amount: uint256
-
-event QueueFunded:
-    amount: uint256
-    funded_cumulative: uint256
 
 event Delegated:
     amount: uint256
@@ -176,20 +247,17 @@ event UnbondingRequested:
 event BackendPaidBack:
     amount: uint256
 
-event RewardCycleSet:
-    reward_cycle: uint256
+event ParameterAnnounced:
+    parameter: indexed(uint256)
+    value: uint256
+    eta: uint256
 
-event MaxAprSet:
-    max_apr_bps: uint256
+event ParameterApplied:
+    parameter: indexed(uint256)
+    value: uint256
 
-event ProtocolFeeSet:
-    protocol_fee_bps: uint256
-
-event InstantFeeSet:
-    instant_fee_bps: uint256
-
-event TargetBufferSet:
-    target_buffer_bps: uint256
+event ParameterCancelled:
+    parameter: indexed(uint256)
 
 event TreasurySet:
     treasury: indexed(address)
@@ -222,12 +290,15 @@ def __init__(
     asset = asset_.address
     _X = asset_
     backend = backend_
+    min_request = 10 ** convert(decimals_, uint256) // 100
     self.treasury = treasury_
     self.reward_cycle = DEFAULT_REWARD_CYCLE
     self.max_apr_bps = DEFAULT_MAX_APR_BPS
     self.protocol_fee_bps = DEFAULT_PROTOCOL_FEE_BPS
     self.instant_fee_bps = DEFAULT_INSTANT_FEE_BPS
+    self.max_instant_fee_bps = DEFAULT_MAX_INSTANT_FEE_BPS
     self.target_buffer_bps = DEFAULT_TARGET_BUFFER_BPS
+    self.loss_factor = RAY
     self.stream_start = block.timestamp
     self.stream_end = block.timestamp
     self.last_gain_time = block.timestamp
@@ -254,6 +325,20 @@ def _check_not_entered():
     assert not self._lock, "lst: reentrant call"
 
 
+# ---------------------------------------------------------------- math
+
+
+@pure
+@internal
+def _mul_div_saturating(x: uint256, y: uint256, d: uint256) -> uint256:
+    """
+    @dev x * y / d rounded down, or max_value(uint256) when that does not fit.
+    """
+    if y > d and x > math._mul_div(MAX_UINT, d, y, False):
+        return MAX_UINT
+    return math._mul_div(x, y, d, False)
+
+
 # ---------------------------------------------------------------- accounting
 
 
@@ -266,122 +351,243 @@ def _locked_rewards() -> uint256:
     start: uint256 = self.stream_start
     amount: uint256 = self.stream_amount
     # Unlocked part rounds down, so the locked part rounds up.
-    unlocked: uint256 = amount * (block.timestamp - start) // (end - start)
+    unlocked: uint256 = math._mul_div(amount, block.timestamp - start, end - start, False)
     return amount - unlocked
 
 
 @view
 @internal
-def _unfunded_queue() -> uint256:
-    return self.requested_cumulative - self.funded_cumulative
+def _queue_liability(scaled: uint256, factor: uint256) -> uint256:
+    # Rounded up: the queue is never owed less than the requests will be paid.
+    return math._mul_div(scaled, factor, RAY, True)
 
 
 @view
 @internal
-def _loss_adjusted() -> (uint256, uint256, uint256, uint256):
+def _books() -> Books:
     """
-    @dev Returns (backend balance, accounted backend balance after a pending loss,
-         locked rewards after the loss absorbed part of them, loss).
+    @dev The accounts with a pending backend loss applied, exactly as `_apply_loss`
+         writes them. The loss is shared pro rata by everything the backend and the
+         buffer hold for stakers and the queue; the reward stream is untouched unless
+         the loss leaves too little to pay it.
     """
     current: uint256 = staticcall backend.total_balance(self)
     accounted: uint256 = self.backend_accounted
+    factor: uint256 = self.loss_factor
+    pool: uint256 = self.buffer + accounted
+    loss: uint256 = 0
+    if current < accounted:
+        loss = accounted - current
+        # pool > loss: the buffer stays; keep the factor above zero whatever happens.
+        factor = max(math._mul_div(factor, pool - loss, pool, False), 1)
+        accounted = current
+        pool -= loss
+    liability: uint256 = self._queue_liability(self.queue_scaled, factor)
     locked: uint256 = self._locked_rewards()
-    if current >= accounted:
-        return current, accounted, locked, 0
-    loss: uint256 = accounted - current
-    return current, current, locked - min(loss, locked), loss
+    # Only a loss larger than everything unlocked can make the stream unpayable.
+    room: uint256 = pool - min(liability, pool)
+    locked = min(locked, room)
+    return Books(
+        total_assets=room - locked, accounted=accounted, locked=locked, loss_factor=factor, loss=loss
+    )
 
 
 @view
 @internal
 def _total_assets() -> uint256:
-    current: uint256 = 0
-    accounted: uint256 = 0
-    locked: uint256 = 0
-    loss: uint256 = 0
-    current, accounted, locked, loss = self._loss_adjusted()
-    gross: uint256 = self.buffer + accounted
-    debt: uint256 = locked + self._unfunded_queue()
-    if gross <= debt:
-        return 0
-    return gross - debt
+    return self._books().total_assets
 
 
 @internal
 def _apply_loss():
     """
-    @dev Applies a backend loss (slashing) at once. Rewards still streaming absorb
-         it first; the rest lowers the exchange rate.
+    @dev Applies a backend loss (slashing) as `_books` sees it. The views already
+         include it, so whoever calls first changes nothing anybody is paid.
     """
-    current: uint256 = 0
-    accounted: uint256 = 0
-    locked: uint256 = 0
-    loss: uint256 = 0
-    current, accounted, locked, loss = self._loss_adjusted()
-    if loss == 0:
+    books: Books = self._books()
+    if books.loss == 0:
         return
-    absorbed: uint256 = self._locked_rewards() - locked
-    self.backend_accounted = accounted
-    if self.stream_end > block.timestamp:
-        # Restart the stream from now with what is left locked; it keeps its end.
-        self.stream_amount = locked
+    old_liability: uint256 = self._queue_liability(self.queue_scaled, self.loss_factor)
+    new_liability: uint256 = self._queue_liability(self.queue_scaled, books.loss_factor)
+    self.backend_accounted = books.accounted
+    self.loss_factor = books.loss_factor
+    if books.locked < self._locked_rewards():
+        # The loss ate into the stream itself: what is left of it keeps the end.
+        self.stream_amount = books.locked
         self.stream_start = block.timestamp
-    log LossApplied(loss=loss, absorbed_by_stream=absorbed)
+    log LossApplied(loss=books.loss, queue_share=old_liability - new_liability, loss_factor=books.loss_factor)
+
+
+@view
+@internal
+def _pricing(total_assets: uint256) -> (uint256, uint256):
+    """
+    @dev (assets, shares) a share is priced at: with the virtual position while a share is
+         worth at least one unit (where an inflation attack would push the rate), pro rata
+         once losses took it below (so the virtual position, which takes no loss, never
+         makes all shares together worth more than the LST holds). The lower of the two
+         rates, both ways, so deposits and exits agree.
+    """
+    supply: uint256 = erc20.totalSupply
+    if supply != 0 and total_assets < supply:
+        return total_assets, supply
+    return total_assets + VIRTUAL_ASSETS, supply + VIRTUAL_SHARES
 
 
 @view
 @internal
 def _to_shares(assets: uint256, total_assets: uint256, roundup: bool) -> uint256:
-    return math._mul_div(assets, erc20.totalSupply + 1, total_assets + 1, roundup)
+    priced_assets: uint256 = 0
+    priced_shares: uint256 = 0
+    priced_assets, priced_shares = self._pricing(total_assets)
+    # Only after a loss of everything: new X must not buy into worthless shares.
+    assert priced_assets != 0, "lst: nothing left to stake into"
+    return math._mul_div(assets, priced_shares, priced_assets, roundup)
 
 
 @view
 @internal
 def _to_assets(shares: uint256, total_assets: uint256, roundup: bool) -> uint256:
-    return math._mul_div(shares, total_assets + 1, erc20.totalSupply + 1, roundup)
+    priced_assets: uint256 = 0
+    priced_shares: uint256 = 0
+    priced_assets, priced_shares = self._pricing(total_assets)
+    return math._mul_div(shares, priced_assets, priced_shares, roundup)
+
+
+# ---------------------------------------------------------------- instant fee
 
 
 @view
 @internal
-def _fee_on_raw(assets: uint256) -> uint256:
-    # Fee charged on top of `assets` the user receives.
-    return math._mul_div(assets, self.instant_fee_bps, BPS, True)
+def _target(total_assets: uint256) -> uint256:
+    return math._mul_div(total_assets, self.target_buffer_bps, BPS, False)
+
+
+@pure
+@internal
+def _deficit_integral(level: uint256, amount: uint256, target: uint256) -> uint256:
+    """
+    @dev Integral of the buffer's deficit fraction max(0, (target - x) / target) for x
+         from `level - amount` to `level`, rounded up; any part below zero counts as 1.
+    """
+    beyond: uint256 = 0
+    inside: uint256 = amount
+    if amount > level:
+        beyond = amount - level
+        inside = level
+    low: uint256 = level - inside
+    if target == 0 or low >= target:
+        return beyond
+    high: uint256 = min(level, target)
+    deficit_high: uint256 = target - high
+    deficit_low: uint256 = target - low
+    # The deficit is linear in x: the integral is the width times the mean deficit (rounded up).
+    mean: uint256 = deficit_high // 2 + deficit_low // 2 + (deficit_high % 2 + deficit_low % 2 + 1) // 2
+    return math._mul_div(high - low, mean, target, True) + beyond
 
 
 @view
 @internal
-def _fee_on_total(assets: uint256) -> uint256:
-    # Part of a gross amount `assets` that is fee.
-    fee_bps: uint256 = self.instant_fee_bps
-    return math._mul_div(assets, fee_bps, fee_bps + BPS, True)
+def _fee_along(level: uint256, amount: uint256, target: uint256) -> uint256:
+    """
+    @dev Instant fee for taking `amount` out of a buffer at `level`: the base rate on
+         all of it plus the extra rate, growing linearly from 0 at the target to its
+         ceiling at an empty buffer, integrated over the range drained. Rounded up.
+    """
+    base: uint256 = self.instant_fee_bps
+    fee: uint256 = math._mul_div(amount, base, BPS, True)
+    extra: uint256 = self.max_instant_fee_bps - base
+    if extra == 0:
+        return fee
+    return fee + math._mul_div(self._deficit_integral(level, amount, target), extra, BPS, True)
+
+
+@view
+@internal
+def _exit_fee(amount: uint256, total_assets: uint256) -> uint256:
+    """
+    @dev Fee on an exit that drains `amount` from the buffer, against the target of the
+         LST as it is after the exit: a smaller LST has a smaller target, so an exit in
+         pieces sees larger targets (and deficits) for its first pieces and never pays
+         less than the same exit at once.
+    """
+    return self._fee_along(self.buffer, amount, self._target(total_assets - min(amount, total_assets)))
 
 
 @view
 @internal
 def _preview_withdraw(assets: uint256, total_assets: uint256) -> uint256:
-    return self._to_shares(assets + self._fee_on_raw(assets), total_assets, True)
+    # Exactly `assets` leaves the buffer; the fee is integrated over that range.
+    return self._to_shares(assets + self._exit_fee(assets, total_assets), total_assets, True)
+
+
+@view
+@internal
+def _net_of_fee(gross: uint256, total_assets: uint256) -> uint256:
+    # The fee on a redemption is integrated over its gross value (a little more than
+    # what leaves the buffer, in the stakers' favour).
+    fee: uint256 = self._exit_fee(gross, total_assets)
+    return gross - min(fee, gross)
 
 
 @view
 @internal
 def _preview_redeem(shares: uint256, total_assets: uint256) -> uint256:
-    gross: uint256 = self._to_assets(shares, total_assets, False)
-    return gross - self._fee_on_total(gross)
+    return self._net_of_fee(self._to_assets(shares, total_assets, False), total_assets)
 
 
 @view
 @internal
 def _max_withdraw(owner: address, total_assets: uint256) -> uint256:
-    return min(self._preview_redeem(erc20.balanceOf[owner], total_assets), self.buffer)
+    """
+    @dev Largest `assets` with `assets <= buffer` and `previewWithdraw(assets) <= balance`
+         (the withdraw then costs at most gross, the value of the owner's shares). With
+         m = min(gross, buffer): gross less the fee on m is exact when it passes that test
+         (always when the balance, not the buffer, is the limit); else the fee on m against
+         the largest target any exit sees gives a bound that always does.
+    """
+    buffer: uint256 = self.buffer
+    gross: uint256 = self._to_assets(erc20.balanceOf[owner], total_assets, False)
+    reach: uint256 = min(gross, buffer)
+    fee: uint256 = self._exit_fee(reach, total_assets)
+    if fee < gross:
+        candidate: uint256 = min(buffer, gross - fee)
+        if candidate + self._exit_fee(candidate, total_assets) <= gross:
+            return candidate
+    fee = self._fee_along(buffer, reach, self._target(total_assets))
+    if fee >= gross:
+        return 0
+    return min(buffer, gross - fee)
+
+
+@view
+@internal
+def _max_instant_shares(total_assets: uint256) -> uint256:
+    # Redeeming at most the buffer's worth of shares always fits in the buffer after the fee.
+    return self._to_shares(self.buffer, total_assets, False)
 
 
 @view
 @internal
 def _max_redeem(owner: address, total_assets: uint256) -> uint256:
-    buffer: uint256 = self.buffer
-    # Largest gross amount whose net (after fee) still fits in the buffer.
-    gross: uint256 = buffer + buffer * self.instant_fee_bps // BPS
-    return min(erc20.balanceOf[owner], self._to_shares(gross, total_assets, False))
+    shares: uint256 = min(erc20.balanceOf[owner], self._max_instant_shares(total_assets))
+    # Shares whose net value rounds to nothing cannot be redeemed (`redeem` refuses a
+    # zero payout), and a max view never overstates what succeeds.
+    if shares == 0 or self._preview_redeem(shares, total_assets) == 0:
+        return 0
+    return shares
+
+
+@view
+@internal
+def _deposit_room() -> (uint256, uint256):
+    """
+    @dev (assets, shares) a deposit or mint can still add before a sum overflows: the
+         buffer plus the backend balance, and the supply plus the virtual shares.
+    """
+    assets: uint256 = MAX_UINT - self.buffer - self.backend_accounted - self.queue_reserve - VIRTUAL_ASSETS
+    shares: uint256 = MAX_UINT - erc20.totalSupply - VIRTUAL_SHARES
+    return assets, shares
 
 
 # ---------------------------------------------------------------- transfers
@@ -433,20 +639,53 @@ def convertToAssets(shares: uint256) -> uint256:
 
 @view
 @external
+def book_value(shares: uint256) -> uint256:
+    """
+    @notice X worth `shares` counting the rewards still streaming, rounded down: what
+            they are worth once the stream has unlocked, barring losses. Markets use it
+            to decide liquidations, so a late reward sync, whose gain streams over as
+            long as it took to accrue, cannot make a borrower liquidatable for rewards
+            the LST has already counted.
+    """
+    self._check_not_entered()
+    books: Books = self._books()
+    return self._to_assets(shares, books.total_assets + books.locked, False)
+
+
+@view
+@external
 def maxDeposit(receiver: address) -> uint256:
     """
-    @notice Staking is never capped.
+    @notice Staking has no cap: the largest deposit whose sums still fit in 256 bits.
     """
-    return max_value(uint256)
+    self._check_not_entered()
+    room_assets: uint256 = 0
+    room_shares: uint256 = 0
+    room_assets, room_shares = self._deposit_room()
+    priced_assets: uint256 = 0
+    priced_shares: uint256 = 0
+    priced_assets, priced_shares = self._pricing(self._total_assets())
+    if priced_assets == 0:
+        return 0
+    return min(room_assets, self._mul_div_saturating(room_shares, priced_assets, priced_shares))
 
 
 @view
 @external
 def maxMint(receiver: address) -> uint256:
     """
-    @notice Staking is never capped.
+    @notice Staking has no cap: the largest mint whose sums still fit in 256 bits.
     """
-    return max_value(uint256)
+    self._check_not_entered()
+    room_assets: uint256 = 0
+    room_shares: uint256 = 0
+    room_assets, room_shares = self._deposit_room()
+    priced_assets: uint256 = 0
+    priced_shares: uint256 = 0
+    priced_assets, priced_shares = self._pricing(self._total_assets())
+    if priced_assets == 0:
+        return 0
+    return min(room_shares, self._mul_div_saturating(room_assets, priced_shares, priced_assets))
 
 
 @view
@@ -484,7 +723,8 @@ def maxWithdraw(owner: address) -> uint256:
 @external
 def maxRedeem(owner: address) -> uint256:
     """
-    @notice Largest number of shares `owner` can redeem instantly.
+    @notice Largest number of shares `owner` can redeem instantly (at most the
+            buffer's worth, so it may be a little below the exact limit).
     """
     self._check_not_entered()
     return self._max_redeem(owner, self._total_assets())
@@ -508,6 +748,36 @@ def previewRedeem(shares: uint256) -> uint256:
     """
     self._check_not_entered()
     return self._preview_redeem(shares, self._total_assets())
+
+
+@view
+@external
+def instant_fee(assets: uint256) -> uint256:
+    """
+    @notice Fee `withdraw(assets)` would charge now on top of `assets`, in X.
+    """
+    self._check_not_entered()
+    return self._exit_fee(assets, self._total_assets())
+
+
+@view
+@external
+def max_instant_redeem() -> uint256:
+    """
+    @notice The most shares anybody can redeem instantly now (the buffer's worth).
+    """
+    self._check_not_entered()
+    return self._max_instant_shares(self._total_assets())
+
+
+@view
+@external
+def target_buffer() -> uint256:
+    """
+    @notice The buffer `rebalance` steers towards, in X; the instant fee rises below it.
+    """
+    self._check_not_entered()
+    return self._target(self._total_assets())
 
 
 # ---------------------------------------------------------------- staking
@@ -559,13 +829,14 @@ def mint(shares: uint256, receiver: address = msg.sender) -> uint256:
 
 
 @internal
-def _withdraw(caller: address, receiver: address, owner: address, assets: uint256, shares: uint256):
+def _withdraw(caller: address, receiver: address, owner: address, assets: uint256, shares: uint256, fee: uint256):
     if caller != owner:
         erc20._spend_allowance(owner, caller, shares)
     erc20._burn(owner, shares)
     # Only the net amount leaves the buffer: the fee stays with the stakers.
     self.buffer -= assets
     log Withdraw(sender=caller, receiver=receiver, owner=owner, assets=assets, shares=shares)
+    log InstantFeePaid(owner=owner, fee=fee)
     self._send_x(receiver, assets)
 
 
@@ -585,8 +856,9 @@ def withdraw(assets: uint256, receiver: address = msg.sender, owner: address = m
     self._apply_loss()
     total: uint256 = self._total_assets()
     assert assets <= self._max_withdraw(owner, total), "lst: withdraw exceeds max"
-    shares: uint256 = self._preview_withdraw(assets, total)
-    self._withdraw(msg.sender, receiver, owner, assets, shares)
+    fee: uint256 = self._exit_fee(assets, total)
+    shares: uint256 = self._to_shares(assets + fee, total, True)
+    self._withdraw(msg.sender, receiver, owner, assets, shares, fee)
     self._exit()
     return shares
 
@@ -605,10 +877,11 @@ def redeem(shares: uint256, receiver: address = msg.sender, owner: address = msg
     assert receiver != empty(address), "lst: zero receiver"
     self._apply_loss()
     total: uint256 = self._total_assets()
-    assert shares <= self._max_redeem(owner, total), "lst: redeem exceeds max"
-    assets: uint256 = self._preview_redeem(shares, total)
+    assert shares <= min(erc20.balanceOf[owner], self._max_instant_shares(total)), "lst: redeem exceeds max"
+    gross: uint256 = self._to_assets(shares, total, False)
+    assets: uint256 = self._net_of_fee(gross, total)
     assert assets != 0, "lst: zero assets"
-    self._withdraw(msg.sender, receiver, owner, assets, shares)
+    self._withdraw(msg.sender, receiver, owner, assets, shares, gross - assets)
     self._exit()
     return assets
 
@@ -616,53 +889,101 @@ def redeem(shares: uint256, receiver: address = msg.sender, owner: address = msg
 # ---------------------------------------------------------------- unstake queue
 
 
+@view
+@internal
+def _liability() -> uint256:
+    return self._queue_liability(self.queue_scaled, self.loss_factor)
+
+
 @internal
 def _request_unbonding():
-    # Ask the backend for what the queue still needs beyond what is already unbonding.
-    need: uint256 = self._unfunded_queue()
-    unbonding: uint256 = staticcall backend.unbonding_balance(self)
-    if need <= unbonding:
+    """
+    @dev Asks the backend to unbond what the queue and the buffer target still need
+         beyond the buffer and what is already unbonding. Shortfalls below the minimum
+         request wait for the next call (one backend entry per real need, not per wei).
+    """
+    need: uint256 = self._liability() + self._target(self._total_assets())
+    have: uint256 = self.buffer + staticcall backend.unbonding_balance(self)
+    if need <= have:
         return
-    amount: uint256 = min(need - unbonding, staticcall backend.staked_balance(self))
-    if amount == 0:
+    amount: uint256 = min(need - have, staticcall backend.staked_balance(self))
+    if amount < min_request:
         return
     ready_at: uint256 = extcall backend.request_undelegate(amount)
     log UnbondingRequested(amount=amount, ready_at=ready_at)
 
 
 @internal
+def _fund_queue():
+    """
+    @dev Funds requests in FIFO order once they are older than the unbonding delay
+         they were filed with, from the buffer (where the backend's paybacks land),
+         each at its amount less its share of the losses since it was filed.
+    """
+    head: uint256 = self.queue_head
+    end: uint256 = self.next_request_id
+    factor: uint256 = self.loss_factor
+    funded: uint256 = 0
+    for _: uint256 in range(MAX_FUNDED_PER_CALL):
+        if head == end:
+            break
+        request: UnstakeRequest = self.requests[head]
+        if request.ready_at > block.timestamp:
+            break
+        payout: uint256 = math._mul_div(request.scaled, factor, RAY, False)
+        if payout > self.buffer:
+            break
+        self.buffer -= payout
+        self.queue_reserve += payout
+        self.queue_scaled -= request.scaled
+        self.requests[head].paid = payout
+        log RequestFunded(request_id=head, amount=payout)
+        head += 1
+    self.queue_head = head
+
+
+@internal
 def _process_queue():
     """
-    @dev Pulls matured unbonding X back from the backend, then funds the queue:
-         with what was paid back, and from the buffer only for what the backend
-         can no longer provide (so the queue never bypasses the instant fee).
+    @dev Pulls matured unbonding X back from the backend into the buffer, then funds
+         the requests that are due: the queue is served first from every payback.
     """
     pulled: uint256 = extcall backend.withdraw_unbonded()
     if pulled != 0:
         self.backend_accounted -= min(pulled, self.backend_accounted)
         self.buffer += pulled
         log BackendPaidBack(amount=pulled)
-    need: uint256 = self._unfunded_queue()
-    if need == 0:
-        return
-    backend_left: uint256 = staticcall backend.total_balance(self)
-    must_from_buffer: uint256 = need - min(need, backend_left)
-    amount: uint256 = min(self.buffer, max(min(pulled, need), must_from_buffer))
-    if amount == 0:
-        return
-    self.buffer -= amount
-    self.queue_reserve += amount
-    self.funded_cumulative += amount
-    log QueueFunded(amount=amount, funded_cumulative=self.funded_cumulative)
+    self._fund_queue()
+
+
+@external
+def process_queue():
+    """
+    @notice Pulls matured unbonding X back into the buffer and funds the requests that
+            are due (permissionless; `rebalance` does this and more).
+    """
+    self._enter()
+    self._apply_loss()
+    self._process_queue()
+    self._exit()
+
+
+@view
+@internal
+def _has_due_request() -> bool:
+    head: uint256 = self.queue_head
+    return head != self.next_request_id and self.requests[head].ready_at <= block.timestamp
 
 
 @external
 def request_unstake(shares: uint256, receiver: address = msg.sender, owner: address = msg.sender) -> uint256:
     """
     @notice Queued unstake: burns `shares` now and fixes the X they are worth
-            (rounded down, no fee). Claimable once the backend paid back, in FIFO order.
-    @param shares Shares to burn.
-    @param receiver Receiver of the X at claim time.
+            (rounded down, no fee). Paid to `receiver` in FIFO order once the backend's
+            unbonding delay has passed, less its share of any loss (slashing) that
+            happens while it waits; it earns no rewards meanwhile.
+    @param shares Shares to burn (worth at least `min_request`).
+    @param receiver Receiver of the X; may claim it, as may `owner`.
     @param owner Owner of the shares (needs an allowance if not the caller).
     @return The request id.
     """
@@ -671,21 +992,26 @@ def request_unstake(shares: uint256, receiver: address = msg.sender, owner: addr
     assert receiver != empty(address), "lst: zero receiver"
     self._apply_loss()
     amount: uint256 = self._to_assets(shares, self._total_assets(), False)
-    assert amount != 0, "lst: zero assets"
+    assert amount >= min_request, "lst: request below minimum"
     if msg.sender != owner:
         erc20._spend_allowance(owner, msg.sender, shares)
     erc20._burn(owner, shares)
-    cumulative: uint256 = self.requested_cumulative + amount
-    self.requested_cumulative = cumulative
+    # Rounded down, so the request is never worth more than the shares it burnt.
+    scaled: uint256 = math._mul_div(amount, RAY, self.loss_factor, False)
+    self.queue_scaled += scaled
+    ready_at: uint256 = max(block.timestamp + staticcall backend.unbonding_delay(), self.last_ready_at)
+    self.last_ready_at = ready_at
     request_id: uint256 = self.next_request_id
     self.next_request_id = request_id + 1
     self.requests[request_id] = UnstakeRequest(
-        owner=owner, receiver=receiver, amount=amount, cumulative=cumulative, created_at=block.timestamp, claimed=False
+        owner=owner, receiver=receiver, amount=amount, scaled=scaled, ready_at=ready_at, paid=0, claimed=False
     )
-    index: uint256 = self.request_count_of[owner]
-    self._request_ids[owner][index] = request_id
-    self.request_count_of[owner] = index + 1
-    log UnstakeRequested(request_id=request_id, owner=owner, receiver=receiver, shares=shares, amount=amount)
+    index: uint256 = self.request_count_of[receiver]
+    self._request_ids[receiver][index] = request_id
+    self.request_count_of[receiver] = index + 1
+    log UnstakeRequested(
+        request_id=request_id, owner=owner, receiver=receiver, shares=shares, amount=amount, ready_at=ready_at
+    )
     self._request_unbonding()
     self._exit()
     return request_id
@@ -694,23 +1020,29 @@ def request_unstake(shares: uint256, receiver: address = msg.sender, owner: addr
 @external
 def claim(request_id: uint256) -> uint256:
     """
-    @notice Pays a funded unstake request to its receiver. Only the request's owner may claim.
+    @notice Pays a funded unstake request to its receiver (callable by its receiver
+            or owner). Pulls matured paybacks and funds due requests first; if the
+            request is still not funded it returns 0 and keeps that progress.
     @param request_id The request to claim.
-    @return The X paid.
+    @return The X paid (0 while the request waits).
     """
     self._enter()
     request: UnstakeRequest = self.requests[request_id]
-    assert request.owner != empty(address), "lst: unknown request"
-    assert request.owner == msg.sender, "lst: not request owner"
+    assert request.receiver != empty(address), "lst: unknown request"
+    assert msg.sender == request.receiver or msg.sender == request.owner, "lst: not request owner"
     assert not request.claimed, "lst: already claimed"
+    self._apply_loss()
     self._process_queue()
-    assert request.cumulative <= self.funded_cumulative, "lst: request not ready"
+    if request_id >= self.queue_head:
+        self._exit()
+        return 0
+    paid: uint256 = self.requests[request_id].paid
     self.requests[request_id].claimed = True
-    self.queue_reserve -= request.amount
-    log UnstakeClaimed(request_id=request_id, owner=request.owner, receiver=request.receiver, amount=request.amount)
-    self._send_x(request.receiver, request.amount)
+    self.queue_reserve -= paid
+    log UnstakeClaimed(request_id=request_id, owner=request.owner, receiver=request.receiver, amount=paid)
+    self._send_x(request.receiver, paid)
     self._exit()
-    return request.amount
+    return paid
 
 
 @view
@@ -718,25 +1050,48 @@ def claim(request_id: uint256) -> uint256:
 def is_claimable(request_id: uint256) -> bool:
     """
     @notice True once the request is funded and not yet claimed.
-    @dev Matured backend X that nobody pulled yet is funded by the next claim
-         or `rebalance`, so this can be False while `claim` would succeed.
+    @dev A due request that nobody funded yet is funded by the next claim or
+         `rebalance`, so this can be False while `claim` would pay.
     """
     request: UnstakeRequest = self.requests[request_id]
-    return request.owner != empty(address) and not request.claimed and request.cumulative <= self.funded_cumulative
+    return request.receiver != empty(address) and not request.claimed and request_id < self.queue_head
 
 
 @view
 @external
-def request_ids_of(owner: address, start: uint256, count: uint256) -> DynArray[uint256, MAX_REQUESTS_PAGE]:
+def request_value(request_id: uint256) -> uint256:
     """
-    @notice Request ids of `owner` in creation order, `count` (at most 100) from index `start`.
+    @notice X the request pays: its funded amount, or what it is worth now if unfunded.
+    """
+    self._check_not_entered()
+    if request_id < self.queue_head:
+        return self.requests[request_id].paid
+    return math._mul_div(self.requests[request_id].scaled, self._books().loss_factor, RAY, False)
+
+
+@view
+@external
+def queue_liability() -> uint256:
+    """
+    @notice X owed to unfunded requests now (after any pending loss).
+    """
+    self._check_not_entered()
+    return self._queue_liability(self.queue_scaled, self._books().loss_factor)
+
+
+@view
+@external
+def request_ids_of(receiver: address, start: uint256, count: uint256) -> DynArray[uint256, MAX_REQUESTS_PAGE]:
+    """
+    @notice Ids of the requests paying `receiver`, in creation order, `count` (at most
+            100) from index `start`.
     """
     ids: DynArray[uint256, MAX_REQUESTS_PAGE] = []
-    total: uint256 = self.request_count_of[owner]
+    total: uint256 = self.request_count_of[receiver]
     for i: uint256 in range(MAX_REQUESTS_PAGE):
         if i >= count or start + i >= total:
             break
-        ids.append(self._request_ids[owner][start + i])
+        ids.append(self._request_ids[receiver][start + i])
     return ids
 
 
@@ -753,15 +1108,17 @@ def _sync(current: uint256):
         return
     total: uint256 = self._total_assets()
     elapsed: uint256 = block.timestamp - self.last_gain_time
-    cap: uint256 = total * self.max_apr_bps * elapsed // (BPS * YEAR)
+    cap: uint256 = math._mul_div(total, self.max_apr_bps * elapsed, BPS * YEAR, False)
     gain: uint256 = min(current - accounted, cap)
     if gain == 0:
         return
-    fee: uint256 = gain * self.protocol_fee_bps // BPS
+    fee: uint256 = math._mul_div(gain, self.protocol_fee_bps, BPS, False)
     # Fee shares are priced before the fee is added, so the rate does not move.
     fee_shares: uint256 = self._to_shares(fee, total, False)
     stream: uint256 = gain - fee
-    end: uint256 = block.timestamp + self.reward_cycle
+    # A gain unlocks over as long as it took to accrue: whoever joins just before a late
+    # sync earns only for the time they stay.
+    end: uint256 = block.timestamp + max(self.reward_cycle, elapsed)
     self.backend_accounted = accounted + gain
     self.stream_amount = stream
     self.stream_start = block.timestamp
@@ -778,9 +1135,9 @@ def _sync(current: uint256):
 def sync_rewards():
     """
     @notice Reads the backend balance. A loss applies at once; once the current
-            reward cycle has ended, new gains (capped at `max_apr_bps` for the
-            time since the last counted gain) start streaming over `reward_cycle`
-            and the protocol fee on them is minted to the treasury. Permissionless.
+            stream has ended, new gains (capped at `max_apr_bps` for the time since
+            the last counted gain) stream over max(`reward_cycle`, that time) and the
+            protocol fee on them is minted to the treasury. Permissionless.
     """
     self._enter()
     self._sync(staticcall backend.total_balance(self))
@@ -806,87 +1163,119 @@ def on_backend_report(total_balance: uint256):
 def rebalance():
     """
     @notice Permissionless upkeep: pulls matured X back from the backend and funds
-            the queue, asks the backend to unbond what the queue still needs, and
-            delegates the buffer above `target_buffer_bps` of total assets.
+            due requests, asks the backend to unbond what the queue and the buffer
+            target need (so a drained buffer refills within the unbonding delay),
+            and delegates the buffer above target when nothing waits for it.
     """
     self._enter()
     self._apply_loss()
     self._process_queue()
     self._request_unbonding()
-    target: uint256 = self._total_assets() * self.target_buffer_bps // BPS
-    buffer: uint256 = self.buffer
-    if buffer > target and self._unfunded_queue() == 0:
-        amount: uint256 = buffer - target
-        self.buffer = target
-        self.backend_accounted += amount
-        log Delegated(amount=amount)
-        assert extcall _X.approve(backend.address, amount, default_return_value=True), "lst: approve failed"
-        extcall backend.delegate(amount)
+    if not self._has_due_request():
+        target: uint256 = self._target(self._total_assets())
+        buffer: uint256 = self.buffer
+        have: uint256 = buffer + staticcall backend.unbonding_balance(self)
+        need: uint256 = self._liability() + target
+        if buffer > target and have > need:
+            amount: uint256 = min(buffer - target, have - need)
+            if amount >= min_request:
+                self.buffer = buffer - amount
+                self.backend_accounted += amount
+                log Delegated(amount=amount)
+                assert extcall _X.approve(backend.address, amount, default_return_value=True), "lst: approve failed"
+                extcall backend.delegate(amount)
     self._exit()
 
 
 # ---------------------------------------------------------------- parameters
 
 
-@external
-def set_reward_cycle(reward_cycle_: uint256):
+@view
+@internal
+def _check_parameter(parameter: uint256, new_value: uint256, applying: bool):
     """
-    @notice Sets the length of future reward cycles (owner; 1 hour to 30 days).
+    @dev Bounds of each parameter; the instant fee and its ceiling are also checked against
+         each other when a change applies (so both can be announced together).
     """
-    ownable._check_owner()
-    assert reward_cycle_ >= MIN_REWARD_CYCLE and reward_cycle_ <= MAX_REWARD_CYCLE, "lst: reward cycle out of bounds"
-    self.reward_cycle = reward_cycle_
-    log RewardCycleSet(reward_cycle=reward_cycle_)
+    if parameter == PARAM_REWARD_CYCLE:
+        assert new_value >= MIN_REWARD_CYCLE and new_value <= MAX_REWARD_CYCLE, "lst: reward cycle out of bounds"
+    elif parameter == PARAM_MAX_APR:
+        assert new_value >= MIN_MAX_APR_BPS and new_value <= MAX_MAX_APR_BPS, "lst: max apr out of bounds"
+    elif parameter == PARAM_PROTOCOL_FEE:
+        assert new_value <= MAX_PROTOCOL_FEE_BPS, "lst: protocol fee out of bounds"
+    elif parameter == PARAM_INSTANT_FEE:
+        assert new_value <= MAX_BASE_INSTANT_FEE_BPS, "lst: instant fee out of bounds"
+        assert not applying or new_value <= self.max_instant_fee_bps, "lst: instant fee above its ceiling"
+    elif parameter == PARAM_MAX_INSTANT_FEE:
+        assert new_value <= MAX_INSTANT_FEE_CEILING_BPS, "lst: instant fee ceiling out of bounds"
+        assert not applying or new_value >= self.instant_fee_bps, "lst: instant fee above its ceiling"
+    elif parameter == PARAM_TARGET_BUFFER:
+        assert new_value >= MIN_TARGET_BUFFER_BPS and new_value <= MAX_TARGET_BUFFER_BPS, "lst: target buffer out of bounds"
+    else:
+        raise "lst: unknown parameter"
 
 
 @external
-def set_max_apr(max_apr_bps_: uint256):
+def announce_parameter(parameter: uint256, new_value: uint256) -> uint256:
     """
-    @notice Sets the cap on counted gains per year (owner; 0.01% to 100%).
+    @notice Announces a parameter change (owner); anybody applies it once
+            `PARAMETER_DELAY` has passed. Replaces an earlier pending change.
+            0 reward cycle (1 hour to 30 days), 1 max APR (10% to 50%), 2 protocol fee
+            (at most 20%), 3 instant fee (at most 0.5%), 4 instant fee at an empty
+            buffer (at most 1%), 5 target buffer (5% to 50% of total assets).
+    @return The time from which it can be applied.
     """
     ownable._check_owner()
-    assert max_apr_bps_ != 0 and max_apr_bps_ <= MAX_APR_CAP_BPS, "lst: max apr out of bounds"
-    self.max_apr_bps = max_apr_bps_
-    log MaxAprSet(max_apr_bps=max_apr_bps_)
+    self._check_parameter(parameter, new_value, False)
+    eta: uint256 = block.timestamp + PARAMETER_DELAY
+    self.pending_parameters[parameter] = PendingParameter(value=new_value, eta=eta)
+    log ParameterAnnounced(parameter=parameter, value=new_value, eta=eta)
+    return eta
 
 
 @external
-def set_protocol_fee(protocol_fee_bps_: uint256):
+def cancel_parameter(parameter: uint256):
     """
-    @notice Sets the protocol fee on future counted gains (owner; at most 20%).
+    @notice Drops a pending parameter change (owner).
     """
     ownable._check_owner()
-    assert protocol_fee_bps_ <= MAX_PROTOCOL_FEE_BPS, "lst: protocol fee out of bounds"
-    self.protocol_fee_bps = protocol_fee_bps_
-    log ProtocolFeeSet(protocol_fee_bps=protocol_fee_bps_)
+    assert self.pending_parameters[parameter].eta != 0, "lst: nothing pending"
+    self.pending_parameters[parameter] = empty(PendingParameter)
+    log ParameterCancelled(parameter=parameter)
 
 
 @external
-def set_instant_fee(instant_fee_bps_: uint256):
+def apply_parameter(parameter: uint256):
     """
-    @notice Sets the instant unstake fee (owner; at most 5%).
+    @notice Applies an announced parameter change once its delay has passed (anybody).
     """
-    ownable._check_owner()
-    assert instant_fee_bps_ <= MAX_INSTANT_FEE_BPS, "lst: instant fee out of bounds"
-    self.instant_fee_bps = instant_fee_bps_
-    log InstantFeeSet(instant_fee_bps=instant_fee_bps_)
-
-
-@external
-def set_target_buffer(target_buffer_bps_: uint256):
-    """
-    @notice Sets the idle buffer kept for instant unstakes, in bps of total assets (owner).
-    """
-    ownable._check_owner()
-    assert target_buffer_bps_ <= BPS, "lst: target buffer out of bounds"
-    self.target_buffer_bps = target_buffer_bps_
-    log TargetBufferSet(target_buffer_bps=target_buffer_bps_)
+    self._enter()
+    pending: PendingParameter = self.pending_parameters[parameter]
+    assert pending.eta != 0, "lst: nothing pending"
+    assert block.timestamp >= pending.eta, "lst: parameter delay not over"
+    self._check_parameter(parameter, pending.value, True)
+    self.pending_parameters[parameter] = empty(PendingParameter)
+    if parameter == PARAM_REWARD_CYCLE:
+        self.reward_cycle = pending.value
+    elif parameter == PARAM_MAX_APR:
+        self.max_apr_bps = pending.value
+    elif parameter == PARAM_PROTOCOL_FEE:
+        self.protocol_fee_bps = pending.value
+    elif parameter == PARAM_INSTANT_FEE:
+        self.instant_fee_bps = pending.value
+    elif parameter == PARAM_MAX_INSTANT_FEE:
+        self.max_instant_fee_bps = pending.value
+    else:
+        self.target_buffer_bps = pending.value
+    log ParameterApplied(parameter=parameter, value=pending.value)
+    self._exit()
 
 
 @external
 def set_treasury(treasury_: address):
     """
-    @notice Sets the receiver of future protocol fee shares (owner).
+    @notice Sets the receiver of future protocol fee shares (owner; cannot hurt a
+            position, so it applies at once).
     """
     ownable._check_owner()
     assert treasury_ != empty(address), "lst: zero treasury"

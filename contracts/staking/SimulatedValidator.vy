@@ -41,6 +41,8 @@ MAX_UNBONDING_DELAY: constant(uint256) = 60 * 86_400
 DEFAULT_UNBONDING_DELAY: constant(uint256) = 7 * 86_400
 # Matured entries paid out by one `withdraw_unbonded` call; later ones wait for the next call.
 MAX_PAYOUTS_PER_CALL: constant(uint256) = 32
+# Unbonding entries a slash reaches (the oldest first); a devnet tool, so a bound is enough.
+MAX_SLASHED_ENTRIES: constant(uint256) = 256
 
 
 INDEX_ONE: constant(uint256) = 10**27
@@ -296,12 +298,18 @@ def report(delegator: IBackendReportReceiver):
 
 
 @external
-def slash(delegator: address, bps: uint256):
+@reentrant
+def slash(delegator: address, bps: uint256, push_report: bool = True):
     """
-    @notice Burns `bps` of `delegator`'s stake (devnet and test tool, owner only).
-            Slashed X stays locked here; nobody can withdraw it.
+    @notice Burns `bps` of `delegator`'s stake and of every amount it has unbonding
+            (devnet and test tool, owner only), then (unless `push_report` is False, to
+            test a backend that does not report) pushes its new balance to it, so the
+            loss applies as of the slash. Slashed X stays locked here; nobody can
+            withdraw it.
+    @dev Reentrant like `report`: the delegator reads this contract's views while
+         handling the report, and every state change is done before the call.
     @param delegator The delegator to slash.
-    @param bps Share of the stake to slash, in basis points.
+    @param bps Share of the stake and unbonding amounts to slash, in basis points.
     """
     ownable._check_owner()
     assert bps != 0 and bps <= BPS, "validator: bad slash bps"
@@ -310,8 +318,29 @@ def slash(delegator: address, bps: uint256):
     loss: uint256 = units * self.reward_index // INDEX_ONE
     self.stake_units[delegator] -= units
     self.total_stake_units -= units
-    self.slashed_total += loss
-    log Slashed(delegator=delegator, amount=loss)
+    # Unbonding stake is still at stake until it is paid out (as on real chains).
+    head: uint256 = self.unbonding_head[delegator]
+    tail: uint256 = self.unbonding_tail[delegator]
+    unbonding_loss: uint256 = 0
+    for _: uint256 in range(MAX_SLASHED_ENTRIES):
+        if head == tail:
+            break
+        entry: Unbonding = self.unbondings[delegator][head]
+        cut: uint256 = entry.amount * bps // BPS
+        self.unbondings[delegator][head].amount = entry.amount - cut
+        unbonding_loss += cut
+        head += 1
+    self.unbonding_balance[delegator] -= unbonding_loss
+    self.slashed_total += loss + unbonding_loss
+    log Slashed(delegator=delegator, amount=loss + unbonding_loss)
+    if push_report and delegator.is_contract:
+        balance: uint256 = self._stake_of(delegator, self.reward_index) + self.unbonding_balance[delegator]
+        # A delegator that does not take reports still sees the loss in `total_balance`.
+        reported: bool = raw_call(
+            delegator,
+            abi_encode(balance, method_id=method_id("on_backend_report(uint256)")),
+            revert_on_failure=False,
+        )
 
 
 @external

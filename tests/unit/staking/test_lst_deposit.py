@@ -1,10 +1,35 @@
-"""Staking into the LST: deposit and mint, previews, rounding and bad input."""
+"""Staking into the LST: deposit and mint, virtual shares and assets, previews, deposit limits, bad input."""
 
 import ape
+import pytest
+from ape.exceptions import ContractLogicError
+from lst_math import MAX_UINT, VIRTUAL, pricing, to_assets, to_shares
+
+from levstake.deploy import deploy_staking
+from levstake.model import LST_VIRTUAL
+
+DAY = 86_400
+YEAR = 365 * DAY
+
+
+@pytest.fixture
+def rate_above_one(lst, staker, other, stake, units, warp):
+    """100 X staked, delegated, one gain synced and fully streamed: the rate is above 1 and constant."""
+    stake(staker, units(100))
+    lst.rebalance(sender=other)
+    warp(DAY)
+    lst.sync_rewards(sender=other)
+    warp(lst.stream_end() - ape.chain.blocks.head.timestamp + 1)
+    assert lst.totalAssets() > lst.totalSupply()
+
+
+def test_virtual_position_is_1e6_shares_and_assets():
+    # The contract's constants as the off-chain model uses them.
+    assert LST_VIRTUAL == VIRTUAL == 10**6
 
 
 def test_first_deposit_mints_one_share_per_unit(lst, x, staker, fund, units):
-    amount = units(10)
+    amount = units(10) + 3
     fund(staker, amount, spender=lst)
     assert lst.previewDeposit(amount) == amount
     tx = lst.deposit(amount, staker, sender=staker)
@@ -15,36 +40,39 @@ def test_first_deposit_mints_one_share_per_unit(lst, x, staker, fund, units):
     event = tx.events.filter(lst.Deposit)[0]
     assert event.sender == staker and event.owner == staker
     assert event.assets == amount and event.shares == amount
+    # With equal virtual shares and assets the rate is exactly 1 until something changes it.
+    assert lst.convertToAssets(units(1)) == units(1)
+    assert lst.convertToShares(units(1)) == units(1)
 
 
-def test_deposit_preview_equals_actual_after_rewards(lst, validator, staker, other, stake, fund, units, warp):
-    stake(staker, units(100))
-    lst.rebalance(sender=other)
-    warp(86_400)
-    lst.sync_rewards(sender=other)
-    # Past the end of the stream the rate is constant between blocks, so a preview
-    # read in one block is exactly what the next block's transaction gets.
-    warp(2 * 86_400)
+def test_one_wei_first_deposit_mints_one_share(lst, staker, other, fund, units):
+    fund(staker, 1, spender=lst)
+    lst.deposit(1, staker, sender=staker)
+    assert lst.balanceOf(staker) == 1
+    # The next depositor gets the same rate.
+    fund(other, units(5), spender=lst)
+    lst.deposit(units(5), other, sender=other)
+    assert lst.balanceOf(other) == units(5)
+
+
+def test_deposit_preview_equals_actual_after_rewards(lst, rate_above_one, other, fund, units):
     amount = units(7) + 3
     fund(other, amount, spender=lst)
+    total, supply = lst.totalAssets(), lst.totalSupply()
     preview = lst.previewDeposit(amount)
+    assert preview == to_shares(amount, total, supply)
     lst.deposit(amount, other, sender=other)
     assert lst.balanceOf(other) == preview
     # The rate is above 1 now, so shares round down below the amount.
     assert preview < amount
 
 
-def test_mint_takes_preview_and_rounds_up(lst, x, staker, other, stake, fund, units, warp):
-    stake(staker, units(100))
-    lst.rebalance(sender=other)
-    warp(86_400)
-    lst.sync_rewards(sender=other)
-    # Past the end of the stream the rate is constant between blocks, so a preview
-    # read in one block is exactly what the next block's transaction gets.
-    warp(2 * 86_400)
+def test_mint_takes_preview_and_rounds_up(lst, x, rate_above_one, other, fund, units):
     shares = units(5) + 1
     fund(other, units(10), spender=lst)
+    total, supply = lst.totalAssets(), lst.totalSupply()
     preview = lst.previewMint(shares)
+    assert preview == to_assets(shares, total, supply, up=True)
     before = x.balanceOf(other)
     tx = lst.mint(shares, other, sender=other)
     assert before - x.balanceOf(other) == preview
@@ -91,7 +119,90 @@ def test_deposit_without_allowance_changes_nothing(lst, x, staker, units):
 
 def test_metadata(lst, x, decimals):
     assert lst.asset() == x.address
-    assert lst.decimals() == decimals
+    assert lst.decimals() == decimals == x.decimals()
     assert lst.symbol() == "stX"
-    assert lst.maxDeposit(x) == 2**256 - 1
-    assert lst.maxMint(x) == 2**256 - 1
+
+
+# ---------------------------------------------------------------- deposit limits
+
+
+def expected_limits(lst) -> tuple[int, int]:
+    """maxDeposit and maxMint: the largest amounts whose sums fit in 256 bits, the virtual assets included
+    (totalAssets + 10^6 must fit too)."""
+    room_assets = MAX_UINT - lst.buffer() - lst.backend_accounted() - lst.queue_reserve() - VIRTUAL
+    room_shares = MAX_UINT - lst.totalSupply() - VIRTUAL
+    priced_assets, priced_shares = pricing(lst.totalAssets(), lst.totalSupply())
+    by_shares = min(room_shares * priced_assets // priced_shares, MAX_UINT)
+    by_assets = min(room_assets * priced_shares // priced_assets, MAX_UINT)
+    return min(room_assets, by_shares), min(room_shares, by_assets)
+
+
+def test_max_deposit_and_mint_of_an_empty_lst(lst, x):
+    # Nothing staked: only the virtual shares take room.
+    assert lst.maxDeposit(x) == MAX_UINT - VIRTUAL
+    assert lst.maxMint(x) == MAX_UINT - VIRTUAL
+
+
+def test_max_deposit_and_mint_follow_the_rule(lst, rate_above_one, staker, units):
+    lst.request_unstake(units(1), staker, staker, sender=staker)
+    max_deposit, max_mint = lst.maxDeposit(staker), lst.maxMint(staker)
+    assert (max_deposit, max_mint) == expected_limits(lst)
+    assert max_deposit < MAX_UINT and max_mint < MAX_UINT
+    # The sums a deposit of maxDeposit (a mint of maxMint) adds to fit.
+    held = lst.buffer() + lst.backend_accounted() + lst.queue_reserve() + VIRTUAL
+    assert held + max_deposit <= MAX_UINT
+    assert lst.totalSupply() + VIRTUAL + lst.previewDeposit(max_deposit) <= MAX_UINT
+    assert held + lst.previewMint(max_mint) <= MAX_UINT
+    assert lst.totalSupply() + VIRTUAL + max_mint <= MAX_UINT
+
+
+def test_deposit_of_max_deposit_into_a_fresh_lst_works(project, owner, treasury, staker, decimals):
+    """At rate 1 the share room binds: the whole of maxDeposit goes in and everything still works."""
+    token = owner.deploy(project.MockToken, "Big X", "BX", decimals)
+    lst = deploy_staking(project, owner, treasury.address, x=token).lst
+    amount = lst.maxDeposit(staker)
+    assert amount == MAX_UINT - VIRTUAL
+    token.mint(staker, amount, sender=staker)
+    token.approve(lst, amount, sender=staker)
+    lst.deposit(amount, staker, sender=staker)
+    assert lst.balanceOf(staker) == amount
+    assert lst.totalAssets() == amount
+    assert lst.convertToAssets(amount) == amount
+    assert lst.maxDeposit(staker) == 0 and lst.maxMint(staker) == 0
+    # Nothing overflows on the way out either.
+    assert lst.previewRedeem(10**decimals) > 0
+    lst.withdraw(10**decimals, staker, staker, sender=staker)
+    assert token.balanceOf(staker) == 10**decimals
+
+
+def test_deposit_of_max_deposit_above_rate_one_keeps_the_lst_working(
+    project, owner, treasury, staker, other, decimals, warp
+):
+    # All X ever minted must sit in the LST for a deposit this large to exist: a reward reserve the
+    # backend pays out in full and the LST counts in full (9 X on 90 X delegated: exact index math).
+    unit = 10**decimals
+    token = owner.deploy(project.MockToken, "Big X", "BX", decimals)
+    system = deploy_staking(project, owner, treasury.address, x=token, validator_apr_bps=10_000)
+    validator, lst = system.validator, system.lst
+    token.mint(owner, 9 * unit, sender=owner)
+    token.approve(validator, 9 * unit, sender=owner)
+    validator.fund_rewards(9 * unit, sender=owner)
+    token.mint(staker, 100 * unit, sender=staker)
+    token.approve(lst, MAX_UINT, sender=staker)
+    lst.deposit(100 * unit, staker, sender=staker)
+    lst.rebalance(sender=other)
+    warp(YEAR)
+    lst.sync_rewards(sender=other)
+    warp(lst.stream_end() - ape.chain.blocks.head.timestamp + 1)
+    assert validator.total_balance(lst) == 99 * unit and lst.totalAssets() == 109 * unit
+    assert lst.totalAssets() > lst.totalSupply()
+    amount = min(lst.maxDeposit(other), MAX_UINT - token.totalSupply())
+    token.mint(other, amount, sender=other)
+    token.approve(lst, amount, sender=other)
+    try:
+        lst.deposit(amount, other, sender=other)
+    except ContractLogicError as error:  # the deposit itself goes through: only what follows may fail
+        raise AssertionError(f"deposit of maxDeposit reverted: {error}") from error
+    # The depositor (and everybody else) must still be able to price and redeem shares.
+    assert lst.convertToAssets(unit) > 0
+    lst.redeem(unit, other, other, sender=other)

@@ -91,3 +91,63 @@ def test_apr_change_applies_from_now(validator, delegator, owner, warp):
     tx = validator.set_unbonding_delay(86_400, sender=owner)
     assert validator.unbonding_delay() == 86_400
     assert tx.events.filter(validator.UnbondingDelaySet)[0].delay == 86_400
+
+
+def test_slash_cuts_every_unbonding_entry(validator, x, delegator, owner, units, warp):
+    validator.set_apr(0, sender=owner)
+    validator.request_undelegate(units(100), sender=delegator)
+    validator.request_undelegate(units(50) + 3, sender=delegator)
+    stake = validator.staked_balance(delegator)
+    tx = validator.slash(delegator, 1_000, sender=owner)
+    head = validator.unbonding_head(delegator)
+    amounts = [validator.unbondings(delegator, head + i).amount for i in range(2)]
+    # Each entry loses its own 10% (rounded down, so the delegator keeps the odd wei).
+    assert amounts == [units(90), units(50) + 3 - (units(50) + 3) // 10]
+    assert validator.unbonding_balance(delegator) == sum(amounts)
+    slashed = tx.events.filter(validator.Slashed)[0].amount
+    stake_loss = stake - validator.staked_balance(delegator)
+    assert abs(stake_loss - stake // 10) <= 1
+    assert slashed == stake_loss + units(150) + 3 - sum(amounts) == validator.slashed_total()
+    # What matures is what is left.
+    warp(7 * 86_400)
+    assert validator.withdrawable(delegator) == sum(amounts)
+    before = x.balanceOf(delegator)
+    validator.withdraw_unbonded(sender=delegator)
+    assert x.balanceOf(delegator) - before == sum(amounts)
+
+
+def test_slash_pushes_the_new_balance_to_the_lst(validator, lst, owner, staker, other, stake, units):
+    stake(staker, units(100))
+    lst.rebalance(sender=other)
+    lst.request_unstake(units(20), staker, staker, sender=staker)  # 18 X unbonding, 72 X staked
+    accounted = lst.backend_accounted()
+    tx = validator.slash(lst, 500, sender=owner)
+    slashed = tx.events.filter(validator.Slashed)[0].amount
+    # The LST booked the loss in the same transaction: no keeper call needed.
+    applied = tx.events.filter(lst.LossApplied)
+    assert len(applied) == 1
+    assert lst.backend_accounted() == validator.total_balance(lst)
+    assert applied[0].loss == accounted - lst.backend_accounted() <= slashed
+    assert validator.unbonding_balance(lst) == units(18) - units(18) * 500 // 10_000
+
+
+def test_slash_of_a_contract_that_takes_no_reports_still_works(validator, x, owner):
+    # The report is a raw call whose failure is ignored: the token has no on_backend_report.
+    tx = validator.slash(x, 100, sender=owner)
+    assert tx.events.filter(validator.Slashed)[0].amount == 0
+
+
+def test_slash_without_report_leaves_the_loss_to_the_lst_views(
+    validator, lst, owner, no_backend_rewards, staker, other, stake, units
+):
+    stake(staker, units(100))
+    lst.rebalance(sender=other)
+    accounted = lst.backend_accounted()
+    tx = validator.slash(lst, 500, False, sender=owner)
+    assert len(tx.events.filter(lst.LossApplied)) == 0
+    assert lst.backend_accounted() == accounted > validator.total_balance(lst)
+    # The LST's views already count it; the next call books it.
+    current = validator.total_balance(lst)
+    assert lst.totalAssets() == units(10) + current
+    tx = lst.rebalance(sender=other)
+    assert tx.events.filter(lst.LossApplied)[0].loss == accounted - current

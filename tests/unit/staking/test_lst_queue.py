@@ -1,0 +1,284 @@
+"""
+The unstake queue: a request burns shares and fixes its amount; it is funded FIFO, whole, only once the
+backend's unbonding delay has passed, at its amount less its pro-rata share of any later loss; claims by the
+receiver or the owner; `process_queue` is permissionless.
+"""
+
+import ape
+import pytest
+from lst_math import RAY, request_id
+
+DAY = 86_400
+
+
+def events(tx, event) -> list:
+    return list(tx.events.filter(event))
+
+
+def test_request_below_minimum_reverts(lst, delegated, staker, decimals):
+    minimum = lst.min_request()
+    assert minimum == 10**decimals // 100
+    # At rate 1 a share is worth one unit of X.
+    with ape.reverts("lst: request below minimum"):
+        lst.request_unstake(minimum - 1, staker, staker, sender=staker)
+    tx = lst.request_unstake(minimum, staker, staker, sender=staker)
+    assert events(tx, lst.UnstakeRequested)[0].amount == minimum
+
+
+def test_request_burns_shares_and_fixes_amount(lst, validator, delegated, staker, units):
+    shares = units(50)
+    expected = lst.convertToAssets(shares)
+    assert expected == units(50)
+    tx = lst.request_unstake(shares, staker, staker, sender=staker)
+    event = events(tx, lst.UnstakeRequested)[0]
+    ready_at = tx.timestamp + validator.unbonding_delay()
+    assert (event.request_id, event.owner, event.receiver) == (0, staker, staker)
+    assert (event.shares, event.amount, event.ready_at) == (shares, expected, ready_at)
+    assert lst.balanceOf(staker) == delegated - shares
+    assert lst.totalAssets() == units(50)
+    # Nothing lost yet, so the scaled amount is the amount.
+    assert lst.requests(0) == (staker, staker, expected, expected * RAY // RAY, ready_at, 0, False)
+    assert lst.queue_liability() == lst.request_value(0) == expected
+    assert (lst.next_request_id(), lst.queue_head()) == (1, 0)
+    # The backend is asked for what the queue and the new target (5 X) need beyond the 10 X buffer.
+    assert events(tx, lst.UnbondingRequested)[0].amount == units(45)
+    assert validator.unbonding_balance(lst) == units(45)
+
+
+def test_a_waiting_request_earns_nothing(lst, delegated, staker, other, units, warp):
+    rid = request_id(lst.request_unstake(units(50), staker, staker, sender=staker))
+    warp(DAY)
+    lst.sync_rewards(sender=other)
+    warp(lst.stream_end() - ape.chain.blocks.head.timestamp + 1)
+    # The stakers who stayed got the gain; the request is still worth what it was filed at.
+    assert lst.convertToAssets(units(1)) > units(1)
+    assert lst.request_value(rid) == units(50)
+
+
+def test_not_funded_before_ready_at_even_with_a_full_buffer(lst, x, staker, stake, units, next_block_at):
+    stake(staker, units(100))
+    tx = lst.request_unstake(units(10), staker, staker, sender=staker)
+    rid = request_id(tx)
+    # The 100 X buffer covers the request and the target: nothing to unbond.
+    assert not events(tx, lst.UnbondingRequested)
+    ready_at = lst.requests(rid).ready_at
+    before = x.balanceOf(staker)
+    for now in (tx.timestamp + 1, ready_at - 1):
+        next_block_at(now)
+        assert lst.claim.call(rid, sender=staker) == 0
+        next_block_at(now)
+        tx = lst.claim(rid, sender=staker)
+        assert not events(tx, lst.RequestFunded) and not events(tx, lst.UnstakeClaimed)
+        assert x.balanceOf(staker) == before
+        assert lst.queue_head() == 0 and lst.requests(rid).paid == 0
+        assert not lst.is_claimable(rid)
+    assert lst.buffer() == units(100)
+    next_block_at(ready_at)
+    tx = lst.claim(rid, sender=staker)
+    assert [(e.request_id, e.amount) for e in events(tx, lst.RequestFunded)] == [(rid, units(10))]
+    assert events(tx, lst.UnstakeClaimed)[0].amount == units(10)
+    assert x.balanceOf(staker) - before == units(10)
+
+
+def test_funded_from_the_backend_payback(lst, x, validator, delegated, staker, units, warp):
+    rid = request_id(lst.request_unstake(units(50), staker, staker, sender=staker))
+    warp(validator.unbonding_delay())
+    before = x.balanceOf(staker)
+    tx = lst.claim(rid, sender=staker)
+    assert events(tx, lst.BackendPaidBack)[0].amount == units(45)
+    assert events(tx, lst.RequestFunded)[0].amount == units(50)
+    claimed = events(tx, lst.UnstakeClaimed)[0]
+    assert (claimed.request_id, claimed.owner, claimed.receiver) == (rid, staker, staker)
+    assert claimed.amount == units(50)
+    assert x.balanceOf(staker) - before == units(50)
+    # 10 X buffer + 45 X payback - 50 X paid: the buffer is at the new target.
+    assert lst.buffer() == lst.target_buffer() == units(5)
+    assert lst.backend_accounted() == units(45)
+    assert lst.queue_reserve() == 0 and lst.queue_liability() == 0
+    assert lst.request_value(rid) == units(50)
+
+
+def test_fifo_whole_requests(lst, x, validator, delegated, staker, other, stake, units, warp):
+    stake(other, units(5))  # buffer 15 X of 105 X
+    first = request_id(lst.request_unstake(units(40), staker, staker, sender=staker))  # unbonds 31.5 X
+    second = request_id(lst.request_unstake(units(1), other, other, sender=other))  # unbonds 0.9 X
+    assert validator.unbonding_balance(lst) == units(32.4)
+    lst.withdraw(units(15), staker, staker, sender=staker)  # the buffer is drained
+    warp(validator.unbonding_delay())
+    # The payback (32.4 X) would pay the second request, but the first (40 X) comes first and is paid whole.
+    assert lst.claim.call(second, sender=other) == 0
+    tx = lst.claim(second, sender=other)
+    assert events(tx, lst.BackendPaidBack)[0].amount == units(32.4)
+    assert not events(tx, lst.RequestFunded)
+    assert lst.buffer() == units(32.4)
+    assert lst.requests(first).paid == 0 and lst.queue_head() == 0
+    # Upkeep asks for the rest: 41 X owed + 4.9 X target - 32.4 X held.
+    tx = lst.rebalance(sender=other)
+    assert events(tx, lst.UnbondingRequested)[0].amount == units(13.5)
+    warp(validator.unbonding_delay())
+    before = x.balanceOf(other)
+    tx = lst.claim(second, sender=other)
+    assert [e.request_id for e in events(tx, lst.RequestFunded)] == [first, second]
+    assert x.balanceOf(other) - before == units(1)
+    assert lst.is_claimable(first) and not lst.is_claimable(second)
+
+
+def test_claim_by_receiver_or_owner_only(lst, x, validator, delegated, staker, other, attacker, units, warp):
+    by_owner = request_id(lst.request_unstake(units(10), other, staker, sender=staker))
+    by_receiver = request_id(lst.request_unstake(units(5), other, staker, sender=staker))
+    warp(validator.unbonding_delay())
+    for rid in (by_owner, by_receiver):
+        with ape.reverts("lst: not request owner"):
+            lst.claim(rid, sender=attacker)
+    staker_before, other_before = x.balanceOf(staker), x.balanceOf(other)
+    # The owner may claim, but the X goes to the receiver.
+    tx = lst.claim(by_owner, sender=staker)
+    claimed = events(tx, lst.UnstakeClaimed)[0]
+    assert (claimed.owner, claimed.receiver, claimed.amount) == (staker, other, units(10))
+    lst.claim(by_receiver, sender=other)
+    assert x.balanceOf(staker) == staker_before
+    assert x.balanceOf(other) - other_before == units(15)
+    for rid in (by_owner, by_receiver):
+        for account in (staker, other):
+            with ape.reverts("lst: already claimed"):
+                lst.claim(rid, sender=account)
+
+
+def test_claim_unknown_request(lst, delegated, staker, units):
+    with ape.reverts("lst: unknown request"):
+        lst.claim(0, sender=staker)
+    lst.request_unstake(units(1), staker, staker, sender=staker)
+    with ape.reverts("lst: unknown request"):
+        lst.claim(1, sender=staker)
+    with ape.reverts("lst: unknown request"):
+        lst.claim(2**256 - 1, sender=staker)
+
+
+def test_request_for_another_owner_needs_allowance(lst, delegated, staker, other, units):
+    with ape.reverts("erc20: insufficient allowance"):
+        lst.request_unstake(units(1), other, staker, sender=other)
+    lst.approve(other, units(3), sender=staker)
+    lst.request_unstake(units(1), other, staker, sender=other)
+    assert lst.allowance(staker, other) == units(2)
+    assert lst.requests(0).owner == staker and lst.requests(0).receiver == other
+
+
+def test_request_ids_are_listed_by_receiver(lst, delegated, staker, other, units):
+    for receiver in (staker, other, staker):
+        lst.request_unstake(units(1), receiver, staker, sender=staker)
+    assert lst.request_count_of(staker) == 2 and lst.request_count_of(other) == 1
+    assert list(lst.request_ids_of(staker, 0, 10)) == [0, 2]
+    assert list(lst.request_ids_of(other, 0, 10)) == [1]
+    assert list(lst.request_ids_of(staker, 1, 10)) == [2]
+    assert list(lst.request_ids_of(staker, 0, 1)) == [0]
+    assert list(lst.request_ids_of(staker, 2, 10)) == []
+
+
+def test_slash_while_waiting_reduces_the_payout_pro_rata(
+    lst, x, validator, owner, delegated_without_rewards, staker, units, warp
+):
+    rid = request_id(lst.request_unstake(units(20), staker, staker, sender=staker))  # unbonds 18 X
+    factor_before = lst.loss_factor()
+    assert factor_before == RAY
+    # 10% of the 72 X staked and of the 18 X unbonding: 9 X of the 100 X the LST holds.
+    tx = validator.slash(lst, 1_000, sender=owner)
+    loss = events(tx, lst.LossApplied)[0]
+    assert (loss.loss, loss.loss_factor) == (units(9), RAY * 91 // 100)
+    factor_after = lst.loss_factor()
+    payout = units(20) * factor_after // factor_before
+    assert payout == units(18.2)
+    assert lst.request_value(rid) == lst.queue_liability() == payout
+    assert loss.queue_share == units(20) - payout
+    # The stakers lose the same 9%.
+    assert lst.totalAssets() == units(80) * 91 // 100
+    warp(validator.unbonding_delay())
+    before = x.balanceOf(staker)
+    tx = lst.claim(rid, sender=staker)
+    assert events(tx, lst.BackendPaidBack)[0].amount == units(16.2)
+    assert x.balanceOf(staker) - before == payout
+    assert lst.requests(rid).paid == payout
+
+
+def test_claim_keeps_progress_when_more_than_64_requests_are_due(
+    lst, x, validator, staker, stake, units, warp
+):
+    stake(staker, units(100))
+    count = 70
+    for _ in range(count):
+        lst.request_unstake(units(0.1), staker, staker, sender=staker)
+    warp(validator.unbonding_delay())
+    last = count - 1
+    assert lst.claim.call(last, sender=staker) == 0
+    # The first call funds 64 requests and keeps them funded although it pays nothing itself.
+    tx = lst.claim(last, sender=staker)
+    assert len(events(tx, lst.RequestFunded)) == 64 and not events(tx, lst.UnstakeClaimed)
+    assert lst.queue_head() == 64
+    before = x.balanceOf(staker)
+    tx = lst.claim(last, sender=staker)
+    assert [e.request_id for e in events(tx, lst.RequestFunded)] == list(range(64, count))
+    assert x.balanceOf(staker) - before == units(0.1)
+    assert lst.queue_reserve() == (count - 1) * units(0.1)
+
+
+def test_process_queue_is_permissionless(lst, x, validator, delegated, staker, attacker, units, warp):
+    rid = request_id(lst.request_unstake(units(50), staker, staker, sender=staker))
+    tx = lst.process_queue(sender=attacker)
+    assert not events(tx, lst.RequestFunded) and not events(tx, lst.BackendPaidBack)
+    warp(validator.unbonding_delay())
+    attacker_before = x.balanceOf(attacker)
+    tx = lst.process_queue(sender=attacker)
+    assert events(tx, lst.BackendPaidBack)[0].amount == units(45)
+    assert [(e.request_id, e.amount) for e in events(tx, lst.RequestFunded)] == [(rid, units(50))]
+    assert x.balanceOf(attacker) == attacker_before
+    assert lst.is_claimable(rid) and lst.queue_reserve() == units(50)
+    assert lst.claim(rid, sender=staker).events.filter(lst.UnstakeClaimed)[0].amount == units(50)
+
+
+def test_ready_at_never_moves_backwards(lst, validator, owner, delegated, staker, units, warp, next_block_at):
+    first = lst.request_unstake(units(10), staker, staker, sender=staker)
+    ready_at = events(first, lst.UnstakeRequested)[0].ready_at
+    # A shorter delay at the backend cannot let a later request overtake an earlier one.
+    validator.set_unbonding_delay(DAY, sender=owner)
+    second = lst.request_unstake(units(10), staker, staker, sender=staker)
+    assert events(second, lst.UnstakeRequested)[0].ready_at == ready_at == lst.last_ready_at()
+    # Its unbonding matures after a day, yet it is not funded before the earlier request's time.
+    warp(2 * DAY)
+    assert lst.claim.call(request_id(second), sender=staker) == 0
+    next_block_at(ready_at)
+    tx = lst.claim(request_id(second), sender=staker)
+    assert [e.request_id for e in events(tx, lst.RequestFunded)] == [0, 1]
+
+
+@pytest.mark.parametrize("bps", [1_000, 3_333])
+def test_payout_after_a_slash_is_amount_times_the_factor_ratio(
+    lst, validator, owner, delegated, staker, other, units, warp, bps
+):
+    rid = request_id(lst.request_unstake(units(30) + 7, other, staker, sender=staker))
+    amount, factor_before = lst.requests(rid).amount, lst.loss_factor()
+    validator.slash(lst, bps, sender=owner)
+    factor_after = lst.loss_factor()
+    assert factor_after < factor_before
+    expected = amount * factor_after // factor_before
+    # Within the rounding of the scaled amount (down) and of the payout (down).
+    assert expected - 1 <= lst.request_value(rid) <= expected
+    warp(validator.unbonding_delay())
+    lst.rebalance(sender=other)
+    warp(validator.unbonding_delay())
+    paid = lst.claim(rid, sender=other).events.filter(lst.UnstakeClaimed)[0].amount
+    assert expected - 1 <= paid <= expected
+
+
+def test_a_funded_request_is_out_of_reach_of_later_losses(
+    lst, x, validator, owner, delegated, staker, other, units, warp
+):
+    rid = request_id(lst.request_unstake(units(50), staker, staker, sender=staker))
+    warp(validator.unbonding_delay())
+    lst.process_queue(sender=other)
+    assert lst.queue_reserve() == units(50)
+    # Funded X sits apart from the buffer and the backend: a slash now is the stakers' alone.
+    tx = validator.slash(lst, 5_000, sender=owner)
+    assert tx.events.filter(lst.LossApplied)[0].queue_share == 0
+    assert lst.request_value(rid) == units(50)
+    before = x.balanceOf(staker)
+    lst.claim(rid, sender=staker)
+    assert x.balanceOf(staker) - before == units(50)
