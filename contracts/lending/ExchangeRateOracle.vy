@@ -6,14 +6,28 @@
 @notice Prices an LST in its base asset at the LST's own redemption rate
         (`convertToAssets`), never at a market price, so price swings cannot
         liquidate anybody. Scaled by 1e36: value in X units = LST units * price / 1e36.
-@custom:security Defence in depth (CAPO-style): the price may grow at most
-                 `max_yearly_growth` per year above a snapshot; anybody may move
-                 the snapshot forward once `MIN_SNAPSHOT_DELAY` has passed, to the
-                 capped price only. A falling rate (slashing) is passed on at once.
+@custom:security Defence in depth (CAPO-style): `price()` may grow at most
+                 `max_yearly_growth` a year. The cap starts at the rate at deployment
+                 and grows linearly from an anchor; anybody may move the anchor to the
+                 current cap once a day, which compounds it. No call can lower the cap,
+                 now or later, so nobody can shrink its headroom. `rate()` is the
+                 uncapped book value of a share (rewards still streaming included):
+                 markets use it to decide liquidations, so the cap can only make
+                 borrowing and collateral withdrawal more conservative and never
+                 liquidates a position that is healthy at the LST's real rate, nor can
+                 a late reward sync (whose gain streams slowly) liquidate anybody for
+                 rewards the LST has counted. A loss (slashing) passes through both
+                 at once.
 """
 
 from ethereum.ercs import IERC4626
+from snekmate.utils import math
 from interfaces import IPriceOracle
+
+
+interface IBookValue:
+    def book_value(shares: uint256) -> uint256: view
+
 
 implements: IPriceOracle
 
@@ -25,6 +39,7 @@ MAX_GROWTH_BOUND: constant(uint256) = WAD  # 100% a year
 
 lst: public(immutable(IERC4626))
 max_yearly_growth: public(immutable(uint256))
+# The cap's anchor: the cap was `snapshot_price` at `snapshot_time` and grows linearly from there.
 snapshot_price: public(uint256)
 snapshot_time: public(uint256)
 
@@ -38,7 +53,7 @@ event SnapshotUpdated:
 def __init__(lst_: IERC4626, max_yearly_growth_: uint256):
     """
     @param lst_ The liquid staking token (ERC-4626 over the base asset).
-    @param max_yearly_growth_ Cap on the yearly growth of the price (WAD), e.g. 0.2e18.
+    @param max_yearly_growth_ Cap on the yearly growth of the price (WAD), e.g. 0.25e18.
     """
     assert lst_.address != empty(address), "oracle: zero lst"
     assert max_yearly_growth_ != 0 and max_yearly_growth_ <= MAX_GROWTH_BOUND, "oracle: growth out of bounds"
@@ -59,16 +74,17 @@ def _rate() -> uint256:
 @view
 @internal
 def _cap() -> uint256:
-    snapshot: uint256 = self.snapshot_price
+    anchor: uint256 = self.snapshot_price
     elapsed: uint256 = block.timestamp - self.snapshot_time
-    return snapshot + snapshot * max_yearly_growth * elapsed // (WAD * YEAR)
+    return anchor + math._mul_div(anchor, max_yearly_growth * elapsed, WAD * YEAR, False)
 
 
 @view
 @external
 def price() -> uint256:
     """
-    @notice The LST's exchange rate scaled by 1e36, capped by the allowed growth.
+    @notice The LST's exchange rate scaled by 1e36, capped by the allowed growth:
+            the price borrowing and collateral withdrawal are checked against.
     """
     return min(self._rate(), self._cap())
 
@@ -77,19 +93,30 @@ def price() -> uint256:
 @external
 def rate() -> uint256:
     """
-    @notice The uncapped exchange rate scaled by 1e36.
+    @notice The price liquidations use, scaled by 1e36: the LST's book value of a
+            share, uncapped, counting the rewards it has counted but still streams.
     """
-    return self._rate()
+    return staticcall IBookValue(lst.address).book_value(ORACLE_SCALE)
+
+
+@view
+@external
+def cap() -> uint256:
+    """
+    @notice The most `price()` can be now, scaled by 1e36.
+    """
+    return self._cap()
 
 
 @external
 def update_snapshot():
     """
-    @notice Moves the snapshot to the current (capped) price. Permissionless, at
-            most once per `MIN_SNAPSHOT_DELAY`.
+    @notice Moves the cap's anchor to the current cap, so that the cap compounds.
+            Permissionless, at most once per `MIN_SNAPSHOT_DELAY`; it never lowers
+            the cap, now or at any later time.
     """
     assert block.timestamp >= self.snapshot_time + MIN_SNAPSHOT_DELAY, "oracle: snapshot too recent"
-    new_price: uint256 = min(self._rate(), self._cap())
-    self.snapshot_price = new_price
+    new_anchor: uint256 = self._cap()
+    self.snapshot_price = new_anchor
     self.snapshot_time = block.timestamp
-    log SnapshotUpdated(price=new_price, timestamp=block.timestamp)
+    log SnapshotUpdated(price=new_anchor, timestamp=block.timestamp)

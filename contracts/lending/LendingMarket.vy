@@ -1,4 +1,5 @@
 # pragma version 0.4.3
+# pragma optimize codesize
 """
 @title LendingMarket
 @custom:contract-name LendingMarket
@@ -7,16 +8,28 @@
         borrowers post an LST as collateral, priced at its exchange rate by an
         oracle. Deployed by `MarketFactory` from a blueprint; every risk
         parameter is immutable.
-@custom:security - Every entry point follows one order: checks, accrue interest,
+@custom:security - Lender shares are plain ERC-20 (no EIP-2612 permit: the market's
+                   bytecode has to fit a blueprint).
+                 - Every entry point follows one order: checks, accrue interest,
                    convert with the rounding named, update state, emit, callback,
-                   transfer. Rounding always favours the market.
+                   transfer. Rounding always favours the market; products use
+                   512-bit `mul_div`, so no view overflows in an intermediate step.
                  - Share accounting with virtual shares and assets (Morpho Blue);
                    idle liquidity is tracked, never read from `balanceOf`, so
                    donations change nothing.
+                 - Borrowing and collateral withdrawal are checked at the oracle's
+                   capped `price()`; liquidation at its uncapped `rate()`, so the
+                   cap never liquidates a position healthy at the LST's real rate.
+                 - After a liquidation, collateral worth less than the debt left (or
+                   less than `dust`) has the shortfall written off at once.
                  - Callbacks (`on_supply_collateral`, `on_repay`, `on_liquidate`)
-                   run after state is updated and before tokens are pulled; calls
-                   made from inside them see the updated state. A flash loan locks
-                   every other entry point until it is repaid.
+                   run after state is updated and before tokens are pulled. Inside
+                   any callback nobody can liquidate or flash-borrow; collateral
+                   credited but not yet pulled cannot be withdrawn, and a position
+                   repaid but not yet paid cannot borrow. A flash loan locks every
+                   other entry point until it is repaid.
+                 - The rate model is called with a gas limit and its answer bounded;
+                   if it reverts the last rate applies, so it can block nothing.
                  - The guardian can pause new lender deposits and new borrows and
                    set caps; nobody can pause repay, collateral withdrawal,
                    liquidation or lender withdrawals, and nobody can move funds.
@@ -26,6 +39,7 @@ from ethereum.ercs import IERC20
 from ethereum.ercs import IERC4626
 from snekmate.auth import ownable
 from snekmate.tokens import erc20
+from snekmate.utils import math
 from interfaces import IPriceOracle
 from interfaces import IInterestRateModel
 from interfaces import IMarketCallbacks
@@ -40,10 +54,6 @@ exports: (
     erc20.transfer,
     erc20.approve,
     erc20.transferFrom,
-    erc20.permit,
-    erc20.DOMAIN_SEPARATOR,
-    erc20.eip712Domain,
-    erc20.nonces,
     erc20.balanceOf,
     erc20.allowance,
     erc20.totalSupply,
@@ -56,12 +66,23 @@ WAD: constant(uint256) = 10**18
 ORACLE_SCALE: constant(uint256) = 10**36
 BPS: constant(uint256) = 10_000
 YEAR: constant(uint256) = 365 * 86_400
+MAX_UINT: constant(uint256) = max_value(uint256)
 VIRTUAL_SHARES: constant(uint256) = 10**6
 VIRTUAL_ASSETS: constant(uint256) = 1
 MAX_LIQUIDATION_INCENTIVE: constant(uint256) = 1_150_000_000_000_000_000
 LIQUIDATION_CURSOR: constant(uint256) = 300_000_000_000_000_000
 MAX_RESERVE_FACTOR: constant(uint256) = 500_000_000_000_000_000
 MAX_FLASH_FEE_BPS: constant(uint256) = 100
+# The highest yearly borrow rate the market applies, whatever the rate model answers (1,000%).
+MAX_BORROW_APR: constant(uint256) = 10 * WAD
+# Gas the rate model may use per call: far above what a curve needs, far below a block.
+RATE_MODEL_GAS: constant(uint256) = 100_000
+# Exponents of e are scaled by 1e36. Interest for one accrual compounds at most e^50 - 1 (about 125
+# idle years at 40%); below 0.001 it is computed to 36 digits.
+MAX_EXPONENT: constant(uint256) = 50 * ORACLE_SCALE
+SMALL_EXPONENT: constant(uint256) = ORACLE_SCALE // 1_000
+# Collateral worth less than 1 / DUST_DIVISOR of a unit of X is dust after a liquidation.
+DUST_DIVISOR: constant(uint256) = 10_000
 FLASH_CALLBACK_SUCCESS: constant(bytes32) = keccak256("ERC3156FlashBorrower.onFlashLoan")
 DOMAIN_TYPEHASH: constant(bytes32) = keccak256(
     "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
@@ -84,7 +105,11 @@ struct Pending:
     borrow_assets: uint256
     fee_shares: uint256
     supply_shares: uint256
-    rate: uint256
+    apr: uint256
+    # Fraction of a unit of interest (scaled by 1e36) carried to the next accrual.
+    remainder: uint256
+    # False when the rate model failed and the last rate applies.
+    answered: bool
 
 
 asset: public(immutable(address))
@@ -97,6 +122,8 @@ liquidation_incentive: public(immutable(uint256))
 reserve_factor: public(immutable(uint256))
 treasury: public(immutable(address))
 factory: public(immutable(address))
+# Collateral value (in X units) below which a liquidated position is closed out.
+dust: public(immutable(uint256))
 _X: immutable(IERC20)
 _COLLATERAL: immutable(IERC20)
 
@@ -111,6 +138,9 @@ total_supply_assets: public(uint256)
 total_borrow_assets: public(uint256)
 total_borrow_shares: public(uint256)
 last_update: public(uint256)
+# The yearly rate applied since `last_update` (the fallback if the rate model fails).
+last_borrow_apr: public(uint256)
+interest_remainder: public(uint256)
 bad_debt_total: public(uint256)
 positions: public(HashMap[address, Position])
 
@@ -118,6 +148,10 @@ is_authorized: public(HashMap[address, HashMap[address, bool]])
 authorization_nonce: public(HashMap[address, uint256])
 
 _in_flash_loan: transient(bool)
+_in_callback: transient(bool)
+# The position credited in a supply callback, and the one repaid in a repay callback, before payment.
+_credited: transient(address)
+_repaying: transient(address)
 
 
 event Deposit:
@@ -171,6 +205,9 @@ event AccrueInterest:
     interest: uint256
     fee_shares: uint256
 
+event RateModelFailed:
+    fallback_apr: uint256
+
 event FlashLoan:
     receiver: indexed(address)
     amount: uint256
@@ -181,6 +218,10 @@ event SetAuthorization:
     authorizer: indexed(address)
     authorized: indexed(address)
     is_authorized: bool
+
+event NonceIncremented:
+    authorizer: indexed(address)
+    nonce: uint256
 
 event PauseSet:
     supply_paused: bool
@@ -226,12 +267,9 @@ def __init__(
     @param symbol_ Lender share symbol.
     @param decimals_ Decimals of X (the lender shares use the same).
     """
-    assert asset_.address != empty(address) and collateral_.address != empty(address), "market: zero token"
-    assert oracle_.address != empty(address) and irm_.address != empty(address), "market: zero oracle or irm"
-    assert max_ltv_ != 0 and lltv_ > max_ltv_, "market: lltv must exceed max ltv"
-    assert lltv_ < WAD, "market: lltv too high"
-    assert reserve_factor_ <= MAX_RESERVE_FACTOR, "market: reserve factor too high"
-    assert treasury_ != empty(address), "market: zero treasury"
+    # Only `MarketFactory` deploys markets (from a blueprint, whose size limit leaves no room for
+    # the checks here): it refuses zero addresses, pairs with LLTV <= max LTV or >= 1, and reserve
+    # factors above MAX_RESERVE_FACTOR before it creates one.
     ownable.__init__()
     erc20.__init__(name_, symbol_, decimals_, name_, "1")
     asset = asset_.address
@@ -245,13 +283,14 @@ def __init__(
     reserve_factor = reserve_factor_
     treasury = treasury_
     factory = msg.sender
+    dust = 10 ** convert(decimals_, uint256) // DUST_DIVISOR
     # min(1.15, 1 / (1 - 0.3 * (1 - lltv)))
     liquidation_incentive = min(
         MAX_LIQUIDATION_INCENTIVE, WAD * WAD // (WAD - LIQUIDATION_CURSOR * (WAD - lltv_) // WAD)
     )
     self.guardian = guardian_
-    self.supply_cap = max_value(uint256)
-    self.borrow_cap = max_value(uint256)
+    self.supply_cap = MAX_UINT
+    self.borrow_cap = MAX_UINT
     self.last_update = block.timestamp
 
 
@@ -260,48 +299,56 @@ def __init__(
 
 @pure
 @internal
-def _mul_div_down(x: uint256, y: uint256, d: uint256) -> uint256:
-    return x * y // d
-
-
-@pure
-@internal
-def _mul_div_up(x: uint256, y: uint256, d: uint256) -> uint256:
-    return (x * y + d - 1) // d
-
-
-@pure
-@internal
 def _to_shares_down(assets: uint256, total_assets: uint256, total_shares: uint256) -> uint256:
-    return self._mul_div_down(assets, total_shares + VIRTUAL_SHARES, total_assets + VIRTUAL_ASSETS)
+    return math._mul_div(assets, total_shares + VIRTUAL_SHARES, total_assets + VIRTUAL_ASSETS, False)
 
 
 @pure
 @internal
 def _to_shares_up(assets: uint256, total_assets: uint256, total_shares: uint256) -> uint256:
-    return self._mul_div_up(assets, total_shares + VIRTUAL_SHARES, total_assets + VIRTUAL_ASSETS)
+    return math._mul_div(assets, total_shares + VIRTUAL_SHARES, total_assets + VIRTUAL_ASSETS, True)
 
 
 @pure
 @internal
 def _to_assets_down(shares: uint256, total_assets: uint256, total_shares: uint256) -> uint256:
-    return self._mul_div_down(shares, total_assets + VIRTUAL_ASSETS, total_shares + VIRTUAL_SHARES)
+    return math._mul_div(shares, total_assets + VIRTUAL_ASSETS, total_shares + VIRTUAL_SHARES, False)
 
 
 @pure
 @internal
 def _to_assets_up(shares: uint256, total_assets: uint256, total_shares: uint256) -> uint256:
-    return self._mul_div_up(shares, total_assets + VIRTUAL_ASSETS, total_shares + VIRTUAL_SHARES)
+    return math._mul_div(shares, total_assets + VIRTUAL_ASSETS, total_shares + VIRTUAL_SHARES, True)
 
 
 @pure
 @internal
-def _taylor_compounded(rate: uint256, elapsed: uint256) -> uint256:
-    # e^(rate * elapsed) - 1 to the third order (WAD).
-    first: uint256 = rate * elapsed
-    second: uint256 = first * first // (2 * WAD)
-    third: uint256 = second * first // (3 * WAD)
-    return first + second + third
+def _mul_div_saturating(x: uint256, y: uint256, d: uint256) -> uint256:
+    """
+    @dev x * y / d rounded down, or max_value(uint256) when that does not fit.
+    """
+    if y > d and x > math._mul_div(MAX_UINT, d, y, False):
+        return MAX_UINT
+    return math._mul_div(x, y, d, False)
+
+
+@pure
+@internal
+def _growth(exponent: uint256) -> uint256:
+    """
+    @dev e^x - 1 for x = exponent / 1e36, scaled by 1e36, never below the exact value:
+         below x = 0.001 (a day at 36% APR) a Taylor series whose tail is under one unit,
+         above it `wad_exp` (18 digits) plus a wei of WAD.
+    """
+    if exponent < SMALL_EXPONENT:
+        term: uint256 = exponent
+        total: uint256 = exponent
+        for k: uint256 in range(2, 10):
+            term = term * exponent // (ORACLE_SCALE * k)
+            total += term
+        # Each of the 8 floors drops less than one unit: add them back.
+        return total + 8
+    return convert(math._wad_exp(convert(exponent // WAD, int256)), uint256) * WAD - ORACLE_SCALE + WAD
 
 
 # ---------------------------------------------------------------- interest
@@ -312,32 +359,69 @@ def _taylor_compounded(rate: uint256, elapsed: uint256) -> uint256:
 def _utilization(supply_assets: uint256, borrow_assets: uint256) -> uint256:
     if supply_assets == 0:
         return 0
-    return borrow_assets * WAD // supply_assets
+    return math._mul_div(borrow_assets, WAD, supply_assets, False)
+
+
+@view
+@internal
+def _borrow_apr(utilization: uint256) -> (uint256, bool):
+    """
+    @dev The model's yearly rate, bounded by `MAX_BORROW_APR`; (last rate, False) if
+         the model reverts, runs out of its gas or answers garbage.
+    """
+    success: bool = False
+    response: Bytes[32] = b""
+    success, response = raw_call(
+        irm.address,
+        abi_encode(utilization, method_id=method_id("borrow_apr(uint256)")),
+        max_outsize=32,
+        gas=RATE_MODEL_GAS,
+        is_static_call=True,
+        revert_on_failure=False,
+    )
+    if not success or len(response) != 32:
+        return self.last_borrow_apr, False
+    return min(convert(response, uint256), MAX_BORROW_APR), True
 
 
 @view
 @internal
 def _pending() -> Pending:
     """
-    @dev The market's totals as they will be once interest is accrued now.
+    @dev The market's totals as they will be once interest is accrued now. Interest
+         compounds continuously (e^(apr * t) - 1) and the fraction of a unit that
+         rounding drops is carried to the next accrual, so accruing every block
+         charges what one accrual would.
     """
     supply_assets: uint256 = self.total_supply_assets
     borrow_assets: uint256 = self.total_borrow_assets
     supply_shares: uint256 = erc20.totalSupply
+    remainder: uint256 = self.interest_remainder
     elapsed: uint256 = block.timestamp - self.last_update
-    rate: uint256 = staticcall irm.borrow_rate(self._utilization(supply_assets, borrow_assets))
+    apr: uint256 = 0
+    answered: bool = False
+    apr, answered = self._borrow_apr(self._utilization(supply_assets, borrow_assets))
     if elapsed == 0 or borrow_assets == 0:
         return Pending(
             supply_assets=supply_assets,
             borrow_assets=borrow_assets,
             fee_shares=0,
             supply_shares=supply_shares,
-            rate=rate,
+            apr=apr,
+            remainder=remainder,
+            answered=answered,
         )
-    interest: uint256 = borrow_assets * self._taylor_compounded(rate, elapsed) // WAD
+    exponent: uint256 = min(math._mul_div(apr, elapsed * WAD, YEAR, False), MAX_EXPONENT)
+    growth: uint256 = self._growth(exponent)
+    interest: uint256 = math._mul_div(borrow_assets, growth, ORACLE_SCALE, False)
+    remainder += uint256_mulmod(borrow_assets, growth, ORACLE_SCALE)
+    interest += remainder // ORACLE_SCALE
+    remainder = remainder % ORACLE_SCALE
+    # Totals never overflow, whatever the rate and the idle time.
+    interest = min(interest, MAX_UINT - supply_assets)
     fee_shares: uint256 = 0
     if reserve_factor != 0 and interest != 0:
-        fee: uint256 = interest * reserve_factor // WAD
+        fee: uint256 = math._mul_div(interest, reserve_factor, WAD, False)
         # Priced after the interest is added, excluding the fee itself.
         fee_shares = self._to_shares_down(fee, supply_assets + interest - fee, supply_shares)
     return Pending(
@@ -345,7 +429,9 @@ def _pending() -> Pending:
         borrow_assets=borrow_assets + interest,
         fee_shares=fee_shares,
         supply_shares=supply_shares + fee_shares,
-        rate=rate,
+        apr=apr,
+        remainder=remainder,
+        answered=answered,
     )
 
 
@@ -357,13 +443,18 @@ def _accrue():
     interest: uint256 = pending.borrow_assets - self.total_borrow_assets
     # The timestamp always moves, also while nobody borrows: idle time is never charged later.
     self.last_update = block.timestamp
+    self.interest_remainder = pending.remainder
+    if not pending.answered:
+        log RateModelFailed(fallback_apr=pending.apr)
+    elif pending.apr != self.last_borrow_apr:
+        self.last_borrow_apr = pending.apr
     if interest == 0:
         return
     self.total_supply_assets = pending.supply_assets
     self.total_borrow_assets = pending.borrow_assets
     if pending.fee_shares != 0:
         erc20._mint(treasury, pending.fee_shares)
-    log AccrueInterest(borrow_rate=pending.rate, interest=interest, fee_shares=pending.fee_shares)
+    log AccrueInterest(borrow_rate=pending.apr, interest=interest, fee_shares=pending.fee_shares)
 
 
 # ---------------------------------------------------------------- checks
@@ -374,16 +465,17 @@ def _check_not_in_flash_loan():
     assert not self._in_flash_loan, "market: flash loan in progress"
 
 
+@internal
+def _check_not_in_callback():
+    # Inside a callback the caller holds something not yet paid for: it must not fund a
+    # liquidation or a flash loan with it.
+    assert not self._in_callback, "market: callback in progress"
+
+
 @view
 @internal
 def _is_sender_authorized(on_behalf: address) -> bool:
     return msg.sender == on_behalf or self.is_authorized[on_behalf][msg.sender]
-
-
-@view
-@internal
-def _debt_of(user: address) -> uint256:
-    return self._to_assets_up(self.positions[user].borrow_shares, self.total_borrow_assets, self.total_borrow_shares)
 
 
 @view
@@ -397,8 +489,8 @@ def _within(user: address, price: uint256, ratio: uint256) -> bool:
     if borrow_shares == 0:
         return True
     debt: uint256 = self._to_assets_up(borrow_shares, self.total_borrow_assets, self.total_borrow_shares)
-    value: uint256 = self.positions[user].collateral * price // ORACLE_SCALE
-    return debt <= value * ratio // WAD
+    value: uint256 = math._mul_div(self.positions[user].collateral, price, ORACLE_SCALE, False)
+    return debt <= math._mul_div(value, ratio, WAD, False)
 
 
 @view
@@ -472,16 +564,30 @@ def convertToAssets(shares: uint256) -> uint256:
 
 @view
 @internal
-def _max_deposit() -> uint256:
+def _max_deposit() -> (uint256, uint256):
+    """
+    @dev (assets, shares) that can be supplied now: 0 while paused, else up to the
+         supply cap and as far as the totals fit in 256 bits.
+    """
     if self.supply_paused:
-        return 0
-    cap: uint256 = self.supply_cap
+        return 0, 0
     total_assets: uint256 = 0
     total_shares: uint256 = 0
     total_assets, total_shares = self._lender_totals()
+    cap: uint256 = self.supply_cap
     if total_assets >= cap:
-        return 0
-    return cap - total_assets
+        return 0, 0
+    room_assets: uint256 = cap - total_assets
+    room_shares: uint256 = MAX_UINT - total_shares - VIRTUAL_SHARES
+    assets: uint256 = min(
+        room_assets,
+        self._mul_div_saturating(room_shares, total_assets + VIRTUAL_ASSETS, total_shares + VIRTUAL_SHARES),
+    )
+    shares: uint256 = min(
+        room_shares,
+        self._mul_div_saturating(room_assets, total_shares + VIRTUAL_SHARES, total_assets + VIRTUAL_ASSETS),
+    )
+    return assets, shares
 
 
 @view
@@ -490,7 +596,7 @@ def maxDeposit(receiver: address) -> uint256:
     """
     @notice X that can be deposited now: 0 while paused, else up to the supply cap.
     """
-    return self._max_deposit()
+    return self._max_deposit()[0]
 
 
 @view
@@ -499,13 +605,7 @@ def maxMint(receiver: address) -> uint256:
     """
     @notice Shares that can be minted now (see `maxDeposit`).
     """
-    limit: uint256 = self._max_deposit()
-    if limit == max_value(uint256):
-        return max_value(uint256)
-    total_assets: uint256 = 0
-    total_shares: uint256 = 0
-    total_assets, total_shares = self._lender_totals()
-    return self._to_shares_down(limit, total_assets, total_shares)
+    return self._max_deposit()[1]
 
 
 @view
@@ -538,11 +638,10 @@ def maxWithdraw(owner: address) -> uint256:
     """
     @notice X `owner` can withdraw now: their assets, limited by idle liquidity.
     """
-    total_assets: uint256 = 0
-    total_shares: uint256 = 0
-    total_assets, total_shares = self._lender_totals()
+    pending: Pending = self._pending()
     return min(
-        self._to_assets_down(erc20.balanceOf[owner], total_assets, total_shares), self._idle_after_accrual()
+        self._to_assets_down(erc20.balanceOf[owner], pending.supply_assets, pending.supply_shares),
+        pending.supply_assets - pending.borrow_assets,
     )
 
 
@@ -552,11 +651,12 @@ def maxRedeem(owner: address) -> uint256:
     """
     @notice Shares `owner` can redeem now, limited by idle liquidity.
     """
-    total_assets: uint256 = 0
-    total_shares: uint256 = 0
-    total_assets, total_shares = self._lender_totals()
+    pending: Pending = self._pending()
     return min(
-        erc20.balanceOf[owner], self._to_shares_down(self._idle_after_accrual(), total_assets, total_shares)
+        erc20.balanceOf[owner],
+        self._to_shares_down(
+            pending.supply_assets - pending.borrow_assets, pending.supply_assets, pending.supply_shares
+        ),
     )
 
 
@@ -587,7 +687,7 @@ def previewRedeem(shares: uint256) -> uint256:
 @internal
 def _supply(receiver: address, assets: uint256, shares: uint256):
     assert not self.supply_paused, "market: supply paused"
-    assert self.total_supply_assets + assets <= self.supply_cap, "market: supply cap exceeded"
+    assert assets <= self.supply_cap and self.total_supply_assets <= self.supply_cap - assets, "market: supply cap exceeded"
     erc20._mint(receiver, shares)
     self.total_supply_assets += assets
     log Deposit(sender=msg.sender, owner=receiver, assets=assets, shares=shares)
@@ -671,7 +771,9 @@ def supply_collateral(assets: uint256, on_behalf: address, data: Bytes[1024] = b
     """
     @notice Credits `assets` of collateral to `on_behalf`, then (if `data` is not
             empty) calls `on_supply_collateral` on the caller, then pulls the tokens
-            from the caller. Anyone may add collateral for anyone.
+            from the caller. Anyone may add collateral for anyone. During the
+            callback `on_behalf` may borrow against the credited collateral but not
+            withdraw it, and nobody can liquidate or flash-borrow.
     """
     self._check_not_in_flash_loan()
     assert assets != 0, "market: zero assets"
@@ -679,7 +781,12 @@ def supply_collateral(assets: uint256, on_behalf: address, data: Bytes[1024] = b
     self.positions[on_behalf].collateral += assets
     log SupplyCollateral(caller=msg.sender, on_behalf=on_behalf, assets=assets)
     if len(data) != 0:
+        self._check_not_in_callback()
+        self._in_callback = True
+        self._credited = on_behalf
         extcall IMarketCallbacks(msg.sender).on_supply_collateral(assets, data)
+        self._credited = empty(address)
+        self._in_callback = False
     self._pull(_COLLATERAL, msg.sender, assets)
 
 
@@ -687,16 +794,19 @@ def supply_collateral(assets: uint256, on_behalf: address, data: Bytes[1024] = b
 def withdraw_collateral(assets: uint256, on_behalf: address, receiver: address):
     """
     @notice Withdraws `assets` of `on_behalf`'s collateral to `receiver`; the
-            position must stay within max LTV. Never paused.
+            position must stay within max LTV (at the oracle's capped price). Never
+            paused; a position without debt never asks the oracle.
     """
     self._check_not_in_flash_loan()
     assert assets != 0, "market: zero assets"
     assert receiver != empty(address), "market: zero address"
     assert self._is_sender_authorized(on_behalf), "market: unauthorized"
+    assert on_behalf != self._credited, "market: collateral not paid yet"
     self._accrue()
     assert self.positions[on_behalf].collateral >= assets, "market: insufficient collateral"
     self.positions[on_behalf].collateral -= assets
-    assert self._within(on_behalf, staticcall oracle.price(), max_ltv), "market: ltv too high"
+    if self.positions[on_behalf].borrow_shares != 0:
+        assert self._within(on_behalf, staticcall oracle.price(), max_ltv), "market: ltv too high"
     log WithdrawCollateral(caller=msg.sender, on_behalf=on_behalf, receiver=receiver, assets=assets)
     self._send(_COLLATERAL, receiver, assets)
 
@@ -706,7 +816,7 @@ def borrow(assets: uint256, shares: uint256, on_behalf: address, receiver: addre
     """
     @notice Borrows X for `on_behalf` (by exact `assets`, or exact `shares`; the
             other must be 0) and sends it to `receiver`. The position must stay
-            within max LTV, counting the debt rounded up.
+            within max LTV at the oracle's capped price, counting the debt rounded up.
     @return (assets borrowed, borrow shares added)
     """
     self._check_not_in_flash_loan()
@@ -714,6 +824,7 @@ def borrow(assets: uint256, shares: uint256, on_behalf: address, receiver: addre
     assert receiver != empty(address), "market: zero address"
     assert self._is_sender_authorized(on_behalf), "market: unauthorized"
     assert not self.borrow_paused, "market: borrow paused"
+    assert on_behalf != self._repaying, "market: repay not paid yet"
     self._accrue()
     borrowed: uint256 = assets
     added: uint256 = shares
@@ -739,7 +850,8 @@ def repay(assets: uint256, shares: uint256, on_behalf: address, data: Bytes[1024
     @notice Repays `on_behalf`'s debt by exact `assets` or exact `shares` (the other
             0; repay all with `shares = borrow shares`, no dust), then (if `data` is
             not empty) calls `on_repay` on the caller, then pulls the X from the
-            caller. Never paused.
+            caller. Never paused. During the callback `on_behalf` cannot borrow, and
+            nobody can liquidate or flash-borrow.
     @return (assets repaid, shares burnt)
     """
     self._check_not_in_flash_loan()
@@ -759,7 +871,12 @@ def repay(assets: uint256, shares: uint256, on_behalf: address, data: Bytes[1024
     self.total_borrow_assets -= min(repaid, self.total_borrow_assets)
     log Repay(caller=msg.sender, on_behalf=on_behalf, assets=repaid, shares=burnt)
     if len(data) != 0:
+        self._check_not_in_callback()
+        self._in_callback = True
+        self._repaying = on_behalf
         extcall IMarketCallbacks(msg.sender).on_repay(repaid, data)
+        self._repaying = empty(address)
+        self._in_callback = False
     self._pull(_X, msg.sender, repaid)
     return repaid, burnt
 
@@ -769,55 +886,70 @@ def liquidate(
     borrower: address, seized_assets: uint256, repaid_shares: uint256, data: Bytes[1024] = b""
 ) -> (uint256, uint256):
     """
-    @notice Liquidates an unhealthy position (health < 1): the caller repays debt
-            (by exact borrow `repaid_shares`, or enough for exact `seized_assets` of
-            collateral) and receives collateral worth the repaid amount times the
-            liquidation incentive. If the collateral runs out, the rest of the debt
-            is written off against lenders. Permissionless; never paused.
+    @notice Liquidates an unhealthy position (health < 1 at the oracle's uncapped
+            rate): the caller repays debt (by exact borrow `repaid_shares`, or enough
+            for exact `seized_assets` of collateral) and receives collateral worth the
+            repaid amount times the liquidation incentive. If the collateral left is
+            worth less than the debt left, the shortfall is written off against
+            lenders at once; if it is dust, it goes with the seized collateral and
+            the whole rest of the debt is written off. Permissionless; never paused.
     @return (collateral seized, X repaid)
     """
     self._check_not_in_flash_loan()
+    self._check_not_in_callback()
     assert (seized_assets == 0) != (repaid_shares == 0), "market: give seized or repaid"
     self._accrue()
-    price: uint256 = staticcall oracle.price()
-    assert not self._within(borrower, price, lltv), "market: position is healthy"
+    rate: uint256 = staticcall oracle.rate()
+    assert not self._within(borrower, rate, lltv), "market: position is healthy"
+    total_assets: uint256 = self.total_borrow_assets
+    total_shares: uint256 = self.total_borrow_shares
     seized: uint256 = seized_assets
     repaid_sh: uint256 = repaid_shares
     if seized_assets != 0:
-        quoted: uint256 = self._mul_div_up(seized_assets, price, ORACLE_SCALE)
+        quoted: uint256 = math._mul_div(seized_assets, rate, ORACLE_SCALE, True)
         repaid_sh = self._to_shares_up(
-            self._mul_div_up(quoted, WAD, liquidation_incentive), self.total_borrow_assets, self.total_borrow_shares
+            math._mul_div(quoted, WAD, liquidation_incentive, True), total_assets, total_shares
         )
     else:
-        seized = self._mul_div_down(
-            self._to_assets_down(repaid_shares, self.total_borrow_assets, self.total_borrow_shares)
-            * liquidation_incentive
-            // WAD,
+        seized = math._mul_div(
+            math._mul_div(
+                self._to_assets_down(repaid_shares, total_assets, total_shares), liquidation_incentive, WAD, False
+            ),
             ORACLE_SCALE,
-            price,
+            rate,
+            False,
         )
     position: Position = self.positions[borrower]
     assert repaid_sh <= position.borrow_shares, "market: repay exceeds debt"
     assert seized <= position.collateral, "market: seize exceeds collateral"
-    repaid: uint256 = self._to_assets_up(repaid_sh, self.total_borrow_assets, self.total_borrow_shares)
+    repaid: uint256 = self._to_assets_up(repaid_sh, total_assets, total_shares)
     position.borrow_shares -= repaid_sh
     position.collateral -= seized
-    self.total_borrow_shares -= repaid_sh
-    self.total_borrow_assets -= min(repaid, self.total_borrow_assets)
-    bad_assets: uint256 = 0
+    total_shares -= repaid_sh
+    total_assets -= min(repaid, total_assets)
     bad_shares: uint256 = 0
-    if position.collateral == 0 and position.borrow_shares != 0:
-        # Nothing left to seize: the rest of the debt is a loss shared by lenders.
-        bad_shares = position.borrow_shares
-        bad_assets = min(
-            self.total_borrow_assets,
-            self._to_assets_up(bad_shares, self.total_borrow_assets, self.total_borrow_shares),
-        )
-        self.total_borrow_assets -= bad_assets
+    if position.borrow_shares != 0:
+        value: uint256 = math._mul_div(position.collateral, rate, ORACLE_SCALE, False)
+        if value < dust:
+            # Nothing worth keeping: the dust goes to the liquidator, the rest of the debt is lost.
+            seized += position.collateral
+            position.collateral = 0
+            bad_shares = position.borrow_shares
+        else:
+            left: uint256 = self._to_assets_up(position.borrow_shares, total_assets, total_shares)
+            if value < left:
+                # The shortfall is certain now: every lender shares it, not only those who stay.
+                bad_shares = min(self._to_shares_down(left - value, total_assets, total_shares), position.borrow_shares)
+    bad_assets: uint256 = 0
+    if bad_shares != 0:
+        bad_assets = min(total_assets, self._to_assets_up(bad_shares, total_assets, total_shares))
+        total_assets -= bad_assets
+        total_shares -= bad_shares
         self.total_supply_assets -= bad_assets
-        self.total_borrow_shares -= bad_shares
         self.bad_debt_total += bad_assets
-        position.borrow_shares = 0
+        position.borrow_shares -= bad_shares
+    self.total_borrow_assets = total_assets
+    self.total_borrow_shares = total_shares
     self.positions[borrower] = position
     log Liquidate(
         liquidator=msg.sender,
@@ -830,7 +962,9 @@ def liquidate(
     )
     self._send(_COLLATERAL, msg.sender, seized)
     if len(data) != 0:
+        self._in_callback = True
         extcall IMarketCallbacks(msg.sender).on_liquidate(repaid, data)
+        self._in_callback = False
     self._pull(_X, msg.sender, repaid)
     return seized, repaid
 
@@ -856,7 +990,7 @@ def flashFee(token: address, amount: uint256) -> uint256:
     @notice Fee on a flash loan of `amount` X (rounded up).
     """
     assert token == asset, "market: unsupported token"
-    return self._mul_div_up(amount, self.flash_fee_bps, BPS)
+    return math._mul_div(amount, self.flash_fee_bps, BPS, True)
 
 
 @external
@@ -866,10 +1000,11 @@ def flashLoan(receiver: IERC3156FlashBorrower, token: address, amount: uint256, 
             `amount` plus the fee is pulled back from `receiver`; the fee goes to lenders.
     """
     self._check_not_in_flash_loan()
+    self._check_not_in_callback()
     assert token == asset, "market: unsupported token"
     assert amount != 0, "market: zero assets"
     assert amount <= self._idle(), "market: insufficient liquidity"
-    fee: uint256 = self._mul_div_up(amount, self.flash_fee_bps, BPS)
+    fee: uint256 = math._mul_div(amount, self.flash_fee_bps, BPS, True)
     self._in_flash_loan = True
     self._send(_X, receiver.address, amount)
     result: bytes32 = extcall receiver.onFlashLoan(msg.sender, token, amount, fee, data)
@@ -885,13 +1020,32 @@ def flashLoan(receiver: IERC3156FlashBorrower, token: address, amount: uint256, 
 # ---------------------------------------------------------------- authorization
 
 
+@internal
+def _increment_nonce(authorizer: address):
+    nonce: uint256 = self.authorization_nonce[authorizer] + 1
+    self.authorization_nonce[authorizer] = nonce
+    log NonceIncremented(authorizer=authorizer, nonce=nonce)
+
+
 @external
 def set_authorization(authorized: address, is_authorized_: bool):
     """
-    @notice Lets `authorized` borrow and withdraw collateral for the caller (or revokes it).
+    @notice Lets `authorized` borrow and withdraw collateral for the caller (or revokes
+            it). Advances the caller's authorization nonce, so every signature the
+            caller gave before and nobody submitted is void.
     """
     self.is_authorized[msg.sender][authorized] = is_authorized_
     log SetAuthorization(caller=msg.sender, authorizer=msg.sender, authorized=authorized, is_authorized=is_authorized_)
+    self._increment_nonce(msg.sender)
+
+
+@external
+def invalidate_nonce():
+    """
+    @notice Voids every outstanding authorization signature of the caller without
+            changing any authorization.
+    """
+    self._increment_nonce(msg.sender)
 
 
 @view
@@ -935,9 +1089,9 @@ def set_authorization_with_sig(
     digest: bytes32 = keccak256(concat(b"\x19\x01", self._domain_separator(), struct_hash))
     signer: address = ecrecover(digest, v, r, s)
     assert signer != empty(address) and signer == authorizer, "market: invalid signature"
-    self.authorization_nonce[authorizer] = nonce + 1
     self.is_authorized[authorizer][authorized] = is_authorized_
     log SetAuthorization(caller=msg.sender, authorizer=authorizer, authorized=authorized, is_authorized=is_authorized_)
+    self._increment_nonce(authorizer)
 
 
 # ---------------------------------------------------------------- guardian
@@ -1003,18 +1157,21 @@ def accrue_interest():
 def position(user: address) -> (uint256, uint256, uint256, uint256):
     """
     @notice (collateral, debt rounded up, LTV in WAD, health in WAD) of `user` with
-            interest accrued up to now. Health = collateral value x LLTV / debt;
+            interest accrued up to now. LTV = debt / collateral value at the oracle's
+            capped price (what borrowing checks against max LTV); health = collateral
+            value at the uncapped rate x LLTV / debt (below 1 it can be liquidated);
             max_value(uint256) when there is no debt.
     """
     pos: Position = self.positions[user]
     debt: uint256 = self._to_assets_up(pos.borrow_shares, self._pending().borrow_assets, self.total_borrow_shares)
-    value: uint256 = pos.collateral * staticcall oracle.price() // ORACLE_SCALE
     if debt == 0:
-        return pos.collateral, 0, 0, max_value(uint256)
-    ltv: uint256 = max_value(uint256)
+        return pos.collateral, 0, 0, MAX_UINT
+    value: uint256 = math._mul_div(pos.collateral, staticcall oracle.price(), ORACLE_SCALE, False)
+    ltv: uint256 = MAX_UINT
     if value != 0:
-        ltv = self._mul_div_up(debt, WAD, value)
-    return pos.collateral, debt, ltv, value * lltv // debt
+        ltv = math._mul_div(debt, WAD, value, True)
+    liquidation_value: uint256 = math._mul_div(pos.collateral, staticcall oracle.rate(), ORACLE_SCALE, False)
+    return pos.collateral, debt, ltv, math._mul_div(liquidation_value, lltv, debt, False)
 
 
 @view
@@ -1026,8 +1183,10 @@ def market_state() -> (uint256, uint256, uint256, uint256, uint256):
     """
     pending: Pending = self._pending()
     utilization: uint256 = self._utilization(pending.supply_assets, pending.borrow_assets)
-    borrow_apr: uint256 = staticcall irm.borrow_apr(utilization)
-    supply_apr: uint256 = borrow_apr * utilization // WAD * (WAD - reserve_factor) // WAD
+    borrow_apr: uint256 = self._borrow_apr(utilization)[0]
+    supply_apr: uint256 = math._mul_div(
+        math._mul_div(borrow_apr, utilization, WAD, False), WAD - reserve_factor, WAD, False
+    )
     return pending.supply_assets, pending.borrow_assets, utilization, borrow_apr, supply_apr
 
 

@@ -5,10 +5,19 @@
 @custom:contract-name MarketFactory
 @license MIT
 @notice Deploys `LendingMarket`s from a blueprint and keeps the registry. Anyone
-        may create a market with an allowed (max LTV, LLTV) pair; the owner
-        manages the allowed pairs, the treasury and the guardian given to new
+        may create a market with an allowed (max LTV, LLTV) pair, a rate model the
+        owner enabled and an oracle the owner enabled for that collateral (Morpho's
+        `enableIrm`); the owner also sets the treasury and the guardian given to new
         markets. Markets are immutable once created.
-@custom:security The owner cannot touch existing markets or any funds.
+@custom:security - The owner cannot touch existing markets or any funds. Enabling a
+                   rate model or an oracle cannot be undone, so every listed market
+                   keeps the parameters it was listed with.
+                 - A market's own parameters can never block its exits: only enabled
+                   (audited, stateless) rate models and oracles can be listed, and
+                   the market bounds and falls back on the rate model anyway.
+                 - Max LTV is at most 98%: a position at the limit keeps equity of at
+                   least 2% of its collateral, twice the LST's 1% instant-fee ceiling,
+                   so every position can pay its way out.
 """
 
 from ethereum.ercs import IERC20
@@ -29,12 +38,17 @@ exports: (
 )
 
 WAD: constant(uint256) = 10**18
+MAX_RESERVE_FACTOR: constant(uint256) = 500_000_000_000_000_000
 MAX_MARKETS_PAGE: constant(uint256) = 100
+MAX_MAX_LTV: constant(uint256) = 980_000_000_000_000_000
 
 blueprint: public(immutable(address))
 treasury: public(address)
 guardian: public(address)
 is_pair_allowed: public(HashMap[uint256, HashMap[uint256, bool]])
+is_irm_enabled: public(HashMap[address, bool])
+# Oracle => collateral it may price.
+is_oracle_enabled: public(HashMap[address, HashMap[address, bool]])
 is_market: public(HashMap[address, bool])
 markets: public(HashMap[uint256, address])
 market_count: public(uint256)
@@ -54,6 +68,13 @@ event MarketCreated:
     max_ltv: uint256
     lltv: uint256
     reserve_factor: uint256
+
+event IrmEnabled:
+    irm: indexed(address)
+
+event OracleEnabled:
+    oracle: indexed(address)
+    collateral: indexed(address)
 
 event TreasurySet:
     treasury: indexed(address)
@@ -86,8 +107,31 @@ def set_pair_allowed(max_ltv: uint256, lltv: uint256, allowed: bool):
     ownable._check_owner()
     assert max_ltv != 0 and lltv > max_ltv, "factory: lltv must exceed max ltv"
     assert lltv < WAD, "factory: lltv too high"
+    assert max_ltv <= MAX_MAX_LTV, "factory: max ltv too high"
     self.is_pair_allowed[max_ltv][lltv] = allowed
     log PairAllowed(max_ltv=max_ltv, lltv=lltv, allowed=allowed)
+
+
+@external
+def enable_irm(irm: IInterestRateModel):
+    """
+    @notice Lets new markets use `irm` (owner; cannot be undone).
+    """
+    ownable._check_owner()
+    assert irm.address != empty(address), "factory: zero irm"
+    self.is_irm_enabled[irm.address] = True
+    log IrmEnabled(irm=irm.address)
+
+
+@external
+def enable_oracle(oracle: IPriceOracle, collateral: address):
+    """
+    @notice Lets new markets with `collateral` use `oracle` (owner; cannot be undone).
+    """
+    ownable._check_owner()
+    assert oracle.address != empty(address) and collateral != empty(address), "factory: zero oracle"
+    self.is_oracle_enabled[oracle.address][collateral] = True
+    log OracleEnabled(oracle=oracle.address, collateral=collateral)
 
 
 @external
@@ -124,10 +168,16 @@ def create_market(
     symbol: String[5],
 ) -> address:
     """
-    @notice Deploys a market. Permissionless for allowed (max LTV, LLTV) pairs.
+    @notice Deploys a market. Permissionless for allowed (max LTV, LLTV) pairs, enabled
+            rate models and oracles enabled for the collateral.
     @return The market's address.
     """
+    # The market's constructor relies on these checks (see LendingMarket.__init__).
     assert self.is_pair_allowed[max_ltv][lltv], "factory: pair not allowed"
+    assert asset.address != empty(address) and collateral.address != empty(address), "factory: zero token"
+    assert reserve_factor <= MAX_RESERVE_FACTOR, "factory: reserve factor too high"
+    assert self.is_irm_enabled[irm.address], "factory: irm not enabled"
+    assert self.is_oracle_enabled[oracle.address][collateral.address], "factory: oracle not enabled"
     market: address = create_from_blueprint(
         blueprint,
         asset.address,
