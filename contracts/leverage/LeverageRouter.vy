@@ -19,14 +19,20 @@
                    an ERC-4626 LST of the market's loan asset.
                  - Callbacks are accepted only from the market the router is operating
                    on in the current call (transient storage).
-                 - Holds no tokens between transactions: whatever is left at the end of
-                   a call goes to the caller. Every entry point is reentrancy-locked.
+                 - Holds no tokens and no allowances between transactions: it approves
+                   exactly what the next call pulls, whatever is left at the end of a
+                   call goes to the caller and every allowance it gave is reset. Every
+                   entry point is reentrancy-locked.
+                 - Products use 512-bit `mul_div`; what remains is bounded by the
+                   market's max leverage (at most 50x) and real token balances.
                  - No owner, no admin, no upgrade path.
 """
 
 from ethereum.ercs import IERC20
 from ethereum.ercs import IERC4626
+from snekmate.utils import math
 from interfaces import ILendingMarket
+from interfaces import ILiquidStaking
 from interfaces import IMarketRegistry
 from interfaces import IMarketCallbacks
 from interfaces import IPriceOracle
@@ -48,6 +54,14 @@ LTV_MARGIN: constant(uint256) = 4
 ACTION_INCREASE: constant(uint256) = 1
 ACTION_DECREASE: constant(uint256) = 2
 ACTION_CLOSE: constant(uint256) = 3
+# What `close` returns: X (LST when the buffer cannot take the whole collateral), LST after
+# unstaking only the debt, or a queued unstake of everything but the debt (no instant fee on it).
+CLOSE_TO_X: constant(uint256) = 0
+CLOSE_TO_LST: constant(uint256) = 1
+CLOSE_TO_QUEUE: constant(uint256) = 2
+# Rounds of the unstake-size solvers: the instant fee depends on the amount unstaked.
+DECREASE_ROUNDS: constant(uint256) = 3
+UNSTAKE_FOR_ROUNDS: constant(uint256) = 8
 
 
 struct Permit:
@@ -79,6 +93,9 @@ wrapped_native: public(immutable(address))
 # The market and user of the call in progress: callbacks are only valid for them.
 _market: transient(address)
 _user: transient(address)
+# A queued unstake `close` filed for the user: (X it is worth, request id).
+_queued_assets: transient(uint256)
+_queued_id: transient(uint256)
 
 
 event Opened:
@@ -108,6 +125,8 @@ event Closed:
     repaid: uint256
     assets_out: uint256
     shares_out: uint256
+    queued_assets: uint256
+    request_id: uint256
 
 
 event Looped:
@@ -214,12 +233,15 @@ def adjust(
     min_equity: uint256,
     deadline: uint256,
     authorization: Authorization = empty(Authorization),
+    partial: bool = False,
 ):
     """
     @notice Moves the caller's position to `target_leverage` (WAD): up by borrowing
             and staking more, down by unstaking collateral instantly and repaying.
     @param min_equity The least equity (collateral value - debt, in X) accepted after
            the move: bounds the instant unstake fee and any rounding.
+    @param partial Going down, unstake only what the LST's buffer can take now when it
+           cannot take the whole step (the position ends between now and the target).
     """
     tokens: Tokens = self._checks(market, deadline)
     self._authorize(market, authorization)
@@ -228,9 +250,9 @@ def adjust(
     debt: uint256 = 0
     collateral, debt = self._position(market, msg.sender)
     price: uint256 = self._price(market)
-    value: uint256 = collateral * price // ORACLE_SCALE
+    value: uint256 = math._mul_div(collateral, price, ORACLE_SCALE, False)
     assert value > debt, "router: position is insolvent"
-    current: uint256 = value * WAD // (value - debt)
+    current: uint256 = math._mul_div(value, WAD, value - debt, False)
     assert target_leverage >= WAD, "router: leverage below 1x"
     if target_leverage > current:
         assert target_leverage <= staticcall market.max_leverage(), "router: leverage above max"
@@ -238,13 +260,14 @@ def adjust(
         assert target > collateral, "router: already at max leverage"
         self._supply(market, target - collateral, ACTION_INCREASE, 0, target - collateral)
     elif target_leverage < current:
-        self._decrease(market, tokens, price, collateral, debt, target_leverage)
+        self._decrease(market, tokens, price, collateral, debt, value, target_leverage, partial)
     else:
         raise "router: already at target"
     collateral_after: uint256 = 0
     debt_after: uint256 = 0
     collateral_after, debt_after = self._position(market, msg.sender)
-    assert collateral_after * self._price(market) // ORACLE_SCALE >= debt_after + min_equity, "router: slippage"
+    value_after: uint256 = math._mul_div(collateral_after, self._price(market), ORACLE_SCALE, False)
+    assert value_after >= debt_after + min_equity, "router: slippage"
     log Adjusted(
         user=msg.sender,
         market=market.address,
@@ -254,38 +277,44 @@ def adjust(
         debt_after=debt_after,
         target_leverage=target_leverage,
     )
-    self._sweep(tokens)
+    self._sweep(tokens, market)
 
 
 @external
-def close(market: ILendingMarket, min_out: uint256, deadline: uint256, to_lst: bool = False):
+def close(market: ILendingMarket, min_out: uint256, deadline: uint256, mode: uint256 = CLOSE_TO_X):
     """
-    @notice Repays the caller's whole debt and returns the rest: as X through the
-            LST's instant unstake, or as LST when `to_lst` is set or the LST's buffer
-            is too small for an X close. Reverts if the buffer cannot even cover the
-            debt.
-    @param min_out The least value returned, in X (LST counted at its exchange rate).
-    @param to_lst Return the remaining collateral as LST.
+    @notice Repays the caller's whole debt and returns the rest. `mode` 0: as X through
+            the LST's instant unstake, or as LST if the buffer cannot take the whole
+            collateral; 1: as LST, unstaking only the debt; 2: unstakes only the debt
+            and files a queued unstake of the rest for the caller (no instant fee on
+            it; claim it from the LST once due). Reverts if the buffer cannot even
+            cover the debt: `adjust` with `partial` steps down with what it has.
+    @param min_out The least value returned, in X (LST counted at its exchange rate, a
+           queued request at its amount).
     """
     tokens: Tokens = self._checks(market, deadline)
+    assert mode <= CLOSE_TO_QUEUE, "router: unknown close mode"
     collateral: uint256 = 0
     borrow_shares: uint256 = 0
     collateral, borrow_shares = staticcall market.positions(msg.sender)
     assert collateral != 0 or borrow_shares != 0, "router: no position"
+    # Matured unbonding waiting at the backend refills the buffer before it is needed.
+    if staticcall ILiquidStaking(tokens.lst.address).max_instant_redeem() < collateral:
+        extcall ILiquidStaking(tokens.lst.address).process_queue()
     self._market = market.address
     self._user = msg.sender
     repaid: uint256 = 0
     if borrow_shares != 0:
         burnt: uint256 = 0
         repaid, burnt = extcall market.repay(
-            0, borrow_shares, msg.sender, abi_encode(ACTION_CLOSE, collateral, convert(to_lst, uint256), empty(uint256))
+            0, borrow_shares, msg.sender, abi_encode(ACTION_CLOSE, collateral, mode, empty(uint256))
         )
     else:
-        self._unwind(market, tokens, collateral, 0, to_lst)
+        self._unwind(market, tokens, collateral, 0, mode)
     self._market = empty(address)
     assets_out: uint256 = staticcall tokens.x.balanceOf(self)
     shares_out: uint256 = staticcall IERC20(tokens.lst.address).balanceOf(self)
-    out_value: uint256 = assets_out
+    out_value: uint256 = assets_out + self._queued_assets
     if shares_out != 0:
         out_value += staticcall tokens.lst.convertToAssets(shares_out)
     assert out_value >= min_out, "router: slippage"
@@ -296,8 +325,10 @@ def close(market: ILendingMarket, min_out: uint256, deadline: uint256, to_lst: b
         repaid=repaid,
         assets_out=assets_out,
         shares_out=shares_out,
+        queued_assets=self._queued_assets,
+        request_id=self._queued_id,
     )
-    self._sweep(tokens)
+    self._sweep(tokens, market)
 
 
 @external
@@ -313,25 +344,23 @@ def loop(market: ILendingMarket, assets: uint256, steps: uint256, min_collateral
     assert steps <= MAX_LOOP_STEPS, "router: too many steps"
     assert staticcall market.is_authorized(msg.sender, self) or steps == 0, "router: not authorized"
     self._pull(tokens.x, msg.sender, assets)
-    self._approve(tokens.x, tokens.lst.address, max_value(uint256))
-    self._approve(IERC20(tokens.lst.address), market.address, max_value(uint256))
     price: uint256 = self._price(market)
     ltv: uint256 = staticcall market.max_ltv()
-    shares: uint256 = extcall tokens.lst.deposit(assets, self)
-    extcall market.supply_collateral(shares, msg.sender, b"")
+    shares: uint256 = self._stake(tokens, assets)
+    self._supply_plain(market, tokens, shares)
     total_shares: uint256 = shares
     borrowed: uint256 = 0
     done: uint256 = 0
     for i: uint256 in range(MAX_LOOP_STEPS):
         if i == steps:
             break
-        amount: uint256 = shares * price // ORACLE_SCALE * ltv // WAD
+        amount: uint256 = math._mul_div(math._mul_div(shares, price, ORACLE_SCALE, False), ltv, WAD, False)
         if amount <= LTV_MARGIN:
             break
         amount -= LTV_MARGIN
         extcall market.borrow(amount, 0, msg.sender, self)
-        shares = extcall tokens.lst.deposit(amount, self)
-        extcall market.supply_collateral(shares, msg.sender, b"")
+        shares = self._stake(tokens, amount)
+        self._supply_plain(market, tokens, shares)
         total_shares += shares
         borrowed += amount
         done += 1
@@ -339,7 +368,7 @@ def loop(market: ILendingMarket, assets: uint256, steps: uint256, min_collateral
     log Looped(
         user=msg.sender, market=market.address, assets_in=assets, steps=done, collateral=total_shares, borrowed=borrowed
     )
-    self._sweep(tokens)
+    self._sweep(tokens, market)
 
 
 # ---------------------------------------------------------------- market callbacks
@@ -382,9 +411,9 @@ def on_repay(assets: uint256, data: Bytes[1024]):
     assert msg.sender == self._market and msg.sender != empty(address), "router: unexpected callback"
     action: uint256 = 0
     collateral: uint256 = 0
-    flag: uint256 = 0
+    mode: uint256 = 0
     unused: uint256 = 0
-    action, collateral, flag, unused = abi_decode(data, (uint256, uint256, uint256, uint256))
+    action, collateral, mode, unused = abi_decode(data, (uint256, uint256, uint256, uint256))
     market: ILendingMarket = ILendingMarket(msg.sender)
     tokens: Tokens = Tokens(x=IERC20(staticcall market.asset()), lst=IERC4626(staticcall market.collateral_token()))
     if action == ACTION_DECREASE:
@@ -392,7 +421,7 @@ def on_repay(assets: uint256, data: Bytes[1024]):
         extcall tokens.lst.redeem(collateral, self, self)
     else:
         assert action == ACTION_CLOSE, "router: unexpected callback"
-        self._unwind(market, tokens, collateral, assets, flag == 1)
+        self._unwind(market, tokens, collateral, assets, mode)
     self._approve(tokens.x, market.address, assets)
 
 
@@ -460,18 +489,18 @@ def _collateral_for(
          `assets_in` of X is added and it is levered to `target_leverage`; capped so that
          the debt it takes stays within max LTV after every rounding.
     """
-    equity: uint256 = assets_in + shares * price // ORACLE_SCALE - debt
-    target: uint256 = staticcall tokens.lst.convertToShares(equity * target_leverage // WAD)
+    equity: uint256 = assets_in + math._mul_div(shares, price, ORACLE_SCALE, False) - debt
+    target: uint256 = staticcall tokens.lst.convertToShares(math._mul_div(equity, target_leverage, WAD, False))
     # Cap: debt + cost(C - shares) - assets_in <= C * price * max LTV, where cost uses the
     # LST's rate (rounded up) and value the oracle's price (rounded down):
     # C <= (assets_in + shares * rate - debt - margin) / (rate - price * max LTV).
     rate: uint256 = staticcall tokens.lst.convertToAssets(ORACLE_SCALE) + 1
-    floor_value: uint256 = price * staticcall market.max_ltv() // WAD
+    floor_value: uint256 = math._mul_div(price, staticcall market.max_ltv(), WAD, False)
     assert rate > floor_value, "router: price above rate"
-    credit: uint256 = assets_in + shares * rate // ORACLE_SCALE
+    credit: uint256 = assets_in + math._mul_div(shares, rate, ORACLE_SCALE, False)
     if credit <= debt + LTV_MARGIN:
         return shares
-    cap: uint256 = (credit - debt - LTV_MARGIN) * ORACLE_SCALE // (rate - floor_value)
+    cap: uint256 = math._mul_div(credit - debt - LTV_MARGIN, ORACLE_SCALE, rate - floor_value, False)
     return max(min(target, cap), shares)
 
 
@@ -510,7 +539,7 @@ def _open(
         borrowed=debt_after - debt,
         target_leverage=target_leverage,
     )
-    self._sweep(tokens)
+    self._sweep(tokens, market)
 
 
 @internal
@@ -526,28 +555,93 @@ def _supply(market: ILendingMarket, amount: uint256, action: uint256, assets_in:
 
 
 @internal
+def _stake(tokens: Tokens, assets: uint256) -> uint256:
+    self._approve(tokens.x, tokens.lst.address, assets)
+    return extcall tokens.lst.deposit(assets, self)
+
+
+@internal
+def _supply_plain(market: ILendingMarket, tokens: Tokens, shares: uint256):
+    self._approve(IERC20(tokens.lst.address), market.address, shares)
+    extcall market.supply_collateral(shares, msg.sender, b"")
+
+
+@internal
+def _unstake_size(
+    tokens: Tokens, price: uint256, collateral: uint256, debt: uint256, worth: uint256, target: uint256
+) -> uint256:
+    """
+    @dev Shares dC to unstake instantly and repay with, so that C' * p / (C' * p - D') = L
+         with C' = C - dC and D' = D - dC * q (q: X per share after the instant fee):
+         dC = (L * D - (L - 1) * C * p) / (L * q - (L - 1) * p). The fee grows with the
+         amount, so q is re-read for the amount found, a few rounds.
+    """
+    numerator: uint256 = target * debt
+    reduce: uint256 = (target - WAD) * worth
+    assert numerator > reduce, "router: already below target"
+    numerator -= reduce
+    q: uint256 = staticcall tokens.lst.convertToAssets(ORACLE_SCALE)
+    amount: uint256 = 0
+    for _: uint256 in range(DECREASE_ROUNDS):
+        gain: uint256 = target * q
+        cost: uint256 = (target - WAD) * price
+        assert gain > cost, "router: target too high for the unstake fee"
+        amount = min(math._mul_div(numerator, ORACLE_SCALE, gain - cost, True), collateral)
+        if amount == 0:
+            break
+        q = math._mul_div(staticcall tokens.lst.previewRedeem(amount), ORACLE_SCALE, amount, False)
+    return amount
+
+
+@view
+@internal
+def _unstake_for(tokens: Tokens, debt: uint256, collateral: uint256) -> uint256:
+    """
+    @dev The fewest shares (up to `collateral`) whose instant redemption pays at least
+         `debt`: a redeem's fee is taken on its gross value, so a few rounds top up what
+         `previewWithdraw` says.
+    """
+    amount: uint256 = min(staticcall tokens.lst.previewWithdraw(debt), collateral)
+    for _: uint256 in range(UNSTAKE_FOR_ROUNDS):
+        proceeds: uint256 = staticcall tokens.lst.previewRedeem(amount)
+        if proceeds >= debt or amount == collateral:
+            break
+        amount = min(amount + staticcall tokens.lst.convertToShares(debt - proceeds) + 1, collateral)
+    return amount
+
+
+@internal
 def _decrease(
-    market: ILendingMarket, tokens: Tokens, price: uint256, collateral: uint256, debt: uint256, target: uint256
+    market: ILendingMarket,
+    tokens: Tokens,
+    price: uint256,
+    collateral: uint256,
+    debt: uint256,
+    worth: uint256,
+    target: uint256,
+    partial: bool,
 ):
     """
-    @dev Unstakes dC of collateral instantly and repays what it yields (q per share after
-         the instant fee), so that C' * p / (C' * p - D') = L with C' = C - dC and
-         D' = D - dC * q:  dC = (L * D - C * p * (L - 1)) / (L * q - p * (L - 1)).
+    @dev Unstakes collateral instantly and repays what it yields, sized by `_unstake_size`
+         (back to 1x: enough for the whole debt). With `partial`, a step larger than the
+         LST's buffer is cut to what the buffer can take. Matured unbonding is pulled into
+         the buffer before the step is sized, so the fee it is sized with is the one paid.
     """
-    p: uint256 = price // PRICE_18
-    q: uint256 = staticcall tokens.lst.previewRedeem(ORACLE_SCALE) // PRICE_18
-    numerator: uint256 = target * debt * PRICE_18
-    reduce: uint256 = collateral * p * (target - WAD)
-    assert numerator > reduce, "router: already below target"
-    denominator: uint256 = target * q
-    assert denominator > p * (target - WAD), "router: target too high for the unstake fee"
-    amount: uint256 = (numerator - reduce) // (denominator - p * (target - WAD))
+    lst: ILiquidStaking = ILiquidStaking(tokens.lst.address)
+    if staticcall lst.max_instant_redeem() < collateral:
+        extcall lst.process_queue()
+    amount: uint256 = 0
     if target == WAD:
-        # Back to 1x: unstake exactly enough for the whole debt (rounded up), no wei left owing.
-        amount = staticcall tokens.lst.previewWithdraw(debt)
-    amount = min(amount, collateral)
+        amount = self._unstake_for(tokens, debt, collateral)
+    else:
+        amount = self._unstake_size(tokens, price, collateral, debt, worth, target)
+    room: uint256 = staticcall lst.max_instant_redeem()
+    if room < amount:
+        assert partial, "router: buffer too small"
+        amount = room
     assert amount != 0, "router: already at target"
     proceeds: uint256 = staticcall tokens.lst.previewRedeem(amount)
+    assert proceeds != 0, "router: buffer too small"
     self._market = market.address
     self._user = msg.sender
     data: Bytes[1024] = abi_encode(ACTION_DECREASE, amount, empty(uint256), empty(uint256))
@@ -561,22 +655,33 @@ def _decrease(
 
 
 @internal
-def _unwind(market: ILendingMarket, tokens: Tokens, collateral: uint256, owed: uint256, to_lst: bool):
+def _unwind(market: ILendingMarket, tokens: Tokens, collateral: uint256, owed: uint256, mode: uint256):
     """
     @dev Takes all of the user's collateral and turns what is needed into X: everything
-         (X close) when the LST's buffer allows and the user wants X, else only `owed`.
+         for an X close when the LST's buffer allows it, else only `owed`; in queue mode
+         the rest becomes a queued unstake paying the user.
     """
     extcall market.withdraw_collateral(collateral, self._user, self)
-    if not to_lst and staticcall tokens.lst.maxRedeem(self) >= collateral:
+    if mode == CLOSE_TO_X and staticcall tokens.lst.maxRedeem(self) >= collateral:
         extcall tokens.lst.redeem(collateral, self, self)
         assert staticcall tokens.x.balanceOf(self) >= owed, "router: collateral does not cover debt"
-    elif owed != 0:
+        return
+    if owed != 0:
         assert staticcall tokens.lst.maxWithdraw(self) >= owed, "router: buffer too small"
         extcall tokens.lst.withdraw(owed, self, self)
+    if mode == CLOSE_TO_QUEUE:
+        rest: uint256 = staticcall IERC20(tokens.lst.address).balanceOf(self)
+        worth: uint256 = staticcall tokens.lst.convertToAssets(rest)
+        lst: ILiquidStaking = ILiquidStaking(tokens.lst.address)
+        if worth >= staticcall lst.min_request():
+            self._queued_id = extcall lst.request_unstake(rest, self._user, self)
+            self._queued_assets = worth
 
 
 @internal
 def _authorize(market: ILendingMarket, authorization: Authorization):
+    # Skipped when already in place, so a front-run of the user's own signature cannot block
+    # the call; a skipped signature dies with the next change of the user's authorizations.
     if authorization.deadline == 0 or staticcall market.is_authorized(msg.sender, self):
         return
     extcall market.set_authorization_with_sig(
@@ -608,17 +713,25 @@ def _pull(token: IERC20, sender: address, amount: uint256):
 
 @internal
 def _approve(token: IERC20, spender: address, amount: uint256):
-    # Safe to leave unlimited: the router holds nothing between transactions and only
-    # approves factory markets and their LSTs.
-    if staticcall token.allowance(self, spender) < amount:
-        assert extcall token.approve(spender, max_value(uint256), default_return_value=True), "router: approve failed"
+    # Exactly what the next call pulls: nothing is left approved once it has pulled.
+    assert extcall token.approve(spender, amount, default_return_value=True), "router: approve failed"
 
 
 @internal
-def _sweep(tokens: Tokens):
+def _revoke(token: IERC20, spender: address):
+    if staticcall token.allowance(self, spender) != 0:
+        assert extcall token.approve(spender, 0, default_return_value=True), "router: approve failed"
+
+
+@internal
+def _sweep(tokens: Tokens, market: ILendingMarket):
     """
-    @dev Sends whatever X or LST is left (rounding dust, unstaked X) to the caller.
+    @dev Sends whatever X or LST is left (rounding dust, unstaked X) to the caller and
+         resets every allowance the router gave.
     """
+    self._revoke(tokens.x, tokens.lst.address)
+    self._revoke(tokens.x, market.address)
+    self._revoke(IERC20(tokens.lst.address), market.address)
     for token: IERC20 in [tokens.x, IERC20(tokens.lst.address)]:
         balance: uint256 = staticcall token.balanceOf(self)
         if balance != 0:

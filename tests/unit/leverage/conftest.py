@@ -23,6 +23,12 @@ def ready(fund, router, market, leverager, units, liquidity):
 
 
 @pytest.fixture
+def opened(router, market, leverager, units, ready, deadline):
+    """A 10x position on 1,000 X: 10,000 X of collateral (all of it in the LST's buffer), 9,000 X of debt."""
+    router.open(market, units(1_000), 10 * WAD, 0, deadline(), sender=leverager)
+
+
+@pytest.fixture
 def deadline(chain):
     def later(seconds: int = HOUR) -> int:
         return chain.pending_timestamp + seconds
@@ -44,10 +50,59 @@ def leverage_of(market, oracle):
 
 @pytest.fixture
 def router_is_empty(router, x, lst, market):
-    """Asserts the router holds no X, LST or market shares (invariant 4)."""
+    """
+    Asserts the router holds no X, LST or market shares (invariant 4) and has no allowance left to the LST
+    or the market for either token (no lasting approvals).
+    """
 
     def check() -> None:
         for token in (x, lst, market):
             assert token.balanceOf(router) == 0
+        for token in (x, lst):
+            for spender in (lst, market):
+                assert token.allowance(router, spender) == 0, (token, spender)
 
     return check
+
+
+@pytest.fixture
+def buffer_at(lst, staker, stake):
+    """
+    Leaves the LST's buffer at `level` of X: `rebalance` first brings it down to the target (the rest goes to
+    the backend), then a staker's deposit tops it up. `level` below the target is refused.
+    """
+
+    def set_level(level: int) -> None:
+        lst.rebalance(sender=staker)
+        missing = level - lst.buffer()
+        assert missing >= 0, "the buffer is above that level after rebalance"
+        if missing:
+            stake(staker, missing)
+        assert lst.buffer() == level
+
+    return set_level
+
+
+@pytest.fixture
+def before(chain):
+    """Reads a view as it was just before `tx` (the state the transaction started from)."""
+
+    def read(view, tx, *args):
+        return view(*args, block_id=tx.block_number - 1)
+
+    return read
+
+
+@pytest.fixture
+def matured_unbonding(lst, validator, staker, stake, units, warp, opened):
+    """
+    The 10x position, in an LST whose buffer (500 X) cannot even cover its debt while about 17,500 X of
+    matured unbonding waits at the backend for somebody to pull it (`process_queue` / `rebalance`).
+    """
+    stake(staker, units(190_000))
+    lst.rebalance(sender=staker)
+    lst.withdraw(lst.buffer() - units(500), staker, staker, sender=staker)
+    lst.rebalance(sender=staker)
+    warp(validator.unbonding_delay() + 1)
+    assert lst.buffer() == units(500)
+    assert validator.withdrawable(lst) > units(17_000)

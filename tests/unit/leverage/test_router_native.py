@@ -26,7 +26,12 @@ def test_open_native_wraps_and_levers(native_system, lender, leverager, chain):
     collateral, debt, _, _ = market.position(leverager)
     assert collateral == staking.lst.convertToShares(50 * WAD)
     assert abs(debt - 40 * WAD) <= 2
+    # Nothing kept and no allowance left (the native coin included).
     assert staking.x.balanceOf(router) == 0 and router.balance == 0
+    assert staking.lst.balanceOf(router) == 0 and market.balanceOf(router) == 0
+    for token in (staking.x, staking.lst):
+        for spender in (staking.lst, market):
+            assert token.allowance(router, spender) == 0
 
 
 def test_open_native_without_value_reverts(native_system, leverager, chain):

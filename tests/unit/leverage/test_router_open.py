@@ -116,14 +116,30 @@ def test_fresh_wallet_opens_in_one_transaction_with_signatures(
     router_is_empty()
 
 
-def test_open_with_lst(router, market, lst, stake, leverager, units, liquidity, deadline, leverage_of):
+def test_open_with_lst(
+    router, market, lst, stake, leverager, units, liquidity, deadline, leverage_of, router_is_empty
+):
     market.set_authorization(router, True, sender=leverager)
     shares = stake(leverager, units(50))
     lst.approve(router, shares, sender=leverager)
     router.open_with_lst(market, shares, 8 * WAD, 0, deadline(), sender=leverager)
     measured, _, _ = leverage_of(leverager)
     assert abs(measured - 8 * WAD) <= 8 * WAD // 10**9
-    assert lst.balanceOf(leverager) == 0 and lst.balanceOf(router) == 0
+    assert lst.balanceOf(leverager) == 0
+    router_is_empty()
+
+
+def test_open_with_lst_below_min_collateral_reverts(
+    router, market, lst, stake, leverager, units, liquidity, deadline
+):
+    market.set_authorization(router, True, sender=leverager)
+    shares = stake(leverager, units(50))
+    lst.approve(router, shares, sender=leverager)
+    # 1x adds exactly the shares brought in.
+    with ape.reverts("router: slippage"):
+        router.open_with_lst(market, shares, WAD, shares + 1, deadline(), sender=leverager)
+    router.open_with_lst(market, shares, WAD, shares, deadline(), sender=leverager)
+    assert market.positions(leverager) == (shares, 0)
 
 
 def test_open_native_needs_a_native_market(router, market, leverager, ready, deadline):
@@ -132,9 +148,10 @@ def test_open_native_needs_a_native_market(router, market, leverager, ready, dea
 
 
 def test_adding_to_a_levered_position_keeps_it_within_max_ltv(
-    router, market, leverager, units, ready, deadline, leverage_of
+    router, market, leverager, units, ready, deadline, leverage_of, router_is_empty
 ):
     router.open(market, units(100), 50 * WAD, 0, deadline(), sender=leverager)
     router.open(market, units(100), 50 * WAD, 0, deadline(), sender=leverager)
     _, value, debt = leverage_of(leverager)
     assert debt * WAD <= value * market.max_ltv()
+    router_is_empty()
