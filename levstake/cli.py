@@ -69,13 +69,36 @@ def one_line_errors(function: Callable) -> Callable:
     return run
 
 
-deployment_option = click.option(
+MARKET_KEY = "levstake.market"
+
+
+def _remember_market(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    # Kept in the context rather than passed to every command: only `load_protocol` needs it.
+    ctx.meta[MARKET_KEY] = value
+
+
+_deployment_path_option = click.option(
     "--deployment",
     "deployment_path",
     type=click.Path(path_type=Path, dir_okay=False),
     default=None,
     help="Deployment file (default: deployments/<ecosystem>-<network>.json).",
 )
+_market_option = click.option(
+    "--market",
+    type=str,
+    default=None,
+    expose_value=False,
+    callback=_remember_market,
+    help="Another lending market of the same X and LST (default: the deployment's market).",
+)
+
+
+def deployment_option(function: Callable) -> Callable:
+    """--deployment (the deployment file) and --market (a market other than the deployment's)."""
+    return _deployment_path_option(_market_option(function))
+
+
 yes_option = click.option("--yes", is_flag=True, help="Sign and send without asking.")
 slippage_option = click.option(
     "--slippage",
@@ -108,13 +131,21 @@ def deployment_file(path: Path | None, provider: Any) -> Path:
 
 
 def load_protocol(path: Path | None) -> Protocol:
-    """The deployment on the connected network; a one-line error when there is none."""
+    """
+    The deployment on the connected network (on the market `--market` names, if given); a one-line error
+    when there is none. Warns, before anything else is printed, when the market is not an official one.
+    """
     from ape import chain, project
 
     from levstake.deployment import Deployment
 
+    context = click.get_current_context(silent=True)
+    market = context.meta.get(MARKET_KEY) if context is not None else None
     provider = chain.provider
-    return Protocol(project, chain, Deployment.load(deployment_file(path, provider)))
+    protocol = Protocol(project, chain, Deployment.load(deployment_file(path, provider)), market)
+    for warning in protocol.market_warnings():
+        click.echo(click.style(f"WARNING  {warning}", fg="red", bold=True))
+    return protocol
 
 
 def require_local(provider: Any) -> None:

@@ -11,13 +11,26 @@ from typing import Any
 
 from levstake import model
 from levstake.deployment import Deployment, DeploymentError
-from levstake.model import ORACLE_SCALE, WAD, YEAR, LstSnapshot, MarketSnapshot, OpenPreview
+from levstake.model import (
+    CLOSE_TO_LST,
+    CLOSE_TO_QUEUE,
+    CLOSE_TO_X,
+    LST_PARAMETERS,
+    ORACLE_SCALE,
+    WAD,
+    YEAR,
+    LstSnapshot,
+    MarketSnapshot,
+    OpenPreview,
+)
 from levstake.signing import authorization_message, permit_message, sign_with_account
 
 BPS = 10_000
 EMPTY_SIGNATURE = (0, 0, 0, b"\x00" * 32, b"\x00" * 32)
 # The leverage search in `max_leverage_for` resolves to 0.0001x.
 LEVERAGE_STEP = WAD // 10_000
+# Rounds of the router's unstake-size solver (`LeverageRouter.DECREASE_ROUNDS`).
+DECREASE_ROUNDS = 3
 
 
 class ClientError(Exception):
@@ -109,27 +122,60 @@ class Preview:
 
 @dataclass(frozen=True)
 class AdjustPreview:
-    """Where `adjust` takes a position: the targets and the equity expected after the move's costs."""
+    """Where `adjust` takes a position: the targets and the equity expected after the move's costs.
+    `partial` is True when the LST's buffer cannot take the whole step down and only part of it is done."""
 
     before: PositionView
     value_after: int
     debt_after: int
     equity_after: int
+    partial: bool = False
+
+    @property
+    def leverage_after(self) -> float:
+        equity = self.value_after - self.debt_after
+        return self.value_after / equity if equity > 0 else math.inf
 
 
 @dataclass(frozen=True)
 class ClosePreview:
-    """What `close` pays: X, or LST when the buffer cannot redeem everything; `value` counts both in X."""
+    """What `close` does and pays: X, LST, or a queued unstake of the rest (`mode` is the router's close mode
+    it will take, which for an X close can fall back to LST); `value` counts everything in X."""
 
+    mode: int
     x_out: int
     lst_out: int
+    queued: int
     value: int
+
+
+@dataclass(frozen=True)
+class RequestView:
+    """A queued unstake: what it pays (funded amount, or its worth now), to whom, and when it is due."""
+
+    request_id: int
+    receiver: str
+    value: int
+    ready_at: int
+    funded: bool
+    claimed: bool
+    due: bool
+
+
+@dataclass(frozen=True)
+class PendingChange:
+    """An LST parameter change announced by its owner: anybody can apply it from `eta` on."""
+
+    name: str
+    current: int
+    value: int
+    eta: int
 
 
 class Protocol:
     """One deployment of LevStake on the connected network."""
 
-    def __init__(self, project: Any, chain: Any, deployment: Deployment) -> None:
+    def __init__(self, project: Any, chain: Any, deployment: Deployment, market: str | None = None) -> None:
         if int(chain.chain_id) != deployment.chain_id:
             raise DeploymentError(
                 f"the deployment file is for chain {deployment.chain_id} "
@@ -149,14 +195,74 @@ class Protocol:
         self.irm = project.InterestRateModel.at(address["irm"])
         self.oracle = project.ExchangeRateOracle.at(address["oracle"])
         self.factory = project.MarketFactory.at(address["factory"])
-        self.market = project.LendingMarket.at(address["market"])
+        self.market = project.LendingMarket.at(market or address["market"])
         self.router = project.LeverageRouter.at(address["router"])
+        if market is not None:
+            self._check_market(project)
         self.decimals = int(deployment.parameters.get("decimals", self.x.decimals()))
         self.symbol = str(deployment.parameters.get("x_symbol", self.x.symbol()))
         self.native = bool(deployment.parameters.get("native_x", False))
         # Accounts seen in SupplyCollateral logs (an ordered set) and the next block to scan for more.
         self._borrowers: dict[str, None] = {}
         self._borrowers_scanned = int(deployment.block)
+
+    def _check_market(self, project: Any) -> None:
+        """Another market than the deployment's: it must trade the same X and LST, and use its own oracle."""
+        if not self.chain.provider.get_code(self.market.address):
+            raise ClientError(f"no contract at {self.market.address}")
+        try:
+            asset, collateral = self.market.asset(), self.market.collateral_token()
+        except Exception as error:  # noqa: BLE001 - any failure means "not a LevStake market"
+            raise ClientError(f"{self.market.address} is not a LevStake lending market") from error
+        if asset != self.x.address or collateral != self.lst.address:
+            raise ClientError(
+                f"market {self.market.address} does not lend {self.symbol} against this deployment's LST"
+            )
+        self.oracle = project.ExchangeRateOracle.at(self.market.oracle())
+
+    def market_warnings(self) -> list[str]:
+        """Why this market is not an official one (empty when it is): the factory must list it, with a rate
+        model and an oracle its owner enabled, or nothing stops its parameters from freezing exits."""
+        market = self.market
+        if not self.factory.is_market(market.address):
+            return [
+                f"market {market.address} is not listed by the LevStake factory: the router refuses it and "
+                "nothing bounds its rate model or oracle"
+            ]
+        warnings = []
+        if not self.factory.is_irm_enabled(market.irm()):
+            warnings.append(f"market {market.address} uses a rate model the factory owner never enabled")
+        if not self.factory.is_oracle_enabled(market.oracle(), market.collateral_token()):
+            warnings.append(f"market {market.address} uses an oracle the factory owner never enabled")
+        return warnings
+
+    def now(self) -> int:
+        return int(self.chain.blocks.head.timestamp)
+
+    def request(self, request_id: int) -> RequestView:
+        """A queued unstake request of the LST; a one-line error for an unknown id."""
+        request = self.lst.requests(request_id)
+        if int(request.receiver, 16) == 0:
+            raise ClientError(f"no unstake request {request_id}")
+        funded = request_id < self.lst.queue_head()
+        return RequestView(
+            request_id,
+            str(request.receiver),
+            self.lst.request_value(request_id),
+            int(request.ready_at),
+            funded,
+            bool(request.claimed),
+            funded or request.ready_at <= self.now(),
+        )
+
+    def pending_changes(self) -> list[PendingChange]:
+        """LST parameter changes announced and not yet applied, soonest first."""
+        changes = []
+        for name, parameter in LST_PARAMETERS.items():
+            value, eta = self.lst.pending_parameters(parameter)
+            if eta:
+                changes.append(PendingChange(name, int(getattr(self.lst, name)()), int(value), int(eta)))
+        return sorted(changes, key=lambda change: change.eta)
 
     # ------------------------------------------------------------ units
 
@@ -230,7 +336,15 @@ class Protocol:
             self.market.max_ltv(),
             self.market.lltv(),
         )
-        return LstSnapshot(self.lst.totalAssets(), self.lst.totalSupply()), market
+        return LstSnapshot(self.lst.totalAssets(), self.lst.totalSupply(), self.locked_rewards()), market
+
+    def locked_rewards(self) -> int:
+        """`LiquidStaking._locked_rewards`: the part of the reward stream still locked (at the head block)."""
+        now, start, end = self.now(), self.lst.stream_start(), self.lst.stream_end()
+        if now >= end:
+            return 0
+        amount = self.lst.stream_amount()
+        return amount - amount * (now - start) // (end - start)
 
     # ------------------------------------------------------------ previews
 
@@ -265,7 +379,7 @@ class Protocol:
             staking_apr=view.staking_apr,
             net_apr=model.net_apr(view.staking_apr, borrow_apr_after, opened.leverage),
             time_to_liquidation=model.time_to_liquidation(health, view.staking_apr, borrow_apr_after),
-            close_fee=value * self.lst.instant_fee_bps() // BPS,
+            close_fee=self.lst.instant_fee(value),
             idle=view.idle,
         )
 
@@ -285,11 +399,30 @@ class Protocol:
                 high = middle
         return low / WAD
 
-    def preview_adjust(self, user: Any, leverage: int) -> AdjustPreview:
+    def unstake_size(self, collateral: int, debt: int, value: int, price: int, leverage: int) -> int:
+        """`LeverageRouter._unstake_size`: the shares an adjust down to `leverage` unstakes (exact integers,
+        the LST's previews read from the chain at each round, as the router reads them)."""
+        numerator = leverage * debt - (leverage - WAD) * value
+        if numerator <= 0:
+            raise ClientError("the position is already at or below that leverage")
+        q = self.lst.convertToAssets(ORACLE_SCALE)
+        amount = 0
+        for _ in range(DECREASE_ROUNDS):
+            gain, cost = leverage * q, (leverage - WAD) * price
+            if gain <= cost:
+                raise ClientError("the instant-unstake fee is too high for that leverage; choose a lower one")
+            amount = min(model.mul_div_up(numerator, ORACLE_SCALE, gain - cost), collateral)
+            if amount == 0:
+                break
+            q = self.lst.previewRedeem(amount) * ORACLE_SCALE // amount
+        return amount
+
+    def preview_adjust(self, user: Any, leverage: int, partial: bool = False) -> AdjustPreview:
         """
         Estimate of `adjust` to `leverage` (WAD). Going up, new LST costs `previewMint` but the market
-        values it at the oracle price (which trails the LST's rate by its growth cap); going down, the
-        collateral sold pays the instant-unstake fee. Either cost comes out of the equity.
+        values it at the oracle price (which can trail the LST's rate by its growth cap). Going down, the
+        router's own sizing is mirrored: the collateral it unstakes pays the LST's instant fee, which rises
+        as the buffer empties; with `partial`, a step larger than the buffer is cut to what it can take.
         """
         position = self.position(user)
         if position.collateral == 0:
@@ -299,39 +432,62 @@ class Protocol:
             unit = 10**self.decimals
             cost, worth = self.lst.previewMint(unit), unit * self.oracle.price() // ORACLE_SCALE
             loss = (value_after - position.value) * max(cost - worth, 0) // cost
+            return AdjustPreview(position, value_after, value_after - position.equity, position.equity - loss)
+        price = self.oracle.price()
+        if leverage == WAD:
+            amount = min(self.lst.previewWithdraw(position.debt), position.collateral)
         else:
-            sold = position.value - value_after
-            buffer = self.lst.buffer()
-            if sold > buffer:
+            amount = self.unstake_size(position.collateral, position.debt, position.value, price, leverage)
+        room = self.lst.max_instant_redeem()
+        cut = amount > room
+        if cut:
+            if not partial:
                 unit = 10**self.decimals
                 raise ClientError(
-                    f"this move unstakes about {sold / unit:,.4f} {self.symbol} instantly but the LST's "
-                    f"buffer holds {buffer / unit:,.4f}; adjust in smaller steps"
+                    f"this move unstakes {amount / unit:,.4f} stX instantly but the LST's buffer takes "
+                    f"{room / unit:,.4f} now; add --partial to go as far as it allows, or adjust in smaller "
+                    "steps"
                 )
-            loss = sold * self.lst.instant_fee_bps() // BPS
-        equity_after = position.equity - loss
-        return AdjustPreview(position, value_after, value_after - position.equity, equity_after)
+            amount = room
+        if amount == 0:
+            raise ClientError("the LST's buffer is empty: nothing can be unstaked instantly now")
+        proceeds = self.lst.previewRedeem(amount)
+        value = (position.collateral - amount) * price // ORACLE_SCALE
+        debt = max(position.debt - proceeds, 0)
+        return AdjustPreview(position, value, debt, value - debt, partial=cut)
 
-    def preview_close(self, user: Any, to_lst: bool = False) -> ClosePreview:
+    def preview_close(self, user: Any, mode: int = CLOSE_TO_X) -> ClosePreview:
         """
-        What `close` pays, as the router decides it: X when asked and the LST's buffer can redeem the whole
-        collateral, else LST (the collateral less what is unstaked to repay the debt).
+        What `close` does, as the router decides it: an X close when asked and the LST's buffer can
+        redeem the whole collateral (else it returns LST); an LST close unstakes only the debt; a queue
+        close unstakes the debt and files a queued unstake of the rest (no instant fee on it, claimable
+        after the unbonding delay). Every close needs the buffer to cover the debt.
         """
         position = self.position(user)
         if position.collateral == 0:
             raise ClientError("no position to close")
+        if mode == CLOSE_TO_X and position.collateral <= self.lst.max_instant_redeem():
+            gross = self.lst.previewRedeem(position.collateral)
+            if gross < position.debt:
+                raise ClientError("the collateral's instant-unstake value does not cover the debt")
+            x_out = gross - position.debt
+            return ClosePreview(CLOSE_TO_X, x_out, 0, 0, x_out)
         buffer = self.lst.buffer()
-        gross = self.lst.previewRedeem(position.collateral)
-        if not to_lst and gross <= buffer:
-            x_out = max(gross - position.debt, 0)
-            return ClosePreview(x_out, 0, x_out)
         if position.debt > buffer:
+            unit = 10**self.decimals
             raise ClientError(
-                f"the LST's instant-unstake buffer holds {buffer / 10**self.decimals:,.4f} {self.symbol}, "
-                "less than the debt to repay; wait for a rebalance or the unbonding queue"
+                f"the LST's instant-unstake buffer holds {buffer / unit:,.4f} {self.symbol}, less than the "
+                f"{position.debt / unit:,.4f} {self.symbol} of debt to repay: `adjust --partial` steps down "
+                "with what it holds, and `rebalance` asks the backend to refill it within the unbonding delay"
             )
-        shares = position.collateral - self.lst.previewWithdraw(position.debt)
-        return ClosePreview(0, shares, self.lst.convertToAssets(shares))
+        burnt = self.lst.previewWithdraw(position.debt)
+        shares = position.collateral - burnt
+        # The router's withdraw of the debt leaves its fee in the LST: the rest is worth it at the new rate.
+        after = LstSnapshot(self.lst.totalAssets() - position.debt, self.lst.totalSupply() - burnt)
+        worth = after.to_assets_down(shares)
+        if mode == CLOSE_TO_QUEUE and worth >= self.lst.min_request():
+            return ClosePreview(CLOSE_TO_QUEUE, 0, 0, worth, worth)
+        return ClosePreview(CLOSE_TO_LST, 0, shares, 0, worth)
 
     # ------------------------------------------------------------ transactions
 
@@ -408,18 +564,22 @@ class Protocol:
             self.market, assets, leverage, min_collateral, deadline, permit, authorization, sender=account
         )
 
-    def adjust(self, account: Any, leverage: int, min_equity: int, deadline_seconds: int = 600) -> Any:
+    def adjust(
+        self, account: Any, leverage: int, min_equity: int, deadline_seconds: int = 600, partial: bool = False
+    ) -> Any:
         if self.position(account.address).collateral == 0:
             raise ClientError("no position to adjust; open one first")
         deadline = self.deadline(deadline_seconds)
         authorization = self.authorization(account, deadline)
-        return self.router.adjust(self.market, leverage, min_equity, deadline, authorization, sender=account)
+        return self.router.adjust(
+            self.market, leverage, min_equity, deadline, authorization, partial, sender=account
+        )
 
-    def close(self, account: Any, min_out: int, to_lst: bool = False, deadline_seconds: int = 600) -> Any:
+    def close(self, account: Any, min_out: int, mode: int = CLOSE_TO_X, deadline_seconds: int = 600) -> Any:
         if self.position(account.address).collateral == 0:
             raise ClientError("no position to close")
         deadline = self.deadline(deadline_seconds)
-        return self.router.close(self.market, min_out, deadline, to_lst, sender=account)
+        return self.router.close(self.market, min_out, deadline, mode, sender=account)
 
     def lend(self, account: Any, assets: int) -> Any:
         """Supplies X to the market (approving it first when needed)."""

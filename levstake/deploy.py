@@ -80,6 +80,8 @@ def deploy_lending(
     blueprint = project.LendingMarket.declare(sender=deployer).contract_address
     factory = deployer.deploy(project.MarketFactory, blueprint, treasury, guardian)
     factory.set_pair_allowed(max_ltv, lltv, True, sender=deployer)
+    factory.enable_irm(irm, sender=deployer)
+    factory.enable_oracle(oracle, staking.lst, sender=deployer)
     tx = factory.create_market(
         staking.x,
         staking.lst,

@@ -13,10 +13,23 @@ from dataclasses import dataclass
 WAD = 10**18
 ORACLE_SCALE = 10**36
 YEAR = 365 * 86_400
-# The market's virtual shares and assets (Morpho Blue), and the LST's (1 and 1).
+# The market's virtual shares and assets (Morpho Blue), and the LST's (10^6 each: the rate starts at 1).
 MARKET_VIRTUAL_SHARES = 10**6
 MARKET_VIRTUAL_ASSETS = 1
-LST_VIRTUAL = 1
+LST_VIRTUAL = 10**6
+# The LST's owner parameters: id for `announce_parameter` / `apply_parameter`, by name. Changes wait
+# LST_PARAMETER_DELAY seconds between the announcement and the moment anybody may apply them.
+LST_PARAMETERS = {
+    "reward_cycle": 0,
+    "max_apr_bps": 1,
+    "protocol_fee_bps": 2,
+    "instant_fee_bps": 3,
+    "max_instant_fee_bps": 4,
+    "target_buffer_bps": 5,
+}
+LST_PARAMETER_DELAY = 10 * 86_400
+# What the router's `close` returns (its `mode` argument).
+CLOSE_TO_X, CLOSE_TO_LST, CLOSE_TO_QUEUE = 0, 1, 2
 # The router keeps this many wei of X below the max-LTV limit when sizing at the maximum leverage.
 ROUTER_LTV_MARGIN = 4
 
@@ -95,18 +108,34 @@ class LstSnapshot:
 
     total_assets: int
     total_supply: int
+    # Rewards still streaming: not in `totalAssets`, but in the book value the oracle's `rate()` reads.
+    locked: int = 0
+
+    def pricing(self) -> tuple[int, int]:
+        """`LiquidStaking._pricing`: the virtual position at a rate of 1 or more, pro rata below."""
+        if self.total_supply and self.total_assets < self.total_supply:
+            return self.total_assets, self.total_supply
+        return self.total_assets + LST_VIRTUAL, self.total_supply + LST_VIRTUAL
 
     def to_shares_down(self, assets: int) -> int:
-        return mul_div_down(assets, self.total_supply + LST_VIRTUAL, self.total_assets + LST_VIRTUAL)
+        priced_assets, priced_shares = self.pricing()
+        return mul_div_down(assets, priced_shares, priced_assets)
 
     def to_assets_down(self, shares: int) -> int:
-        return mul_div_down(shares, self.total_assets + LST_VIRTUAL, self.total_supply + LST_VIRTUAL)
+        priced_assets, priced_shares = self.pricing()
+        return mul_div_down(shares, priced_assets, priced_shares)
 
     def preview_mint(self, shares: int) -> int:
-        return mul_div_up(shares, self.total_assets + LST_VIRTUAL, self.total_supply + LST_VIRTUAL)
+        priced_assets, priced_shares = self.pricing()
+        return mul_div_up(shares, priced_assets, priced_shares)
+
+    def book_value(self, shares: int) -> int:
+        """`LiquidStaking.book_value`: what `shares` are worth counting the rewards still streaming."""
+        return LstSnapshot(self.total_assets + self.locked, self.total_supply).to_assets_down(shares)
 
     def minted(self, shares: int) -> LstSnapshot:
-        return LstSnapshot(self.total_assets + self.preview_mint(shares), self.total_supply + shares)
+        added = self.preview_mint(shares)
+        return LstSnapshot(self.total_assets + added, self.total_supply + shares, self.locked)
 
 
 @dataclass(frozen=True)
@@ -136,9 +165,13 @@ class MarketSnapshot:
     def value(self, collateral: int) -> int:
         return collateral * self.price // ORACLE_SCALE
 
-    def health_wad(self, collateral: int, debt: int) -> int:
-        """The market's `position()` health: value x LLTV / debt (WAD), max uint without debt."""
-        return 2**256 - 1 if debt == 0 else self.value(collateral) * self.lltv // debt
+    def health_wad(self, collateral: int, debt: int, rate: int | None = None) -> int:
+        """
+        The market's `position()` health: collateral value at the oracle's uncapped `rate` (1e36; `price`
+        when not given) x LLTV / debt (WAD), max uint without debt.
+        """
+        rate = self.price if rate is None else rate
+        return 2**256 - 1 if debt == 0 else collateral * rate // ORACLE_SCALE * self.lltv // debt
 
 
 @dataclass(frozen=True)
@@ -184,4 +217,6 @@ def preview_open(
     debt = after.debt_up(shares)
     value = after.value(collateral)
     leverage = value / (value - debt) if value > debt else math.inf
-    return OpenPreview(collateral, borrowed, shares, debt, after.health_wad(collateral, debt), leverage)
+    # Health is at the oracle's rate: the LST's book value once the router's mint is in.
+    rate = lst.minted(collateral).book_value(ORACLE_SCALE)
+    return OpenPreview(collateral, borrowed, shares, debt, after.health_wad(collateral, debt, rate), leverage)

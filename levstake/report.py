@@ -52,9 +52,9 @@ def preview_lines(protocol: Protocol, preview: Preview) -> list[str]:
         f"{fmt.percent(preview.staking_apr)} - {opened.leverage - 1:.2f} x borrow "
         f"{fmt.percent(preview.borrow_apr_after)} (after your borrow)",
         f"         time to liquidation {fmt.time_left(preview.time_to_liquidation)}",
-        f"fees     none to open; closing unstakes instantly for about "
-        f"{fmt.amount(preview.close_fee, d, symbol)} "
-        f"({protocol.lst.instant_fee_bps() / 100:g}% of the collateral)",
+        f"fees     none to open; closing now would unstake instantly for about "
+        f"{fmt.amount(preview.close_fee, d, symbol)} ({protocol.lst.instant_fee_bps() / 100:g}% while the "
+        f"LST's buffer is at its target, up to {protocol.lst.max_instant_fee_bps() / 100:g}% as it empties)",
     ]
     if not preview.fits_liquidity:
         lines.append(
@@ -64,10 +64,31 @@ def preview_lines(protocol: Protocol, preview: Preview) -> list[str]:
     return lines
 
 
+def pending_lines(protocol: Protocol) -> list[str]:
+    """One line per LST parameter change its owner announced: the new value and when anybody can apply it."""
+    now = protocol.now()
+    lines = []
+    for change in protocol.pending_changes():
+        when = "can apply now" if change.eta <= now else f"applies in {fmt.duration(change.eta - now)}"
+        lines.append(
+            click.style(
+                f"pending  LST {change.name} {change.current} -> {change.value}: announced by the owner, "
+                f"{when}",
+                fg="yellow",
+            )
+        )
+    return lines
+
+
 def watch_table(protocol: Protocol, block: int) -> list[str]:
     """One refresh of `watch`: market rates and every position, near-liquidation rows highlighted."""
     view = protocol.market_view()
-    lines = [click.style(f"block {block}", bold=True), *market_lines(protocol, view), ""]
+    lines = [
+        click.style(f"block {block}", bold=True),
+        *market_lines(protocol, view),
+        *pending_lines(protocol),
+        "",
+    ]
     lines.append(f"{'account':<44} {'equity':>16} {'leverage':>9} {'health':>9}  time to liquidation")
     d, symbol = protocol.decimals, protocol.symbol
     shown = 0

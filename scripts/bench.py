@@ -14,6 +14,7 @@ from ape import accounts, chain, project
 
 from levstake.client import read_position
 from levstake.deploy import deploy_lending, deploy_router, deploy_staking
+from levstake.model import CLOSE_TO_LST
 
 DAY = 86_400
 OUTPUT = Path("bench/gas.md")
@@ -78,7 +79,6 @@ def market_rows() -> list[tuple[str, int]]:
     system = deploy_staking(project, deployer, treasury.address)
     x, validator, lst, units = system.x, system.validator, system.lst, system.units
     market = deploy_lending(project, deployer, system, treasury.address, deployer.address).market
-    lst.set_target_buffer(0, sender=deployer)
     validator.set_apr(0, sender=deployer)
     for account in (lender, borrower, liquidator):
         x.deposit(sender=account, value=units(500))
@@ -178,7 +178,7 @@ def router_rows() -> list[tuple[str, int, str]]:
     tx = router.adjust(market, 5 * 10**18, 0, deadline, sender=user)
     rows.append(("Router: adjust 20x -> 5x", tx.gas_used, f"{leverage_of(market, oracle, user):.6f}x"))
     rows.append(("Router: close 5x to X", router.close(market, 0, deadline, sender=user).gas_used, ""))
-    tx = router.close(market, 0, deadline, True, sender=users[50])
+    tx = router.close(market, 0, deadline, CLOSE_TO_LST, sender=users[50])
     rows.append(("Router: close 50x to LST", tx.gas_used, ""))
     return rows
 

@@ -7,7 +7,7 @@ import functools
 import pytest
 
 from levstake.deploy import deploy_lending, deploy_router, deploy_staking
-from levstake.model import to_units
+from levstake.model import LST_PARAMETER_DELAY, LST_PARAMETERS, to_units
 
 REWARD_RESERVE = 1_000_000
 DAY = 86_400
@@ -106,6 +106,19 @@ def warp(chain):
         chain.mine(deltatime=seconds)
 
     return advance
+
+
+@pytest.fixture(scope="session")
+def set_lst_parameter(lst, owner, chain):
+    """Announce an LST parameter change as the owner, wait out the delay and apply it."""
+
+    def set_parameter(name: str, value: int) -> None:
+        parameter = LST_PARAMETERS[name]
+        lst.announce_parameter(parameter, value, sender=owner)
+        chain.mine(deltatime=LST_PARAMETER_DELAY)
+        lst.apply_parameter(parameter, sender=owner)
+
+    return set_parameter
 
 
 @pytest.fixture(scope="session")

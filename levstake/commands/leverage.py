@@ -3,15 +3,17 @@ Manage a leveraged staking position from an Ape account.
 
     ape run leverage preview --amount 10 --leverage 50 --network ethereum:local:foundry
     ape run leverage open    --amount 10 --leverage 50 --account <alias> [--native] [--yes]
-    ape run leverage adjust  --leverage 20 --account <alias>
-    ape run leverage close   --account <alias> [--to-lst]
+    ape run leverage adjust  --leverage 20 --account <alias> [--partial]
+    ape run leverage close   --account <alias> [--to-lst | --queue]
     ape run leverage status  --account <alias>
     ape run leverage watch   [--blocks N]
     ape run leverage max     [--amount A]
     ape run leverage lend | stake | wrap --amount A --account <alias>
 
 Commands that sign show a preview and ask first unless `--yes`. `open` signs the router's market authorization
-(EIP-712) and an EIP-2612 permit of X when they are missing, so a new wallet opens in one transaction.
+(EIP-712) and an EIP-2612 permit of X when they are missing, so a new wallet opens in one transaction. Every
+command names LST parameter changes its owner has announced and when they can apply, and warns first when
+`--market` names a market that is not an official one.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from levstake.cli import (
     yes_option,
 )
 from levstake.client import ClientError, Protocol, min_after_slippage
+from levstake.model import CLOSE_TO_LST, CLOSE_TO_QUEUE, CLOSE_TO_X
 
 amount_option = click.option(
     "--amount", type=click.FloatRange(min=0, min_open=True), required=True, help="Amount of X (human units)."
@@ -66,6 +69,7 @@ def _leverage(protocol: Protocol, leverage: float | None) -> int:
 def _preview(protocol: Protocol, amount: float, leverage: float | None):
     preview = protocol.preview_open(protocol.units(amount), _leverage(protocol, leverage))
     _echo(report.preview_lines(protocol, preview))
+    _echo(report.pending_lines(protocol))
     return preview
 
 
@@ -119,10 +123,16 @@ def open_(
 @cli.command(cls=ProviderCommand)
 @account_option()
 @click.option("--leverage", type=float, required=True, help="Target leverage, e.g. 20.")
+@click.option(
+    "--partial",
+    is_flag=True,
+    help="Going down, unstake only what the LST's buffer can take now if it cannot take the whole step.",
+)
 @trade_options
 def adjust(
     account: Any,
     leverage: float,
+    partial: bool,
     slippage_bps: int,
     deadline_seconds: int,
     yes: bool,
@@ -131,53 +141,109 @@ def adjust(
     """Move the position to a new leverage (down costs the instant-unstake fee on what is sold)."""
     protocol = load_protocol(deployment_path)
     target = protocol.check_leverage(leverage)
-    estimate = protocol.preview_adjust(account.address, target)
+    estimate = protocol.preview_adjust(account.address, target, partial)
     position, view = estimate.before, protocol.market_view()
     d, symbol = protocol.decimals, protocol.symbol
+    reached = (
+        f"{fmt.leverage(estimate.leverage_after)} (the buffer's limit)"
+        if estimate.partial
+        else f"{leverage:g}x"
+    )
     click.echo(
-        f"adjust   {fmt.leverage(position.leverage)} -> {leverage:g}x: collateral worth about "
+        f"adjust   {fmt.leverage(position.leverage)} -> {reached}: collateral worth about "
         f"{fmt.amount(estimate.value_after, d, symbol)}, debt about "
         f"{fmt.amount(estimate.debt_after, d, symbol)}, equity {fmt.amount(position.equity, d, symbol)} "
         f"-> about {fmt.amount(estimate.equity_after, d, symbol)}"
     )
     click.echo(
         f"         net APR {fmt.percent(position.net_apr(view))} -> "
-        f"{fmt.percent(model.net_apr(view.staking_apr, view.borrow_apr, leverage))} at current rates"
+        f"{fmt.percent(model.net_apr(view.staking_apr, view.borrow_apr, estimate.leverage_after))} "
+        "at current rates"
     )
+    _echo(report.pending_lines(protocol))
     confirm(yes, account)
     min_equity = min_after_slippage(estimate.equity_after, slippage_bps)
-    send("adjust", lambda: protocol.adjust(account, target, min_equity, deadline_seconds))
+    send("adjust", lambda: protocol.adjust(account, target, min_equity, deadline_seconds, partial))
     _status(protocol, account.address)
 
 
 @cli.command(cls=ProviderCommand)
 @account_option()
 @click.option("--to-lst", is_flag=True, help="Receive LST instead of X (no instant-unstake fee on the rest).")
+@click.option(
+    "--queue",
+    is_flag=True,
+    help="Queue the rest as an unstake request (no instant fee; claim the X after the unbonding delay).",
+)
 @trade_options
 def close(
     account: Any,
     to_lst: bool,
+    queue: bool,
     slippage_bps: int,
     deadline_seconds: int,
     yes: bool,
     deployment_path: Path | None,
 ) -> None:
     """Repay everything and withdraw the rest, in one transaction."""
+    if to_lst and queue:
+        raise click.UsageError("choose one of --to-lst and --queue")
     protocol = load_protocol(deployment_path)
-    expected = protocol.preview_close(account.address, to_lst)
+    asked = CLOSE_TO_QUEUE if queue else CLOSE_TO_LST if to_lst else CLOSE_TO_X
+    expected = protocol.preview_close(account.address, asked)
     d = protocol.decimals
-    if expected.lst_out:
-        note = "" if to_lst else " (the LST's buffer cannot redeem the whole collateral)"
+    if expected.mode == CLOSE_TO_QUEUE:
+        delay = fmt.duration(protocol.validator.unbonding_delay())
+        click.echo(
+            f"close    repays the debt from the LST's buffer and queues "
+            f"{fmt.amount(expected.queued, d, protocol.symbol)} for you: claim it in about {delay}"
+        )
+    elif expected.mode == CLOSE_TO_LST:
+        note = "" if asked == CLOSE_TO_LST else " (the LST's buffer cannot redeem the whole collateral)"
+        if asked == CLOSE_TO_QUEUE:
+            note = " (too little left to queue)"
         click.echo(f"close    you receive about {fmt.amount(expected.lst_out, d, 'stX')}{note}")
     else:
         click.echo(f"close    you receive about {fmt.amount(expected.x_out, d, protocol.symbol)}")
+    _echo(report.pending_lines(protocol))
     confirm(yes, account)
     x_before, lst_before = protocol.x.balanceOf(account.address), protocol.lst.balanceOf(account.address)
     minimum = min_after_slippage(expected.value, slippage_bps)
-    send("close", lambda: protocol.close(account, minimum, to_lst, deadline_seconds))
+    receipt = send("close", lambda: protocol.close(account, minimum, asked, deadline_seconds))
     x_out = protocol.x.balanceOf(account.address) - x_before
     lst_out = protocol.lst.balanceOf(account.address) - lst_before
     click.echo(f"received {fmt.amount(x_out, d, protocol.symbol)} and {fmt.amount(lst_out, d, 'stX')}")
+    for log in receipt.events.filter(protocol.router.Closed):
+        if log.queued_assets:
+            click.echo(
+                f"queued   request {log.request_id} for {fmt.amount(log.queued_assets, d, protocol.symbol)}: "
+                f"`ape run leverage claim --request {log.request_id}` once it is due"
+            )
+
+
+@cli.command(cls=ProviderCommand)
+@account_option()
+@click.option("--request", "request_id", type=click.IntRange(0), required=True, help="The request id.")
+@yes_option
+@deployment_option
+@one_line_errors
+def claim(account: Any, request_id: int, yes: bool, deployment_path: Path | None) -> None:
+    """Claim a queued unstake request once it is due (0 paid and nothing lost while it still waits)."""
+    protocol = load_protocol(deployment_path)
+    request = protocol.request(request_id)
+    d = protocol.decimals
+    click.echo(
+        f"claim    request {request_id}: {fmt.amount(request.value, d, protocol.symbol)} "
+        f"to {request.receiver}, "
+        f"{'due' if request.due else 'due in ' + fmt.duration(request.ready_at - protocol.now())}"
+    )
+    confirm(yes, account)
+    before = protocol.x.balanceOf(request.receiver)
+    send("claim", lambda: protocol.lst.claim(request_id, sender=account))
+    paid = protocol.x.balanceOf(request.receiver) - before
+    click.echo(
+        f"paid     {fmt.amount(paid, d, protocol.symbol)}" if paid else "paid     nothing yet: not funded"
+    )
 
 
 def _status(protocol: Protocol, user: str) -> None:
@@ -200,6 +266,7 @@ def status(account: Any, deployment_path: Path | None) -> None:
     )
     _echo(report.market_lines(protocol, view))
     _echo(report.position_lines(protocol, protocol.position(account.address), view))
+    _echo(report.pending_lines(protocol))
 
 
 @cli.command(cls=ProviderCommand)
