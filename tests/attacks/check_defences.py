@@ -1,7 +1,8 @@
 """
 Defence removal: every attack test must fail when the defence it is about is taken out of the contracts.
 
-Copies the project (files tracked by git) to a temporary folder, checks that the attack files pass there, then
+Copies the project (files tracked by git, and new ones not ignored) to a temporary folder, checks that the
+attack files pass there, then
 applies one mutation at a time to a `.vy` source, runs the attack files that should catch it and restores the
 source. Prints one line per mutation and exits 1 if any mutation survives. Run with `make defences`.
 """
@@ -40,12 +41,17 @@ class Mutation:
         return source
 
 
+VALIDATOR = "contracts/staking/SimulatedValidator.vy"
+ORACLE = "contracts/lending/ExchangeRateOracle.vy"
+FACTORY = "contracts/lending/MarketFactory.vy"
+
 MUTATIONS = (
+    # ------------------------------------------------------------ donations, locks, signatures
     Mutation(
         "LST counts its X balance (donations) as assets",
         LST,
-        "    gross: uint256 = self.buffer + accounted\n",
-        "    gross: uint256 = staticcall _X.balanceOf(self) + accounted\n",
+        "    pool: uint256 = self.buffer + accounted\n",
+        "    pool: uint256 = staticcall _X.balanceOf(self) + accounted\n",
         ("test_donation_to_lst_does_not_move_rate.py", "test_first_depositor_inflation_fails_on_lst.py"),
     ),
     Mutation(
@@ -82,10 +88,12 @@ MUTATIONS = (
         ("test_reentrancy_through_flash_borrower_fails.py",),
     ),
     Mutation(
-        "authorization nonce not consumed",
+        "authorization nonce not consumed by a signature",
         MARKET,
-        "    self.authorization_nonce[authorizer] = nonce + 1\n",
-        "",
+        "    log SetAuthorization(caller=msg.sender, authorizer=authorizer, authorized=authorized, "
+        "is_authorized=is_authorized_)\n    self._increment_nonce(authorizer)\n",
+        "    log SetAuthorization(caller=msg.sender, authorizer=authorizer, authorized=authorized, "
+        "is_authorized=is_authorized_)\n",
         ("test_replayed_or_foreign_signature_fails.py",),
     ),
     Mutation(
@@ -110,11 +118,57 @@ MUTATIONS = (
         ("test_replayed_or_foreign_signature_fails.py",),
     ),
     Mutation(
-        "bad debt written off while collateral remains",
+        "revoking an authorization leaves outstanding signatures alive",
         MARKET,
-        "    if position.collateral == 0 and position.borrow_shares != 0:\n",
-        "    if position.borrow_shares != 0:\n",
-        ("test_slashing_liquidation_keeps_lenders_whole.py",),
+        "is_authorized=is_authorized_)\n    self._increment_nonce(msg.sender)\n",
+        "is_authorized=is_authorized_)\n",
+        ("test_revoked_signature_cannot_be_replayed.py",),
+    ),
+    # ------------------------------------------------------------ liquidation and bad debt
+    Mutation(
+        "liquidation without the health check",
+        MARKET,
+        '    assert not self._within(borrower, rate, lltv), "market: position is healthy"\n',
+        "",
+        (
+            "test_slashing_liquidation_keeps_lenders_whole.py",
+            "test_flash_loan_cannot_liquidate_healthy_position.py",
+        ),
+    ),
+    Mutation(
+        "liquidation decided at the oracle's capped price",
+        MARKET,
+        "    rate: uint256 = staticcall oracle.rate()\n",
+        "    rate: uint256 = staticcall oracle.price()\n",
+        ("test_snapshot_reset_cannot_liquidate_healthy_position.py",),
+    ),
+    Mutation(
+        "a snapshot moves the cap's anchor down to the rate",
+        ORACLE,
+        "    new_anchor: uint256 = self._cap()\n",
+        "    new_anchor: uint256 = min(self._rate(), self._cap())\n",
+        ("test_snapshot_reset_cannot_liquidate_healthy_position.py",),
+    ),
+    Mutation(
+        "the whole rest of the debt written off after any liquidation",
+        MARKET,
+        "        if value < dust:\n",
+        "        if True:\n",
+        ("test_slashing_liquidation_keeps_lenders_whole.py", "test_dust_collateral_cannot_hide_bad_debt.py"),
+    ),
+    Mutation(
+        "write-off only once the collateral is exactly zero (dust hides bad debt)",
+        MARKET,
+        "        if value < dust:\n",
+        "        if position.collateral == 0:\n",
+        ("test_dust_collateral_cannot_hide_bad_debt.py",),
+    ),
+    Mutation(
+        "no write-off of a shortfall while collateral remains",
+        MARKET,
+        "            if value < left:\n",
+        "            if False:\n",
+        ("test_dust_collateral_cannot_hide_bad_debt.py",),
     ),
     Mutation(
         "write-off takes more than the shortfall from lenders",
@@ -123,36 +177,234 @@ MUTATIONS = (
         "        self.total_supply_assets -= bad_assets + bad_assets // 100\n",
         ("test_slashing_liquidation_keeps_lenders_whole.py",),
     ),
+    # ------------------------------------------------------------ callbacks
     Mutation(
-        "liquidation without the health check",
+        "collateral credited in a supply callback can be withdrawn before it is paid",
         MARKET,
-        '    assert not self._within(borrower, price, lltv), "market: position is healthy"\n',
+        '    assert on_behalf != self._credited, "market: collateral not paid yet"\n',
         "",
-        (
-            "test_slashing_liquidation_keeps_lenders_whole.py",
-            "test_flash_loan_cannot_liquidate_healthy_position.py",
+        ("test_supply_callback_is_not_a_free_flash_loan.py",),
+    ),
+    Mutation(
+        "liquidation allowed inside a callback",
+        MARKET,
+        "    self._check_not_in_flash_loan()\n    self._check_not_in_callback()\n"
+        '    assert (seized_assets == 0) != (repaid_shares == 0), "market: give seized or repaid"\n',
+        "    self._check_not_in_flash_loan()\n"
+        '    assert (seized_assets == 0) != (repaid_shares == 0), "market: give seized or repaid"\n',
+        ("test_supply_callback_is_not_a_free_flash_loan.py",),
+    ),
+    # ------------------------------------------------------------ interest and the rate model
+    Mutation(
+        "interest rounds each accrual down (no remainder carried)",
+        MARKET,
+        "    interest += remainder // ORACLE_SCALE\n",
+        "",
+        ("test_interest_never_rounds_toward_borrowers.py",),
+    ),
+    Mutation(
+        "long idle periods compound to the second order only",
+        MARKET,
+        "    return convert(math._wad_exp(convert(exponent // WAD, int256)), uint256) * WAD - "
+        "ORACLE_SCALE + WAD\n",
+        "    return exponent + exponent * exponent // (2 * ORACLE_SCALE)\n",
+        ("test_interest_never_rounds_toward_borrowers.py",),
+    ),
+    Mutation(
+        "the market trusts the rate model (a revert blocks everything)",
+        MARKET,
+        "        is_static_call=True,\n        revert_on_failure=False,\n",
+        "        is_static_call=True,\n        revert_on_failure=True,\n",
+        ("test_hostile_rate_model_cannot_freeze_or_seize.py",),
+        also=(
+            ("    success: bool = False\n    response: Bytes[32] = b\"\"\n    success, response = raw_call(",
+             "    success: bool = True\n    response: Bytes[32] = raw_call("),
         ),
     ),
     Mutation(
+        "the market applies any rate the model answers",
+        MARKET,
+        "    return min(convert(response, uint256), MAX_BORROW_APR), True\n",
+        "    return convert(response, uint256), True\n",
+        ("test_hostile_rate_model_cannot_freeze_or_seize.py",),
+    ),
+    Mutation(
+        "the factory lists markets with any rate model",
+        FACTORY,
+        '    assert self.is_irm_enabled[irm.address], "factory: irm not enabled"\n',
+        "",
+        ("test_hostile_rate_model_cannot_freeze_or_seize.py",),
+    ),
+    Mutation(
+        "the factory lists markets with any oracle",
+        FACTORY,
+        "    assert self.is_oracle_enabled[oracle.address][collateral.address], "
+        '"factory: oracle not enabled"\n',
+        "",
+        ("test_hostile_rate_model_cannot_freeze_or_seize.py",),
+    ),
+    Mutation(
+        "lender vault's maxDeposit / maxMint overflow instead of saturating",
+        MARKET,
+        "        self._mul_div_saturating(room_assets, total_shares + VIRTUAL_SHARES, "
+        "total_assets + VIRTUAL_ASSETS),\n",
+        "        math._mul_div(room_assets, total_shares + VIRTUAL_SHARES, "
+        "total_assets + VIRTUAL_ASSETS, False),\n",
+        ("test_erc4626_max_views_never_revert.py",),
+    ),
+    # ------------------------------------------------------------ LST rewards, losses, fees, queue
+    Mutation(
         "rewards counted at once instead of streamed",
         LST,
-        "    end: uint256 = block.timestamp + self.reward_cycle\n",
+        "    end: uint256 = block.timestamp + max(self.reward_cycle, elapsed)\n",
         "    end: uint256 = block.timestamp\n",
         ("test_reward_sync_sandwich_does_not_pay.py",),
     ),
     Mutation(
+        "a late sync streams its backlog over one reward cycle",
+        LST,
+        "    end: uint256 = block.timestamp + max(self.reward_cycle, elapsed)\n",
+        "    end: uint256 = block.timestamp + self.reward_cycle\n",
+        ("test_backlog_after_lagged_sync_cannot_be_captured.py",),
+    ),
+    Mutation(
         "LST withdraw rounds the shares burnt down",
         LST,
-        "    return self._to_shares(assets + self._fee_on_raw(assets), total_assets, True)\n",
-        "    return self._to_shares(assets + self._fee_on_raw(assets), total_assets, False)\n",
+        "    shares: uint256 = self._to_shares(assets + fee, total, True)\n",
+        "    shares: uint256 = self._to_shares(assets + fee, total, False)\n",
         ("test_rounding_dust_cannot_be_extracted.py",),
+    ),
+    Mutation(
+        "one virtual share and asset (an empty LST can be inflated with fees)",
+        LST,
+        "VIRTUAL_SHARES: constant(uint256) = 10**6\nVIRTUAL_ASSETS: constant(uint256) = 10**6\n",
+        "VIRTUAL_SHARES: constant(uint256) = 1\nVIRTUAL_ASSETS: constant(uint256) = 1\n",
+        ("test_fee_inflation_of_empty_lst_cannot_rob_depositors.py",),
+    ),
+    Mutation(
+        "flat instant fee (draining the buffer costs 0.1%)",
+        LST,
+        "    extra: uint256 = self.max_instant_fee_bps - base\n",
+        "    extra: uint256 = 0\n",
+        ("test_buffer_drain_cannot_block_close.py",),
+    ),
+    Mutation(
+        "exits priced against the target before the exit (pieces pay less)",
+        LST,
+        "    return self._fee_along(self.buffer, amount, "
+        "self._target(total_assets - min(amount, total_assets)))\n",
+        "    return self._fee_along(self.buffer, amount, self._target(total_assets))\n",
+        ("test_buffer_drain_cannot_block_close.py",),
+    ),
+    Mutation(
+        "rebalance never unbonds to refill the buffer",
+        LST,
+        "    need: uint256 = self._liability() + self._target(self._total_assets())\n"
+        "    have: uint256 = self.buffer + staticcall backend.unbonding_balance(self)\n    if need <= have:",
+        "    need: uint256 = self._liability()\n"
+        "    have: uint256 = self.buffer + staticcall backend.unbonding_balance(self)\n    if need <= have:",
+        ("test_buffer_drain_cannot_block_close.py",),
+    ),
+    Mutation(
+        "the router's close does not pull matured unbonding",
+        ROUTER,
+        "        extcall ILiquidStaking(tokens.lst.address).process_queue()\n",
+        "        pass\n",
+        ("test_buffer_drain_cannot_block_close.py",),
+    ),
+    Mutation(
+        "a queued request keeps its amount through a slash",
+        LST,
+        "        factor = max(math._mul_div(factor, pool - loss, pool, False), 1)\n",
+        "        factor = factor\n",
+        ("test_queue_cannot_dodge_slash.py",),
+    ),
+    Mutation(
+        "the backend slashes only staked X, not unbonding X",
+        VALIDATOR,
+        "        self.unbondings[delegator][head].amount = entry.amount - cut\n"
+        "        unbonding_loss += cut\n",
+        "        unbonding_loss += 0\n",
+        ("test_queue_cannot_dodge_slash.py",),
+    ),
+    Mutation(
+        "the backend does not report a slash",
+        VALIDATOR,
+        "    if push_report and delegator.is_contract:\n",
+        "    if False:\n",
+        ("test_slash_is_shared_whoever_pokes_first.py",),
+    ),
+    Mutation(
+        "applying a loss restarts the reward stream (poke-dependent)",
+        LST,
+        "    self.backend_accounted = books.accounted\n    self.loss_factor = books.loss_factor\n",
+        "    self.backend_accounted = books.accounted\n    self.loss_factor = books.loss_factor\n"
+        "    self.stream_amount = self._locked_rewards()\n    self.stream_start = block.timestamp\n",
+        ("test_slash_is_shared_whoever_pokes_first.py",),
+    ),
+    Mutation(
+        "the queue funds requests before the unbonding delay (a fee-free instant exit)",
+        LST,
+        "        if request.ready_at > block.timestamp:\n            break\n",
+        "",
+        ("test_queue_cannot_skip_the_instant_fee.py",),
+    ),
+    Mutation(
+        "dust queued unstakes accepted",
+        LST,
+        '    assert amount >= min_request, "lst: request below minimum"\n',
+        '    assert amount != 0, "lst: zero assets"\n',
+        ("test_dust_requests_cannot_stall_the_queue.py",),
+    ),
+    Mutation(
+        "a claim that is not ready reverts, undoing its progress",
+        LST,
+        "    if request_id >= self.queue_head:\n        self._exit()\n        return 0\n",
+        '    assert request_id < self.queue_head, "lst: request not ready"\n',
+        ("test_dust_requests_cannot_stall_the_queue.py",),
+    ),
+    # ------------------------------------------------------------ owner parameters, router allowances
+    Mutation(
+        "owner parameter changes apply at once",
+        LST,
+        '    assert block.timestamp >= pending.eta, "lst: parameter delay not over"\n',
+        "",
+        ("test_owner_change_cannot_trap_positions.py",),
+    ),
+    Mutation(
+        "instant fee ceiling above what a 50x position can pay (5%)",
+        LST,
+        "MAX_INSTANT_FEE_CEILING_BPS: constant(uint256) = 100\n",
+        "MAX_INSTANT_FEE_CEILING_BPS: constant(uint256) = 500\n",
+        ("test_owner_change_cannot_trap_positions.py",),
+    ),
+    Mutation(
+        "the router leaves its allowances in place",
+        ROUTER,
+        "    if staticcall token.allowance(self, spender) != 0:\n"
+        "        assert extcall token.approve(spender, 0, default_return_value=True), "
+        '"router: approve failed"\n',
+        "    pass\n",
+        ("test_router_leaves_no_approvals.py",),
+        also=(
+            (
+                "    assert extcall token.approve(spender, amount, default_return_value=True), "
+                '"router: approve failed"\n',
+                "    assert extcall token.approve(spender, max_value(uint256), default_return_value=True), "
+                '"router: approve failed"\n',
+            ),
+        ),
     ),
 )
 
 
 def copy_project(target: Path) -> None:
     files = subprocess.run(
-        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, text=True, check=True
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.split("\0")
     for name in filter(None, files):
         (target / name).parent.mkdir(parents=True, exist_ok=True)

@@ -21,9 +21,9 @@ def test_first_depositor_cannot_inflate_with_rewards(
 ):
     """Even a backend paying 100% APR is counted at the 20% cap and streamed."""
     validator.set_apr(10_000, sender=owner)
-    fund(attacker, 1, spender=lst)
-    lst.deposit(1, attacker, sender=attacker)
-    lst.set_target_buffer(0, sender=owner)
+    # A deposit large enough to be delegated (rebalance leaves amounts below 0.01 X in the buffer).
+    fund(attacker, units(1), spender=lst)
+    lst.deposit(units(1), attacker, sender=attacker)
     lst.rebalance(sender=other)
     warp(86_400)
     lst.sync_rewards(sender=other)

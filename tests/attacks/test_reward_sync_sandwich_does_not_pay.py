@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import boa
 import pytest
-from boa_system import MAX_UINT, deploy_system
+from boa_system import MAX_UINT, deploy_system, set_lst_parameter
 
 DAY = 86_400
 
@@ -19,7 +19,7 @@ def world(decimals):
     system.x.approve(system.lst, MAX_UINT, sender=stakers)
     system.lst.deposit(system.units(1_000_000), sender=stakers)
     system.lst.rebalance()
-    system.lst.set_instant_fee(0, sender=system.owner)
+    set_lst_parameter(system, "instant_fee_bps", 0, max_instant_fee_bps=0)
     # A week of unsynced rewards waits in the backend: the largest possible sync.
     boa.env.time_travel(seconds=7 * DAY)
     attacker = boa.env.generate_address("attacker")

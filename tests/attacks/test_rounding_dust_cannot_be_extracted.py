@@ -6,7 +6,7 @@ from __future__ import annotations
 import boa
 import pytest
 from boa.contracts.base_evm_contract import BoaError
-from boa_system import MAX_UINT, WAD, deploy_system, lend, router_user
+from boa_system import MAX_UINT, WAD, deploy_system, lend, router_user, set_lst_parameter
 
 ROUNDS = 300
 
@@ -26,7 +26,7 @@ def world(decimals):
     attacker = boa.env.generate_address("attacker")
     system.mint_x(attacker, system.units(1_000))
     # No instant-unstake fee: rounding alone has to protect the LST (the worst case for this defence).
-    system.lst.set_instant_fee(0, sender=system.owner)
+    set_lst_parameter(system, "instant_fee_bps", 0, max_instant_fee_bps=0)
     for spender in (system.lst, system.market):
         system.x.approve(spender, MAX_UINT, sender=attacker)
     return system, attacker

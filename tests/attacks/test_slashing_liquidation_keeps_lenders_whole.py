@@ -13,7 +13,6 @@ ORACLE_SCALE = 10**36
 @pytest.fixture
 def maxed(market, oracle, lst, validator, owner, borrower, lender, other, lend, post_collateral, units):
     lend(lender, units(1_000))
-    lst.set_target_buffer(0, sender=owner)
     post_collateral(borrower, units(100))
     lst.rebalance(sender=other)
     validator.set_apr(0, sender=owner)

@@ -1,0 +1,155 @@
+"""ERC-4626 forbids `max*` views to revert, and integrators treat a reverting view as a broken vault. The
+public a16z property suite found the market's `maxMint` reverting in every funded state while the supply cap
+was unlimited (`max_uint - totalAssets` then overflowed `x * y // d`), `maxWithdraw` / `maxRedeem` reverting
+once shares x assets passed 2^256 (about 3.4e35 wei of supply), and the LST's `maxRedeem` once `buffer *
+instant_fee_bps` overflowed.
+
+The defences: 512-bit `mul_div` everywhere, `max*` computed as what still fits in 256 bits, and saturating
+where a true maximum would not. Checked here over states and inputs from 1 wei to 2^255 for both vaults:
+`max*` never revert and never overstate (the call they allow succeeds), previews and conversions revert only
+when the true result does not fit in 256 bits, and each preview equals what its call then does.
+"""
+
+from __future__ import annotations
+
+import boa
+import pytest
+from boa_system import MAX_UINT, attempt, deploy_system
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from levstake.model import LST_VIRTUAL, MARKET_VIRTUAL_ASSETS, MARKET_VIRTUAL_SHARES
+
+HUGE = 2**255
+amounts = st.one_of(
+    st.integers(1, 10**6),
+    st.integers(1, 10**30),
+    st.integers(1, HUGE),
+    st.sampled_from([1, 2, 10**18, 2**128, 2**200, HUGE - 1, HUGE]),
+)
+SETTINGS = settings(
+    max_examples=40, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
+)
+
+
+@pytest.fixture(scope="module")
+def system(decimals):
+    return deploy_system(decimals)
+
+
+def fund(system, user: str, amount: int, spender) -> bool:
+    """Mint `amount` of X to `user` (if X's supply has room) and approve `spender`."""
+    if system.x.totalSupply() + amount > MAX_UINT:
+        return False
+    system.mint_x(user, amount)
+    system.x.approve(spender, MAX_UINT, sender=user)
+    return True
+
+
+def fits(x: int, y: int, d: int, slack: int = 2) -> bool:
+    """Whether x * y / d (with some slack for fees and rounding) fits in 256 bits."""
+    return x * y * slack // max(d, 1) <= MAX_UINT
+
+
+def check_views(vault, owner: str, inputs: list[int], ratio: tuple[int, int]) -> None:
+    """Every max* view answers; every conversion and preview answers unless its result cannot fit."""
+    for view in ("maxDeposit", "maxMint", "maxWithdraw", "maxRedeem"):
+        result, reason = attempt(getattr(vault, view), owner)
+        assert reason is None, f"{view} reverted: {reason}"
+    assert attempt(vault.totalAssets)[1] is None
+    shares_per_asset, assets_per_share = ratio
+    for amount in inputs:
+        for view, per in (
+            ("convertToShares", shares_per_asset),
+            ("previewDeposit", shares_per_asset),
+            ("previewWithdraw", shares_per_asset),
+            ("convertToAssets", assets_per_share),
+            ("previewMint", assets_per_share),
+            ("previewRedeem", assets_per_share),
+        ):
+            _, reason = attempt(getattr(vault, view), amount)
+            if reason is not None:
+                assert not fits(amount, *per), f"{view}({amount}) reverted ({reason}) though it fits"
+
+
+@given(deposits=st.lists(amounts, min_size=1, max_size=3), inputs=st.lists(amounts, min_size=3, max_size=6))
+@SETTINGS
+def test_lender_vault_views(system, deposits: list[int], inputs: list[int]) -> None:
+    market = system.market
+    lender = boa.env.generate_address("lender")
+    with boa.env.anchor():
+        for amount in deposits:
+            amount = min(amount, market.maxDeposit(lender))
+            if amount and fund(system, lender, amount, market):
+                attempt(market.deposit, amount, sender=lender)
+        supply, assets = market.totalSupply(), market.totalAssets()
+        ratio = (
+            (supply + MARKET_VIRTUAL_SHARES, assets + MARKET_VIRTUAL_ASSETS),
+            (assets + MARKET_VIRTUAL_ASSETS, supply + MARKET_VIRTUAL_SHARES),
+        )
+        check_views(market, lender, inputs, ratio)
+        # max* never overstate: what they allow succeeds.
+        for view, call in (("maxWithdraw", market.withdraw), ("maxRedeem", market.redeem)):
+            limit = getattr(market, view)(lender)
+            if limit:
+                with boa.env.anchor():
+                    assert attempt(call, limit, sender=lender)[1] is None, f"{view} overstated"
+        limit = market.maxDeposit(lender)
+        newcomer = boa.env.generate_address("newcomer")
+        if limit and fund(system, newcomer, limit, market):
+            with boa.env.anchor():
+                assert attempt(market.deposit, limit, sender=newcomer)[1] is None, "maxDeposit overstated"
+        shares = market.maxMint(lender)
+        cost = market.previewMint(shares) if shares else 0
+        if shares and fund(system, newcomer, cost, market):
+            with boa.env.anchor():
+                assert attempt(market.mint, shares, sender=newcomer)[1] is None, "maxMint overstated"
+
+
+@given(deposits=st.lists(amounts, min_size=1, max_size=3), inputs=st.lists(amounts, min_size=3, max_size=6))
+@SETTINGS
+def test_lst_views(system, deposits: list[int], inputs: list[int]) -> None:
+    lst = system.lst
+    staker = boa.env.generate_address("staker")
+    with boa.env.anchor():
+        for amount in deposits:
+            amount = min(amount, lst.maxDeposit(staker))
+            if amount and fund(system, staker, amount, lst):
+                attempt(lst.deposit, amount, sender=staker)
+        supply, assets = lst.totalSupply(), lst.totalAssets()
+        ratio = ((supply + LST_VIRTUAL, assets + LST_VIRTUAL), (assets + LST_VIRTUAL, supply + LST_VIRTUAL))
+        check_views(lst, staker, inputs, ratio)
+        for view, call in (("maxWithdraw", lst.withdraw), ("maxRedeem", lst.redeem)):
+            limit = getattr(lst, view)(staker)
+            if limit:
+                with boa.env.anchor():
+                    result, reason = attempt(call, limit, sender=staker)
+                    assert reason in (None, "lst: zero assets"), f"{view} overstated: {reason}"
+        limit = lst.maxDeposit(staker)
+        newcomer = boa.env.generate_address("newcomer")
+        if limit and fund(system, newcomer, limit, lst):
+            with boa.env.anchor():
+                result, reason = attempt(lst.deposit, limit, sender=newcomer)
+                assert reason in (None, "lst: zero shares"), f"maxDeposit overstated: {reason}"
+
+
+@given(deposit=amounts, amount=amounts)
+@SETTINGS
+def test_previews_equal_what_the_calls_do(system, deposit: int, amount: int) -> None:
+    """In the same state, each preview is exactly what its call returns (both vaults, huge and tiny)."""
+    user = boa.env.generate_address("user")
+    for vault, limit_view in ((system.market, "maxDeposit"), (system.lst, "maxDeposit")):
+        with boa.env.anchor():
+            deposit = min(deposit, getattr(vault, limit_view)(user))
+            if not deposit or not fund(system, user, deposit, vault):
+                continue
+            preview = vault.previewDeposit(deposit)
+            result, reason = attempt(vault.deposit, deposit, sender=user)
+            assert reason is not None or result == preview
+            if reason is not None:
+                continue
+            shares = min(amount, vault.maxRedeem(user))
+            if shares:
+                preview = vault.previewRedeem(shares)
+                result, reason = attempt(vault.redeem, shares, sender=user)
+                assert reason is not None or result == preview

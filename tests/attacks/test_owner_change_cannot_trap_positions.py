@@ -1,0 +1,104 @@
+"""The LST's owner changes a parameter in the block before a leveraged user's transaction. The review's run: a
+50x position with 1,000 X of equity, then `set_instant_fee(500)` in one step: its instant-exit value became
+-1,380.95 X and every router exit reverted (close to X, close to LST, adjust to 10x, 25x, 45x); a 10x -> 5x
+adjust sent with `min_equity = 0` and front-run by the change ended with 687.50 X instead of 994.98 X; and
+`set_max_apr(1)` stopped counted rewards while interest ran on, so a 50x position at 29% utilization became
+liquidatable after 191 days.
+
+The defences: every parameter change is announced and applies only after 10 days (anybody applies it; events
+at both steps), within bounds a max-leverage position can pay: the instant fee at most 0.5% at the target
+buffer and 1% at an empty one (a position at the factory's 98% max LTV holds 2% of its collateral as equity),
+the counted-reward cap at least 10% a year.
+"""
+
+from __future__ import annotations
+
+import boa
+import pytest
+from boa_system import MAX_UINT, WAD, deploy_system, lend, router_user
+
+from levstake.model import LST_PARAMETER_DELAY, LST_PARAMETERS
+
+DAY = 86_400
+FEE, CEILING, MAX_APR = (
+    LST_PARAMETERS[name] for name in ("instant_fee_bps", "max_instant_fee_bps", "max_apr_bps")
+)
+
+
+@pytest.fixture(scope="module")
+def world(decimals):
+    system = deploy_system(decimals)
+    lend(system, 200_000)
+    staker = boa.env.generate_address("staker")
+    system.mint_x(staker, system.units(1_000_000))
+    system.x.approve(system.lst, MAX_UINT, sender=staker)
+    system.lst.deposit(system.units(1_000_000), sender=staker)
+    user = router_user(system, "user", 1_000)
+    system.router.open(system.market, system.units(1_000), 50 * WAD, 0, 2**64, sender=user)
+    system.lst.rebalance()
+    return system, user
+
+
+def test_no_fee_change_applies_in_the_next_block(world) -> None:
+    system, user = world
+    lst, owner = system.lst, system.owner
+    with boa.env.anchor():
+        with boa.reverts("lst: instant fee out of bounds"):
+            lst.announce_parameter(FEE, 500, sender=owner)
+        with boa.reverts("lst: instant fee ceiling out of bounds"):
+            lst.announce_parameter(CEILING, 101, sender=owner)
+        eta = lst.announce_parameter(FEE, 50, sender=owner)
+        assert eta == boa.env.evm.patch.timestamp + LST_PARAMETER_DELAY
+        with boa.reverts("lst: parameter delay not over"):
+            lst.apply_parameter(FEE)
+        assert lst.instant_fee_bps() == 10, "the user's next transaction still sees the old fee"
+        # The user has ten days to react; leaving costs what it cost before the announcement.
+        collateral, debt, _, _ = system.market.position(user)
+        expected = lst.previewRedeem(collateral) - debt
+        before = system.x.balanceOf(user)
+        system.router.close(system.market, 0, 2**64, sender=user)
+        assert system.x.balanceOf(user) - before == expected
+
+
+def test_at_the_highest_fees_a_50x_position_can_still_leave_every_way(world) -> None:
+    system, user = world
+    lst, owner, router, market = system.lst, system.owner, system.router, system.market
+    with boa.env.anchor():
+        lst.announce_parameter(FEE, 50, sender=owner)
+        boa.env.time_travel(seconds=LST_PARAMETER_DELAY)
+        lst.apply_parameter(FEE)
+        lst.announce_parameter(CEILING, 100, sender=owner)
+        boa.env.time_travel(seconds=LST_PARAMETER_DELAY)
+        lst.apply_parameter(CEILING)
+        lst.sync_rewards()
+        for leverage in (45, 25, 10):
+            with boa.env.anchor():
+                router.adjust(market, leverage * WAD, 0, 2**64, sender=user)
+        for mode in (0, 1, 2):
+            with boa.env.anchor():
+                before = system.x.balanceOf(user)
+                router.close(market, 0, 2**64, mode, sender=user)
+                assert market.positions(user) == (0, 0)
+                if mode == 0:
+                    assert system.x.balanceOf(user) - before > system.units(500), "most equity comes back"
+
+
+def test_the_counted_reward_cap_cannot_be_cut_to_nothing(world) -> None:
+    system, _ = world
+    lst, owner, market = system.lst, system.owner, system.market
+    with boa.env.anchor():
+        with boa.reverts("lst: max apr out of bounds"):
+            lst.announce_parameter(MAX_APR, 1, sender=owner)
+        lst.announce_parameter(MAX_APR, 1_000, sender=owner)
+        boa.env.time_travel(seconds=LST_PARAMETER_DELAY)
+        lst.apply_parameter(MAX_APR)
+        # 8% staking rewards fit under a 10% cap: a 50x position's rewards keep outrunning its interest.
+        user = router_user(system, "late", 1_000)
+        market.accrue_interest()
+        system.router.open(market, system.units(1_000), 50 * WAD, 0, 2**64, sender=user)
+        health = market.position(user)[3]
+        for _ in range(20):
+            boa.env.time_travel(seconds=10 * DAY)
+            lst.sync_rewards()
+            lst.rebalance()
+        assert market.position(user)[3] >= health, "200 days later it is healthier than when it opened"

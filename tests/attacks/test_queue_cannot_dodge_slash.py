@@ -1,0 +1,85 @@
+"""A holder who sees a slash coming files a queued unstake just before it. If a request's payout were fixed
+when it is filed, the slash would fall on everybody else while the holder waits out the unbonding delay with
+the X already promised. On a chain where unbonding stake is slashable (ours: `SimulatedValidator` cuts
+unbonding entries too) that moves the holder's share of the loss onto the stakers who stay.
+
+The defence: a request is worth its amount times the share of the LST's pool that survives every loss while it
+waits (a loss factor, as Lido finalizes at the lower of the two rates); it earns nothing meanwhile, so it is
+paid the lower of its value when filed and when funded.
+"""
+
+from __future__ import annotations
+
+import boa
+import pytest
+from boa_system import MAX_UINT, deploy_system
+
+from levstake.model import LST_VIRTUAL
+
+SLASH_BPS = 1_000
+
+
+@pytest.fixture(scope="module")
+def world(decimals):
+    system = deploy_system(decimals)
+    stakers = []
+    for name in ("leaver", "stayer"):
+        staker = boa.env.generate_address(name)
+        system.mint_x(staker, system.units(100_000))
+        system.x.approve(system.lst, MAX_UINT, sender=staker)
+        system.lst.deposit(system.units(100_000), sender=staker)
+        stakers.append(staker)
+    system.lst.rebalance()
+    return system, stakers
+
+
+def test_a_request_filed_before_a_slash_shares_it(world) -> None:
+    system, (leaver, stayer) = world
+    lst, validator = system.lst, system.validator
+    with boa.env.anchor():
+        stayer_before = lst.convertToAssets(lst.balanceOf(stayer))
+        request = lst.request_unstake(lst.balanceOf(leaver), sender=leaver)
+        amount = lst.requests(request).amount
+        unbonding = validator.unbonding_balance(lst)
+        assert unbonding > 0, "the request asked the backend to unbond"
+        validator.slash(lst, SLASH_BPS, sender=system.owner)
+        assert validator.unbonding_balance(lst) < unbonding, "the slash reached the unbonding stake too"
+        stayer_after = lst.convertToAssets(lst.balanceOf(stayer))
+        value_after = lst.request_value(request)
+        # Both lost the same fraction, up to the LST's virtual 10^6 units of X, which take no loss (at 6
+        # decimals they are 1 X of the 200,000: the stayer keeps 9e-7 of its value more than the request).
+        assert value_after < amount
+        tolerance = amount * stayer_before * 2 * LST_VIRTUAL // lst.totalAssets()
+        assert abs(value_after * stayer_before - stayer_after * amount) <= tolerance
+        boa.env.time_travel(seconds=validator.unbonding_delay())
+        before = system.x.balanceOf(leaver)
+        lst.claim(request, sender=leaver)
+        paid = system.x.balanceOf(leaver) - before
+        assert paid == value_after
+        # Nothing owed to the queue is left behind to dilute the stayer later.
+        assert lst.convertToAssets(lst.balanceOf(stayer)) >= stayer_after
+
+
+def test_a_request_filed_after_the_slash_pays_the_slashed_value(world) -> None:
+    system, (leaver, stayer) = world
+    lst, validator = system.lst, system.validator
+    with boa.env.anchor():
+        validator.slash(lst, SLASH_BPS, sender=system.owner)
+        value = lst.convertToAssets(lst.balanceOf(leaver))
+        request = lst.request_unstake(lst.balanceOf(leaver), sender=leaver)
+        assert lst.requests(request).amount == value
+        boa.env.time_travel(seconds=validator.unbonding_delay())
+        # No later loss: paid what it was filed for, less the wei that converting to the loss factor's units
+        # and back can drop.
+        assert value - 1 <= lst.claim(request, sender=leaver) <= value
+
+
+def test_rewards_while_waiting_go_to_those_who_stay(world) -> None:
+    system, (leaver, stayer) = world
+    lst, validator = system.lst, system.validator
+    with boa.env.anchor():
+        request = lst.request_unstake(lst.balanceOf(leaver), sender=leaver)
+        amount = lst.requests(request).amount
+        boa.env.time_travel(seconds=validator.unbonding_delay())
+        lst.sync_rewards()
+        assert lst.claim(request, sender=leaver) == amount, "a request earns nothing while it waits"
