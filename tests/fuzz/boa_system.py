@@ -24,8 +24,8 @@ from levstake.deploy import (
     LST_SYMBOL,
     ORACLE_MAX_YEARLY_GROWTH,
 )
+from levstake.model import LST_PARAMETER_DELAY, LST_PARAMETERS, ORACLE_SCALE, WAD, mul_div_up, to_units
 from levstake.model import MARKET_VIRTUAL_SHARES as VIRTUAL_SHARES
-from levstake.model import ORACLE_SCALE, WAD, mul_div_up, to_units
 
 __all__ = [
     "MAX_UINT",
@@ -38,6 +38,7 @@ __all__ = [
     "deployer",
     "mul_div_up",
     "revert_reason",
+    "set_lst_parameter",
 ]
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -89,40 +90,75 @@ class BoaSystem:
         self.x.mint(to, amount, sender=self.owner)
 
 
-def deploy_system(decimals: int) -> BoaSystem:
-    """Deploy X (a mock token), the validator, the LST, the rate model, oracle, factory and default market."""
-    boa.env.enable_fast_mode()
-    owner = boa.env.generate_address("owner")
-    treasury = boa.env.generate_address("treasury")
-    guardian = boa.env.generate_address("guardian")
-    with boa.env.prank(owner):
-        x = deployer("mocks/MockToken.vy").deploy("Test X", "X", decimals)
-        validator = deployer("staking/SimulatedValidator.vy").deploy(x, DEFAULT_VALIDATOR_APR_BPS)
-        lst = deployer("staking/LiquidStaking.vy").deploy(
-            x, validator, treasury, LST_NAME, LST_SYMBOL, decimals
-        )
-        reserve = REWARD_RESERVE * 10**decimals
-        x.mint(owner, reserve)
-        x.approve(validator, reserve)
-        validator.fund_rewards(reserve)
-        irm = deployer("lending/InterestRateModel.vy").deploy(*IRM_DEFAULTS)
-        oracle = deployer("lending/ExchangeRateOracle.vy").deploy(lst, ORACLE_MAX_YEARLY_GROWTH)
-        blueprint = deployer("lending/LendingMarket.vy").deploy_as_blueprint()
-        factory = deployer("lending/MarketFactory.vy").deploy(blueprint, treasury, guardian)
-        factory.set_pair_allowed(DEFAULT_MAX_LTV, DEFAULT_LLTV, True)
-        address = factory.create_market(
-            x,
-            lst,
-            oracle,
-            irm,
-            DEFAULT_MAX_LTV,
-            DEFAULT_LLTV,
-            DEFAULT_RESERVE_FACTOR,
-            "LevStake X lending",
-            "lsX",
-        )
-        router = deployer("leverage/LeverageRouter.vy").deploy(factory, "0x" + "00" * 20)
-    market = deployer("lending/LendingMarket.vy").at(address)
+def set_lst_parameter(system: BoaSystem, name: str, value: int, **more: int) -> None:
+    """Announce LST parameter changes as its owner (`name=value` and any `more`), wait out the delay once
+    and apply them in that order."""
+    changes = {name: value, **more}
+    for key, new in changes.items():
+        system.lst.announce_parameter(LST_PARAMETERS[key], new, sender=system.owner)
+    boa.env.time_travel(seconds=LST_PARAMETER_DELAY)
+    for key in changes:
+        system.lst.apply_parameter(LST_PARAMETERS[key])
+
+
+class BoaChain:
+    """titanoboa's environment behind the few calls `deploy_system` makes (`revm_chain.RevmChain` is the
+    other chain it deploys on)."""
+
+    def generate_address(self, alias: str) -> str:
+        return boa.env.generate_address(alias)
+
+    def deploy(self, name: str, *args: Any, sender: str) -> Any:
+        with boa.env.prank(sender):
+            return deployer(name).deploy(*args)
+
+    def blueprint(self, name: str, sender: str) -> Any:
+        with boa.env.prank(sender):
+            return deployer(name).deploy_as_blueprint()
+
+    def at(self, name: str, address: str) -> Any:
+        return deployer(name).at(address)
+
+
+def deploy_system(decimals: int, chain: Any = None) -> BoaSystem:
+    """Deploy X (a mock token), the validator, the LST, the rate model, oracle, factory and default market,
+    on titanoboa unless another `chain` is given."""
+    if chain is None:
+        boa.env.enable_fast_mode()
+        chain = BoaChain()
+    owner = chain.generate_address("owner")
+    treasury = chain.generate_address("treasury")
+    guardian = chain.generate_address("guardian")
+    x = chain.deploy("mocks/MockToken.vy", "Test X", "X", decimals, sender=owner)
+    validator = chain.deploy("staking/SimulatedValidator.vy", x, DEFAULT_VALIDATOR_APR_BPS, sender=owner)
+    lst = chain.deploy(
+        "staking/LiquidStaking.vy", x, validator, treasury, LST_NAME, LST_SYMBOL, decimals, sender=owner
+    )
+    reserve = REWARD_RESERVE * 10**decimals
+    x.mint(owner, reserve, sender=owner)
+    x.approve(validator, reserve, sender=owner)
+    validator.fund_rewards(reserve, sender=owner)
+    irm = chain.deploy("lending/InterestRateModel.vy", *IRM_DEFAULTS, sender=owner)
+    oracle = chain.deploy("lending/ExchangeRateOracle.vy", lst, ORACLE_MAX_YEARLY_GROWTH, sender=owner)
+    blueprint = chain.blueprint("lending/LendingMarket.vy", sender=owner)
+    factory = chain.deploy("lending/MarketFactory.vy", blueprint, treasury, guardian, sender=owner)
+    factory.set_pair_allowed(DEFAULT_MAX_LTV, DEFAULT_LLTV, True, sender=owner)
+    factory.enable_irm(irm, sender=owner)
+    factory.enable_oracle(oracle, lst, sender=owner)
+    address = factory.create_market(
+        x,
+        lst,
+        oracle,
+        irm,
+        DEFAULT_MAX_LTV,
+        DEFAULT_LLTV,
+        DEFAULT_RESERVE_FACTOR,
+        "LevStake X lending",
+        "lsX",
+        sender=owner,
+    )
+    router = chain.deploy("leverage/LeverageRouter.vy", factory, "0x" + "00" * 20, sender=owner)
+    market = chain.at("lending/LendingMarket.vy", address)
     return BoaSystem(
         decimals, owner, treasury, guardian, x, validator, lst, irm, oracle, factory, market, router
     )

@@ -3,14 +3,22 @@
 After every step it checks the design's invariants 2, 3 and 5:
 2. cash + total borrows >= total lender assets; lenders can always take idle liquidity; sum of debts <=
    total borrows.
-3. no borrow or collateral withdrawal leaves a position above max LTV (the Python model predicts each outcome
-   to the wei and the market must agree); a position with health >= 1 cannot be liquidated.
+3. no borrow or collateral withdrawal leaves a position above max LTV at the oracle's capped `price()` (the
+   Python model predicts each outcome to the wei and the market must agree); a position with health >= 1 at
+   the uncapped `rate()` cannot be liquidated.
 5. rounding favours the market: same-block round trips never pay out more than was put in, a liquidator never
-   receives more than repaid x incentive, and the market's X balance never falls below its books.
+   receives more than repaid x incentive (plus the dust it sweeps), and the market's X balance never falls
+   below its books.
+
+Liquidations are predicted to the wei as well, with the write-off rule: collateral left worth less than
+`dust()` at the rate goes to the liquidator and all the debt left is written off; collateral left worth less
+than the debt left has the shortfall written off in the same transaction. Interest is checked against
+continuous compounding of the rate model's APR.
 """
 
 from __future__ import annotations
 
+import math
 import os
 from collections import Counter
 
@@ -42,6 +50,7 @@ OUTCOMES: Counter[str] = Counter()
 LENDERS = 3
 BORROWERS = 3
 BPS = 10_000
+YEAR = 365 * 86_400
 
 actor_index = st.integers(min_value=0, max_value=2)
 share_bps = st.integers(min_value=1, max_value=BPS)
@@ -75,6 +84,7 @@ class MarketMachine(RuleBasedStateMachine):
         self._anchor = boa.env.anchor()
         self._anchor.__enter__()
         self._price: int | None = None
+        self._rate: int | None = None
 
     def teardown(self) -> None:
         self._anchor.__exit__(None, None, None)
@@ -89,6 +99,16 @@ class MarketMachine(RuleBasedStateMachine):
         if self._price is None:
             self._price = self.system.oracle.price()
         return self._price
+
+    def rate(self) -> int:
+        # The uncapped rate liquidations use (cleared with the price).
+        if self._rate is None:
+            self._rate = self.system.oracle.rate()
+        return self._rate
+
+    def forget_prices(self) -> None:
+        self._price = None
+        self._rate = None
 
     def totals(self) -> tuple[int, int, int, int]:
         storage = self.market._storage
@@ -105,12 +125,60 @@ class MarketMachine(RuleBasedStateMachine):
     def limit(self, collateral: int, price: int, ratio: int) -> int:
         return collateral * price // ORACLE_SCALE * ratio // WAD
 
-    def within(self, user: str, ratio: int) -> bool:
+    def within(self, user: str, ratio: int, price: int | None = None) -> bool:
         collateral, shares = self.market.positions(user)
         _, borrow_assets, total_shares, _ = self.totals()
         return shares == 0 or self.debt(shares, borrow_assets, total_shares) <= self.limit(
-            collateral, self.price(), ratio
+            collateral, price or self.price(), ratio
         )
+
+    def healthy(self, user: str) -> bool:
+        """Health >= 1 at the uncapped rate: what decides a liquidation."""
+        return self.within(user, self.market.lltv(), self.rate())
+
+    def predict_liquidation(self, borrower: str, seized_assets: int, repaid_shares: int) -> dict | str:
+        """`LendingMarket.liquidate` to the wei (interest accrued): the outcome, or the revert reason."""
+        collateral, shares = self.market.positions(borrower)
+        _, total_assets, total_shares, _ = self.totals()
+        rate, incentive, dust = self.rate(), self.market.liquidation_incentive(), self.market.dust()
+        if seized_assets:
+            seized = seized_assets
+            quoted = mul_div_up(seized_assets, rate, ORACLE_SCALE)
+            owed = mul_div_up(quoted, WAD, incentive)
+            repaid_sh = mul_div_up(owed, total_shares + VIRTUAL_SHARES, total_assets + 1)
+        else:
+            repaid_sh = repaid_shares
+            owed = repaid_shares * (total_assets + 1) // (total_shares + VIRTUAL_SHARES)
+            seized = owed * incentive // WAD * ORACLE_SCALE // rate
+        if repaid_sh > shares:
+            return "market: repay exceeds debt"
+        if seized > collateral:
+            return "market: seize exceeds collateral"
+        repaid = self.debt(repaid_sh, total_assets, total_shares)
+        shares -= repaid_sh
+        collateral -= seized
+        total_shares -= repaid_sh
+        total_assets -= min(repaid, total_assets)
+        bad_shares, swept = 0, 0
+        if shares:
+            value = collateral * rate // ORACLE_SCALE
+            if value < dust:
+                swept, collateral, bad_shares = collateral, 0, shares
+            else:
+                left = self.debt(shares, total_assets, total_shares)
+                if value < left:
+                    shortfall = (left - value) * (total_shares + VIRTUAL_SHARES) // (total_assets + 1)
+                    bad_shares = min(shortfall, shares)
+        bad_assets = 0
+        if bad_shares:
+            bad_assets = min(total_assets, self.debt(bad_shares, total_assets, total_shares))
+            shares -= bad_shares
+        return {
+            "result": (seized + swept, repaid),
+            "swept": swept,
+            "position": (collateral, shares),
+            "bad_assets": bad_assets,
+        }
 
     # ------------------------------------------------------------ lenders
 
@@ -254,57 +322,130 @@ class MarketMachine(RuleBasedStateMachine):
         else:
             assert reason == "market: ltv too high"
 
-    @rule(who=actor_index, fraction=share_bps, by_seized=st.booleans())
-    def liquidate(self, who: int, fraction: int, by_seized: bool) -> None:
-        """Liquidates the first unhealthy position; with none, tries borrower `who` and must be refused."""
+    @rule(
+        who=actor_index,
+        fraction=share_bps,
+        by_seized=st.booleans(),
+        leave=st.one_of(st.none(), st.integers(min_value=0, max_value=10**4)),
+    )
+    def liquidate(self, who: int, fraction: int, by_seized: bool, leave: int | None) -> None:
+        """
+        Liquidates the first unhealthy position; with none, tries borrower `who` and must be refused. With
+        `leave`, seizes all the collateral but `leave` wei (dust at 18 decimals, not always at 6).
+        """
         self.market.accrue_interest()
-        lltv = self.market.lltv()
-        unhealthy = [b for b in self.borrowers if not self.within(b, lltv)]
+        if self.rate() > self.price():
+            OUTCOMES["liquidate: rate above capped price"] += 1
+        unhealthy = [b for b in self.borrowers if not self.healthy(b)]
         borrower = unhealthy[0] if unhealthy else self.borrowers[who]
         collateral, shares = self.market.positions(borrower)
         if shares == 0:
             return
-        price, incentive = self.price(), self.market.liquidation_incentive()
-        supply_before, bad_before = self.totals()[0], self.market.bad_debt_total()
-        if by_seized:
-            args = (borrower, max(collateral * fraction // BPS, 1), 0)
+        if by_seized and leave is not None:
+            args = (max(collateral - leave, 1), 0)
+        elif by_seized:
+            args = (max(collateral * fraction // BPS, 1), 0)
         else:
-            args = (borrower, 0, max(shares * fraction // BPS, 1))
-        result, reason = attempt(self.market.liquidate, *args, sender=self.liquidator)
-        OUTCOMES[f"liquidate: {reason}"] += 1
+            args = (0, max(shares * fraction // BPS, 1))
         if not unhealthy:
+            _, reason = attempt(self.market.liquidate, borrower, *args, sender=self.liquidator)
+            OUTCOMES[f"liquidate: {reason}"] += 1
             assert reason == "market: position is healthy"
             return
-        if reason is not None:
+        self.liquidate_as_predicted(borrower, *args)
+
+    def liquidate_as_predicted(self, borrower: str, seized_assets: int, repaid_shares: int) -> None:
+        """Liquidates an unhealthy `borrower` (interest accrued) and checks every wei against the model."""
+        rate, incentive = self.rate(), self.market.liquidation_incentive()
+        supply_before, bad_before = self.totals()[0], self.market.bad_debt_total()
+        expected = self.predict_liquidation(borrower, seized_assets, repaid_shares)
+        lst_before = self.system.lst.balanceOf(self.liquidator)
+        x_before = self.system.x.balanceOf(self.liquidator)
+        result, reason = attempt(
+            self.market.liquidate, borrower, seized_assets, repaid_shares, sender=self.liquidator
+        )
+        OUTCOMES[f"liquidate: {reason}"] += 1
+        if isinstance(expected, str):
             # Asking for more than there is: the only other way an unhealthy liquidation may fail.
-            assert reason in ("market: seize exceeds collateral", "market: repay exceeds debt"), reason
+            assert reason == expected
             return
+        assert reason is None and tuple(result) == expected["result"]
         seized, repaid = result
-        # The liquidator gets collateral worth at most repaid x incentive.
-        assert seized * price * WAD <= repaid * incentive * ORACLE_SCALE
+        assert self.system.lst.balanceOf(self.liquidator) - lst_before == seized
+        assert x_before - self.system.x.balanceOf(self.liquidator) == repaid
+        assert tuple(self.market.positions(borrower)) == expected["position"]
+        # The liquidator gets collateral worth at most repaid x incentive, plus dust not worth keeping.
+        assert (seized - expected["swept"]) * rate * WAD <= repaid * incentive * ORACLE_SCALE
+        assert expected["swept"] * rate // ORACLE_SCALE < self.market.dust()
         # Lenders lose exactly the debt written off, nothing more.
         written_off = self.market.bad_debt_total() - bad_before
+        assert written_off == expected["bad_assets"]
         assert supply_before - self.totals()[0] == written_off
-        if written_off:
-            OUTCOMES["liquidate: bad debt"] += 1
-            assert self.market.positions(borrower) == (0, 0)
+        collateral, shares = self.market.positions(borrower)
+        if expected["swept"]:
+            OUTCOMES["liquidate: dust swept"] += 1
+            assert (collateral, shares) == (0, 0)
+        elif written_off:
+            OUTCOMES["liquidate: shortfall written off"] += 1
+        if shares:
+            # No hidden shortfall is left behind: what is still owed is covered by what is still held.
+            _, borrow_assets, total_shares, _ = self.totals()
+            assert self.debt(shares, borrow_assets, total_shares) <= collateral * rate // ORACLE_SCALE + 1
+
+    def check_interest_over(self, seconds: int) -> None:
+        """Interest over `seconds` is borrows x (e^(APR x t) - 1), the APR the rate model gives now."""
+        self.market.accrue_interest()
+        supply, borrow_assets, _, lender_shares = self.totals()
+        if borrow_assets == 0:
+            return
+        apr = min(self.system.irm.borrow_apr(borrow_assets * WAD // supply), 10 * WAD)
+        treasury = self.market.treasury()
+        treasury_before = self.market.balanceOf(treasury)
+        with boa.env.anchor():
+            boa.env.time_travel(seconds=seconds)
+            self.market.accrue_interest()
+            supply_after, borrow_after, _, shares_after = self.totals()
+            fee_shares = self.market.balanceOf(treasury) - treasury_before
+            fee_value = self.market.convertToAssets(fee_shares)
+        interest = borrow_after - borrow_assets
+        expected = borrow_assets * math.expm1(apr * seconds / YEAR / WAD)
+        # `wad_exp` is exact to a few wei of WAD, the exponent is floored, and the growth gets one wei more.
+        assert abs(interest - expected) <= expected * 1e-12 + borrow_assets * 100 / WAD + 2
+        # Lenders are owed exactly what borrowers owe more; the reserve share goes to the treasury.
+        assert supply_after - supply == interest
+        assert shares_after - lender_shares == fee_shares
+        fee = interest * self.market.reserve_factor() // WAD
+        assert fee_value <= fee and fee - fee_value <= fee // 10**6 + 2
+        OUTCOMES["interest checked"] += 1
 
     # ------------------------------------------------------------ the world
 
-    @rule(seconds=st.integers(min_value=1, max_value=120 * 86_400))
-    def warp(self, seconds: int) -> None:
+    @rule(seconds=st.integers(min_value=1, max_value=120 * 86_400), snapshot=st.booleans())
+    def warp(self, seconds: int, snapshot: bool) -> None:
+        self.check_interest_over(seconds)
         boa.env.time_travel(seconds=seconds)
-        self._price = None
+        if snapshot:
+            self.oracle_snapshot()
+        self.forget_prices()
 
     @rule()
     def sync_rewards(self) -> None:
         self.system.lst.sync_rewards()
-        self._price = None
+        self.forget_prices()
 
-    @rule(bps=st.integers(min_value=1, max_value=500))
+    # Often more than the 1% between max LTV and LLTV, so that liquidations happen.
+    @rule(bps=st.one_of(st.integers(min_value=1, max_value=500), st.integers(min_value=120, max_value=400)))
     def slash(self, bps: int) -> None:
         self.system.validator.slash(self.system.lst, bps, sender=self.system.owner)
-        self._price = None
+        self.forget_prices()
+
+    def oracle_snapshot(self) -> None:
+        # Moves the cap's anchor to the cap (at most once a day): neither the price nor the rate moves.
+        oracle = self.system.oracle
+        before = (oracle.price(), oracle.rate(), oracle.cap())
+        _, reason = attempt(oracle.update_snapshot)
+        OUTCOMES[f"snapshot: {reason}"] += 1
+        assert (oracle.price(), oracle.rate(), oracle.cap()) == before
 
     @rule(amount=st.integers(min_value=1, max_value=10**6), to_lst=st.booleans())
     def donation_moves_nothing(self, amount: int, to_lst: bool) -> None:
@@ -360,10 +501,25 @@ class MarketMachine(RuleBasedStateMachine):
         with boa.env.anchor():
             self.market.accrue_interest()
             for borrower in self.borrowers:
-                if self.market.positions(borrower)[1] == 0 or not self.within(borrower, self.market.lltv()):
+                if self.market.positions(borrower)[1] == 0 or not self.healthy(borrower):
                     continue
                 _, reason = attempt(self.market.liquidate, borrower, 0, 1, sender=self.liquidator)
                 assert reason == "market: position is healthy"
+
+    @invariant()
+    def unhealthy_positions_liquidate_as_predicted(self) -> None:
+        """Every unhealthy position, liquidated (then rolled back) by half its debt, all of it, or all its
+        collateral but one wei (the dust rule), in turn with the step count."""
+        kind = OUTCOMES["steps"] % 3
+        with boa.env.anchor():
+            self.market.accrue_interest()
+            for borrower in self.borrowers:
+                collateral, shares = self.market.positions(borrower)
+                if shares == 0 or self.healthy(borrower):
+                    continue
+                with boa.env.anchor():
+                    args = [(0, max(shares // 2, 1)), (0, shares), (max(collateral - 1, 1), 0)][kind]
+                    self.liquidate_as_predicted(borrower, *args)
 
     @invariant()
     def books_never_exceed_cash(self) -> None:
@@ -407,3 +563,6 @@ def test_market_keeps_invariants_under_random_use(deployment) -> None:
     ):
         assert OUTCOMES[outcome] > 0, outcome
     assert OUTCOMES["liquidate: None"] > 0 and OUTCOMES["liquidate: market: position is healthy"] > 0
+    assert OUTCOMES["interest checked"] > 0
+    for outcome in ("liquidate: shortfall written off", "liquidate: dust swept"):
+        assert OUTCOMES[outcome] > 0, outcome

@@ -12,6 +12,7 @@ def test_system_keeps_invariants_under_random_use() -> None:
         print(f"\nsystem x{decimals}: {summary(stats, stats['seconds'])}")
         print({key: value for key, value in sorted(stats.items())})
         assert stats["steps"] >= CI_EXAMPLES * STEPS_PER_EXAMPLE // 2
+        assert stats["seconds"] < 180, "the CI profile of the system fuzz must stay under 3 minutes"
         for path in MUST_REACH:
             assert stats.get(path), f"x{decimals} never reached {path}"
     assert sum(stats["steps"] for stats in results.values()) >= 20_000

@@ -1,0 +1,291 @@
+"""The protocol's contracts on revm (pyrevm), for the long whole-system fuzz.
+
+titanoboa runs py-evm, an interpreter in Python: a profile of `system_machine.py` on it spent 94% of its time
+executing opcodes (the 512-bit `mul_div`, `e^x` and the router's solvers make a step ~9,000 opcodes), so no
+harness change could make it fast. revm executes the same bytecode natively. This module gives it the small
+surface the machine and `boa_system.deploy_system` use: `generate_address`, `deploy`, `blueprint`, `at`,
+`anchor`, `time_travel`, and contract objects called as `contract.fn(*args, sender=...)`.
+
+The bytecode is the one titanoboa (and so the rest of the suite) compiles: `deployer(name).compiler_data`.
+A call that reverts raises `Reverted` with the revert string (or the raw revert data), which is all the
+machine needs from a failure; nothing here builds a stack trace.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import eth_abi
+import pyrevm
+from eth_utils import keccak, to_checksum_address
+
+ERROR_SELECTOR = bytes.fromhex("08c379a0")
+START_TIMESTAMP = 1_700_000_000
+BLOCK_SECONDS = 12
+ETHER = 10**18
+
+
+class Reverted(Exception):
+    """A call or deployment that reverted or halted; `reason` is its revert string if it gave one."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _reason(error: RuntimeError) -> str:
+    # pyrevm reports "Revert { gas_used: N, output: 0x... }" or "Halt { reason: ..., gas_used: N }".
+    text = str(error)
+    if not text.startswith("Revert"):
+        return text
+    output = bytes.fromhex(text.split("output: 0x", 1)[1].split(" ", 1)[0].rstrip("}"))
+    if output[:4] == ERROR_SELECTOR:
+        return eth_abi.decode(["string"], output[4:])[0]
+    return f"Revert({output!r})"
+
+
+def _type(entry: dict[str, Any]) -> str:
+    """An ABI entry's type as eth_abi spells it (structs are tuples of their components)."""
+    kind = entry["type"]
+    if kind.startswith("tuple"):
+        return "(" + ",".join(_type(component) for component in entry["components"]) + ")" + kind[5:]
+    return kind
+
+
+def _encode_word(kind: str, value: Any) -> bytes:
+    if kind == "address":
+        return bytes(12) + bytes.fromhex(value[2:])
+    if kind == "bool":
+        return (1 if value else 0).to_bytes(32, "big")
+    if kind.startswith("bytes"):
+        return bytes(value).ljust(32, b"\x00")
+    if kind.startswith("int"):
+        return value.to_bytes(32, "big", signed=True)
+    return value.to_bytes(32, "big")
+
+
+def _decode_word(kind: str, word: bytes) -> Any:
+    if kind == "address":
+        return to_checksum_address(word[12:])
+    if kind == "bool":
+        return word[31] == 1
+    if kind.startswith("bytes"):
+        return word[: int(kind[5:])]
+    if kind.startswith("int"):
+        return int.from_bytes(word, "big", signed=True)
+    return int.from_bytes(word, "big")
+
+
+def _is_word(kind: str) -> bool:
+    return kind in ("address", "bool") or (
+        kind.startswith(("uint", "int", "bytes")) and kind not in ("bytes",) and not kind.endswith("]")
+    )
+
+
+def _flat_words(entry: dict[str, Any]) -> list[str] | None:
+    """The one-word types an ABI entry is encoded as, inline (None if any part is dynamic or an array)."""
+    kind = entry["type"]
+    if kind == "tuple":
+        words: list[str] = []
+        for component in entry["components"]:
+            inner = _flat_words(component)
+            if inner is None:
+                return None
+            words += inner
+        return words
+    return [kind] if _is_word(kind) else None
+
+
+def _regroup(entry: dict[str, Any], values: Iterator[Any]) -> Any:
+    if entry["type"] == "tuple":
+        return tuple(_regroup(component, values) for component in entry["components"])
+    return next(values)
+
+
+class _Function:
+    """One external function (all its overloads: Vyper emits one per default argument). Calls whose
+    arguments and results are all one-word values are encoded here (eth_abi's general codec was most of a
+    step's time); anything dynamic goes through eth_abi."""
+
+    def __init__(self, contract: Contract, overloads: list[dict[str, Any]]) -> None:
+        self.contract = contract
+        self.by_arity: dict[int, tuple[bytes, list[str], list[str], Any, Any, list[dict[str, Any]]]] = {}
+        for entry in overloads:
+            inputs = [_type(item) for item in entry["inputs"]]
+            outputs = [_type(item) for item in entry["outputs"]]
+            selector = keccak(text=f"{entry['name']}({','.join(inputs)})")[:4]
+            fast_in = [_flat_words(item) for item in entry["inputs"]]
+            fast_out = [_flat_words(item) for item in entry["outputs"]]
+            self.by_arity[len(inputs)] = (
+                selector,
+                inputs,
+                outputs,
+                None if any(words is None for words in fast_in) else sum(fast_in, []),
+                None if any(words is None for words in fast_out) else sum(fast_out, []),
+                entry["outputs"],
+            )
+
+    def __call__(self, *args: Any, sender: str | None = None, value: int = 0) -> Any:
+        selector, inputs, outputs, words_in, words_out, out_entries = self.by_arity[len(args)]
+        chain = self.contract.chain
+        values = [_arg(arg) for arg in args]
+        if words_in is not None:
+            flat = _flatten(values)
+            data = selector + b"".join(
+                _encode_word(kind, item) for kind, item in zip(words_in, flat, strict=True)
+            )
+        else:
+            data = selector + eth_abi.encode(inputs, values)
+        output = chain.call(sender or chain.default_sender, self.contract.address, data, value)
+        if not outputs:
+            return None
+        if words_out is not None:
+            items = iter(
+                [_decode_word(kind, output[32 * i : 32 * i + 32]) for i, kind in enumerate(words_out)]
+            )
+            decoded = tuple(_regroup(entry, items) for entry in out_entries)
+        else:
+            decoded = eth_abi.decode(outputs, output)
+        return decoded[0] if len(outputs) == 1 else decoded
+
+
+def _flatten(values: list[Any]) -> list[Any]:
+    flat: list[Any] = []
+    for item in values:
+        if isinstance(item, tuple):
+            flat += _flatten(list(item))
+        else:
+            flat.append(item)
+    return flat
+
+
+def _arg(value: Any) -> Any:
+    if isinstance(value, Contract):
+        return value.address
+    if isinstance(value, tuple):
+        return tuple(_arg(item) for item in value)
+    return value
+
+
+class Contract:
+    """A deployed contract: `contract.name(*args, sender=...)` calls its external function `name`."""
+
+    def __init__(self, chain: RevmChain, address: str, abi: list[dict[str, Any]]) -> None:
+        self.chain = chain
+        self.address = to_checksum_address(address)
+        functions: dict[str, list[dict[str, Any]]] = {}
+        for entry in abi:
+            if entry["type"] == "function":
+                functions.setdefault(entry["name"], []).append(entry)
+        for name, overloads in functions.items():
+            setattr(self, name, _Function(self, overloads))
+
+    def __repr__(self) -> str:
+        return f"<Contract {self.address}>"
+
+
+ROOT = Path(__file__).resolve().parents[2]
+CACHE = ROOT / ".cache" / "revm-artifacts"
+
+
+def _sources_key() -> str:
+    """A hash of every contract and interface (and the compiler version): artifacts are reused until one
+    of them changes."""
+    import vyper
+
+    digest = hashlib.sha256(vyper.__version__.encode())
+    for path in sorted([*ROOT.glob("contracts/**/*.vy"), *ROOT.glob("interfaces/**/*.vyi")]):
+        digest.update(str(path.relative_to(ROOT)).encode() + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+@cache
+def _artifacts(name: str) -> tuple[bytes, bytes, list[dict[str, Any]]]:
+    """(initcode, blueprint initcode, ABI) of `contracts/<name>`, compiled as titanoboa compiles it (the
+    front end takes seconds per contract: the result is kept under .cache/)."""
+    path = CACHE / f"{name.replace('/', '_')}-{_sources_key()}.json"
+    if path.exists():
+        stored = json.loads(path.read_text())
+        return bytes.fromhex(stored["initcode"]), bytes.fromhex(stored["blueprint"]), stored["abi"]
+    from boa_system import deployer
+    from vyper.compiler.output import build_abi_output
+
+    data = deployer(name).compiler_data
+    initcode, blueprint, abi = data.bytecode, data.blueprint_bytecode, build_abi_output(data)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    # Two fuzz processes may compile at once: write aside, then rename (atomic).
+    scratch = path.with_suffix(f".{os.getpid()}.tmp")
+    scratch.write_text(json.dumps({"initcode": initcode.hex(), "blueprint": blueprint.hex(), "abi": abi}))
+    scratch.replace(path)
+    return initcode, blueprint, abi
+
+
+class RevmChain:
+    """One revm instance with a block clock; addresses from aliases as titanoboa derives them."""
+
+    def __init__(self) -> None:
+        self.evm = pyrevm.EVM(spec_id="CANCUN")
+        self.timestamp = START_TIMESTAMP
+        self.number = 1
+        self._set_block()
+        self.default_sender = self.generate_address("default sender")
+
+    def _set_block(self) -> None:
+        self.evm.set_block_env(pyrevm.BlockEnv(number=self.number, timestamp=self.timestamp))
+
+    def generate_address(self, alias: str) -> str:
+        address = to_checksum_address(keccak(text=f"revm:{alias}")[-20:])
+        self.evm.set_balance(address, 1_000_000 * ETHER)
+        return address
+
+    def call(self, sender: str, to: str, data: bytes, value: int = 0) -> bytes:
+        try:
+            return bytes(self.evm.message_call(sender, to, data, value=value))
+        except RuntimeError as error:
+            raise Reverted(_reason(error)) from None
+        finally:
+            # Each call is its own transaction: transient storage (the reentrancy locks) starts empty.
+            self.evm.reset_transient_storage()
+
+    def deploy(self, name: str, *args: Any, sender: str) -> Contract:
+        initcode, _, abi = _artifacts(name)
+        constructor = next((entry for entry in abi if entry["type"] == "constructor"), None)
+        encoded = b""
+        if constructor is not None:
+            encoded = eth_abi.encode([_type(item) for item in constructor["inputs"]], [_arg(a) for a in args])
+        try:
+            address = self.evm.deploy(sender, initcode + encoded)
+        except RuntimeError as error:
+            raise Reverted(_reason(error)) from None
+        return Contract(self, address, abi)
+
+    def blueprint(self, name: str, sender: str) -> str:
+        _, initcode, _ = _artifacts(name)
+        return to_checksum_address(self.evm.deploy(sender, initcode))
+
+    def at(self, name: str, address: str) -> Contract:
+        return Contract(self, address, _artifacts(name)[2])
+
+    def time_travel(self, seconds: int) -> None:
+        self.timestamp += seconds
+        self.number += max(seconds // BLOCK_SECONDS, 1)
+        self._set_block()
+
+    @contextmanager
+    def anchor(self) -> Iterator[None]:
+        """Everything done inside (state and clock) is undone on leaving."""
+        checkpoint = self.evm.snapshot()
+        clock = self.timestamp, self.number
+        try:
+            yield
+        finally:
+            self.evm.revert(checkpoint)
+            self.timestamp, self.number = clock
+            self._set_block()
