@@ -126,7 +126,9 @@ class LstSnapshot:
         return mul_div_down(shares, priced_assets, priced_shares)
 
     def preview_mint(self, shares: int) -> int:
-        priced_assets, priced_shares = self.pricing()
+        """`LiquidStaking.previewMint`: priced at the book value (the rewards still streaming included)."""
+        book = LstSnapshot(self.total_assets + self.locked, self.total_supply)
+        priced_assets, priced_shares = book.pricing()
         return mul_div_up(shares, priced_assets, priced_shares)
 
     def book_value(self, shares: int) -> int:
@@ -190,7 +192,7 @@ def router_target_collateral(
     """`LeverageRouter._collateral_for`: the position's collateral after levering to `target_leverage`."""
     equity = assets_in + shares * market.price // ORACLE_SCALE - debt
     target = lst.to_shares_down(equity * target_leverage // WAD)
-    rate = lst.to_assets_down(ORACLE_SCALE) + 1
+    rate = lst.preview_mint(ORACLE_SCALE) + 1
     floor_value = market.price * market.max_ltv // WAD
     credit = assets_in + shares * rate // ORACLE_SCALE
     if credit <= debt + ROUTER_LTV_MARGIN:

@@ -492,9 +492,9 @@ def _collateral_for(
     equity: uint256 = assets_in + math._mul_div(shares, price, ORACLE_SCALE, False) - debt
     target: uint256 = staticcall tokens.lst.convertToShares(math._mul_div(equity, target_leverage, WAD, False))
     # Cap: debt + cost(C - shares) - assets_in <= C * price * max LTV, where cost uses the
-    # LST's rate (rounded up) and value the oracle's price (rounded down):
-    # C <= (assets_in + shares * rate - debt - margin) / (rate - price * max LTV).
-    rate: uint256 = staticcall tokens.lst.convertToAssets(ORACLE_SCALE) + 1
+    # LST's mint price (its book value, rounded up) and value the oracle's price (rounded
+    # down): C <= (assets_in + shares * rate - debt - margin) / (rate - price * max LTV).
+    rate: uint256 = staticcall tokens.lst.previewMint(ORACLE_SCALE) + 1
     floor_value: uint256 = math._mul_div(price, staticcall market.max_ltv(), WAD, False)
     assert rate > floor_value, "router: price above rate"
     credit: uint256 = assets_in + math._mul_div(shares, rate, ORACLE_SCALE, False)

@@ -398,6 +398,19 @@ def _total_assets() -> uint256:
     return self._books().total_assets
 
 
+@view
+@internal
+def _entry_assets() -> uint256:
+    """
+    @dev What deposits and mints are priced at: the book value, rewards still streaming
+         included. A new share pays for its part of the locked stream, so a deposit
+         never dilutes what the holders before it were already owed (the book value per
+         share, which markets liquidate at, cannot be pushed down by depositing).
+    """
+    books: Books = self._books()
+    return books.total_assets + books.locked
+
+
 @internal
 def _apply_loss():
     """
@@ -664,7 +677,7 @@ def maxDeposit(receiver: address) -> uint256:
     room_assets, room_shares = self._deposit_room()
     priced_assets: uint256 = 0
     priced_shares: uint256 = 0
-    priced_assets, priced_shares = self._pricing(self._total_assets())
+    priced_assets, priced_shares = self._pricing(self._entry_assets())
     if priced_assets == 0:
         return 0
     return min(room_assets, self._mul_div_saturating(room_shares, priced_assets, priced_shares))
@@ -682,7 +695,7 @@ def maxMint(receiver: address) -> uint256:
     room_assets, room_shares = self._deposit_room()
     priced_assets: uint256 = 0
     priced_shares: uint256 = 0
-    priced_assets, priced_shares = self._pricing(self._total_assets())
+    priced_assets, priced_shares = self._pricing(self._entry_assets())
     if priced_assets == 0:
         return 0
     return min(room_shares, self._mul_div_saturating(room_assets, priced_shares, priced_assets))
@@ -692,20 +705,21 @@ def maxMint(receiver: address) -> uint256:
 @external
 def previewDeposit(assets: uint256) -> uint256:
     """
-    @notice Shares `deposit(assets)` mints now (rounded down).
+    @notice Shares `deposit(assets)` mints now (rounded down), priced at the book
+            value: at most `convertToShares(assets)` while rewards are streaming.
     """
     self._check_not_entered()
-    return self._to_shares(assets, self._total_assets(), False)
+    return self._to_shares(assets, self._entry_assets(), False)
 
 
 @view
 @external
 def previewMint(shares: uint256) -> uint256:
     """
-    @notice X `mint(shares)` takes now (rounded up).
+    @notice X `mint(shares)` takes now (rounded up), priced at the book value.
     """
     self._check_not_entered()
-    return self._to_assets(shares, self._total_assets(), True)
+    return self._to_assets(shares, self._entry_assets(), True)
 
 
 @view
@@ -794,7 +808,8 @@ def _deposit(caller: address, receiver: address, assets: uint256, shares: uint25
 @external
 def deposit(assets: uint256, receiver: address = msg.sender) -> uint256:
     """
-    @notice Stakes `assets` of X and mints LST shares to `receiver`.
+    @notice Stakes `assets` of X and mints LST shares to `receiver`, priced at the book
+            value (rewards still streaming included: a new share pays for its part).
     @param assets Amount of X pulled from the caller.
     @param receiver Receiver of the shares.
     @return The shares minted.
@@ -803,7 +818,7 @@ def deposit(assets: uint256, receiver: address = msg.sender) -> uint256:
     assert assets != 0, "lst: zero assets"
     assert receiver != empty(address), "lst: zero receiver"
     self._apply_loss()
-    shares: uint256 = self._to_shares(assets, self._total_assets(), False)
+    shares: uint256 = self._to_shares(assets, self._entry_assets(), False)
     assert shares != 0, "lst: zero shares"
     self._deposit(msg.sender, receiver, assets, shares)
     self._exit()
@@ -813,7 +828,7 @@ def deposit(assets: uint256, receiver: address = msg.sender) -> uint256:
 @external
 def mint(shares: uint256, receiver: address = msg.sender) -> uint256:
     """
-    @notice Mints exactly `shares` to `receiver` for the X they are worth (rounded up).
+    @notice Mints exactly `shares` to `receiver` for their book value (rounded up).
     @param shares Shares to mint.
     @param receiver Receiver of the shares.
     @return The X pulled from the caller.
@@ -822,7 +837,7 @@ def mint(shares: uint256, receiver: address = msg.sender) -> uint256:
     assert shares != 0, "lst: zero shares"
     assert receiver != empty(address), "lst: zero receiver"
     self._apply_loss()
-    assets: uint256 = self._to_assets(shares, self._total_assets(), True)
+    assets: uint256 = self._to_assets(shares, self._entry_assets(), True)
     self._deposit(msg.sender, receiver, assets, shares)
     self._exit()
     return assets
@@ -898,15 +913,23 @@ def _liability() -> uint256:
 @internal
 def _request_unbonding():
     """
-    @dev Asks the backend to unbond what the queue and the buffer target still need
-         beyond the buffer and what is already unbonding. Shortfalls below the minimum
-         request wait for the next call (one backend entry per real need, not per wei).
+    @dev Asks the backend to unbond what the queue is owed beyond what is already
+         unbonding, plus what the buffer lacks to its target beyond the unbonding the
+         queue does not need. The queue is covered by unbonding only, never by the
+         buffer, so instant exits draining the buffer cannot delay a request past its
+         `ready_at`. Shortfalls below the minimum request wait for the next call (one
+         backend entry per real need, not per wei).
     """
-    need: uint256 = self._liability() + self._target(self._total_assets())
-    have: uint256 = self.buffer + staticcall backend.unbonding_balance(self)
-    if need <= have:
-        return
-    amount: uint256 = min(need - have, staticcall backend.staked_balance(self))
+    unbonding: uint256 = staticcall backend.unbonding_balance(self)
+    liability: uint256 = self._liability()
+    target: uint256 = self._target(self._total_assets())
+    buffer: uint256 = self.buffer
+    need: uint256 = 0
+    if liability > unbonding:
+        need = liability - unbonding + target - min(target, buffer)
+    else:
+        need = target - min(target, buffer + unbonding - liability)
+    amount: uint256 = min(need, staticcall backend.staked_balance(self))
     if amount < min_request:
         return
     ready_at: uint256 = extcall backend.request_undelegate(amount)
