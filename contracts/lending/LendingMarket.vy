@@ -649,15 +649,19 @@ def maxWithdraw(owner: address) -> uint256:
 @external
 def maxRedeem(owner: address) -> uint256:
     """
-    @notice Shares `owner` can redeem now, limited by idle liquidity.
+    @notice Shares `owner` can redeem now, limited by idle liquidity; 0 if they are worth
+            less than a unit (`redeem` refuses a zero payout).
     """
     pending: Pending = self._pending()
-    return min(
+    shares: uint256 = min(
         erc20.balanceOf[owner],
         self._to_shares_down(
             pending.supply_assets - pending.borrow_assets, pending.supply_assets, pending.supply_shares
         ),
     )
+    if self._to_assets_down(shares, pending.supply_assets, pending.supply_shares) == 0:
+        return 0
+    return shares
 
 
 @view
