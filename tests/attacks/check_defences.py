@@ -299,11 +299,24 @@ MUTATIONS = (
     Mutation(
         "rebalance never unbonds to refill the buffer",
         LST,
-        "    need: uint256 = self._liability() + self._target(self._total_assets())\n"
-        "    have: uint256 = self.buffer + staticcall backend.unbonding_balance(self)\n    if need <= have:",
-        "    need: uint256 = self._liability()\n"
-        "    have: uint256 = self.buffer + staticcall backend.unbonding_balance(self)\n    if need <= have:",
+        "    target: uint256 = self._target(self._total_assets())\n    buffer: uint256 = self.buffer\n"
+        "    need: uint256 = 0\n",
+        "    target: uint256 = 0\n    buffer: uint256 = self.buffer\n    need: uint256 = 0\n",
         ("test_buffer_drain_cannot_block_close.py",),
+    ),
+    Mutation(
+        "the queue counts on the buffer (instant exits can starve a request)",
+        LST,
+        "        need = liability - unbonding + target - min(target, buffer)\n",
+        "        need = liability + target - min(liability + target, buffer + unbonding)\n",
+        ("test_instant_exits_cannot_starve_the_queue.py",),
+    ),
+    Mutation(
+        "deposits priced without the locked stream (a deposit dilutes the book value)",
+        LST,
+        "    return books.total_assets + books.locked\n",
+        "    return books.total_assets\n",
+        ("test_deposit_cannot_dilute_book_value_into_liquidation.py",),
     ),
     Mutation(
         "the router's close does not pull matured unbonding",
@@ -413,11 +426,13 @@ def copy_project(target: Path) -> None:
         (target / installed).symlink_to(ROOT / installed)
 
 
-def run_tests(project: Path, tests: tuple[str, ...]) -> tuple[bool, list[str]]:
-    """Runs the files on a clean build (Ape reused stale artifacts after an edit): (passed, failures)."""
+def run_tests(project: Path, tests: tuple[str, ...], first_failure: bool = False) -> tuple[bool, list[str]]:
+    """Runs the files on a clean build (Ape reused stale artifacts after an edit): (passed, failures). With
+    `first_failure`, stops at the first failing test (enough to show a mutant caught)."""
     shutil.rmtree(project / ".build", ignore_errors=True)
     run = subprocess.run(
-        ["ape", "test", *(ATTACKS + test for test in tests), "-p", "no:cacheprovider", "-q"],
+        ["ape", "test", *(ATTACKS + test for test in tests), "-p", "no:cacheprovider", "-q"]
+        + (["-x"] if first_failure else []),
         cwd=project,
         capture_output=True,
         text=True,
@@ -442,7 +457,7 @@ def main() -> int:
             source_file.write_text(mutation.apply(source))
             started = time.monotonic()
             try:
-                passed, failures = run_tests(project, mutation.tests)
+                passed, failures = run_tests(project, mutation.tests, first_failure=True)
             finally:
                 source_file.write_text(source)
             # Caught means a test failed, not that the mutant stopped compiling.

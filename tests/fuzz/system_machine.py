@@ -207,6 +207,31 @@ class SystemMachine(RuleBasedStateMachine):
         shares = self.lst.maxRedeem(user)
         self.note("drain_buffer", outcome(self.lst.redeem, shares, sender=user) if shares else "none")
 
+    @rule(keep=st.integers(1, 10**6), size=amount)
+    def lst_near_empty(self, keep: int, size: int) -> None:
+        """Every holder files queued unstakes for all but `keep` wei of its shares (and redeems what it can),
+        leaving a near-empty LST with fees and losses in its books; a stake then loses at most one share's
+        worth to rounding (the README's bound)."""
+        for user in self.holders:
+            shares = self.lst.balanceOf(user)
+            if shares > keep:
+                outcome(self.lst.request_unstake, shares - keep, sender=user)
+            rest = self.lst.maxRedeem(user)
+            if rest > 1:
+                outcome(self.lst.redeem, rest - 1, sender=user)
+        user = self.actors[3]
+        # What one share costs to mint now (book value, rounded up): the most rounding can take.
+        share_value = self.lst.previewMint(1)
+        held = self.lst.balanceOf(user)
+        assets = self.units(size)
+        minted, reason = attempt(self.lst.deposit, assets, sender=user)
+        if reason is None:
+            assert self.lst.balanceOf(user) - held == minted
+            # Valued as it was bought: at the book value (the stream it paid for unlocks to it).
+            value = self.lst.book_value(minted)
+            assert assets - value <= share_value + 1, f"a stake into a near-empty LST lost {assets - value}"
+        self.note("lst_near_empty", reason)
+
     @rule(who=actor, share=fraction, claim_now=st.booleans())
     def queued_unstake(self, who: int, share: int, claim_now: bool) -> None:
         user = self.actors[who]

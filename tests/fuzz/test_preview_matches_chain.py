@@ -1,13 +1,11 @@
 """levstake.model.preview_open equals what the router does on chain, to the wei (titanoboa).
 
-The sizing (collateral, borrow shares, debt) is checked over a hypothesis range. The health preview is checked
-apart: the market's `position()` health is at the oracle's uncapped `rate()` (the LST's book value, rewards
-still streaming included), which `MarketSnapshot` does not carry, so it only matches while no reward streams.
+The sizing (collateral, borrow shares, debt) is checked over a hypothesis range, with a reward stream running
+(the router mints at the LST's book value, which `LstSnapshot.locked` carries). The health preview (at the
+oracle's uncapped `rate()`, the book value) is checked apart, with and without a stream.
 """
 
 from __future__ import annotations
-
-import dataclasses
 
 import boa
 import pytest
@@ -62,7 +60,7 @@ def test_preview_open_matches_the_chain(world, micro_units: int, leverage: int) 
             market.max_ltv(),
             market.lltv(),
         )
-        preview = preview_open(LstSnapshot(lst.totalAssets(), lst.totalSupply()), snapshot, assets, leverage)
+        preview = preview_open(lst_snapshot(lst), snapshot, assets, leverage)
         system.router.open(market, assets, leverage, 0, 2**64, sender=user)
         collateral, borrow_shares = market.positions(user)
         assert (collateral, borrow_shares) == (preview.collateral_added, preview.borrow_shares)
@@ -70,9 +68,7 @@ def test_preview_open_matches_the_chain(world, micro_units: int, leverage: int) 
 
 
 def lst_snapshot(lst) -> LstSnapshot:
-    """The LST's totals, with the rewards still streaming when the model takes them (`locked`)."""
-    if "locked" not in {field.name for field in dataclasses.fields(LstSnapshot)}:
-        return LstSnapshot(lst.totalAssets(), lst.totalSupply())
+    """The LST's totals, with the rewards still streaming (`locked`: mints are priced at the book value)."""
     now, end, start = boa.env.evm.patch.timestamp, lst.stream_end(), lst.stream_start()
     amount = lst.stream_amount()
     locked = 0 if now >= end else amount - amount * (now - start) // (end - start)

@@ -1,0 +1,68 @@
+"""A queued request is promised its X at `ready_at`. The outside review after the hardening found that when
+the buffer looked big enough at filing, the LST asked the backend to unbond nothing for the request and left
+the buffer open to instant exits: the review's run had a 100 X request filed with a 500 X buffer, a week of
+daily rebalances, then two holders redeeming the buffer down to 0.0022 X an hour before `ready_at` (at a lower
+fee, since the X owed to the queue made the buffer's deficit look smaller). The claim at `ready_at` paid 0; a
+new unbonding had to run its whole delay, and the request was first paid at `ready_at` + 6.96 days. Now the
+queue is covered by unbonding only: filing asks the backend for what the queue is owed beyond what is already
+unbonding, whatever the buffer holds.
+"""
+
+from __future__ import annotations
+
+import boa
+from boa_system import MAX_UINT, BoaSystem, attempt, deploy_system
+
+DAY = 86_400
+
+
+def staker(system: BoaSystem, alias: str, amount: float) -> str:
+    user = boa.env.generate_address(alias)
+    system.mint_x(user, system.units(amount))
+    system.x.approve(system.lst, MAX_UINT, sender=user)
+    system.lst.deposit(system.units(amount), sender=user)
+    return user
+
+
+def test_instant_exits_before_ready_at_cannot_delay_a_request(decimals):
+    system = deploy_system(decimals)
+    lst, validator = system.lst, system.validator
+    with boa.env.anchor():
+        whale = staker(system, "whale", 1_000)
+        lst.rebalance()
+        exiter = staker(system, "exiter", 300)
+        queued = staker(system, "queued", 100)
+        assert lst.buffer() >= system.units(500)
+        request_id = lst.request_unstake(lst.balanceOf(queued), sender=queued)
+        amount, ready_at = lst.requests(request_id)[2], lst.requests(request_id)[4]
+        # Covered by unbonding at once, although the buffer could have paid it.
+        assert validator.unbonding_balance(lst) >= amount
+        for _ in range(6):
+            boa.env.time_travel(seconds=DAY)
+            lst.rebalance()
+        boa.env.time_travel(seconds=DAY - 3_600)
+        for holder in (exiter, whale):
+            shares = lst.maxRedeem(holder)
+            if shares:
+                lst.redeem(shares, sender=holder)
+        assert lst.buffer() < system.units(1)
+        lst.rebalance()
+        boa.env.time_travel(seconds=ready_at - boa.env.evm.patch.timestamp)
+        paid, reason = attempt(lst.claim, request_id, sender=queued)
+        assert reason is None
+        assert paid == amount, "the request was not paid at ready_at"
+        assert system.x.balanceOf(queued) == amount
+
+
+def test_the_buffer_is_not_counted_for_the_queue(decimals):
+    """Filing a request with a full buffer still asks the backend for the whole request: the queue never
+    relies on X that instant exits can take."""
+    system = deploy_system(decimals)
+    lst, validator = system.lst, system.validator
+    with boa.env.anchor():
+        staker(system, "whale", 10_000)
+        lst.rebalance()
+        depositor = staker(system, "depositor", 5_000)
+        before = validator.unbonding_balance(lst)
+        request_id = lst.request_unstake(lst.balanceOf(depositor) // 10, sender=depositor)
+        assert validator.unbonding_balance(lst) - before >= lst.requests(request_id)[2]
