@@ -754,6 +754,7 @@ def main() -> None:
     )
     for count, stats in results.items():
         print(f"system x{count}: {summary(stats, stats['seconds'])}")
+        print(f"system x{count} counters: {json.dumps(dict(sorted(stats.items())))}")
         missing = [path for path in MUST_REACH if not stats.get(path)]
         if missing:
             print(f"system x{count}: never reached {missing}")
