@@ -517,6 +517,21 @@ def _fee_along(level: uint256, amount: uint256, target: uint256) -> uint256:
 
 @view
 @internal
+def _exit_room() -> uint256:
+    """
+    @dev The part of the buffer instant exits may take. What the queue is owed beyond
+         what is unbonding for it (when the backend could not unbond it all, or paid
+         it back before the requests are due) stays for the queue, so instant exits can
+         never delay a request; the instant fee sees the same smaller buffer.
+    """
+    buffer: uint256 = self.buffer
+    owed: uint256 = self._queue_liability(self.queue_scaled, self._books().loss_factor)
+    unbonding: uint256 = staticcall backend.unbonding_balance(self)
+    return buffer - min(buffer, owed - min(owed, unbonding))
+
+
+@view
+@internal
 def _exit_fee(amount: uint256, total_assets: uint256) -> uint256:
     """
     @dev Fee on an exit that drains `amount` from the buffer, against the target of the
@@ -524,7 +539,7 @@ def _exit_fee(amount: uint256, total_assets: uint256) -> uint256:
          pieces sees larger targets (and deficits) for its first pieces and never pays
          less than the same exit at once.
     """
-    return self._fee_along(self.buffer, amount, self._target(total_assets - min(amount, total_assets)))
+    return self._fee_along(self._exit_room(), amount, self._target(total_assets - min(amount, total_assets)))
 
 
 @view
@@ -559,7 +574,7 @@ def _max_withdraw(owner: address, total_assets: uint256) -> uint256:
          (always when the balance, not the buffer, is the limit); else the fee on m against
          the largest target any exit sees gives a bound that always does.
     """
-    buffer: uint256 = self.buffer
+    buffer: uint256 = self._exit_room()
     gross: uint256 = self._to_assets(erc20.balanceOf[owner], total_assets, False)
     reach: uint256 = min(gross, buffer)
     fee: uint256 = self._exit_fee(reach, total_assets)
@@ -577,7 +592,7 @@ def _max_withdraw(owner: address, total_assets: uint256) -> uint256:
 @internal
 def _max_instant_shares(total_assets: uint256) -> uint256:
     # Redeeming at most the buffer's worth of shares always fits in the buffer after the fee.
-    return self._to_shares(self.buffer, total_assets, False)
+    return self._to_shares(self._exit_room(), total_assets, False)
 
 
 @view

@@ -312,6 +312,13 @@ MUTATIONS = (
         ("test_instant_exits_cannot_starve_the_queue.py",),
     ),
     Mutation(
+        "instant exits may take the X the queue is owed (an early payback)",
+        LST,
+        "    return buffer - min(buffer, owed - min(owed, unbonding))\n",
+        "    return buffer\n",
+        ("test_instant_exits_cannot_starve_the_queue.py",),
+    ),
+    Mutation(
         "deposits priced without the locked stream (a deposit dilutes the book value)",
         LST,
         "    return books.total_assets + books.locked\n",

@@ -66,3 +66,40 @@ def test_the_buffer_is_not_counted_for_the_queue(decimals):
         before = validator.unbonding_balance(lst)
         request_id = lst.request_unstake(lst.balanceOf(depositor) // 10, sender=depositor)
         assert validator.unbonding_balance(lst) - before >= lst.requests(request_id)[2]
+
+
+def test_a_payback_that_lands_early_stays_for_the_queue(decimals):
+    """Found while rebuilding the queue tests: a request filed while unbonding asked earlier (for the buffer)
+    is in flight needs no new unbonding, but that unbonding matures a week before the request is due and
+    lands in the buffer; instant exits could take it and leave the request to wait a whole new unbonding
+    delay. What the queue is owed beyond what is unbonding stays out of the instant exits' reach
+    (and out of their fee's level)."""
+    system = deploy_system(decimals)
+    lst, validator = system.lst, system.validator
+    with boa.env.anchor():
+        whale = staker(system, "whale", 1_000)
+        lst.rebalance()
+        lst.redeem(lst.maxRedeem(whale), sender=whale)
+        lst.rebalance()
+        refill = validator.unbonding_balance(lst)
+        assert refill > 0
+        boa.env.time_travel(seconds=6 * DAY)
+        depositor = staker(system, "depositor", 200)
+        queued = staker(system, "queued", 50)
+        request_id = lst.request_unstake(lst.balanceOf(queued), sender=queued)
+        amount, ready_at = lst.requests(request_id)[2], lst.requests(request_id)[4]
+        # The refill in flight already covers the request: nothing new is asked.
+        assert validator.unbonding_balance(lst) == refill
+        boa.env.time_travel(seconds=DAY + 60)
+        lst.process_queue()
+        assert validator.unbonding_balance(lst) == 0
+        assert lst.buffer() > amount
+        for holder in (depositor, whale):
+            shares = lst.maxRedeem(holder)
+            if shares:
+                lst.redeem(shares, sender=holder)
+        # The exits took everything but what the queue is owed.
+        assert amount <= lst.buffer() < amount + system.units(1)
+        boa.env.time_travel(seconds=ready_at - boa.env.evm.patch.timestamp)
+        paid, reason = attempt(lst.claim, request_id, sender=queued)
+        assert reason is None and paid == amount

@@ -119,7 +119,7 @@ def test_slash_cuts_every_unbonding_entry(validator, x, delegator, owner, units,
 def test_slash_pushes_the_new_balance_to_the_lst(validator, lst, owner, staker, other, stake, units):
     stake(staker, units(100))
     lst.rebalance(sender=other)
-    lst.request_unstake(units(20), staker, staker, sender=staker)  # 18 X unbonding, 72 X staked
+    lst.request_unstake(units(20), staker, staker, sender=staker)  # 20 X unbonding, 70 X staked
     accounted = lst.backend_accounted()
     tx = validator.slash(lst, 500, sender=owner)
     slashed = tx.events.filter(validator.Slashed)[0].amount
@@ -128,7 +128,7 @@ def test_slash_pushes_the_new_balance_to_the_lst(validator, lst, owner, staker, 
     assert len(applied) == 1
     assert lst.backend_accounted() == validator.total_balance(lst)
     assert applied[0].loss == accounted - lst.backend_accounted() <= slashed
-    assert validator.unbonding_balance(lst) == units(18) - units(18) * 500 // 10_000
+    assert validator.unbonding_balance(lst) == units(20) - units(20) * 500 // 10_000
 
 
 def test_slash_of_a_contract_that_takes_no_reports_still_works(validator, x, owner):
