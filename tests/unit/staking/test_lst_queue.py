@@ -9,6 +9,8 @@ import pytest
 from lst_math import RAY, request_id
 
 DAY = 86_400
+# Matured entries the backend pays back per `withdraw_unbonded` call (its MAX_PAYOUTS_PER_CALL).
+PAYOUTS = 32
 
 
 def events(tx, event) -> list:
@@ -40,9 +42,10 @@ def test_request_burns_shares_and_fixes_amount(lst, validator, delegated, staker
     assert lst.requests(0) == (staker, staker, expected, expected * RAY // RAY, ready_at, 0, False)
     assert lst.queue_liability() == lst.request_value(0) == expected
     assert (lst.next_request_id(), lst.queue_head()) == (1, 0)
-    # The backend is asked for what the queue and the new target (5 X) need beyond the 10 X buffer.
-    assert events(tx, lst.UnbondingRequested)[0].amount == units(45)
-    assert validator.unbonding_balance(lst) == units(45)
+    # The backend is asked for the whole request (the queue is covered by unbonding only, never by the
+    # buffer) and nothing for the buffer: its 10 X are above the new target (5 X).
+    assert events(tx, lst.UnbondingRequested)[0].amount == units(50)
+    assert validator.unbonding_balance(lst) == units(50)
 
 
 def test_a_waiting_request_earns_nothing(lst, delegated, staker, other, units, warp):
@@ -85,41 +88,69 @@ def test_funded_from_the_backend_payback(lst, x, validator, delegated, staker, u
     warp(validator.unbonding_delay())
     before = x.balanceOf(staker)
     tx = lst.claim(rid, sender=staker)
-    assert events(tx, lst.BackendPaidBack)[0].amount == units(45)
+    # The whole request was unbonded at filing, so the payback alone pays it.
+    assert events(tx, lst.BackendPaidBack)[0].amount == units(50)
     assert events(tx, lst.RequestFunded)[0].amount == units(50)
     claimed = events(tx, lst.UnstakeClaimed)[0]
     assert (claimed.request_id, claimed.owner, claimed.receiver) == (rid, staker, staker)
     assert claimed.amount == units(50)
     assert x.balanceOf(staker) - before == units(50)
-    # 10 X buffer + 45 X payback - 50 X paid: the buffer is at the new target.
-    assert lst.buffer() == lst.target_buffer() == units(5)
-    assert lst.backend_accounted() == units(45)
+    # 10 X buffer + 50 X payback - 50 X paid: the buffer is untouched, 5 X above the new target (5 X) for
+    # the next rebalance to delegate.
+    assert lst.buffer() == units(10)
+    assert lst.target_buffer() == units(5)
+    assert lst.backend_accounted() == units(40)
     assert lst.queue_reserve() == 0 and lst.queue_liability() == 0
     assert lst.request_value(rid) == units(50)
 
 
-def test_fifo_whole_requests(lst, x, validator, delegated, staker, other, stake, units, warp):
-    stake(other, units(5))  # buffer 15 X of 105 X
-    first = request_id(lst.request_unstake(units(40), staker, staker, sender=staker))  # unbonds 31.5 X
-    second = request_id(lst.request_unstake(units(1), other, other, sender=other))  # unbonds 0.9 X
-    assert validator.unbonding_balance(lst) == units(32.4)
-    lst.withdraw(units(15), staker, staker, sender=staker)  # the buffer is drained
+def test_fifo_whole_requests(lst, x, validator, delegated_without_rewards, staker, other, units, warp):
+    minimum = lst.min_request()
+    # 32 minimum requests, each unbonded whole at filing: one backend entry each.
+    fillers = [request_id(lst.request_unstake(minimum, sender=staker)) for _ in range(PAYOUTS)]
+    assert fillers == list(range(PAYOUTS))
+    tx = lst.request_unstake(units(50), staker, staker, sender=staker)
+    first = request_id(tx)
+    assert events(tx, lst.UnbondingRequested)[0].amount == units(50)
+    # The second pays `other`, who claims it.
+    tx = lst.request_unstake(units(1), other, staker, sender=staker)
+    second = request_id(tx)
+    assert events(tx, lst.UnbondingRequested)[0].amount == units(1)
+    assert (first, second) == (PAYOUTS, PAYOUTS + 1)
+    assert validator.unbonding_tail(lst) == PAYOUTS + 2
+    assert validator.unbonding_balance(lst) == lst.queue_liability() == PAYOUTS * minimum + units(51)
+    # The 10 X buffer is above the new target (4.868 X): the backend was asked for nothing more.
+    assert lst.buffer() == units(10)
     warp(validator.unbonding_delay())
-    # The payback (32.4 X) would pay the second request, but the first (40 X) comes first and is paid whole.
+    # All requests are due and every entry has matured, but the backend pays back 32 entries per call: the
+    # fillers' X arrives, the first request's (50 X) and the second's (1 X) do not.
     assert lst.claim.call(second, sender=other) == 0
     tx = lst.claim(second, sender=other)
-    assert events(tx, lst.BackendPaidBack)[0].amount == units(32.4)
-    assert not events(tx, lst.RequestFunded)
-    assert lst.buffer() == units(32.4)
-    assert lst.requests(first).paid == 0 and lst.queue_head() == 0
-    # Upkeep asks for the rest: 41 X owed + 4.9 X target - 32.4 X held.
-    tx = lst.rebalance(sender=other)
-    assert events(tx, lst.UnbondingRequested)[0].amount == units(13.5)
-    warp(validator.unbonding_delay())
+    assert events(tx, lst.BackendPaidBack)[0].amount == PAYOUTS * minimum
+    funded = [(e.request_id, e.amount) for e in events(tx, lst.RequestFunded)]
+    assert funded == [(i, minimum) for i in fillers]
+    assert not events(tx, lst.UnstakeClaimed)
+    assert validator.unbonding_head(lst) == PAYOUTS and validator.withdrawable(lst) == units(51)
+    # The 10 X buffer would pay the second request whole, but the first comes first and cannot be paid
+    # whole, so both wait.
+    assert lst.buffer() == units(10)
+    assert lst.request_value(second) == units(1) < lst.buffer() < lst.request_value(first) == units(50)
+    assert lst.queue_head() == first
+    assert lst.requests(first).paid == lst.requests(second).paid == 0
+    assert not lst.is_claimable(first) and not lst.is_claimable(second)
+    # The next call pulls the last two entries (51 X) and funds both, in order, in that one call.
     before = x.balanceOf(other)
     tx = lst.claim(second, sender=other)
-    assert [e.request_id for e in events(tx, lst.RequestFunded)] == [first, second]
+    assert events(tx, lst.BackendPaidBack)[0].amount == units(51)
+    assert [(e.request_id, e.amount) for e in events(tx, lst.RequestFunded)] == [
+        (first, units(50)),
+        (second, units(1)),
+    ]
+    assert events(tx, lst.UnstakeClaimed)[0].amount == units(1)
     assert x.balanceOf(other) - before == units(1)
+    assert lst.queue_head() == second + 1 and lst.queue_liability() == 0
+    assert lst.buffer() == units(10)
+    assert lst.queue_reserve() == PAYOUTS * minimum + units(50)
     assert lst.is_claimable(first) and not lst.is_claimable(second)
 
 
@@ -177,10 +208,10 @@ def test_request_ids_are_listed_by_receiver(lst, delegated, staker, other, units
 def test_slash_while_waiting_reduces_the_payout_pro_rata(
     lst, x, validator, owner, delegated_without_rewards, staker, units, warp
 ):
-    rid = request_id(lst.request_unstake(units(20), staker, staker, sender=staker))  # unbonds 18 X
+    rid = request_id(lst.request_unstake(units(20), staker, staker, sender=staker))  # unbonds 20 X
     factor_before = lst.loss_factor()
     assert factor_before == RAY
-    # 10% of the 72 X staked and of the 18 X unbonding: 9 X of the 100 X the LST holds.
+    # 10% of the 70 X staked and of the 20 X unbonding: 9 X of the 100 X the LST holds.
     tx = validator.slash(lst, 1_000, sender=owner)
     loss = events(tx, lst.LossApplied)[0]
     assert (loss.loss, loss.loss_factor) == (units(9), RAY * 91 // 100)
@@ -194,7 +225,8 @@ def test_slash_while_waiting_reduces_the_payout_pro_rata(
     warp(validator.unbonding_delay())
     before = x.balanceOf(staker)
     tx = lst.claim(rid, sender=staker)
-    assert events(tx, lst.BackendPaidBack)[0].amount == units(16.2)
+    # The 20 X unbonding less its 10%; the buffer pays the other 0.2 X.
+    assert events(tx, lst.BackendPaidBack)[0].amount == units(18)
     assert x.balanceOf(staker) - before == payout
     assert lst.requests(rid).paid == payout
 
@@ -227,7 +259,7 @@ def test_process_queue_is_permissionless(lst, x, validator, delegated, staker, a
     warp(validator.unbonding_delay())
     attacker_before = x.balanceOf(attacker)
     tx = lst.process_queue(sender=attacker)
-    assert events(tx, lst.BackendPaidBack)[0].amount == units(45)
+    assert events(tx, lst.BackendPaidBack)[0].amount == units(50)
     assert [(e.request_id, e.amount) for e in events(tx, lst.RequestFunded)] == [(rid, units(50))]
     assert x.balanceOf(attacker) == attacker_before
     assert lst.is_claimable(rid) and lst.queue_reserve() == units(50)

@@ -7,6 +7,8 @@ waits. Amounts below `min_request` are neither delegated nor requested.
 from lst_math import request_id
 
 DAY = 86_400
+# Matured entries the backend pays back per `withdraw_unbonded` call (its MAX_PAYOUTS_PER_CALL).
+PAYOUTS = 32
 
 
 def events(tx, event) -> list:
@@ -51,47 +53,64 @@ def test_drained_buffer_is_refilled_after_the_unbonding_delay(
 
 
 def test_nothing_is_delegated_while_a_due_request_waits(
-    lst, validator, delegated, staker, other, stake, units, warp
+    lst, validator, delegated_without_rewards, staker, other, units, warp
 ):
-    rid = request_id(lst.request_unstake(units(20), staker, staker, sender=staker))  # unbonds 18 X
-    warp(DAY)
-    lst.withdraw(units(10), staker, staker, sender=staker)
+    minimum = lst.min_request()
+    # 32 minimum requests ahead, each unbonded whole at filing (one backend entry each), then a 50 X one.
+    for _ in range(PAYOUTS):
+        lst.request_unstake(minimum, staker, staker, sender=staker)
+    tx = lst.request_unstake(units(50), staker, staker, sender=staker)
+    rid = request_id(tx)
+    assert rid == PAYOUTS
+    assert events(tx, lst.UnbondingRequested)[0].amount == units(50)
+    assert validator.unbonding_tail(lst) == PAYOUTS + 1
+    assert lst.buffer() == units(10)
+    warp(validator.unbonding_delay())
+    # Every entry has matured, but the backend pays back 32 per call: the request is due and waits, its
+    # 50 X still at the backend and the 10 X buffer short of it.
     tx = lst.rebalance(sender=other)
-    assert events(tx, lst.UnbondingRequested)[0].amount == units(9)  # 20 owed + 7 target - 18 on the way
-    warp(validator.unbonding_delay() - DAY)
-    stake(other, units(1))
-    # The request is due; the first payback (18 X) and the new deposit (1 X) do not cover it.
-    tx = lst.rebalance(sender=other)
-    assert events(tx, lst.BackendPaidBack)[0].amount == units(18)
-    assert not events(tx, lst.RequestFunded)
+    assert events(tx, lst.BackendPaidBack)[0].amount == PAYOUTS * minimum
+    assert [e.request_id for e in events(tx, lst.RequestFunded)] == list(range(PAYOUTS))
+    assert lst.queue_head() == rid and lst.requests(rid).ready_at <= tx.timestamp
+    assert validator.withdrawable(lst) == validator.unbonding_balance(lst) == units(50)
+    assert lst.buffer() == units(10) < lst.request_value(rid) == units(50)
+    # Nothing is delegated, and nothing more unbonded: the 50 X owed are all unbonding.
     assert not events(tx, lst.Delegated) and not events(tx, lst.UnbondingRequested)
-    assert lst.buffer() == units(19)
-    # Without the due request the rule would delegate 0.9 X: buffer 19 > target 7.1 and
-    # buffer + unbonding 28 > owed + target 27.1.
+    assert lst.backend_accounted() == units(50) + validator.staked_balance(lst)
+    # Without the due request the rule would delegate 5.032 X: buffer 10 > target 4.968 and
+    # buffer + unbonding 60 > owed + target 54.968.
     target = lst.target_buffer()
-    assert target == units(7.1)
-    have, need = units(19) + validator.unbonding_balance(lst), units(20) + target
-    assert min(units(19) - target, have - need) == units(0.9) >= lst.min_request()
-    # Once the second payback lands the request is funded, and only then is the excess delegated.
-    warp(DAY)
+    assert target == units(4.968)
+    have, need = units(10) + validator.unbonding_balance(lst), lst.queue_liability() + target
+    assert min(units(10) - target, have - need) == units(5.032) >= minimum
+    # The next call pulls the last entry and funds the request, and only then is the excess delegated.
     tx = lst.rebalance(sender=other)
-    assert [(e.request_id, e.amount) for e in events(tx, lst.RequestFunded)] == [(rid, units(20))]
-    assert events(tx, lst.Delegated)[0].amount == units(0.9)
-    assert lst.buffer() == lst.target_buffer() == units(7.1)
+    assert events(tx, lst.BackendPaidBack)[0].amount == units(50)
+    assert [(e.request_id, e.amount) for e in events(tx, lst.RequestFunded)] == [(rid, units(50))]
+    assert events(tx, lst.Delegated)[0].amount == units(5.032)
+    assert not events(tx, lst.UnbondingRequested)
+    assert lst.buffer() == lst.target_buffer() == units(4.968)
+    assert lst.queue_liability() == 0 and validator.unbonding_balance(lst) == 0
 
 
-def test_delegation_keeps_what_the_queue_needs(lst, validator, delegated, staker, other, stake, units, warp):
-    rid = request_id(lst.request_unstake(units(20), staker, staker, sender=staker))  # unbonds 18 X
+def test_delegation_keeps_what_the_queue_needs(
+    lst, validator, delegated_without_rewards, staker, other, stake, units, warp
+):
+    # 95 X asked, but only 90 X are staked: the backend unbonds 90 X.
+    tx = lst.request_unstake(units(95), staker, staker, sender=staker)
+    rid = request_id(tx)
+    assert events(tx, lst.UnbondingRequested)[0].amount == units(90)
     stake(other, units(30))
-    # Buffer 40 X, target 11 X: the excess is 29 X, but 20 X are owed and only 18 X are on the way.
+    # Buffer 40 X, target 3.5 X: the excess is 36.5 X, but 95 X are owed and only 90 X are on the way.
     tx = lst.rebalance(sender=other)
-    assert events(tx, lst.Delegated)[0].amount == units(27)
-    assert lst.buffer() == units(13)
+    assert events(tx, lst.Delegated)[0].amount == units(31.5)
+    assert not events(tx, lst.UnbondingRequested)
+    assert lst.buffer() == units(8.5)
     warp(validator.unbonding_delay())
     tx = lst.rebalance(sender=other)
-    assert [(e.request_id, e.amount) for e in events(tx, lst.RequestFunded)] == [(rid, units(20))]
+    assert [(e.request_id, e.amount) for e in events(tx, lst.RequestFunded)] == [(rid, units(95))]
     assert not events(tx, lst.Delegated) and not events(tx, lst.UnbondingRequested)
-    assert lst.buffer() == lst.target_buffer() == units(11)
+    assert lst.buffer() == lst.target_buffer() == units(3.5)
 
 
 def test_amounts_below_min_request_wait(lst, validator, delegated, staker, other, stake, units):
