@@ -33,8 +33,8 @@ test: setup
 	ruff check levstake scripts tests
 	ape compile
 	@log=$$(mktemp); \
-	ape test $(TESTS_A) -p no:cacheprovider > $$log 2>&1 & first=$$!; \
-	ape test $(TESTS_B) -p no:cacheprovider; second=$$?; \
+	ape test $(TESTS_A) -p no:cacheprovider --durations=8 > $$log 2>&1 & first=$$!; \
+	ape test $(TESTS_B) -p no:cacheprovider --durations=8; second=$$?; \
 	wait $$first; first=$$?; \
 	echo "---- $(TESTS_A)"; cat $$log; rm -f $$log; \
 	test $$first -eq 0 && test $$second -eq 0
