@@ -291,9 +291,9 @@ MUTATIONS = (
     Mutation(
         "exits priced against the target before the exit (pieces pay less)",
         LST,
-        "    return self._fee_along(self.buffer, amount, "
+        "    return self._fee_along(self._exit_room(), amount, "
         "self._target(total_assets - min(amount, total_assets)))\n",
-        "    return self._fee_along(self.buffer, amount, self._target(total_assets))\n",
+        "    return self._fee_along(self._exit_room(), amount, self._target(total_assets))\n",
         ("test_buffer_drain_cannot_block_close.py",),
     ),
     Mutation(
@@ -449,16 +449,22 @@ def run_tests(project: Path, tests: tuple[str, ...], first_failure: bool = False
 
 
 def main() -> int:
+    # `--from N` resumes an interrupted run at mutation N (0-based), without the unmutated run first.
+    start = int(sys.argv[sys.argv.index("--from") + 1]) if "--from" in sys.argv else 0
     with tempfile.TemporaryDirectory(prefix="levstake-defences-") as folder:
         project = Path(folder)
         copy_project(project)
+        for mutation in MUTATIONS:
+            source = (project / mutation.path).read_text()
+            for old, _ in ((mutation.old, mutation.new), *mutation.also):
+                assert old in source, f"{mutation.name}: the code to mutate is gone from {mutation.path}"
         every_file = tuple(sorted({test for mutation in MUTATIONS for test in mutation.tests}))
-        passed, failures = run_tests(project, every_file)
+        passed, failures = run_tests(project, every_file) if start == 0 else (True, [])
         if not passed:
             print("the attack tests fail without any mutation:", *failures, sep="\n  ")
             return 1
         survivors = []
-        for mutation in MUTATIONS:
+        for mutation in MUTATIONS[start:]:
             source_file = project / mutation.path
             source = source_file.read_text()
             source_file.write_text(mutation.apply(source))
@@ -478,7 +484,8 @@ def main() -> int:
                 print(f"    {line.split(' - ')[0]}")
             if not caught:
                 survivors.append(mutation.name)
-        print(f"{len(MUTATIONS) - len(survivors)} of {len(MUTATIONS)} mutations caught")
+        tried = len(MUTATIONS) - start
+        print(f"{tried - len(survivors)} of {tried} mutations caught")
         return 1 if survivors else 0
 
 
