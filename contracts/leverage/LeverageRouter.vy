@@ -489,7 +489,11 @@ def _collateral_for(
          `assets_in` of X is added and it is levered to `target_leverage`; capped so that
          the debt it takes stays within max LTV after every rounding.
     """
-    equity: uint256 = assets_in + math._mul_div(shares, price, ORACLE_SCALE, False) - debt
+    value: uint256 = assets_in + math._mul_div(shares, price, ORACLE_SCALE, False)
+    # An existing position worth less than its debt at the oracle's price (after a slash): a reason, not an
+    # arithmetic revert.
+    assert value >= debt, "router: position is insolvent"
+    equity: uint256 = value - debt
     target: uint256 = staticcall tokens.lst.convertToShares(math._mul_div(equity, target_leverage, WAD, False))
     # Cap: debt + cost(C - shares) - assets_in <= C * price * max LTV, where cost uses the
     # LST's mint price (its book value, rounded up) and value the oracle's price (rounded
