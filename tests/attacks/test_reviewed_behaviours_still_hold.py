@@ -25,14 +25,7 @@ from boa_system import (
 from eth_account import Account
 
 from levstake.deploy import (
-    DEFAULT_LLTV,
-    DEFAULT_MAX_LTV,
-    DEFAULT_RESERVE_FACTOR,
-    DEFAULT_VALIDATOR_APR_BPS,
-    IRM_DEFAULTS,
     LST_NAME,
-    LST_SYMBOL,
-    ORACLE_MAX_YEARLY_GROWTH,
 )
 from levstake.signing import permit_message, sign_typed_data
 
@@ -445,40 +438,8 @@ def test_a_deposit_before_a_30_day_accrual_earns_less_than_one_block(world) -> N
 
 def native_system() -> tuple[BoaSystem, object]:
     """The protocol on WrappedNative as X, with a router that knows it (as the devnet deploys it)."""
-    boa.env.enable_fast_mode()
-    owner, treasury, guardian = (boa.env.generate_address(a) for a in ("owner", "treasury", "guardian"))
-    with boa.env.prank(owner):
-        wrapped = deployer("devnet/WrappedNative.vy").deploy("Wrapped Native", "WNAT")
-        validator = deployer("staking/SimulatedValidator.vy").deploy(wrapped, DEFAULT_VALIDATOR_APR_BPS)
-        lst = deployer("staking/LiquidStaking.vy").deploy(
-            wrapped, validator, treasury, LST_NAME, LST_SYMBOL, 18
-        )
-        irm = deployer("lending/InterestRateModel.vy").deploy(*IRM_DEFAULTS)
-        oracle = deployer("lending/ExchangeRateOracle.vy").deploy(lst, ORACLE_MAX_YEARLY_GROWTH)
-        blueprint = deployer("lending/LendingMarket.vy").deploy_as_blueprint()
-        factory = deployer("lending/MarketFactory.vy").deploy(blueprint, treasury, guardian)
-    factory.set_pair_allowed(DEFAULT_MAX_LTV, DEFAULT_LLTV, True, sender=owner)
-    factory.enable_irm(irm, sender=owner)
-    factory.enable_oracle(oracle, lst, sender=owner)
-    address = factory.create_market(
-        wrapped,
-        lst,
-        oracle,
-        irm,
-        DEFAULT_MAX_LTV,
-        DEFAULT_LLTV,
-        DEFAULT_RESERVE_FACTOR,
-        "m",
-        "m",
-        sender=owner,
-    )
-    with boa.env.prank(owner):
-        router = deployer("leverage/LeverageRouter.vy").deploy(factory, wrapped)
-    market = deployer("lending/LendingMarket.vy").at(address)
-    system = BoaSystem(
-        18, owner, treasury, guardian, wrapped, validator, lst, irm, oracle, factory, market, router
-    )
-    return system, wrapped
+    system = deploy_system(18, native=True)
+    return system, system.x
 
 
 def test_open_native_lands_at_exactly_50x(decimals) -> None:

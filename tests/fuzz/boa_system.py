@@ -120,24 +120,29 @@ class BoaChain:
         return deployer(name).at(address)
 
 
-def deploy_system(decimals: int, chain: Any = None) -> BoaSystem:
+def deploy_system(decimals: int, chain: Any = None, native: bool = False) -> BoaSystem:
     """Deploy X (a mock token), the validator, the LST, the rate model, oracle, factory and default market,
-    on titanoboa unless another `chain` is given."""
+    on titanoboa unless another `chain` is given. `native`: X is WrappedNative (18 decimals) and the router
+    knows it, as the devnet deploys it; its backend's reward reserve is left unfunded (nobody can mint X)."""
     if chain is None:
         boa.env.enable_fast_mode()
         chain = BoaChain()
     owner = chain.generate_address("owner")
     treasury = chain.generate_address("treasury")
     guardian = chain.generate_address("guardian")
-    x = chain.deploy("mocks/MockToken.vy", "Test X", "X", decimals, sender=owner)
+    if native:
+        x = chain.deploy("devnet/WrappedNative.vy", "Wrapped Native", "WNAT", sender=owner)
+    else:
+        x = chain.deploy("mocks/MockToken.vy", "Test X", "X", decimals, sender=owner)
     validator = chain.deploy("staking/SimulatedValidator.vy", x, DEFAULT_VALIDATOR_APR_BPS, sender=owner)
     lst = chain.deploy(
         "staking/LiquidStaking.vy", x, validator, treasury, LST_NAME, LST_SYMBOL, decimals, sender=owner
     )
-    reserve = REWARD_RESERVE * 10**decimals
-    x.mint(owner, reserve, sender=owner)
-    x.approve(validator, reserve, sender=owner)
-    validator.fund_rewards(reserve, sender=owner)
+    if not native:
+        reserve = REWARD_RESERVE * 10**decimals
+        x.mint(owner, reserve, sender=owner)
+        x.approve(validator, reserve, sender=owner)
+        validator.fund_rewards(reserve, sender=owner)
     irm = chain.deploy("lending/InterestRateModel.vy", *IRM_DEFAULTS, sender=owner)
     oracle = chain.deploy("lending/ExchangeRateOracle.vy", lst, ORACLE_MAX_YEARLY_GROWTH, sender=owner)
     blueprint = chain.blueprint("lending/LendingMarket.vy", sender=owner)
@@ -157,7 +162,8 @@ def deploy_system(decimals: int, chain: Any = None) -> BoaSystem:
         "lsX",
         sender=owner,
     )
-    router = chain.deploy("leverage/LeverageRouter.vy", factory, "0x" + "00" * 20, sender=owner)
+    wrapped_native = x if native else "0x" + "00" * 20
+    router = chain.deploy("leverage/LeverageRouter.vy", factory, wrapped_native, sender=owner)
     market = chain.at("lending/LendingMarket.vy", address)
     return BoaSystem(
         decimals, owner, treasury, guardian, x, validator, lst, irm, oracle, factory, market, router
