@@ -452,6 +452,8 @@ def run_tests(project: Path, tests: tuple[str, ...], first_failure: bool = False
 def main() -> int:
     # `--from N` resumes an interrupted run at mutation N (0-based), without the unmutated run first.
     start = int(sys.argv[sys.argv.index("--from") + 1]) if "--from" in sys.argv else 0
+    # `--file F` runs only the mutations that F's tests are meant to catch (after checking F passes).
+    only = sys.argv[sys.argv.index("--file") + 1] if "--file" in sys.argv else None
     with tempfile.TemporaryDirectory(prefix="levstake-defences-") as folder:
         project = Path(folder)
         copy_project(project)
@@ -459,13 +461,14 @@ def main() -> int:
             source = (project / mutation.path).read_text()
             for old, _ in ((mutation.old, mutation.new), *mutation.also):
                 assert old in source, f"{mutation.name}: the code to mutate is gone from {mutation.path}"
-        every_file = tuple(sorted({test for mutation in MUTATIONS for test in mutation.tests}))
+        chosen = [m for m in MUTATIONS[start:] if only is None or Path(only).name in m.tests]
+        every_file = tuple(sorted({test for mutation in chosen for test in mutation.tests}))
         passed, failures = run_tests(project, every_file) if start == 0 else (True, [])
         if not passed:
             print("the attack tests fail without any mutation:", *failures, sep="\n  ")
             return 1
         survivors = []
-        for mutation in MUTATIONS[start:]:
+        for mutation in chosen:
             source_file = project / mutation.path
             source = source_file.read_text()
             source_file.write_text(mutation.apply(source))
@@ -485,7 +488,7 @@ def main() -> int:
                 print(f"    {line.split(' - ')[0]}")
             if not caught:
                 survivors.append(mutation.name)
-        tried = len(MUTATIONS) - start
+        tried = len(chosen)
         print(f"{tried - len(survivors)} of {tried} mutations caught")
         return 1 if survivors else 0
 

@@ -1,4 +1,6 @@
-"""Attack scenarios: Ape tests use the shared fixtures, titanoboa ones the fuzz tests' deployment helpers."""
+"""Attack scenarios: Ape tests use the shared fixtures; the others deploy with the fuzz tests' helpers
+(`boa_system.deploy_system`), on revm where they make many calls and on titanoboa where they need its
+extras (inline mock contracts, a patched chain id)."""
 
 from __future__ import annotations
 

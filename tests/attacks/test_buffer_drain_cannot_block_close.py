@@ -12,9 +12,8 @@ unbonding itself; and `adjust(partial=True)` steps down with whatever the buffer
 
 from __future__ import annotations
 
-import boa
 import pytest
-from boa_system import MAX_UINT, WAD, deploy_system, lend, router_user
+from boa_system import MAX_UINT, WAD, RevmChain, deploy_system, lend, reverts, router_user
 
 DAY = 86_400
 BPS = 10_000
@@ -22,9 +21,9 @@ BPS = 10_000
 
 @pytest.fixture(scope="module")
 def world(decimals):
-    system = deploy_system(decimals)
+    system = deploy_system(decimals, RevmChain())
     lend(system, 1_000_000)
-    holder = boa.env.generate_address("holder")
+    holder = system.chain.generate_address("holder")
     system.mint_x(holder, system.units(125_000))
     system.x.approve(system.lst, MAX_UINT, sender=holder)
     system.lst.deposit(system.units(125_000), sender=holder)
@@ -46,7 +45,7 @@ def drain(system, holder) -> tuple[int, int]:
 def test_draining_the_buffer_costs_far_more_than_the_flat_fee(world) -> None:
     system, holder, _ = world
     lst = system.lst
-    with boa.env.anchor():
+    with system.chain.anchor():
         buffer, target = lst.buffer(), lst.target_buffer()
         assert buffer >= target * 99 // 100, "the buffer starts at its target"
         received, fee = drain(system, holder)
@@ -57,7 +56,7 @@ def test_draining_the_buffer_costs_far_more_than_the_flat_fee(world) -> None:
         assert fee * BPS >= received * 25, f"paid only {fee * BPS / received:.1f} bps"
         assert fee * BPS <= received * 100
     # And it is not cheaper in pieces.
-    with boa.env.anchor():
+    with system.chain.anchor():
         paid = 0
         for _ in range(20):
             shares = min(lst.maxRedeem(holder), lst.convertToShares(buffer // 20))
@@ -70,11 +69,11 @@ def test_draining_the_buffer_costs_far_more_than_the_flat_fee(world) -> None:
 def test_a_drained_buffer_blocks_the_close_only_until_the_unbonding_delay(world) -> None:
     system, holder, victim = world
     lst, router, market = system.lst, system.router, system.market
-    with boa.env.anchor():
+    with system.chain.anchor():
         drain(system, holder)
-        with boa.reverts("router: buffer too small"):
+        with reverts("router: buffer too small"):
             router.close(market, 0, 2**64, sender=victim)
-        with boa.reverts("router: buffer too small"):
+        with reverts("router: buffer too small"):
             router.adjust(market, 5 * WAD, 0, 2**64, sender=victim)
         # The victim needs nobody: its own rebalance asks the backend to refill the buffer...
         unbonding = system.validator.unbonding_balance(lst)
@@ -82,7 +81,7 @@ def test_a_drained_buffer_blocks_the_close_only_until_the_unbonding_delay(world)
         asked = system.validator.unbonding_balance(lst) - unbonding
         assert asked >= lst.target_buffer() * 99 // 100, "rebalance asked for the whole shortfall"
         # ... and after the unbonding delay its close pulls the matured X in the same transaction.
-        boa.env.time_travel(seconds=system.validator.unbonding_delay())
+        system.chain.time_travel(system.validator.unbonding_delay())
         lst.sync_rewards()
         before = system.x.balanceOf(victim)
         router.close(market, 0, 2**64, sender=victim)
@@ -93,10 +92,10 @@ def test_a_drained_buffer_blocks_the_close_only_until_the_unbonding_delay(world)
 def test_ten_days_of_upkeep_restore_the_buffer(world) -> None:
     system, holder, _ = world
     lst = system.lst
-    with boa.env.anchor():
+    with system.chain.anchor():
         drain(system, holder)
         for _ in range(10):
-            boa.env.time_travel(seconds=DAY)
+            system.chain.time_travel(DAY)
             lst.rebalance()
             lst.sync_rewards()
         assert lst.buffer() >= lst.target_buffer() * 95 // 100
@@ -105,7 +104,7 @@ def test_ten_days_of_upkeep_restore_the_buffer(world) -> None:
 def test_partial_adjust_steps_down_with_what_the_buffer_holds(world) -> None:
     system, holder, victim = world
     lst, router, market = system.lst, system.router, system.market
-    with boa.env.anchor():
+    with system.chain.anchor():
         # Leave a little in the buffer: the victim cannot do the whole step, but can do part of it.
         shares = lst.maxRedeem(holder) * 95 // 100
         lst.redeem(shares, sender=holder)

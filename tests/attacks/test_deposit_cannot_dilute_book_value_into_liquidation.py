@@ -11,16 +11,25 @@ refused). The attacker deposits 20,000 X: book value 1.000826, health 0.99756, t
 
 from __future__ import annotations
 
-import boa
 import pytest
-from boa_system import MAX_UINT, ORACLE_SCALE, WAD, BoaSystem, attempt, deploy_system, lend, router_user
+from boa_system import (
+    MAX_UINT,
+    ORACLE_SCALE,
+    WAD,
+    BoaSystem,
+    RevmChain,
+    attempt,
+    deploy_system,
+    lend,
+    router_user,
+)
 
 DAY = 86_400
 DEADLINE = 2**64
 
 
 def staker(system: BoaSystem, alias: str, amount: float) -> str:
-    user = boa.env.generate_address(alias)
+    user = system.chain.generate_address(alias)
     system.mint_x(user, system.units(amount))
     system.x.approve(system.lst, MAX_UINT, sender=user)
     system.lst.deposit(system.units(amount), sender=user)
@@ -30,17 +39,17 @@ def staker(system: BoaSystem, alias: str, amount: float) -> str:
 @pytest.fixture
 def after_late_sync(decimals):
     """The review's state: a 50x borrower right after syncing 100 days of rewards himself."""
-    system = deploy_system(decimals)
-    with boa.env.anchor():
+    system = deploy_system(decimals, RevmChain())
+    with system.chain.anchor():
         staker(system, "staker", 1_000)
         system.lst.rebalance()
         lend(system, 557)
         borrower = router_user(system, "borrower", 10)
         system.router.open(system.market, system.units(10), 50 * WAD, 0, DEADLINE, sender=borrower)
-        boa.env.time_travel(seconds=100 * DAY)
+        system.chain.time_travel(100 * DAY)
         system.lst.sync_rewards(sender=borrower)
         system.market.accrue_interest()
-        attacker = boa.env.generate_address("attacker")
+        attacker = system.chain.generate_address("attacker")
         system.mint_x(attacker, system.units(10_000_000))
         system.x.approve(system.market, MAX_UINT, sender=attacker)
         system.x.approve(system.lst, MAX_UINT, sender=attacker)
@@ -79,14 +88,14 @@ def test_deposit_and_mint_previews_price_at_book_value(after_late_sync):
     assert lst.previewDeposit(assets) < lst.convertToShares(assets)
     assert lst.previewMint(lst.previewDeposit(assets)) <= assets
     shares = lst.previewDeposit(assets)
-    with boa.env.anchor():
+    with system.chain.anchor():
         assert lst.deposit(assets, sender=attacker) == shares
     cost = lst.previewMint(shares)
-    with boa.env.anchor():
+    with system.chain.anchor():
         assert lst.mint(shares, sender=attacker) == cost
     # A deposit followed by an instant exit in the same block never gains.
     before = system.x.balanceOf(attacker)
-    with boa.env.anchor():
+    with system.chain.anchor():
         minted = lst.deposit(assets, sender=attacker)
         lst.redeem(min(minted, lst.maxRedeem(attacker)), sender=attacker)
         assert system.x.balanceOf(attacker) < before

@@ -11,19 +11,18 @@ Both in the same transaction, before anybody can withdraw.
 
 from __future__ import annotations
 
-import boa
 import pytest
-from boa_system import MAX_UINT, ORACLE_SCALE, WAD, deploy_system, router_user
+from boa_system import MAX_UINT, ORACLE_SCALE, WAD, RevmChain, deploy_system, router_user
 
 SLASH_BPS = 500
 
 
 @pytest.fixture(scope="module")
 def world(decimals):
-    system = deploy_system(decimals)
+    system = deploy_system(decimals, RevmChain())
     lenders = []
     for name in ("lender_a", "lender_b"):
-        lender = boa.env.generate_address(name)
+        lender = system.chain.generate_address(name)
         system.mint_x(lender, system.units(50_000))
         system.x.approve(system.market, MAX_UINT, sender=lender)
         system.market.deposit(system.units(50_000), sender=lender)
@@ -32,7 +31,7 @@ def world(decimals):
     system.router.open(system.market, system.units(800), 50 * WAD, 0, 2**64, sender=borrower)
     system.lst.rebalance()
     system.validator.slash(system.lst, SLASH_BPS, sender=system.owner)
-    liquidator = boa.env.generate_address("liquidator")
+    liquidator = system.chain.generate_address("liquidator")
     system.mint_x(liquidator, system.units(1_000_000))
     system.x.approve(system.market, MAX_UINT, sender=liquidator)
     return system, lenders, borrower, liquidator
@@ -47,7 +46,7 @@ def shortfall(system, borrower) -> int:
 def test_seizing_all_but_one_wei_writes_the_shortfall_off_at_once(world) -> None:
     system, (lender_a, lender_b), borrower, liquidator = world
     market = system.market
-    with boa.env.anchor():
+    with system.chain.anchor():
         assert market.position(borrower)[3] < WAD, "the slash made the position liquidatable"
         expected = shortfall(system, borrower)
         assert expected > 0, "the collateral cannot cover the debt: there is bad debt to write off"
@@ -70,7 +69,7 @@ def test_collateral_worth_less_than_the_debt_left_is_written_down_to_it(world) -
     """A partial liquidation that leaves real collateral but less than the debt: the shortfall goes now."""
     system, _, borrower, liquidator = world
     market = system.market
-    with boa.env.anchor():
+    with system.chain.anchor():
         collateral, _ = market.positions(borrower)
         market.liquidate(borrower, collateral * 9 // 10, 0, sender=liquidator)
         left_collateral, debt, _, _ = market.position(borrower)
@@ -91,7 +90,7 @@ def test_a_healthy_liquidation_writes_nothing_off(world) -> None:
     system, _, _, liquidator = world
     market = system.market
     other = router_user(system, "other", 100)
-    with boa.env.anchor():
+    with system.chain.anchor():
         system.router.open(market, system.units(100), 50 * WAD, 0, 2**64, sender=other)
         system.validator.slash(system.lst, 150, sender=system.owner)
         assert market.position(other)[3] < WAD

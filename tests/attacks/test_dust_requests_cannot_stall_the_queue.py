@@ -8,15 +8,14 @@ requests and, when the claimed one is still waiting, returns 0 and keeps what it
 
 from __future__ import annotations
 
-import boa
 import pytest
-from boa_system import MAX_UINT, deploy_system
+from boa_system import MAX_UINT, RevmChain, deploy_system, reverts
 
 
 @pytest.fixture(scope="module")
 def world(decimals):
-    system = deploy_system(decimals)
-    spammer, user = boa.env.generate_address("spammer"), boa.env.generate_address("user")
+    system = deploy_system(decimals, RevmChain())
+    spammer, user = system.chain.generate_address("spammer"), system.chain.generate_address("user")
     for account in (spammer, user):
         system.mint_x(account, system.units(10_000))
         system.x.approve(system.lst, MAX_UINT, sender=account)
@@ -29,9 +28,9 @@ def test_dust_requests_are_refused(world) -> None:
     system, spammer, _ = world
     lst = system.lst
     dust = lst.convertToShares(lst.min_request()) - 1
-    with boa.reverts("lst: request below minimum"):
+    with reverts("lst: request below minimum"):
         lst.request_unstake(dust, sender=spammer)
-    with boa.reverts("lst: request below minimum"):
+    with reverts("lst: request below minimum"):
         lst.request_unstake(1, sender=spammer)
 
 
@@ -45,10 +44,10 @@ def spam(system, spammer, count: int) -> None:
 def test_forty_smallest_requests_ahead_do_not_fail_her_claim(world) -> None:
     system, spammer, user = world
     lst = system.lst
-    with boa.env.anchor():
+    with system.chain.anchor():
         spam(system, spammer, 40)
         request = lst.request_unstake(lst.convertToShares(system.units(1_000)), sender=user)
-        boa.env.time_travel(seconds=system.validator.unbonding_delay())
+        system.chain.time_travel(system.validator.unbonding_delay())
         before = system.x.balanceOf(user)
         paid = lst.claim(request, sender=user)
         assert paid > 0 and system.x.balanceOf(user) - before == paid, "paid in her first call"
@@ -57,10 +56,10 @@ def test_forty_smallest_requests_ahead_do_not_fail_her_claim(world) -> None:
 def test_a_claim_behind_a_long_queue_keeps_its_progress(world) -> None:
     system, spammer, user = world
     lst = system.lst
-    with boa.env.anchor():
+    with system.chain.anchor():
         spam(system, spammer, 100)
         request = lst.request_unstake(lst.convertToShares(system.units(1_000)), sender=user)
-        boa.env.time_travel(seconds=system.validator.unbonding_delay())
+        system.chain.time_travel(system.validator.unbonding_delay())
         assert lst.claim(request, sender=user) == 0, "more than one call's worth of requests ahead of hers"
         assert lst.queue_head() == 64, "but the call funded what it could, and that stays"
         assert lst.claim(request, sender=user) > 0

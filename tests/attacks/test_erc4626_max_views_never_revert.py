@@ -12,9 +12,8 @@ when the true result does not fit in 256 bits, and each preview equals what its 
 
 from __future__ import annotations
 
-import boa
 import pytest
-from boa_system import MAX_UINT, attempt, deploy_system
+from boa_system import MAX_UINT, RevmChain, attempt, deploy_system
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -28,13 +27,13 @@ amounts = st.one_of(
     st.sampled_from([1, 2, 10**18, 2**128, 2**200, HUGE - 1, HUGE]),
 )
 SETTINGS = settings(
-    max_examples=40, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
+    max_examples=300, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
 )
 
 
 @pytest.fixture(scope="module")
 def system(decimals):
-    return deploy_system(decimals)
+    return deploy_system(decimals, RevmChain())
 
 
 def fund(system, user: str, amount: int, spender) -> bool:
@@ -76,8 +75,8 @@ def check_views(vault, owner: str, inputs: list[int], ratio: tuple[int, int]) ->
 @SETTINGS
 def test_lender_vault_views(system, deposits: list[int], inputs: list[int]) -> None:
     market = system.market
-    lender = boa.env.generate_address("lender")
-    with boa.env.anchor():
+    lender = system.chain.generate_address("lender")
+    with system.chain.anchor():
         for amount in deposits:
             amount = min(amount, market.maxDeposit(lender))
             if amount and fund(system, lender, amount, market):
@@ -92,17 +91,17 @@ def test_lender_vault_views(system, deposits: list[int], inputs: list[int]) -> N
         for view, call in (("maxWithdraw", market.withdraw), ("maxRedeem", market.redeem)):
             limit = getattr(market, view)(lender)
             if limit:
-                with boa.env.anchor():
+                with system.chain.anchor():
                     assert attempt(call, limit, sender=lender)[1] is None, f"{view} overstated"
         limit = market.maxDeposit(lender)
-        newcomer = boa.env.generate_address("newcomer")
+        newcomer = system.chain.generate_address("newcomer")
         if limit and fund(system, newcomer, limit, market):
-            with boa.env.anchor():
+            with system.chain.anchor():
                 assert attempt(market.deposit, limit, sender=newcomer)[1] is None, "maxDeposit overstated"
         shares = market.maxMint(lender)
         cost = market.previewMint(shares) if shares else 0
         if shares and fund(system, newcomer, cost, market):
-            with boa.env.anchor():
+            with system.chain.anchor():
                 assert attempt(market.mint, shares, sender=newcomer)[1] is None, "maxMint overstated"
 
 
@@ -110,8 +109,8 @@ def test_lender_vault_views(system, deposits: list[int], inputs: list[int]) -> N
 @SETTINGS
 def test_lst_views(system, deposits: list[int], inputs: list[int]) -> None:
     lst = system.lst
-    staker = boa.env.generate_address("staker")
-    with boa.env.anchor():
+    staker = system.chain.generate_address("staker")
+    with system.chain.anchor():
         for amount in deposits:
             amount = min(amount, lst.maxDeposit(staker))
             if amount and fund(system, staker, amount, lst):
@@ -122,13 +121,13 @@ def test_lst_views(system, deposits: list[int], inputs: list[int]) -> None:
         for view, call in (("maxWithdraw", lst.withdraw), ("maxRedeem", lst.redeem)):
             limit = getattr(lst, view)(staker)
             if limit:
-                with boa.env.anchor():
+                with system.chain.anchor():
                     result, reason = attempt(call, limit, sender=staker)
                     assert reason in (None, "lst: zero assets"), f"{view} overstated: {reason}"
         limit = lst.maxDeposit(staker)
-        newcomer = boa.env.generate_address("newcomer")
+        newcomer = system.chain.generate_address("newcomer")
         if limit and fund(system, newcomer, limit, lst):
-            with boa.env.anchor():
+            with system.chain.anchor():
                 result, reason = attempt(lst.deposit, limit, sender=newcomer)
                 assert reason in (None, "lst: zero shares"), f"maxDeposit overstated: {reason}"
 
@@ -137,9 +136,9 @@ def test_lst_views(system, deposits: list[int], inputs: list[int]) -> None:
 @SETTINGS
 def test_previews_equal_what_the_calls_do(system, deposit: int, amount: int) -> None:
     """In the same state, each preview is exactly what its call returns (both vaults, huge and tiny)."""
-    user = boa.env.generate_address("user")
+    user = system.chain.generate_address("user")
     for vault, limit_view in ((system.market, "maxDeposit"), (system.lst, "maxDeposit")):
-        with boa.env.anchor():
+        with system.chain.anchor():
             deposit = min(deposit, getattr(vault, limit_view)(user))
             if not deposit or not fund(system, user, deposit, vault):
                 continue

@@ -13,8 +13,7 @@ loses at most (totalAssets + 10^6) / (totalSupply + 10^6) + 1 units of X.
 
 from __future__ import annotations
 
-import boa
-from boa_system import MAX_UINT, deploy_system
+from boa_system import MAX_UINT, RevmChain, deploy_system
 
 from levstake.model import LST_VIRTUAL
 
@@ -22,7 +21,7 @@ DEPOSITS = (5, 7.5, 12, 20, 39.9)
 
 
 def funded(system, name: str, amount: int) -> str:
-    account = boa.env.generate_address(name)
+    account = system.chain.generate_address(name)
     system.mint_x(account, amount)
     system.x.approve(system.lst, MAX_UINT, sender=account)
     return account
@@ -57,7 +56,7 @@ def victims_lose_at_most_one_share_each(system) -> None:
 
 
 def test_inflating_a_fresh_lst_costs_the_attacker_and_not_the_next_depositors(decimals) -> None:
-    system = deploy_system(decimals)
+    system = deploy_system(decimals, RevmChain())
     attacker = funded(system, "attacker", system.units(10_000))
     cost = inflate(system, attacker, system.units(10_000))
     assert cost > 0
@@ -71,20 +70,20 @@ def test_inflating_a_fresh_lst_costs_the_attacker_and_not_the_next_depositors(de
 
 
 def test_the_same_when_the_lst_empties_later_in_its_life(decimals) -> None:
-    system = deploy_system(decimals)
+    system = deploy_system(decimals, RevmChain())
     lst = system.lst
     stakers = [funded(system, f"staker{i}", system.units(50_000)) for i in range(3)]
     for staker in stakers:
         lst.deposit(system.units(50_000), sender=staker)
     lst.rebalance()
-    boa.env.time_travel(seconds=3 * 86_400)
+    system.chain.time_travel(3 * 86_400)
     lst.sync_rewards()
-    boa.env.time_travel(seconds=3 * 86_400)
+    system.chain.time_travel(3 * 86_400)
     # Everybody leaves through the queue, the treasury too; what is left is rewards still unlocking,
     # owned by no share. Then an attacker plays the inflation game on the empty LST.
     leavers = [*stakers, system.treasury]
     requests = [lst.request_unstake(lst.balanceOf(leaver), sender=leaver) for leaver in leavers]
-    boa.env.time_travel(seconds=system.validator.unbonding_delay())
+    system.chain.time_travel(system.validator.unbonding_delay())
     for leaver, request in zip(leavers, requests, strict=True):
         assert lst.claim(request, sender=leaver) > 0
     assert lst.totalSupply() == 0 and lst.totalAssets() > 0, "no share left, some rewards still unlocking"

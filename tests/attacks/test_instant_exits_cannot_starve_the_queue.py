@@ -10,14 +10,13 @@ unbonding, whatever the buffer holds.
 
 from __future__ import annotations
 
-import boa
-from boa_system import MAX_UINT, BoaSystem, attempt, deploy_system
+from boa_system import MAX_UINT, BoaSystem, RevmChain, attempt, deploy_system
 
 DAY = 86_400
 
 
 def staker(system: BoaSystem, alias: str, amount: float) -> str:
-    user = boa.env.generate_address(alias)
+    user = system.chain.generate_address(alias)
     system.mint_x(user, system.units(amount))
     system.x.approve(system.lst, MAX_UINT, sender=user)
     system.lst.deposit(system.units(amount), sender=user)
@@ -25,9 +24,9 @@ def staker(system: BoaSystem, alias: str, amount: float) -> str:
 
 
 def test_instant_exits_before_ready_at_cannot_delay_a_request(decimals):
-    system = deploy_system(decimals)
+    system = deploy_system(decimals, RevmChain())
     lst, validator = system.lst, system.validator
-    with boa.env.anchor():
+    with system.chain.anchor():
         whale = staker(system, "whale", 1_000)
         lst.rebalance()
         exiter = staker(system, "exiter", 300)
@@ -38,16 +37,16 @@ def test_instant_exits_before_ready_at_cannot_delay_a_request(decimals):
         # Covered by unbonding at once, although the buffer could have paid it.
         assert validator.unbonding_balance(lst) >= amount
         for _ in range(6):
-            boa.env.time_travel(seconds=DAY)
+            system.chain.time_travel(DAY)
             lst.rebalance()
-        boa.env.time_travel(seconds=DAY - 3_600)
+        system.chain.time_travel(DAY - 3_600)
         for holder in (exiter, whale):
             shares = lst.maxRedeem(holder)
             if shares:
                 lst.redeem(shares, sender=holder)
         assert lst.buffer() < system.units(1)
         lst.rebalance()
-        boa.env.time_travel(seconds=ready_at - boa.env.evm.patch.timestamp)
+        system.chain.time_travel(ready_at - system.chain.timestamp)
         paid, reason = attempt(lst.claim, request_id, sender=queued)
         assert reason is None
         assert paid == amount, "the request was not paid at ready_at"
@@ -57,9 +56,9 @@ def test_instant_exits_before_ready_at_cannot_delay_a_request(decimals):
 def test_the_buffer_is_not_counted_for_the_queue(decimals):
     """Filing a request with a full buffer still asks the backend for the whole request: the queue never
     relies on X that instant exits can take."""
-    system = deploy_system(decimals)
+    system = deploy_system(decimals, RevmChain())
     lst, validator = system.lst, system.validator
-    with boa.env.anchor():
+    with system.chain.anchor():
         staker(system, "whale", 10_000)
         lst.rebalance()
         depositor = staker(system, "depositor", 5_000)
@@ -74,23 +73,23 @@ def test_a_payback_that_lands_early_stays_for_the_queue(decimals):
     lands in the buffer; instant exits could take it and leave the request to wait a whole new unbonding
     delay. What the queue is owed beyond what is unbonding stays out of the instant exits' reach
     (and out of their fee's level)."""
-    system = deploy_system(decimals)
+    system = deploy_system(decimals, RevmChain())
     lst, validator = system.lst, system.validator
-    with boa.env.anchor():
+    with system.chain.anchor():
         whale = staker(system, "whale", 1_000)
         lst.rebalance()
         lst.redeem(lst.maxRedeem(whale), sender=whale)
         lst.rebalance()
         refill = validator.unbonding_balance(lst)
         assert refill > 0
-        boa.env.time_travel(seconds=6 * DAY)
+        system.chain.time_travel(6 * DAY)
         depositor = staker(system, "depositor", 200)
         queued = staker(system, "queued", 50)
         request_id = lst.request_unstake(lst.balanceOf(queued), sender=queued)
         amount, ready_at = lst.requests(request_id)[2], lst.requests(request_id)[4]
         # The refill in flight already covers the request: nothing new is asked.
         assert validator.unbonding_balance(lst) == refill
-        boa.env.time_travel(seconds=DAY + 60)
+        system.chain.time_travel(DAY + 60)
         lst.process_queue()
         assert validator.unbonding_balance(lst) == 0
         assert lst.buffer() > amount
@@ -100,6 +99,6 @@ def test_a_payback_that_lands_early_stays_for_the_queue(decimals):
                 lst.redeem(shares, sender=holder)
         # The exits took everything but what the queue is owed.
         assert amount <= lst.buffer() < amount + system.units(1)
-        boa.env.time_travel(seconds=ready_at - boa.env.evm.patch.timestamp)
+        system.chain.time_travel(ready_at - system.chain.timestamp)
         paid, reason = attempt(lst.claim, request_id, sender=queued)
         assert reason is None and paid == amount

@@ -13,9 +13,8 @@ from __future__ import annotations
 import math
 from decimal import Decimal, localcontext
 
-import boa
 import pytest
-from boa_system import MAX_UINT, ORACLE_SCALE, WAD, deploy_system, deployer
+from boa_system import MAX_UINT, ORACLE_SCALE, WAD, RevmChain, deploy_system
 
 from levstake.deploy import DEFAULT_LLTV, DEFAULT_MAX_LTV, DEFAULT_RESERVE_FACTOR
 
@@ -27,58 +26,55 @@ def flat_rate_market(system):
     """A market whose rate model answers 5% whatever the utilization: accrued interest moves the utilization,
     and the default curve's rate with it, which would blur what this test measures (rounding)."""
     rate = WAD * 5 // 100
-    model = deployer("lending/InterestRateModel.vy").deploy(rate, rate, rate, WAD * 9 // 10)
+    model = system.chain.deploy(
+        "lending/InterestRateModel.vy", rate, rate, rate, WAD * 9 // 10, sender=system.owner
+    )
     system.factory.enable_irm(model, sender=system.owner)
     address = system.factory.create_market(
         system.x, system.lst, system.oracle, model, DEFAULT_MAX_LTV, DEFAULT_LLTV, DEFAULT_RESERVE_FACTOR,
         "Flat", "lsXF", sender=system.owner,
     )
-    system.market = deployer("lending/LendingMarket.vy").at(address)
+    system.market = system.chain.at("lending/LendingMarket.vy", address)
     return system
 
 
-@pytest.fixture(scope="module")
-def world(decimals):
-    """1,000 X lent, 900 X borrowed at 5% APR (90% utilization)."""
-    system = deploy_system(decimals)
-    lender = boa.env.generate_address("lender")
+def lend_and_borrow(system) -> str:
+    """1,000 X lent, 900 X borrowed against 2,000 X of LST (90% utilization); returns the borrower."""
+    lender = system.chain.generate_address("lender")
     system.mint_x(lender, system.units(1_000))
     system.x.approve(system.market, MAX_UINT, sender=lender)
     system.market.deposit(system.units(1_000), sender=lender)
-    borrower = boa.env.generate_address("borrower")
+    borrower = system.chain.generate_address("borrower")
     system.mint_x(borrower, system.units(2_000))
     system.x.approve(system.lst, MAX_UINT, sender=borrower)
     shares = system.lst.deposit(system.units(2_000), sender=borrower)
     system.lst.approve(system.market, MAX_UINT, sender=borrower)
     system.market.supply_collateral(shares, borrower, sender=borrower)
     system.market.borrow(system.units(900), 0, borrower, borrower, sender=borrower)
-    return system, borrower
+    return borrower
+
+
+@pytest.fixture(scope="module")
+def world(decimals):
+    """1,000 X lent, 900 X borrowed at 5% APR (90% utilization), on the default curve."""
+    system = deploy_system(decimals, RevmChain())
+    return system, lend_and_borrow(system)
 
 
 def interest_over(system, seconds: int, step: int) -> int:
     market = system.market
     before = market.total_borrow_assets()
-    with boa.env.anchor():
+    with system.chain.anchor():
         for _ in range(seconds // step):
-            boa.env.time_travel(seconds=step)
+            system.chain.time_travel(step)
             market.accrue_interest()
         return market.total_borrow_assets() - before
 
 
 @pytest.fixture(scope="module")
 def flat(decimals):
-    system = flat_rate_market(deploy_system(decimals))
-    lender = boa.env.generate_address("lender")
-    system.mint_x(lender, system.units(1_000))
-    system.x.approve(system.market, MAX_UINT, sender=lender)
-    system.market.deposit(system.units(1_000), sender=lender)
-    borrower = boa.env.generate_address("borrower")
-    system.mint_x(borrower, system.units(2_000))
-    system.x.approve(system.lst, MAX_UINT, sender=borrower)
-    shares = system.lst.deposit(system.units(2_000), sender=borrower)
-    system.lst.approve(system.market, MAX_UINT, sender=borrower)
-    system.market.supply_collateral(shares, borrower, sender=borrower)
-    system.market.borrow(system.units(900), 0, borrower, borrower, sender=borrower)
+    system = flat_rate_market(deploy_system(decimals, RevmChain()))
+    lend_and_borrow(system)
     return system
 
 
@@ -97,7 +93,7 @@ def test_accruing_every_block_charges_what_one_accrual_does(flat, step: int, per
 def test_ten_idle_years_at_full_utilization_compound_continuously(world) -> None:
     system, borrower = world
     market = system.market
-    with boa.env.anchor():
+    with system.chain.anchor():
         # Borrow the rest of the idle X: 100% utilization, 40% APR, then nobody touches the market.
         idle = market.total_supply_assets() - market.total_borrow_assets()
         collateral = market.positions(borrower)[0]
@@ -107,7 +103,7 @@ def test_ten_idle_years_at_full_utilization_compound_continuously(world) -> None
         debt = market.total_borrow_assets()
         apr = market.market_state()[3]
         assert apr == WAD * 40 // 100
-        boa.env.time_travel(seconds=10 * YEAR)
+        system.chain.time_travel(10 * YEAR)
         market.accrue_interest()
         charged = market.total_borrow_assets() - debt
         exact = debt * (math.exp(4) - 1)

@@ -13,9 +13,8 @@ the counted-reward cap at least 10% a year.
 
 from __future__ import annotations
 
-import boa
 import pytest
-from boa_system import MAX_UINT, WAD, deploy_system, lend, router_user
+from boa_system import MAX_UINT, WAD, RevmChain, deploy_system, lend, reverts, router_user
 
 from levstake.model import LST_PARAMETER_DELAY, LST_PARAMETERS
 
@@ -27,9 +26,9 @@ FEE, CEILING, MAX_APR = (
 
 @pytest.fixture(scope="module")
 def world(decimals):
-    system = deploy_system(decimals)
+    system = deploy_system(decimals, RevmChain())
     lend(system, 200_000)
-    staker = boa.env.generate_address("staker")
+    staker = system.chain.generate_address("staker")
     system.mint_x(staker, system.units(1_000_000))
     system.x.approve(system.lst, MAX_UINT, sender=staker)
     system.lst.deposit(system.units(1_000_000), sender=staker)
@@ -42,14 +41,14 @@ def world(decimals):
 def test_no_fee_change_applies_in_the_next_block(world) -> None:
     system, user = world
     lst, owner = system.lst, system.owner
-    with boa.env.anchor():
-        with boa.reverts("lst: instant fee out of bounds"):
+    with system.chain.anchor():
+        with reverts("lst: instant fee out of bounds"):
             lst.announce_parameter(FEE, 500, sender=owner)
-        with boa.reverts("lst: instant fee ceiling out of bounds"):
+        with reverts("lst: instant fee ceiling out of bounds"):
             lst.announce_parameter(CEILING, 101, sender=owner)
         eta = lst.announce_parameter(FEE, 50, sender=owner)
-        assert eta == boa.env.evm.patch.timestamp + LST_PARAMETER_DELAY
-        with boa.reverts("lst: parameter delay not over"):
+        assert eta == system.chain.timestamp + LST_PARAMETER_DELAY
+        with reverts("lst: parameter delay not over"):
             lst.apply_parameter(FEE)
         assert lst.instant_fee_bps() == 10, "the user's next transaction still sees the old fee"
         # The user has ten days to react; leaving costs what it cost before the announcement.
@@ -63,19 +62,19 @@ def test_no_fee_change_applies_in_the_next_block(world) -> None:
 def test_at_the_highest_fees_a_50x_position_can_still_leave_every_way(world) -> None:
     system, user = world
     lst, owner, router, market = system.lst, system.owner, system.router, system.market
-    with boa.env.anchor():
+    with system.chain.anchor():
         lst.announce_parameter(FEE, 50, sender=owner)
-        boa.env.time_travel(seconds=LST_PARAMETER_DELAY)
+        system.chain.time_travel(LST_PARAMETER_DELAY)
         lst.apply_parameter(FEE)
         lst.announce_parameter(CEILING, 100, sender=owner)
-        boa.env.time_travel(seconds=LST_PARAMETER_DELAY)
+        system.chain.time_travel(LST_PARAMETER_DELAY)
         lst.apply_parameter(CEILING)
         lst.sync_rewards()
         for leverage in (45, 25, 10):
-            with boa.env.anchor():
+            with system.chain.anchor():
                 router.adjust(market, leverage * WAD, 0, 2**64, sender=user)
         for mode in (0, 1, 2):
-            with boa.env.anchor():
+            with system.chain.anchor():
                 before = system.x.balanceOf(user)
                 router.close(market, 0, 2**64, mode, sender=user)
                 assert market.positions(user) == (0, 0)
@@ -86,11 +85,11 @@ def test_at_the_highest_fees_a_50x_position_can_still_leave_every_way(world) -> 
 def test_the_counted_reward_cap_cannot_be_cut_to_nothing(world) -> None:
     system, _ = world
     lst, owner, market = system.lst, system.owner, system.market
-    with boa.env.anchor():
-        with boa.reverts("lst: max apr out of bounds"):
+    with system.chain.anchor():
+        with reverts("lst: max apr out of bounds"):
             lst.announce_parameter(MAX_APR, 1, sender=owner)
         lst.announce_parameter(MAX_APR, 1_000, sender=owner)
-        boa.env.time_travel(seconds=LST_PARAMETER_DELAY)
+        system.chain.time_travel(LST_PARAMETER_DELAY)
         lst.apply_parameter(MAX_APR)
         # 8% staking rewards fit under a 10% cap: a 50x position's rewards keep outrunning its interest.
         user = router_user(system, "late", 1_000)
@@ -98,7 +97,7 @@ def test_the_counted_reward_cap_cannot_be_cut_to_nothing(world) -> None:
         system.router.open(market, system.units(1_000), 50 * WAD, 0, 2**64, sender=user)
         health = market.position(user)[3]
         for _ in range(20):
-            boa.env.time_travel(seconds=10 * DAY)
+            system.chain.time_travel(10 * DAY)
             lst.sync_rewards()
             lst.rebalance()
         assert market.position(user)[3] >= health, "200 days later it is healthier than when it opened"

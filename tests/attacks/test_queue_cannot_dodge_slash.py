@@ -10,9 +10,8 @@ paid the lower of its value when filed and when funded.
 
 from __future__ import annotations
 
-import boa
 import pytest
-from boa_system import MAX_UINT, deploy_system
+from boa_system import MAX_UINT, RevmChain, deploy_system
 
 from levstake.model import LST_VIRTUAL
 
@@ -21,10 +20,10 @@ SLASH_BPS = 1_000
 
 @pytest.fixture(scope="module")
 def world(decimals):
-    system = deploy_system(decimals)
+    system = deploy_system(decimals, RevmChain())
     stakers = []
     for name in ("leaver", "stayer"):
-        staker = boa.env.generate_address(name)
+        staker = system.chain.generate_address(name)
         system.mint_x(staker, system.units(100_000))
         system.x.approve(system.lst, MAX_UINT, sender=staker)
         system.lst.deposit(system.units(100_000), sender=staker)
@@ -36,7 +35,7 @@ def world(decimals):
 def test_a_request_filed_before_a_slash_shares_it(world) -> None:
     system, (leaver, stayer) = world
     lst, validator = system.lst, system.validator
-    with boa.env.anchor():
+    with system.chain.anchor():
         stayer_before = lst.convertToAssets(lst.balanceOf(stayer))
         request = lst.request_unstake(lst.balanceOf(leaver), sender=leaver)
         amount = lst.requests(request).amount
@@ -51,7 +50,7 @@ def test_a_request_filed_before_a_slash_shares_it(world) -> None:
         assert value_after < amount
         tolerance = amount * stayer_before * 2 * LST_VIRTUAL // lst.totalAssets()
         assert abs(value_after * stayer_before - stayer_after * amount) <= tolerance
-        boa.env.time_travel(seconds=validator.unbonding_delay())
+        system.chain.time_travel(validator.unbonding_delay())
         before = system.x.balanceOf(leaver)
         lst.claim(request, sender=leaver)
         paid = system.x.balanceOf(leaver) - before
@@ -63,12 +62,12 @@ def test_a_request_filed_before_a_slash_shares_it(world) -> None:
 def test_a_request_filed_after_the_slash_pays_the_slashed_value(world) -> None:
     system, (leaver, stayer) = world
     lst, validator = system.lst, system.validator
-    with boa.env.anchor():
+    with system.chain.anchor():
         validator.slash(lst, SLASH_BPS, sender=system.owner)
         value = lst.convertToAssets(lst.balanceOf(leaver))
         request = lst.request_unstake(lst.balanceOf(leaver), sender=leaver)
         assert lst.requests(request).amount == value
-        boa.env.time_travel(seconds=validator.unbonding_delay())
+        system.chain.time_travel(validator.unbonding_delay())
         # No later loss: paid what it was filed for, less the wei that converting to the loss factor's units
         # and back can drop.
         assert value - 1 <= lst.claim(request, sender=leaver) <= value
@@ -77,9 +76,9 @@ def test_a_request_filed_after_the_slash_pays_the_slashed_value(world) -> None:
 def test_rewards_while_waiting_go_to_those_who_stay(world) -> None:
     system, (leaver, stayer) = world
     lst, validator = system.lst, system.validator
-    with boa.env.anchor():
+    with system.chain.anchor():
         request = lst.request_unstake(lst.balanceOf(leaver), sender=leaver)
         amount = lst.requests(request).amount
-        boa.env.time_travel(seconds=validator.unbonding_delay())
+        system.chain.time_travel(validator.unbonding_delay())
         lst.sync_rewards()
         assert lst.claim(request, sender=leaver) == amount, "a request earns nothing while it waits"

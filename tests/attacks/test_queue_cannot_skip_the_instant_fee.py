@@ -11,24 +11,23 @@ anything.
 
 from __future__ import annotations
 
-import boa
 import pytest
-from boa_system import MAX_UINT, deploy_system
+from boa_system import MAX_UINT, RevmChain, deploy_system
 
 DAY = 86_400
 
 
 @pytest.fixture(scope="module")
 def world(decimals):
-    system = deploy_system(decimals)
+    system = deploy_system(decimals, RevmChain())
     lst = system.lst
-    small = boa.env.generate_address("small")
+    small = system.chain.generate_address("small")
     system.mint_x(small, system.units(100_000))
     system.x.approve(lst, MAX_UINT, sender=small)
     lst.deposit(system.units(100_000), sender=small)
     lst.rebalance()
     # The holder's X sits in the buffer: nobody delegated it yet.
-    holder = boa.env.generate_address("holder")
+    holder = system.chain.generate_address("holder")
     system.mint_x(holder, system.units(1_000_000))
     system.x.approve(lst, MAX_UINT, sender=holder)
     lst.deposit(system.units(1_000_000), sender=holder)
@@ -38,7 +37,7 @@ def world(decimals):
 def test_request_and_claim_in_one_block_pays_nothing(world) -> None:
     system, small, holder = world
     lst = system.lst
-    with boa.env.anchor():
+    with system.chain.anchor():
         buffer = lst.buffer()
         shares = lst.balanceOf(holder)
         first = lst.request_unstake(shares * 9 // 10, sender=holder)
@@ -51,17 +50,17 @@ def test_request_and_claim_in_one_block_pays_nothing(world) -> None:
 def test_the_queue_costs_the_wait_and_the_instant_exit_costs_the_fee(world) -> None:
     system, small, holder = world
     lst = system.lst
-    with boa.env.anchor():
+    with system.chain.anchor():
         instant = lst.previewRedeem(lst.maxRedeem(holder))
         instant_shares = lst.maxRedeem(holder)
-    with boa.env.anchor():
+    with system.chain.anchor():
         request = lst.request_unstake(instant_shares, sender=holder)
         amount = lst.requests(request).amount
         small_before = lst.convertToAssets(lst.balanceOf(small))
         for _ in range(6):
-            boa.env.time_travel(seconds=DAY)
+            system.chain.time_travel(DAY)
             assert lst.claim(request, sender=holder) == 0, "not before the unbonding delay"
-        boa.env.time_travel(seconds=system.validator.unbonding_delay() - 6 * DAY)
+        system.chain.time_travel(system.validator.unbonding_delay() - 6 * DAY)
         assert lst.claim(request, sender=holder) == amount
         # The queue paid no fee but the holder waited 7 days and earned nothing meanwhile: no better than
         # the instant exit by more than the fee he did not pay.

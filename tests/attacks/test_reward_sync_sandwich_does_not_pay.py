@@ -4,25 +4,24 @@ nothing, even with the instant-unstake fee at zero (the worst case for this defe
 
 from __future__ import annotations
 
-import boa
 import pytest
-from boa_system import MAX_UINT, deploy_system, set_lst_parameter
+from boa_system import MAX_UINT, RevmChain, deploy_system, set_lst_parameter
 
 DAY = 86_400
 
 
 @pytest.fixture(scope="module")
 def world(decimals):
-    system = deploy_system(decimals)
-    stakers = boa.env.generate_address("stakers")
+    system = deploy_system(decimals, RevmChain())
+    stakers = system.chain.generate_address("stakers")
     system.mint_x(stakers, system.units(1_000_000))
     system.x.approve(system.lst, MAX_UINT, sender=stakers)
     system.lst.deposit(system.units(1_000_000), sender=stakers)
     system.lst.rebalance()
     set_lst_parameter(system, "instant_fee_bps", 0, max_instant_fee_bps=0)
     # A week of unsynced rewards waits in the backend: the largest possible sync.
-    boa.env.time_travel(seconds=7 * DAY)
-    attacker = boa.env.generate_address("attacker")
+    system.chain.time_travel(7 * DAY)
+    attacker = system.chain.generate_address("attacker")
     system.mint_x(attacker, system.units(10_000_000))
     system.x.approve(system.lst, MAX_UINT, sender=attacker)
     return system, attacker
@@ -31,7 +30,7 @@ def world(decimals):
 def test_stake_sync_unstake_in_one_block_earns_nothing(world) -> None:
     system, attacker = world
     lst, x = system.lst, system.x
-    with boa.env.anchor():
+    with system.chain.anchor():
         before = x.balanceOf(attacker)
         rate = lst.convertToAssets(10**system.decimals)
         shares = lst.deposit(system.units(100_000), sender=attacker)
@@ -45,8 +44,8 @@ def test_stake_sync_unstake_in_one_block_earns_nothing(world) -> None:
 def test_the_gain_reaches_stakers_over_the_cycle(world) -> None:
     system, attacker = world
     lst = system.lst
-    with boa.env.anchor():
+    with system.chain.anchor():
         rate = lst.convertToAssets(10**system.decimals)
         lst.sync_rewards()
-        boa.env.time_travel(seconds=lst.reward_cycle())
+        system.chain.time_travel(lst.reward_cycle())
         assert lst.convertToAssets(10**system.decimals) > rate

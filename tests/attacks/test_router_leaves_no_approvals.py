@@ -8,18 +8,17 @@ returning, on every entry point.
 
 from __future__ import annotations
 
-import boa
 import pytest
-from boa_system import MAX_UINT, WAD, deploy_system, lend, router_user
+from boa_system import MAX_UINT, WAD, RevmChain, deploy_system, lend, router_user
 
 from levstake.model import CLOSE_TO_LST, CLOSE_TO_QUEUE, CLOSE_TO_X
 
 
 @pytest.fixture(scope="module")
 def world(decimals):
-    system = deploy_system(decimals)
+    system = deploy_system(decimals, RevmChain())
     lend(system, 10_000_000)
-    staker = boa.env.generate_address("staker")
+    staker = system.chain.generate_address("staker")
     system.mint_x(staker, system.units(1_000_000))
     system.x.approve(system.lst, MAX_UINT, sender=staker)
     system.lst.deposit(system.units(1_000_000), sender=staker)
@@ -40,7 +39,7 @@ def assert_router_holds_nothing(system) -> None:
 def test_every_entry_point_leaves_no_allowance(world, mode: int) -> None:
     system, user = world
     router, market = system.router, system.market
-    with boa.env.anchor():
+    with system.chain.anchor():
         router.loop(market, system.units(100), 5, 0, 2**64, sender=user)
         assert_router_holds_nothing(system)
         router.open(market, system.units(100), 20 * WAD, 0, 2**64, sender=user)
@@ -55,7 +54,7 @@ def test_every_entry_point_leaves_no_allowance(world, mode: int) -> None:
 
 def test_open_with_lst_leaves_no_allowance(world) -> None:
     system, user = world
-    with boa.env.anchor():
+    with system.chain.anchor():
         system.x.approve(system.lst, MAX_UINT, sender=user)
         shares = system.lst.deposit(system.units(100), sender=user)
         system.router.open_with_lst(system.market, shares, 10 * WAD, 0, 2**64, sender=user)

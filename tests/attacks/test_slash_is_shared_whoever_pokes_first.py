@@ -11,25 +11,24 @@ holds, the stream untouched), with every view showing exactly what the next call
 
 from __future__ import annotations
 
-import boa
 import pytest
-from boa_system import MAX_UINT, deploy_system
+from boa_system import MAX_UINT, RevmChain, deploy_system
 
 DAY = 86_400
 
 
 @pytest.fixture(scope="module")
 def world(decimals):
-    system = deploy_system(decimals)
+    system = deploy_system(decimals, RevmChain())
     holders = []
     for name in ("leaver", "stayer"):
-        holder = boa.env.generate_address(name)
+        holder = system.chain.generate_address(name)
         system.mint_x(holder, system.units(500_000))
         system.x.approve(system.lst, MAX_UINT, sender=holder)
         system.lst.deposit(system.units(500_000), sender=holder)
         holders.append(holder)
     system.lst.rebalance()
-    boa.env.time_travel(seconds=DAY)
+    system.chain.time_travel(DAY)
     system.lst.sync_rewards()
     assert system.lst.stream_amount() > 0
     return system, holders
@@ -39,7 +38,7 @@ def exit_half_way(system, leaver: str, poke: bool) -> int:
     lst = system.lst
     if poke:
         lst.sync_rewards()
-    boa.env.time_travel(seconds=(lst.stream_end() - lst.stream_start()) // 2)
+    system.chain.time_travel((lst.stream_end() - lst.stream_start()) // 2)
     shares = lst.balanceOf(leaver) // 2
     return lst.previewRedeem(shares), lst.convertToAssets(shares)
 
@@ -48,7 +47,7 @@ def test_a_reported_slash_pays_the_same_whoever_pokes(world) -> None:
     system, (leaver, stayer) = world
     results = []
     for poke in (False, True):
-        with boa.env.anchor():
+        with system.chain.anchor():
             system.validator.slash(system.lst, 100, sender=system.owner)
             results.append(exit_half_way(system, leaver, poke))
             results[-1] += (system.lst.convertToAssets(system.lst.balanceOf(stayer)),)
@@ -64,7 +63,7 @@ def test_an_unreported_loss_is_seen_by_every_view_as_the_next_call_would_apply_i
     system, (leaver, stayer) = world
     lst = system.lst
     system.validator.set_apr(0, sender=system.owner)  # no reward accrues in between to blur the comparison
-    with boa.env.anchor():
+    with system.chain.anchor():
         silent_loss(system, 100)
         views = (lst.totalAssets(), lst.convertToAssets(10**system.decimals), lst.previewRedeem(10**6))
         lst.sync_rewards()
@@ -72,7 +71,7 @@ def test_an_unreported_loss_is_seen_by_every_view_as_the_next_call_would_apply_i
         assert after == views
     results = []
     for poke in (False, True):
-        with boa.env.anchor():
+        with system.chain.anchor():
             silent_loss(system, 100)
             results.append(exit_half_way(system, leaver, poke))
     assert results[0] == results[1], "the leaver gets the same whether or not somebody poked"

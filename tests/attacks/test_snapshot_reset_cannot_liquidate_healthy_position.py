@@ -15,9 +15,8 @@ not jump either, while the book value counts the whole backlog at once.
 
 from __future__ import annotations
 
-import boa
 import pytest
-from boa_system import MAX_UINT, ORACLE_SCALE, WAD, deploy_system, lend, router_user
+from boa_system import MAX_UINT, ORACLE_SCALE, WAD, RevmChain, deploy_system, lend, reverts, router_user
 
 DAY = 86_400
 LAG_DAYS = 150
@@ -25,7 +24,7 @@ LAG_DAYS = 150
 
 @pytest.fixture(scope="module")
 def world(decimals):
-    system = deploy_system(decimals)
+    system = deploy_system(decimals, RevmChain())
     # 60,000 X lent and a 1,000 X position at 50x: 49,000 X borrowed, 82% utilization, 4.6% borrow APR.
     lend(system, 60_000)
     victim = router_user(system, "victim", 1_000)
@@ -42,21 +41,21 @@ def health_at(system, user, price: int) -> float:
 def test_daily_snapshots_then_a_late_sync_cannot_liquidate_a_position_healthy_at_the_lst_rate(world) -> None:
     system, victim = world
     oracle, market, lst = system.oracle, system.market, system.lst
-    liquidator = boa.env.generate_address("liquidator")
+    liquidator = system.chain.generate_address("liquidator")
     system.mint_x(liquidator, system.units(10_000_000))
     system.x.approve(market, MAX_UINT, sender=liquidator)
-    with boa.env.anchor():
+    with system.chain.anchor():
         for _ in range(LAG_DAYS):
-            boa.env.time_travel(seconds=DAY)
+            system.chain.time_travel(DAY)
             oracle.update_snapshot()
             # The cap never falls below the rate: every daily call left the headroom where it was.
             assert oracle.price() == oracle.rate()
         # Interest ran for 150 days while no reward was counted: below the line until somebody syncs.
         assert health_at(system, victim, oracle.rate()) < 1
         lst.sync_rewards()
-        boa.env.time_travel(seconds=DAY)
+        system.chain.time_travel(DAY)
         _, borrow_shares = market.positions(victim)
-        with boa.reverts("market: position is healthy"):
+        with reverts("market: position is healthy"):
             market.liquidate(victim, 0, borrow_shares // 2, sender=liquidator)
         rate, price = oracle.rate(), oracle.price()
         assert health_at(system, victim, rate) >= 1, "healthy at the LST's own rate"
@@ -72,29 +71,29 @@ def test_even_with_the_price_held_below_the_rate_liquidation_looks_at_the_rate(w
     lends less against the collateral, but decides liquidations at the rate."""
     system, victim = world
     oracle, market, lst = system.oracle, system.market, system.lst
-    whale = boa.env.generate_address("whale")
+    whale = system.chain.generate_address("whale")
     system.mint_x(whale, system.units(10_000_000))
     system.x.approve(lst, MAX_UINT, sender=whale)
     system.x.approve(market, MAX_UINT, sender=whale)
-    with boa.env.anchor():
+    with system.chain.anchor():
         # Fees of a whale's round trip through the buffer raise the rate at once, faster than the cap allows.
         shares = lst.deposit(system.units(5_000_000), sender=whale)
         lst.redeem(min(shares, lst.maxRedeem(whale)), sender=whale)
         rate, price = oracle.rate(), oracle.price()
         assert price < rate, "the cap holds the price below the jumped rate"
         # Interest for a while: the position drifts towards the line at the capped price first.
-        boa.env.time_travel(seconds=60 * DAY)
+        system.chain.time_travel(60 * DAY)
         market.accrue_interest()
         rate, price = oracle.rate(), oracle.price()
         if health_at(system, victim, rate) >= 1:
             _, borrow_shares = market.positions(victim)
-            with boa.reverts("market: position is healthy"):
+            with reverts("market: position is healthy"):
                 market.liquidate(victim, 0, borrow_shares // 2, sender=whale)
         # Borrowing is checked at the capped price: no more than max LTV of the collateral valued at it.
         collateral, debt, _, _ = market.position(victim)
         room_at_rate = collateral * rate // ORACLE_SCALE * market.max_ltv() // WAD
         if room_at_rate > debt + system.units(1):
-            with boa.reverts("market: ltv too high"):
+            with reverts("market: ltv too high"):
                 market.borrow(room_at_rate - debt, 0, victim, victim, sender=victim)
 
 
@@ -103,13 +102,13 @@ def test_no_snapshot_call_shrinks_the_headroom(world) -> None:
     system, _ = world
     oracle = system.oracle
     caps_without = []
-    with boa.env.anchor():
+    with system.chain.anchor():
         for _ in range(30):
-            boa.env.time_travel(seconds=DAY)
+            system.chain.time_travel(DAY)
             caps_without.append(oracle.cap())
-    with boa.env.anchor():
+    with system.chain.anchor():
         for day in range(30):
-            boa.env.time_travel(seconds=DAY)
+            system.chain.time_travel(DAY)
             before = oracle.cap()
             oracle.update_snapshot()
             assert oracle.cap() == before, "a snapshot moves the anchor to the cap itself"

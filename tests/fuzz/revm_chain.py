@@ -1,10 +1,11 @@
-"""The protocol's contracts on revm (pyrevm), for the long whole-system fuzz.
+"""The protocol's contracts on revm (pyrevm), for the fuzz machines and the tests making thousands of calls.
 
 titanoboa runs py-evm, an interpreter in Python: a profile of `system_machine.py` on it spent 94% of its time
 executing opcodes (the 512-bit `mul_div`, `e^x` and the router's solvers make a step ~9,000 opcodes), so no
 harness change could make it fast. revm executes the same bytecode natively. This module gives it the small
-surface the machine and `boa_system.deploy_system` use: `generate_address`, `deploy`, `blueprint`, `at`,
-`anchor`, `time_travel`, and contract objects called as `contract.fn(*args, sender=...)`.
+surface the machines, `boa_system.deploy_system` and those tests use: `generate_address`, `deploy`,
+`blueprint`, `at`, `anchor`, `time_travel`, `timestamp`, and contract objects called as
+`contract.fn(*args, sender=...)` (struct results as named tuples, as titanoboa gives them).
 
 The bytecode is the one titanoboa (and so the rest of the suite) compiles: `deployer(name).compiler_data`.
 A call that reverts raises `Reverted` with the revert string (or the raw revert data), which is all the
@@ -16,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections import namedtuple
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -103,9 +105,20 @@ def _flat_words(entry: dict[str, Any]) -> list[str] | None:
     return [kind] if _is_word(kind) else None
 
 
+@cache
+def _struct(fields: tuple[str, ...]) -> Any:
+    return namedtuple("Struct", fields)
+
+
+def _as_struct(entry: dict[str, Any], items: tuple[Any, ...]) -> Any:
+    """A struct result as a named tuple (`request.owner`), like titanoboa's; a plain tuple if unnamed."""
+    fields = tuple(component.get("name") or "" for component in entry["components"])
+    return _struct(fields)(*items) if all(fields) else items
+
+
 def _regroup(entry: dict[str, Any], values: Iterator[Any]) -> Any:
     if entry["type"] == "tuple":
-        return tuple(_regroup(component, values) for component in entry["components"])
+        return _as_struct(entry, tuple(_regroup(component, values) for component in entry["components"]))
     return next(values)
 
 
@@ -152,7 +165,10 @@ class _Function:
             )
             decoded = tuple(_regroup(entry, items) for entry in out_entries)
         else:
-            decoded = eth_abi.decode(outputs, output)
+            decoded = tuple(
+                _as_struct(entry, item) if entry["type"] == "tuple" else item
+                for entry, item in zip(out_entries, eth_abi.decode(outputs, output), strict=True)
+            )
         return decoded[0] if len(outputs) == 1 else decoded
 
 
@@ -234,6 +250,7 @@ class RevmChain:
         self.evm = pyrevm.EVM(spec_id="CANCUN")
         self.timestamp = START_TIMESTAMP
         self.number = 1
+        self._aliases: dict[str, int] = {}
         self._set_block()
         self.default_sender = self.generate_address("default sender")
 
@@ -241,7 +258,12 @@ class RevmChain:
         self.evm.set_block_env(pyrevm.BlockEnv(number=self.number, timestamp=self.timestamp))
 
     def generate_address(self, alias: str) -> str:
-        address = to_checksum_address(keccak(text=f"revm:{alias}")[-20:])
+        """A funded address, new at each call (as titanoboa's): the first for an alias is keccak("revm:" +
+        alias), later ones add a count."""
+        uses = self._aliases.get(alias, 0)
+        self._aliases[alias] = uses + 1
+        label = f"revm:{alias}" if uses == 0 else f"revm:{alias}:{uses}"
+        address = to_checksum_address(keccak(text=label)[-20:])
         self.evm.set_balance(address, 1_000_000 * ETHER)
         return address
 

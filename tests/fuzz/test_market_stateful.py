@@ -22,7 +22,6 @@ import math
 import os
 from collections import Counter
 
-import boa
 import pytest
 from boa_system import (
     MAX_UINT,
@@ -30,6 +29,7 @@ from boa_system import (
     VIRTUAL_SHARES,
     WAD,
     BoaSystem,
+    RevmChain,
     attempt,
     deploy_system,
     mul_div_up,
@@ -60,10 +60,11 @@ limit_bps = st.one_of(st.integers(min_value=1, max_value=BPS), st.integers(min_v
 
 def funded_system(decimals: int) -> tuple[BoaSystem, list[str], list[str], str]:
     """A deployment with actors funded and approved; every example starts from a snapshot of it."""
-    system = deploy_system(decimals)
-    lenders = [boa.env.generate_address(f"lender{i}") for i in range(LENDERS)]
-    borrowers = [boa.env.generate_address(f"borrower{i}") for i in range(BORROWERS)]
-    liquidator = boa.env.generate_address("liquidator")
+    system = deploy_system(decimals, RevmChain())
+    chain = system.chain
+    lenders = [chain.generate_address(f"lender{i}") for i in range(LENDERS)]
+    borrowers = [chain.generate_address(f"borrower{i}") for i in range(BORROWERS)]
+    liquidator = chain.generate_address("liquidator")
     market, lst, x = system.market, system.lst, system.x
     for actor in [*lenders, *borrowers, liquidator]:
         system.mint_x(actor, system.units(100_000_000))
@@ -81,7 +82,8 @@ class MarketMachine(RuleBasedStateMachine):
         super().__init__()
         self.system, self.lenders, self.borrowers, self.liquidator = deployment
         self.market = self.system.market
-        self._anchor = boa.env.anchor()
+        self.chain = self.system.chain
+        self._anchor = self.chain.anchor()
         self._anchor.__enter__()
         self._price: int | None = None
         self._rate: int | None = None
@@ -111,12 +113,12 @@ class MarketMachine(RuleBasedStateMachine):
         self._rate = None
 
     def totals(self) -> tuple[int, int, int, int]:
-        storage = self.market._storage
+        market = self.market
         return (
-            storage.total_supply_assets.get(),
-            storage.total_borrow_assets.get(),
-            storage.total_borrow_shares.get(),
-            self.market.totalSupply(),
+            market.total_supply_assets(),
+            market.total_borrow_assets(),
+            market.total_borrow_shares(),
+            market.totalSupply(),
         )
 
     def debt(self, borrow_shares: int, borrow_assets: int, total_shares: int) -> int:
@@ -401,8 +403,8 @@ class MarketMachine(RuleBasedStateMachine):
         apr = min(self.system.irm.borrow_apr(borrow_assets * WAD // supply), 10 * WAD)
         treasury = self.market.treasury()
         treasury_before = self.market.balanceOf(treasury)
-        with boa.env.anchor():
-            boa.env.time_travel(seconds=seconds)
+        with self.chain.anchor():
+            self.chain.time_travel(seconds)
             self.market.accrue_interest()
             supply_after, borrow_after, _, shares_after = self.totals()
             fee_shares = self.market.balanceOf(treasury) - treasury_before
@@ -423,7 +425,7 @@ class MarketMachine(RuleBasedStateMachine):
     @rule(seconds=st.integers(min_value=1, max_value=120 * 86_400), snapshot=st.booleans())
     def warp(self, seconds: int, snapshot: bool) -> None:
         self.check_interest_over(seconds)
-        boa.env.time_travel(seconds=seconds)
+        self.chain.time_travel(seconds)
         if snapshot:
             self.oracle_snapshot()
         self.forget_prices()
@@ -491,14 +493,14 @@ class MarketMachine(RuleBasedStateMachine):
         assert assets == min(owned, supply - borrow_assets)
         if assets == 0:
             return
-        with boa.env.anchor():
+        with self.chain.anchor():
             before = self.system.x.balanceOf(lender)
             self.market.withdraw(assets, sender=lender)
             assert self.system.x.balanceOf(lender) - before == assets
 
     @invariant()
     def healthy_positions_cannot_be_liquidated(self) -> None:
-        with boa.env.anchor():
+        with self.chain.anchor():
             self.market.accrue_interest()
             for borrower in self.borrowers:
                 if self.market.positions(borrower)[1] == 0 or not self.healthy(borrower):
@@ -511,13 +513,13 @@ class MarketMachine(RuleBasedStateMachine):
         """Every unhealthy position, liquidated (then rolled back) by half its debt, all of it, or all its
         collateral but one wei (the dust rule), in turn with the step count."""
         kind = OUTCOMES["steps"] % 3
-        with boa.env.anchor():
+        with self.chain.anchor():
             self.market.accrue_interest()
             for borrower in self.borrowers:
                 collateral, shares = self.market.positions(borrower)
                 if shares == 0 or self.healthy(borrower):
                     continue
-                with boa.env.anchor():
+                with self.chain.anchor():
                     args = [(0, max(shares // 2, 1)), (0, shares), (max(collateral - 1, 1), 0)][kind]
                     self.liquidate_as_predicted(borrower, *args)
 
@@ -536,13 +538,13 @@ def deployment(decimals):
 
 def test_market_keeps_invariants_under_random_use(deployment) -> None:
     OUTCOMES.clear()
-    # CI: 25 derandomized examples (reproducible, and the reach checks below cannot flake);
+    # CI: 100 derandomized examples (reproducible, and the reach checks below cannot flake);
     # `make fuzz` sets LEVSTAKE_FUZZ_EXAMPLES for a long random run.
     examples = int(os.environ.get("LEVSTAKE_FUZZ_EXAMPLES", "0"))
     run_state_machine_as_test(
         lambda: MarketMachine(deployment),
         settings=settings(
-            max_examples=examples or 25,
+            max_examples=examples or 100,
             stateful_step_count=40,
             deadline=None,
             derandomize=not examples,

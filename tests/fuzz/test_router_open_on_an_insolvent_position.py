@@ -3,15 +3,14 @@ reason, not with an arithmetic revert (the system fuzz saw ~500 reason-less reve
 
 from __future__ import annotations
 
-import boa
-from boa_system import WAD, attempt, deploy_system, lend, router_user
+from boa_system import WAD, RevmChain, attempt, deploy_system, lend, router_user
 
 DEADLINE = 2**64
 
 
 def test_open_on_an_underwater_position_says_why(decimals):
-    system = deploy_system(decimals)
-    with boa.env.anchor():
+    system = deploy_system(decimals, RevmChain())
+    with system.chain.anchor():
         lend(system, 1_000_000)
         borrower = router_user(system, "borrower", 1_000)
         system.router.open(system.market, system.units(100), 46 * WAD, 0, DEADLINE, sender=borrower)

@@ -1,4 +1,4 @@
-"""Router properties over a hypothesis range of amounts, leverages and buffer levels (titanoboa, time frozen).
+"""Router properties over a hypothesis range of amounts, leverages and buffer levels (revm, time frozen).
 
 - open lands at the target leverage, at or below max LTV, and needs idle liquidity = the debt only;
 - close pays, in each mode, exactly what the LST's previews say for the collateral minus the debt: X by redeem
@@ -10,9 +10,18 @@
 
 from __future__ import annotations
 
-import boa
 import pytest
-from boa_system import ORACLE_SCALE, WAD, BoaSystem, attempt, deploy_system, lend, router_user
+from boa_system import (
+    ORACLE_SCALE,
+    WAD,
+    BoaSystem,
+    RevmChain,
+    attempt,
+    deploy_system,
+    lend,
+    reverts,
+    router_user,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -24,9 +33,9 @@ NO_AUTHORIZATION = (0, 0, 0, b"\x00" * 32, b"\x00" * 32)
 
 @pytest.fixture(scope="module")
 def world(decimals) -> tuple[BoaSystem, str, str]:
-    system = deploy_system(decimals)
+    system = deploy_system(decimals, RevmChain())
     lend(system, 100_000_000)
-    staker = boa.env.generate_address("staker")
+    staker = system.chain.generate_address("staker")
     system.mint_x(staker, system.units(100_000_000))
     system.x.approve(system.lst, 2**256 - 1, sender=staker)
     return system, router_user(system, "user", 10_000_000), staker
@@ -54,7 +63,7 @@ leverages = st.one_of(
 modes = st.sampled_from([CLOSE_TO_X, CLOSE_TO_LST, CLOSE_TO_QUEUE])
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(micro_units=amounts, leverage_=leverages, mode=modes, rebalanced=st.booleans())
 def test_open_lands_at_target_and_close_pays_the_rest(
     world, micro_units: int, leverage_: int, mode: int, rebalanced: bool
@@ -63,11 +72,11 @@ def test_open_lands_at_target_and_close_pays_the_rest(
     market, lst, x, router = system.market, system.lst, system.x, system.router
     # Amounts from 1e-6 X up to a million X, whatever the decimals.
     assets = max(micro_units * 10**system.decimals // 10**6, 1)
-    with boa.env.anchor():
+    with system.chain.anchor():
         idle = market.maxFlashLoan(x)
         if assets <= 4:
             # Below the rounding margin nothing can be sized safely: refused, not rounded into debt.
-            with boa.reverts("router: amount too small"):
+            with reverts("router: amount too small"):
                 router.open(market, assets, leverage_, 0, DEADLINE, sender=user)
             return
         router.open(market, assets, leverage_, 0, DEADLINE, sender=user)
@@ -110,7 +119,7 @@ def test_open_lands_at_target_and_close_pays_the_rest(
         router_is_empty(system)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     start=st.integers(min_value=2, max_value=50),
     target_bps=st.integers(min_value=1, max_value=9_999),
@@ -124,7 +133,7 @@ def test_adjust_down_lands_at_target_or_uses_up_the_buffer(
     """`buffer_bps`: extra X staked after a rebalance, in bps of the X the step needs (about)."""
     system, user, staker = world
     market, lst, oracle, router = system.market, system.lst, system.oracle, system.router
-    with boa.env.anchor():
+    with system.chain.anchor():
         router.open(market, system.units(1_000), start * WAD, 0, DEADLINE, sender=user)
         lst.rebalance()
         price = oracle.price()
