@@ -25,13 +25,16 @@ $(ANVIL): package.json
 	npm install --no-audit --no-fund --loglevel=error
 	touch $@
 
-# Two `ape test` processes at once, one per core (each chain is single-threaded): the staking unit tests and
-# the attack files in one, the rest in the other (its log is printed after). Compiled once, first.
-TESTS_A := tests/unit/staking tests/attacks
-TESTS_B := tests/unit/devnet tests/unit/model tests/unit/lending tests/unit/leverage tests/unit/cli tests/fuzz tests/e2e
+# Two `ape test` processes at once, one per core (each chain is single-threaded), about equal in time: the
+# staking unit tests, the attack files, the CLI and the end-to-end wallet test in one, the lending, router and
+# fuzz tests in the other (its log is printed after). Compiled once, first: Ape's build and the revm tests'
+# artifact cache (.cache/revm-artifacts) at the same time.
+TESTS_A := tests/unit/staking tests/attacks tests/unit/cli tests/e2e
+TESTS_B := tests/unit/devnet tests/unit/model tests/unit/lending tests/unit/leverage tests/fuzz
 test: setup
 	ruff check levstake scripts tests
-	ape compile
+	python tests/fuzz/revm_chain.py & artifacts=$$!; ape compile; compiled=$$?; \
+	wait $$artifacts && test $$compiled -eq 0
 	@log=$$(mktemp); \
 	ape test $(TESTS_A) -p no:cacheprovider --durations=8 > $$log 2>&1 & first=$$!; \
 	ape test $(TESTS_B) -p no:cacheprovider --durations=8; second=$$?; \

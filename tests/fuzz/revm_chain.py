@@ -311,3 +311,14 @@ class RevmChain:
             self.evm.revert(checkpoint)
             self.timestamp, self.number = clock
             self._set_block()
+
+
+def build_all() -> None:
+    """Compile every contract into the artifact cache (make test runs this beside `ape compile`, so that
+    neither test process compiles them again)."""
+    for path in sorted((ROOT / "contracts").glob("**/*.vy")):
+        _artifacts(str(path.relative_to(ROOT / "contracts")))
+
+
+if __name__ == "__main__":
+    build_all()
