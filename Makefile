@@ -58,8 +58,8 @@ fuzz: setup
 	LEVSTAKE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) ape test tests/fuzz/test_market_stateful.py -p no:cacheprovider -s
 	python tests/fuzz/system_machine.py --random --steps $(FUZZ_STEPS)
 
-# Removes each defence from a copy of the contracts and checks that its attack test fails (about 50 min
-# here with other work running; `python tests/attacks/check_defences.py --from N` resumes at mutation N).
+# Removes each defence from a copy of the contracts and checks that its attack test fails (about 30 min
+# here; `python tests/attacks/check_defences.py --from N` resumes at mutation N, `--file F` runs F's only).
 defences: setup
 	python tests/attacks/check_defences.py
 
