@@ -38,13 +38,13 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from boa_system import MAX_UINT, ORACLE_SCALE, WAD, BoaSystem, deploy_system
+from boa_system import MAX_UINT, ORACLE_SCALE, WAD, BoaSystem, attempt, deploy_system
 from eth_account import Account
 from eth_utils import keccak
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
-from revm_chain import Contract, Reverted, RevmChain
+from revm_chain import Contract, RevmChain
 
 ACTORS = 4
 BPS = 10_000
@@ -68,18 +68,7 @@ which_market = st.integers(0, 1)
 
 def outcome(function, *args, **kwargs) -> str | None:
     """Call; None on success, else the revert reason."""
-    try:
-        function(*args, **kwargs)
-    except Reverted as error:
-        return error.reason
-    return None
-
-
-def attempt(function, *args, **kwargs) -> tuple[object, str | None]:
-    try:
-        return function(*args, **kwargs), None
-    except Reverted as error:
-        return None, error.reason
+    return attempt(function, *args, **kwargs)[1]
 
 
 class Deployment:
