@@ -26,11 +26,11 @@ $(ANVIL): package.json
 	touch $@
 
 # Two `ape test` processes at once, one per core (each chain is single-threaded), about equal in time: the
-# staking unit tests, the attack files, the CLI and the end-to-end wallet test in one, the lending, router and
-# fuzz tests in the other (its log is printed after). Compiled once, first: Ape's build and the revm tests'
+# staking unit tests, the attack files and the CLI in one, the lending, router, fuzz and end-to-end wallet
+# tests in the other (its log is printed after). Compiled once, first: Ape's build and the revm tests'
 # artifact cache (.cache/revm-artifacts) at the same time.
-TESTS_A := tests/unit/staking tests/attacks tests/unit/cli tests/e2e
-TESTS_B := tests/unit/devnet tests/unit/model tests/unit/lending tests/unit/leverage tests/fuzz
+TESTS_A := tests/unit/staking tests/attacks tests/unit/cli
+TESTS_B := tests/unit/devnet tests/unit/model tests/unit/lending tests/unit/leverage tests/fuzz tests/e2e
 test: setup
 	ruff check levstake scripts tests
 	python tests/fuzz/revm_chain.py & artifacts=$$!; ape compile; compiled=$$?; \

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 
 import pytest
+from ape.pytest.fixtures import FixtureMap
 from ape_ethereum.transactions import Receipt
 
 from levstake.deploy import deploy_lending, deploy_router, deploy_staking
@@ -15,6 +16,35 @@ from levstake.model import LST_PARAMETER_DELAY, LST_PARAMETERS, to_units
 # test file's time (cProfile of tests/unit/lending/test_market_callbacks.py). Tests skip it; revert reasons,
 # events and `ape test --gas` do not use it.
 Receipt.show_debug_logs = lambda self: None
+
+# Ape counts a parametrized fixture as "iterating" until its last value runs and then, before every test,
+# restores the module snapshot and throws away every module-scoped fixture ("rebasing"): with `decimals`
+# that rebuilt each module fixture once per test for the whole x18 half of the run. Pytest orders the session
+# by `decimals` (every x18 test, then every x6 test), so a new value only ever arrives with a new module,
+# before that module's snapshot is taken, and nothing needs rebasing. `pytest_collection_modifyitems` checks
+# that order and keeps Ape's behaviour if a value changes inside a module.
+_ape_is_iterating = FixtureMap.is_iterating
+
+
+def _is_iterating(self, name: str) -> bool:
+    return False if name == "decimals" and _DECIMALS_CHANGE_AT_MODULES else _ape_is_iterating(self, name)
+
+
+_DECIMALS_CHANGE_AT_MODULES = True
+FixtureMap.is_iterating = _is_iterating
+
+
+def pytest_collection_modifyitems(session, config, items) -> None:
+    global _DECIMALS_CHANGE_AT_MODULES
+    previous = None
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        value = callspec.params.get("decimals") if callspec else None
+        if value is None:
+            continue
+        if previous is not None and previous[1] != value and previous[0] is item.module:
+            _DECIMALS_CHANGE_AT_MODULES = False
+        previous = (item.module, value)
 
 REWARD_RESERVE = 1_000_000
 DAY = 86_400

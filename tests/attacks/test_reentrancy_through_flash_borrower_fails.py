@@ -3,13 +3,17 @@
 import ape
 import pytest
 
+# Module-scoped and used by every test here: built once per decimals (Ape's isolation undoes each test's
+# changes), not once per test.
+pytestmark = pytest.mark.usefixtures("evil_borrower", "flash_ready")
 
-@pytest.fixture
+
+@pytest.fixture(scope="module")
 def evil_borrower(project, owner, market):
     return owner.deploy(project.MockFlashBorrower, market)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def flash_ready(lender, borrower, lend, post_collateral, market, units):
     """Idle X to flash-borrow, and a borrower whose position the callback could touch."""
     lend(lender, units(100))

@@ -9,19 +9,19 @@ from lending_math import ORACLE_SCALE, WAD
 from levstake.deploy import DEFAULT_LLTV, DEFAULT_MAX_LTV
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def switch_irm(project, owner):
     """A rate model answering a constant 20% a year (whatever the utilization), switchable to misbehave."""
     return owner.deploy(project.MockSwitchableRateModel, WAD // 5)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def mock_oracle(project, owner):
     """An oracle whose price() and rate() the test sets; both start at 1 X per LST."""
     return owner.deploy(project.MockSettableOracle, ORACLE_SCALE, ORACLE_SCALE)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def create_market(project, factory, owner, x, lst):
     """Create a market through the factory (enabling its rate model, oracle and pair first if needed)."""
 
@@ -40,7 +40,7 @@ def create_market(project, factory, owner, x, lst):
     return create
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def lend_to(fund):
     """Fund `account` with X and deposit it into `market`."""
 
@@ -51,7 +51,7 @@ def lend_to(fund):
     return lend
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def post_to(lst, stake):
     """Stake `amount` of X for `account` and supply all the LST to `market` as collateral.
 

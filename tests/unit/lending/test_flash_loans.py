@@ -3,13 +3,17 @@
 import ape
 import pytest
 
+# Module-scoped and used by every test here: built once per decimals (Ape's isolation undoes each test's
+# changes), not once per test.
+pytestmark = pytest.mark.usefixtures("borrower_contract", "liquid")
 
-@pytest.fixture
+
+@pytest.fixture(scope="module")
 def borrower_contract(project, owner, market):
     return owner.deploy(project.MockFlashBorrower, market)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def liquid(lender, lend, units):
     lend(lender, units(100))
 

@@ -8,8 +8,12 @@ from lending_math import ORACLE_SCALE
 
 MAX = 2**256 - 1
 
+# Module-scoped and used by every test: built once per decimals (each test's changes are undone by Ape's
+# isolation), not once per test.
+pytestmark = pytest.mark.usefixtures("mocked", "caller")
 
-@pytest.fixture
+
+@pytest.fixture(scope="module")
 def mocked(switch_irm, mock_oracle, create_market, lend_to, post_to, borrower, lender, units):
     """1,000 X lent at 0%; the borrower has 100 LST (1 X each) of collateral and 98 X of debt."""
     switch_irm.set_apr(0, sender=lender)
@@ -20,7 +24,7 @@ def mocked(switch_irm, mock_oracle, create_market, lend_to, post_to, borrower, l
     return market
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def caller(project, owner, mocked, lst, x, staker, stake, units):
     """A contract that uses the market's callbacks, holding 200 LST and 1,000 X."""
     contract = owner.deploy(project.MockCallbackCaller, mocked)

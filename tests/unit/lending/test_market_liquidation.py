@@ -8,8 +8,12 @@ from lending_math import ORACLE_SCALE, WAD, down, liquidation, liquidation_incen
 
 MAX_UINT = 2**256 - 1
 
+# Module-scoped and used by every test: built once per decimals (each test's changes are undone by Ape's
+# isolation), not once per test.
+pytestmark = pytest.mark.usefixtures("mocked")
 
-@pytest.fixture
+
+@pytest.fixture(scope="module")
 def mocked(
     switch_irm, mock_oracle, create_market, lend_to, post_to, fund, borrower, lender, liquidator, units
 ):

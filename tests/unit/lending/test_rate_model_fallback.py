@@ -19,7 +19,12 @@ from lending_math import (
 TWENTY_PERCENT = WAD // 5
 
 
-@pytest.fixture
+# Module-scoped and used by every test here: built once per decimals (Ape's isolation undoes each test's
+# changes), not once per test.
+pytestmark = pytest.mark.usefixtures("switch_market")
+
+
+@pytest.fixture(scope="module")
 def switch_market(switch_irm, oracle, create_market):
     return create_market(switch_irm, oracle, reserve_factor=WAD // 10)
 

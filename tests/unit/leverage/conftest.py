@@ -10,16 +10,29 @@ LIQUIDITY = 10_000_000
 HOUR = 3_600
 
 
-@pytest.fixture
+# `liquidity` and `ready` are module-scoped: built once per module and decimals, each test's changes undone
+# by Ape's isolation. A module whose tests must not all see them overrides the fixture (test_router_open.py
+# has a function-scoped `ready`: two of its tests start from a leverager who has not authorized the router).
+@pytest.fixture(scope="module")
 def liquidity(lend, lender, units):
     lend(lender, units(LIQUIDITY))
 
 
-@pytest.fixture
-def ready(fund, router, market, leverager, units, liquidity):
+@pytest.fixture(scope="session")
+def authorize_router(fund, router, market, leverager, units):
+    """Gives the leverager X approved to the router and has it authorize the router on the market."""
+
+    def authorize() -> None:
+        fund(leverager, units(1_000_000), spender=router)
+        market.set_authorization(router, True, sender=leverager)
+
+    return authorize
+
+
+@pytest.fixture(scope="module")
+def ready(authorize_router, liquidity):
     """The leverager holds X approved to the router and has authorized the router on the market."""
-    fund(leverager, units(1_000_000), spender=router)
-    market.set_authorization(router, True, sender=leverager)
+    authorize_router()
 
 
 @pytest.fixture

@@ -8,6 +8,9 @@ import pytest
 
 from levstake.signing import authorization_message, sign_typed_data
 
+# Built once per module and decimals (see conftest.py), before the first test.
+pytestmark = pytest.mark.usefixtures("liquidity", "ready")
+
 WAD = 10**18
 ORACLE_SCALE = 10**36
 BPS = 10_000

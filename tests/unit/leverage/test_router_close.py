@@ -10,6 +10,9 @@ import pytest
 
 from levstake.model import CLOSE_TO_LST, CLOSE_TO_QUEUE, CLOSE_TO_X, LstSnapshot
 
+# Built once per module and decimals (see conftest.py), before the first test.
+pytestmark = pytest.mark.usefixtures("liquidity", "ready")
+
 WAD = 10**18
 BPS = 10_000
 MODES = [CLOSE_TO_X, CLOSE_TO_LST, CLOSE_TO_QUEUE]

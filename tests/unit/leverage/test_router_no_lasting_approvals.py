@@ -9,6 +9,9 @@ import pytest
 
 from levstake.model import CLOSE_TO_LST, CLOSE_TO_QUEUE, CLOSE_TO_X
 
+# Built once per module and decimals (see conftest.py), before the first test.
+pytestmark = pytest.mark.usefixtures("liquidity", "ready")
+
 WAD = 10**18
 NO_AUTHORIZATION = (0, 0, 0, b"\x00" * 32, b"\x00" * 32)
 

@@ -7,6 +7,16 @@ from levstake.signing import authorization_message, permit_message, sign_typed_d
 
 WAD = 10**18
 
+# Built once per module and decimals (see conftest.py), before the first test.
+pytestmark = pytest.mark.usefixtures("liquidity")
+
+
+@pytest.fixture
+def ready(authorize_router, liquidity):
+    """Function-scoped here: test_open_with_lst and its minimum-collateral test start from a leverager who has
+    not authorized the router, so the authorization must not outlive the tests that ask for it."""
+    authorize_router()
+
 
 @pytest.mark.parametrize("leverage", [1, 2, 5, 10, 25, 50])
 def test_open_lands_at_target_leverage(
