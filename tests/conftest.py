@@ -36,6 +36,13 @@ FixtureMap.is_iterating = _is_iterating
 
 def pytest_collection_modifyitems(session, config, items) -> None:
     global _DECIMALS_CHANGE_AT_MODULES
+    # Ape's isolation knows fixtures by name: a name defined both function-scoped and wider (a module-scoped
+    # `staked` in one file, a function-scoped one in another) is set up before the test's snapshot in both
+    # files, and the function-scoped one's state then leaks into the next tests. Refuse such names.
+    for name, definitions in session._fixturemanager._arg2fixturedefs.items():
+        scopes = {definition.scope for definition in definitions}
+        if "function" in scopes and len(scopes) > 1:
+            raise pytest.UsageError(f"fixture {name!r} is defined with scopes {sorted(scopes)}: rename one")
     previous = None
     for item in items:
         callspec = getattr(item, "callspec", None)

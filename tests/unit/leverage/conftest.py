@@ -11,8 +11,8 @@ HOUR = 3_600
 
 
 # `liquidity` and `ready` are module-scoped: built once per module and decimals, each test's changes undone
-# by Ape's isolation. A module whose tests must not all see them overrides the fixture (test_router_open.py
-# has a function-scoped `ready`: two of its tests start from a leverager who has not authorized the router).
+# by Ape's isolation. test_router_open.py asks for a function-scoped `authorized` instead of `ready`: two of
+# its tests start from a leverager who has not authorized the router.
 @pytest.fixture(scope="module")
 def liquidity(lend, lender, units):
     lend(lender, units(LIQUIDITY))

@@ -12,15 +12,15 @@ pytestmark = pytest.mark.usefixtures("liquidity")
 
 
 @pytest.fixture
-def ready(authorize_router, liquidity):
-    """Function-scoped here: test_open_with_lst and its minimum-collateral test start from a leverager who has
-    not authorized the router, so the authorization must not outlive the tests that ask for it."""
+def authorized(authorize_router, liquidity):
+    """`ready` (conftest.py), but function-scoped: test_open_with_lst and its minimum-collateral test start
+    from a leverager who has not authorized the router, so the authorization must not outlive the test."""
     authorize_router()
 
 
 @pytest.mark.parametrize("leverage", [1, 2, 5, 10, 25, 50])
 def test_open_lands_at_target_leverage(
-    router, market, leverager, units, ready, deadline, leverage_of, router_is_empty, leverage
+    router, market, leverager, units, authorized, deadline, leverage_of, router_is_empty, leverage
 ):
     router.open(market, units(1_000), leverage * WAD, 0, deadline(), sender=leverager)
     measured, value, debt = leverage_of(leverager)
@@ -31,7 +31,7 @@ def test_open_lands_at_target_leverage(
 
 
 def test_open_emits_and_borrows_only_what_is_missing(
-    router, market, x, lst, leverager, units, ready, deadline
+    router, market, x, lst, leverager, units, authorized, deadline
 ):
     assets = units(100)
     idle_before = market.maxFlashLoan(x)
@@ -45,28 +45,28 @@ def test_open_emits_and_borrows_only_what_is_missing(
     assert abs(debt - 9 * assets) <= 2
 
 
-def test_open_above_max_leverage_reverts(router, market, leverager, units, ready, deadline):
+def test_open_above_max_leverage_reverts(router, market, leverager, units, authorized, deadline):
     with ape.reverts("router: leverage above max"):
         router.open(market, units(1), market.max_leverage() + 1, 0, deadline(), sender=leverager)
 
 
-def test_open_below_1x_reverts(router, market, leverager, units, ready, deadline):
+def test_open_below_1x_reverts(router, market, leverager, units, authorized, deadline):
     with ape.reverts("router: leverage below 1x"):
         router.open(market, units(1), WAD - 1, 0, deadline(), sender=leverager)
 
 
-def test_open_after_deadline_reverts(router, market, leverager, units, ready, chain):
+def test_open_after_deadline_reverts(router, market, leverager, units, authorized, chain):
     with ape.reverts("router: deadline passed"):
         router.open(market, units(1), 2 * WAD, 0, chain.pending_timestamp - 1, sender=leverager)
 
 
-def test_open_below_min_collateral_reverts(router, market, lst, leverager, units, ready, deadline):
+def test_open_below_min_collateral_reverts(router, market, lst, leverager, units, authorized, deadline):
     expected = lst.convertToShares(units(10))
     with ape.reverts("router: slippage"):
         router.open(market, units(1), 10 * WAD, expected + 1, deadline(), sender=leverager)
 
 
-def test_open_on_market_not_from_factory_reverts(router, leverager, lst, units, ready, deadline):
+def test_open_on_market_not_from_factory_reverts(router, leverager, lst, units, authorized, deadline):
     with ape.reverts("router: unknown market"):
         router.open(lst, units(1), 2 * WAD, 0, deadline(), sender=leverager)
 
@@ -78,7 +78,7 @@ def test_open_without_authorization_reverts(router, market, fund, other, units, 
     assert market.positions(other) == (0, 0)
 
 
-def test_open_with_zero_assets_reverts(router, market, leverager, ready, deadline):
+def test_open_with_zero_assets_reverts(router, market, leverager, authorized, deadline):
     with ape.reverts("router: zero assets"):
         router.open(market, 0, 2 * WAD, 0, deadline(), sender=leverager)
 
@@ -152,13 +152,13 @@ def test_open_with_lst_below_min_collateral_reverts(
     assert market.positions(leverager) == (shares, 0)
 
 
-def test_open_native_needs_a_native_market(router, market, leverager, ready, deadline):
+def test_open_native_needs_a_native_market(router, market, leverager, authorized, deadline):
     with ape.reverts("router: market is not native"):
         router.open_native(market, 2 * WAD, 0, deadline(), sender=leverager, value=10**18)
 
 
 def test_adding_to_a_levered_position_keeps_it_within_max_ltv(
-    router, market, leverager, units, ready, deadline, leverage_of, router_is_empty
+    router, market, leverager, units, authorized, deadline, leverage_of, router_is_empty
 ):
     router.open(market, units(100), 50 * WAD, 0, deadline(), sender=leverager)
     router.open(market, units(100), 50 * WAD, 0, deadline(), sender=leverager)

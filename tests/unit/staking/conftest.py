@@ -42,13 +42,13 @@ def next_block_at(chain):
     return set_time
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def reentrant_x(project, owner, decimals):
     """A base asset that, once armed, calls a chosen contract from inside its transfers."""
     return owner.deploy(project.MockReentrantToken, decimals)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def reentrant_staking(project, owner, treasury, reentrant_x):
     """A validator and an LST over `reentrant_x` (no reward reserve: the backend pays nothing)."""
     return deploy_staking(project, owner, treasury.address, x=reentrant_x)

@@ -10,7 +10,12 @@ import pytest
 ZERO = "0x0000000000000000000000000000000000000000"
 
 
-@pytest.fixture
+# Module-scoped and used by every test here: built once per decimals (Ape's isolation undoes each test's
+# changes), not once per test.
+pytestmark = pytest.mark.usefixtures("armed_lst")
+
+
+@pytest.fixture(scope="module")
 def armed_lst(reentrant_x, reentrant_staking, staker, other, decimals):
     """100 X staked over the calling-out base asset, 90 X delegated, one 1 X request queued."""
     x, lst = reentrant_x, reentrant_staking.lst

@@ -8,8 +8,13 @@ DAY = 86_400
 ZERO = "0x0000000000000000000000000000000000000000"
 
 
-@pytest.fixture
-def staked(lst, staker, other, stake, units, warp):
+# Module-scoped and used by every test here: built once per decimals (Ape's isolation undoes each test's
+# changes), not once per test.
+pytestmark = pytest.mark.usefixtures("fully_streamed")
+
+
+@pytest.fixture(scope="module")
+def fully_streamed(lst, staker, other, stake, units, warp):
     """100 X staked, 90 delegated, one gain synced and fully streamed: the rate is above 1 and constant."""
     stake(staker, units(100))
     lst.rebalance(sender=other)
@@ -20,7 +25,7 @@ def staked(lst, staker, other, stake, units, warp):
     return units(100)
 
 
-def test_redeem_preview_equals_actual_and_fee_stays(lst, x, staked, staker, units):
+def test_redeem_preview_equals_actual_and_fee_stays(lst, x, fully_streamed, staker, units):
     shares = units(3) + 7
     rate_before = lst.convertToAssets(units(1))
     buffer, total, supply = lst.buffer(), lst.totalAssets(), lst.totalSupply()
@@ -37,7 +42,7 @@ def test_redeem_preview_equals_actual_and_fee_stays(lst, x, staked, staker, unit
     assert lst.convertToAssets(units(1)) > rate_before
 
 
-def test_withdraw_preview_equals_actual_and_rounds_up(lst, x, staked, staker, units):
+def test_withdraw_preview_equals_actual_and_rounds_up(lst, x, fully_streamed, staker, units):
     assets = units(2) + 1
     buffer, total, supply = lst.buffer(), lst.totalAssets(), lst.totalSupply()
     preview = lst.previewWithdraw(assets)
@@ -53,7 +58,7 @@ def test_withdraw_preview_equals_actual_and_rounds_up(lst, x, staked, staker, un
     assert to_assets(preview, total, supply) >= assets + fee
 
 
-def test_withdraw_for_owner_needs_allowance(lst, x, staked, staker, other, units):
+def test_withdraw_for_owner_needs_allowance(lst, x, fully_streamed, staker, other, units):
     with ape.reverts("erc20: insufficient allowance"):
         lst.withdraw(units(1), other, staker, sender=other)
     shares = lst.previewWithdraw(units(1))
@@ -64,7 +69,7 @@ def test_withdraw_for_owner_needs_allowance(lst, x, staked, staker, other, units
     assert x.balanceOf(other) - before == units(1)
 
 
-def test_redeem_for_owner_needs_allowance(lst, staked, staker, other, units):
+def test_redeem_for_owner_needs_allowance(lst, fully_streamed, staker, other, units):
     with ape.reverts("erc20: insufficient allowance"):
         lst.redeem(units(1), other, staker, sender=other)
     lst.approve(other, units(1), sender=staker)
@@ -72,13 +77,13 @@ def test_redeem_for_owner_needs_allowance(lst, staked, staker, other, units):
     assert lst.allowance(staker, other) == 0
 
 
-def test_redeem_of_dust_reverts_instead_of_paying_nothing(lst, staked, staker):
+def test_redeem_of_dust_reverts_instead_of_paying_nothing(lst, fully_streamed, staker):
     # One share is worth one wei: the fee rounds up to all of it.
     with ape.reverts("lst: zero assets"):
         lst.redeem(1, staker, staker, sender=staker)
 
 
-def test_unstake_bad_input(lst, x, staked, staker):
+def test_unstake_bad_input(lst, x, fully_streamed, staker):
     with ape.reverts("lst: zero assets"):
         lst.withdraw(0, staker, staker, sender=staker)
     with ape.reverts("lst: zero shares"):
@@ -91,10 +96,10 @@ def test_unstake_bad_input(lst, x, staked, staker):
         lst.request_unstake(0, staker, staker, sender=staker)
     with ape.reverts("lst: zero receiver"):
         lst.request_unstake(1, ZERO, staker, sender=staker)
-    assert lst.balanceOf(staker) == staked
+    assert lst.balanceOf(staker) == fully_streamed
 
 
-def test_dust_withdrawals_cannot_dodge_the_fee(lst, staked, staker):
+def test_dust_withdrawals_cannot_dodge_the_fee(lst, fully_streamed, staker):
     # The fee rounds up to at least one wei, and the shares up again: a 1-wei withdrawal burns at
     # least two wei of value, so repeating it drains nothing.
     for _ in range(3):
