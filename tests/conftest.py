@@ -23,6 +23,7 @@ Receipt.show_debug_logs = lambda self: None
 # by `decimals` (every x18 test, then every x6 test), so a new value only ever arrives with a new module,
 # before that module's snapshot is taken, and nothing needs rebasing. `pytest_collection_modifyitems` checks
 # that order and keeps Ape's behaviour if a value changes inside a module.
+_DECIMALS_CHANGE_AT_MODULES = True
 _ape_is_iterating = FixtureMap.is_iterating
 
 
@@ -30,19 +31,20 @@ def _is_iterating(self, name: str) -> bool:
     return False if name == "decimals" and _DECIMALS_CHANGE_AT_MODULES else _ape_is_iterating(self, name)
 
 
-_DECIMALS_CHANGE_AT_MODULES = True
 FixtureMap.is_iterating = _is_iterating
 
 
-def pytest_collection_modifyitems(session, config, items) -> None:
-    global _DECIMALS_CHANGE_AT_MODULES
+def _refuse_names_at_two_scopes(session) -> None:
     # Ape's isolation knows fixtures by name: a name defined both function-scoped and wider (a module-scoped
     # `staked` in one file, a function-scoped one in another) is set up before the test's snapshot in both
-    # files, and the function-scoped one's state then leaks into the next tests. Refuse such names.
+    # files, and the function-scoped one's state then leaks into the next tests.
     for name, definitions in session._fixturemanager._arg2fixturedefs.items():
         scopes = {definition.scope for definition in definitions}
         if "function" in scopes and len(scopes) > 1:
             raise pytest.UsageError(f"fixture {name!r} is defined with scopes {sorted(scopes)}: rename one")
+
+
+def _decimals_change_at_modules(items) -> bool:
     previous = None
     for item in items:
         callspec = getattr(item, "callspec", None)
@@ -50,8 +52,18 @@ def pytest_collection_modifyitems(session, config, items) -> None:
         if value is None:
             continue
         if previous is not None and previous[1] != value and previous[0] is item.module:
-            _DECIMALS_CHANGE_AT_MODULES = False
+            return False
         previous = (item.module, value)
+    return True
+
+
+# Last, so that the order checked is the one the tests run in (after pytest groups them by `decimals`).
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(session, config, items) -> None:
+    global _DECIMALS_CHANGE_AT_MODULES
+    _refuse_names_at_two_scopes(session)
+    _DECIMALS_CHANGE_AT_MODULES = _decimals_change_at_modules(items)
+
 
 REWARD_RESERVE = 1_000_000
 DAY = 86_400
