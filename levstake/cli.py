@@ -1,4 +1,5 @@
-"""Shared plumbing of the `ape run` scripts: network handling, options, one-line errors, status lines."""
+"""Shared plumbing of the `ape run` scripts: network handling, options, one-line errors, the session (reads
+through the connected provider, transactions signed and sent by Ape accounts), status lines."""
 
 from __future__ import annotations
 
@@ -11,8 +12,15 @@ import click
 from ape.cli import ConnectedProviderCommand
 from ape.exceptions import ApeException, ContractLogicError
 
-from levstake.client import ClientError, Protocol
-from levstake.deployment import DeploymentError, default_path, is_local
+from levstake import ape_wallet, model
+from levstake.deployment import Deployment, DeploymentError, default_path, is_local
+from levstake.previews import PreviewError
+from levstake.reads import Reader, ReadError, Snapshot
+from levstake.txs import Builder, TxError, TxRequest
+
+
+class ClientError(Exception):
+    """Bad input caught before anything is signed, with a message fit for one line."""
 
 
 def ensure_keystore() -> None:
@@ -59,7 +67,7 @@ def one_line_errors(function: Callable) -> Callable:
     def run(*args: Any, **kwargs: Any) -> Any:
         try:
             return function(*args, **kwargs)
-        except (ClientError, DeploymentError, PermissionError) as error:
+        except (ClientError, DeploymentError, PermissionError, PreviewError, ReadError, TxError) as error:
             raise click.ClickException(str(error)) from None
         except ContractLogicError as error:
             raise click.ClickException(f"transaction reverted: {error.message}") from None
@@ -130,22 +138,47 @@ def deployment_file(path: Path | None, provider: Any) -> Path:
     return path or default_path(provider.network.ecosystem.name, provider.network.name)
 
 
-def load_protocol(path: Path | None) -> Protocol:
+class Session:
+    """One deployment on the connected network: reads and previews through the provider's web3 (the same
+    modules a web page or a plain web3.py script uses), transactions built by `levstake.txs` and signed and
+    sent by Ape accounts."""
+
+    def __init__(self, web3: Any, deployment: Deployment, market: str | None = None) -> None:
+        self.deployment = deployment
+        self.reader = Reader.from_web3(web3, deployment, market)
+        self.info = self.reader.info
+        self.builder = Builder(deployment, self.info)
+
+    def snapshot(self, user: str | None = None) -> Snapshot:
+        return self.reader.snapshot(user)
+
+    def units(self, amount: float | str) -> int:
+        """A human amount of X (or LST) in integer units."""
+        return model.to_units(amount, self.info.decimals)
+
+    def deadline(self, seconds: int) -> int:
+        """`seconds` after the time the next block will have (a devnet's clock may run ahead of the last
+        block's)."""
+        return self.reader.block("pending").timestamp + seconds
+
+    def send(self, account: Any, tx: TxRequest, label: str | None = None) -> Any:
+        return send(label or tx.label, lambda: ape_wallet.send(account, tx))
+
+
+def load_protocol(path: Path | None) -> Session:
     """
     The deployment on the connected network (on the market `--market` names, if given); a one-line error
     when there is none. Warns, before anything else is printed, when the market is not an official one.
     """
-    from ape import chain, project
-
-    from levstake.deployment import Deployment
+    from ape import chain
 
     context = click.get_current_context(silent=True)
     market = context.meta.get(MARKET_KEY) if context is not None else None
     provider = chain.provider
-    protocol = Protocol(project, chain, Deployment.load(deployment_file(path, provider)), market)
-    for warning in protocol.market_warnings():
+    session = Session(provider.web3, Deployment.load(deployment_file(path, provider)), market)
+    for warning in session.info.warnings:
         click.echo(click.style(f"WARNING  {warning}", fg="red", bold=True))
-    return protocol
+    return session
 
 
 def require_local(provider: Any) -> None:

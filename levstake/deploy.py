@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from levstake.deployment import Deployment
+from levstake.deployment import CONTRACT_TYPES, Deployment
 from levstake.model import to_units
 
 DEFAULT_VALIDATOR_APR_BPS = 800  # the devnet's 8% staking APR
@@ -161,4 +161,16 @@ def deploy_protocol(
             "reward_reserve": reserve,
             "treasury": treasury,
         },
+        abis=contract_abis(project),
     )
+
+
+def contract_abis(project: Any) -> dict[str, list[dict[str, Any]]]:
+    """The JSON ABI of every contract type a deployment file names, from Ape's compiled project."""
+    return {
+        name: [
+            entry.model_dump(mode="json", by_alias=True, exclude_none=True)
+            for entry in getattr(project, name).contract_type.abi
+        ]
+        for name in CONTRACT_TYPES.values()
+    }

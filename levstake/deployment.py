@@ -1,24 +1,44 @@
-"""Deployment files: where a network's LevStake contracts live, written by `ape run deploy`."""
+"""Deployment files: where a network's LevStake contracts live and their ABIs, written by `ape run deploy` (or
+`make devnet`). A file is enough for any client: plain web3.py reads `contracts` and `abis`, nothing else."""
 
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-DEPLOYMENTS_DIR = Path("deployments")
-# The contracts every deployment file names, in deployment order.
-CONTRACT_KEYS = ("x", "validator", "lst", "irm", "oracle", "factory", "market", "router")
+from levstake.abi import ContractAbi
+
+# `LEVSTAKE_DEPLOYMENTS` moves the folder (the demo and the tests keep theirs apart from the devnet's).
+DEPLOYMENTS_ENV = "LEVSTAKE_DEPLOYMENTS"
+# The contracts every deployment file names, in deployment order, and the contract type of each.
+CONTRACT_TYPES = {
+    "x": "WrappedNative",
+    "validator": "SimulatedValidator",
+    "lst": "LiquidStaking",
+    "irm": "InterestRateModel",
+    "oracle": "ExchangeRateOracle",
+    "factory": "MarketFactory",
+    "market": "LendingMarket",
+    "router": "LeverageRouter",
+}
+CONTRACT_KEYS = tuple(CONTRACT_TYPES)
 
 
 class DeploymentError(Exception):
     """A deployment file is missing, malformed, for another chain, or must not be overwritten."""
 
 
+def deployments_dir() -> Path:
+    return Path(os.environ.get(DEPLOYMENTS_ENV) or "deployments")
+
+
 def default_path(ecosystem: str, network: str) -> Path:
     """`deployments/<ecosystem>-<network>.json`, the file `ape run deploy` writes for that network."""
-    return DEPLOYMENTS_DIR / f"{ecosystem}-{network}.json"
+    return deployments_dir() / f"{ecosystem}-{network}.json"
 
 
 def is_local(network: str) -> bool:
@@ -39,7 +59,7 @@ def check_writable(path: Path, ecosystem: str, network: str, force: bool) -> Non
 
 @dataclass
 class Deployment:
-    """Addresses, block and parameters of one deployment of the protocol."""
+    """Addresses, block, parameters and ABIs (by contract type) of one deployment of the protocol."""
 
     ecosystem: str
     network: str
@@ -48,17 +68,31 @@ class Deployment:
     deployer: str
     contracts: dict[str, str]
     parameters: dict[str, Any] = field(default_factory=dict)
+    abis: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    def abi(self, key: str) -> ContractAbi:
+        """The ABI of the contract named `key` ("market", "router", ...), parsed once."""
+        return self._codecs[CONTRACT_TYPES[key]]
+
+    @cached_property
+    def _codecs(self) -> dict[str, ContractAbi]:
+        return {name: ContractAbi(abi) for name, abi in self.abis.items()}
 
     def save(self, path: Path, force: bool = False) -> None:
-        """Write the file (see `check_writable`)."""
+        """Write the file (see `check_writable`); each ABI on one line so the addresses stay readable."""
         check_writable(path, self.ecosystem, self.network, force)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(asdict(self), indent=2) + "\n")
+        data = {key: value for key, value in asdict(self).items() if key != "abis"}
+        text = json.dumps(data, indent=2)
+        abis = ",\n".join(f"    {json.dumps(name)}: {json.dumps(abi)}" for name, abi in self.abis.items())
+        path.write_text(f'{text[:-2]},\n  "abis": {{\n{abis}\n  }}\n}}\n')
 
     @classmethod
     def load(cls, path: Path) -> Deployment:
         if not path.exists():
-            raise DeploymentError(f"no deployment file {path}; run `ape run deploy --network ...` first")
+            raise DeploymentError(
+                f"no deployment file {path}; start `make devnet` or run `ape run deploy` first"
+            )
         try:
             data = json.loads(path.read_text())
             deployment = cls(**data)
@@ -67,4 +101,9 @@ class Deployment:
         missing = [key for key in CONTRACT_KEYS if key not in deployment.contracts]
         if missing:
             raise DeploymentError(f"{path} lacks the contracts {', '.join(missing)}")
+        types = set(CONTRACT_TYPES.values()) - set(deployment.abis)
+        if types:
+            raise DeploymentError(
+                f"{path} lacks the ABIs of {', '.join(sorted(types))} (an older file): deploy again"
+            )
         return deployment

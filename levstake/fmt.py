@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 
 def amount(value: int, decimals: int, symbol: str = "", places: int = 4) -> str:
     """Format integer token units as a decimal amount with an optional symbol."""
@@ -28,13 +30,13 @@ def percent(fraction: float, places: int = 2) -> str:
     return f"{fraction * 100:.{places}f}%"
 
 
-def leverage(value: float) -> str:
-    return "inf" if value == float("inf") else f"{value:.2f}x"
+def leverage(value: float | None) -> str:
+    return "under water" if value is None or math.isinf(value) else f"{value:.2f}x"
 
 
 def health(value: float) -> str:
     """Health to five places (liquidation at 1.00000); "no debt" without debt."""
-    return "no debt" if value == float("inf") else f"{value:.5f}"
+    return "no debt" if math.isinf(value) else f"{value:.5f}"
 
 
 def time_left(seconds: float | None) -> str:

@@ -8,11 +8,14 @@ preview computed from a chain snapshot equals the transaction's result to the we
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 WAD = 10**18
 ORACLE_SCALE = 10**36
 YEAR = 365 * 86_400
+BPS = 10_000
+# The market caps what a rate model answers (`LendingMarket.MAX_BORROW_APR`).
+MAX_BORROW_APR = 10 * WAD
 # The market's virtual shares and assets (Morpho Blue), and the LST's (10^6 each: the rate starts at 1).
 MARKET_VIRTUAL_SHARES = 10**6
 MARKET_VIRTUAL_ASSETS = 1
@@ -32,6 +35,13 @@ LST_PARAMETER_DELAY = 10 * 86_400
 CLOSE_TO_X, CLOSE_TO_LST, CLOSE_TO_QUEUE = 0, 1, 2
 # The router keeps this many wei of X below the max-LTV limit when sizing at the maximum leverage.
 ROUTER_LTV_MARGIN = 4
+# Rounds of the router's unstake-size solvers (`LeverageRouter.DECREASE_ROUNDS`, `UNSTAKE_FOR_ROUNDS`).
+DECREASE_ROUNDS = 3
+UNSTAKE_FOR_ROUNDS = 8
+
+
+class ModelError(ValueError):
+    """What the contract would refuse, with the reason it would give (or a plainer one)."""
 
 
 # ---------------------------------------------------------------- floats
@@ -84,6 +94,55 @@ def loop_yield(staking_apr: float, borrow_apr: float, ltv: float, steps: int | N
     return net_apr(staking_apr, borrow_apr, leverage)
 
 
+@dataclass(frozen=True)
+class StafiLsr:
+    """StaFi's leveraged staking: `ratio` is X staked in the end per X put in, `apy` the yearly return."""
+
+    ratio: float
+    apy: float
+
+
+def stafi_lsr_apy(staking_apy: float, borrow_apy: float, beta: float, exchange_rate: float) -> StafiLsr:
+    """
+    StaFi's closed form for leveraged staking with rTokens ("Research on Leveraged Staking", StaFi, 2021):
+    the lending market lends `beta` (its collateral factor) of one X per rToken while an rToken costs `R` X
+    (`exchange_rate`), so every loop stakes beta / R of the one before and the infinite loop stakes
+    1 / (1 - beta / R) per X put in; rewards at `staking_apy` on all of it, interest at `borrow_apy` on what
+    was borrowed (ratio - 1). Their example: X 8.08%, Y 0, beta 65%, R 1.025715 gives 273%.
+    """
+    step = beta / exchange_rate
+    if not 0 <= step < 1:
+        raise ValueError("beta / R must be in [0, 1)")
+    ratio = 1 / (1 - step)
+    return StafiLsr(ratio, staking_apy * ratio - borrow_apy * (ratio - 1))
+
+
+def liquidation_rates(
+    health_now: float, staking_apr: float, borrow_apr: float, horizon: float = YEAR
+) -> tuple[float, float] | None:
+    """
+    (borrow APR, staking APR) at which a position of health `health_now` reaches health 1 within `horizon`
+    seconds, each with the other rate as it is now: health follows e^((staking - borrow) t), so the spread
+    must reach -ln(health) / horizon. None without debt; when already below 1, the current rates.
+    """
+    if math.isinf(health_now):
+        return None
+    if health_now <= 1:
+        return borrow_apr, staking_apr
+    gap = math.log(health_now) * YEAR / horizon
+    return staking_apr + gap, borrow_apr - gap
+
+
+def seconds_to_earn(amount: float, yearly_return: float) -> float | None:
+    """Seconds a position earning `yearly_return` (in X a year) takes to earn `amount` X; None if it never
+    does, 0 when there is nothing to earn."""
+    if amount <= 0:
+        return 0.0
+    if yearly_return <= 0:
+        return None
+    return amount / yearly_return * YEAR
+
+
 # ---------------------------------------------------------------- exact integers (mirror the contracts)
 
 
@@ -102,14 +161,37 @@ def mul_div_up(x: int, y: int, d: int) -> int:
     return (x * y + d - 1) // d
 
 
+def deficit_integral(level: int, amount: int, target: int) -> int:
+    """`LiquidStaking._deficit_integral`: the buffer's deficit fraction integrated over the range an exit
+    drains, rounded up; any part below an empty buffer counts as 1."""
+    beyond, inside = 0, amount
+    if amount > level:
+        beyond, inside = amount - level, level
+    low = level - inside
+    if target == 0 or low >= target:
+        return beyond
+    high = min(level, target)
+    deficit_high, deficit_low = target - high, target - low
+    mean = deficit_high // 2 + deficit_low // 2 + (deficit_high % 2 + deficit_low % 2 + 1) // 2
+    return mul_div_up(high - low, mean, target) + beyond
+
+
 @dataclass(frozen=True)
 class LstSnapshot:
-    """The LST's totals as its previews see them (`totalAssets()` after pending losses and streaming)."""
+    """The LST's totals and exit parameters as its views see them (`totalAssets()` after pending losses and
+    streaming). The defaults describe an LST without an instant-exit fee or buffer."""
 
     total_assets: int
     total_supply: int
     # Rewards still streaming: not in `totalAssets`, but in the book value the oracle's `rate()` reads.
     locked: int = 0
+    # X in the instant-exit buffer, and the part of it the queue is owed beyond what is unbonding for it
+    # (instant exits cannot take that part).
+    buffer: int = 0
+    reserved: int = 0
+    target_buffer_bps: int = 0
+    instant_fee_bps: int = 0
+    max_instant_fee_bps: int = 0
 
     def pricing(self) -> tuple[int, int]:
         """`LiquidStaking._pricing`: the virtual position at a rate of 1 or more, pro rata below."""
@@ -120,6 +202,10 @@ class LstSnapshot:
     def to_shares_down(self, assets: int) -> int:
         priced_assets, priced_shares = self.pricing()
         return mul_div_down(assets, priced_shares, priced_assets)
+
+    def to_shares_up(self, assets: int) -> int:
+        priced_assets, priced_shares = self.pricing()
+        return mul_div_up(assets, priced_shares, priced_assets)
 
     def to_assets_down(self, shares: int) -> int:
         priced_assets, priced_shares = self.pricing()
@@ -135,23 +221,125 @@ class LstSnapshot:
         """`LiquidStaking.book_value`: what `shares` are worth counting the rewards still streaming."""
         return LstSnapshot(self.total_assets + self.locked, self.total_supply).to_assets_down(shares)
 
+    def exit_room(self) -> int:
+        """`LiquidStaking._exit_room`: the part of the buffer instant exits may take."""
+        return self.buffer - min(self.buffer, self.reserved)
+
+    def target(self, total_assets: int) -> int:
+        return total_assets * self.target_buffer_bps // BPS
+
+    def fee_along(self, level: int, amount: int, target: int) -> int:
+        """`LiquidStaking._fee_along`: the base fee plus the deficit-weighted extra, rounded up."""
+        fee = mul_div_up(amount, self.instant_fee_bps, BPS)
+        extra = self.max_instant_fee_bps - self.instant_fee_bps
+        if extra == 0:
+            return fee
+        return fee + mul_div_up(deficit_integral(level, amount, target), extra, BPS)
+
+    def exit_fee(self, amount: int) -> int:
+        """`LiquidStaking.instant_fee`: the fee on an instant exit of `amount` X now."""
+        after = self.total_assets - min(amount, self.total_assets)
+        return self.fee_along(self.exit_room(), amount, self.target(after))
+
+    def preview_redeem(self, shares: int) -> int:
+        gross = self.to_assets_down(shares)
+        return gross - min(self.exit_fee(gross), gross)
+
+    def preview_withdraw(self, assets: int) -> int:
+        return self.to_shares_up(assets + self.exit_fee(assets))
+
+    def max_instant_shares(self) -> int:
+        """`LiquidStaking.max_instant_redeem`."""
+        return self.to_shares_down(self.exit_room())
+
+    def max_redeem(self, balance: int) -> int:
+        shares = min(balance, self.max_instant_shares())
+        return 0 if shares == 0 or self.preview_redeem(shares) == 0 else shares
+
+    def max_withdraw(self, balance: int) -> int:
+        """`LiquidStaking._max_withdraw` for an owner holding `balance` shares."""
+        room = self.exit_room()
+        gross = self.to_assets_down(balance)
+        reach = min(gross, room)
+        fee = self.exit_fee(reach)
+        if fee < gross:
+            candidate = min(room, gross - fee)
+            if candidate + self.exit_fee(candidate) <= gross:
+                return candidate
+        fee = self.fee_along(room, reach, self.target(self.total_assets))
+        return 0 if fee >= gross else min(room, gross - fee)
+
     def minted(self, shares: int) -> LstSnapshot:
+        """After `mint(shares)`: the X it costs joins the buffer and the assets."""
         added = self.preview_mint(shares)
-        return LstSnapshot(self.total_assets + added, self.total_supply + shares, self.locked)
+        return replace(
+            self,
+            total_assets=self.total_assets + added,
+            total_supply=self.total_supply + shares,
+            buffer=self.buffer + added,
+        )
+
+    def exited(self, shares: int, assets: int) -> LstSnapshot:
+        """After an instant exit burning `shares` for `assets` X (the fee stays with the stakers)."""
+        return replace(
+            self,
+            total_assets=self.total_assets - assets,
+            total_supply=self.total_supply - shares,
+            buffer=self.buffer - assets,
+        )
+
+
+@dataclass(frozen=True)
+class RateModel:
+    """`InterestRateModel`'s kinked curve (WAD) and the market's reserve factor."""
+
+    base_apr: int
+    kink_apr: int
+    max_apr: int
+    kink: int
+    reserve_factor: int = 0
+
+    def borrow_apr(self, utilization: int) -> int:
+        """The market's borrow APR at `utilization` (WAD): the model's answer, capped like the market."""
+        u = min(utilization, WAD)
+        if u <= self.kink:
+            apr = self.base_apr + (self.kink_apr - self.base_apr) * u // self.kink
+        else:
+            apr = self.kink_apr + (self.max_apr - self.kink_apr) * (u - self.kink) // (WAD - self.kink)
+        return min(apr, MAX_BORROW_APR)
+
+    def supply_apr(self, borrow_apr: int, utilization: int) -> int:
+        """`LendingMarket.market_state`'s supply APR."""
+        return mul_div_down(mul_div_down(borrow_apr, utilization, WAD), WAD - self.reserve_factor, WAD)
+
+
+def utilization(supply_assets: int, borrow_assets: int) -> int:
+    return 0 if supply_assets == 0 else borrow_assets * WAD // supply_assets
 
 
 @dataclass(frozen=True)
 class MarketSnapshot:
-    """A market's borrow totals after interest is accrued, its oracle price (1e36) and max LTV (WAD)."""
+    """A market's totals after interest is accrued, its oracle's capped price and uncapped rate (1e36),
+    max LTV and LLTV (WAD)."""
 
     total_borrow_assets: int
     total_borrow_shares: int
     price: int
     max_ltv: int
     lltv: int
+    total_supply_assets: int = 0
+    # The oracle's `rate()` (book value) liquidations use; `price` when not given.
+    rate: int = 0
 
     def borrow_shares_up(self, assets: int) -> int:
         return mul_div_up(
+            assets,
+            self.total_borrow_shares + MARKET_VIRTUAL_SHARES,
+            self.total_borrow_assets + MARKET_VIRTUAL_ASSETS,
+        )
+
+    def borrow_shares_down(self, assets: int) -> int:
+        return mul_div_down(
             assets,
             self.total_borrow_shares + MARKET_VIRTUAL_SHARES,
             self.total_borrow_assets + MARKET_VIRTUAL_ASSETS,
@@ -167,13 +355,44 @@ class MarketSnapshot:
     def value(self, collateral: int) -> int:
         return collateral * self.price // ORACLE_SCALE
 
+    def ltv_wad(self, collateral: int, debt: int) -> int:
+        """The market's `position()` LTV: debt / value at the capped price, rounded up (WAD)."""
+        if debt == 0:
+            return 0
+        value = self.value(collateral)
+        return 2**256 - 1 if value == 0 else mul_div_up(debt, WAD, value)
+
     def health_wad(self, collateral: int, debt: int, rate: int | None = None) -> int:
         """
-        The market's `position()` health: collateral value at the oracle's uncapped `rate` (1e36; `price`
-        when not given) x LLTV / debt (WAD), max uint without debt.
+        The market's `position()` health: collateral value at the oracle's uncapped `rate` (1e36; the
+        snapshot's `rate`, else `price`) x LLTV / debt (WAD), max uint without debt.
         """
-        rate = self.price if rate is None else rate
+        rate = rate if rate is not None else (self.rate or self.price)
         return 2**256 - 1 if debt == 0 else collateral * rate // ORACLE_SCALE * self.lltv // debt
+
+    def borrowed(self, assets: int) -> tuple[MarketSnapshot, int]:
+        """`LendingMarket.borrow(assets, 0)`: the market after it and the borrow shares added."""
+        shares = self.borrow_shares_up(assets)
+        after = replace(
+            self,
+            total_borrow_assets=self.total_borrow_assets + assets,
+            total_borrow_shares=self.total_borrow_shares + shares,
+        )
+        return after, shares
+
+    def repaid(self, assets: int, shares: int) -> tuple[MarketSnapshot, int, int]:
+        """`LendingMarket.repay` by exact `assets` or exact `shares` (the other 0): the market after it,
+        the X repaid and the shares burnt."""
+        if assets:
+            burnt, repaid = self.borrow_shares_down(assets), assets
+        else:
+            burnt, repaid = shares, self.debt_up(shares)
+        after = replace(
+            self,
+            total_borrow_assets=self.total_borrow_assets - min(repaid, self.total_borrow_assets),
+            total_borrow_shares=self.total_borrow_shares - burnt,
+        )
+        return after, repaid, burnt
 
 
 @dataclass(frozen=True)
@@ -190,10 +409,14 @@ def router_target_collateral(
     lst: LstSnapshot, market: MarketSnapshot, assets_in: int, shares: int, debt: int, target_leverage: int
 ) -> int:
     """`LeverageRouter._collateral_for`: the position's collateral after levering to `target_leverage`."""
-    equity = assets_in + shares * market.price // ORACLE_SCALE - debt
-    target = lst.to_shares_down(equity * target_leverage // WAD)
+    value = assets_in + shares * market.price // ORACLE_SCALE
+    if value < debt:
+        raise ModelError("router: position is insolvent")
+    target = lst.to_shares_down((value - debt) * target_leverage // WAD)
     rate = lst.preview_mint(ORACLE_SCALE) + 1
     floor_value = market.price * market.max_ltv // WAD
+    if rate <= floor_value:
+        raise ModelError("router: price above rate")
     credit = assets_in + shares * rate // ORACLE_SCALE
     if credit <= debt + ROUTER_LTV_MARGIN:
         return shares
@@ -208,17 +431,41 @@ def preview_open(
     collateral = router_target_collateral(lst, market, assets_in, 0, 0, target_leverage)
     cost = lst.preview_mint(collateral)
     borrowed = max(cost - assets_in, 0)
-    shares = market.borrow_shares_up(borrowed) if borrowed else 0
-    after = MarketSnapshot(
-        market.total_borrow_assets + borrowed,
-        market.total_borrow_shares + shares,
-        market.price,
-        market.max_ltv,
-        market.lltv,
-    )
+    after, shares = market.borrowed(borrowed) if borrowed else (market, 0)
     debt = after.debt_up(shares)
     value = after.value(collateral)
     leverage = value / (value - debt) if value > debt else math.inf
     # Health is at the oracle's rate: the LST's book value once the router's mint is in.
     rate = lst.minted(collateral).book_value(ORACLE_SCALE)
     return OpenPreview(collateral, borrowed, shares, debt, after.health_wad(collateral, debt, rate), leverage)
+
+
+def router_unstake_size(
+    lst: LstSnapshot, price: int, collateral: int, debt: int, worth: int, target: int
+) -> int:
+    """`LeverageRouter._unstake_size`: the shares an adjust down to `target` (WAD) unstakes instantly."""
+    numerator, reduce = target * debt, (target - WAD) * worth
+    if numerator <= reduce:
+        raise ModelError("router: already below target")
+    numerator -= reduce
+    q = lst.to_assets_down(ORACLE_SCALE)
+    amount = 0
+    for _ in range(DECREASE_ROUNDS):
+        gain, cost = target * q, (target - WAD) * price
+        if gain <= cost:
+            raise ModelError("router: target too high for the unstake fee")
+        amount = min(mul_div_up(numerator, ORACLE_SCALE, gain - cost), collateral)
+        if amount == 0:
+            break
+        q = lst.preview_redeem(amount) * ORACLE_SCALE // amount
+    return amount
+
+
+def router_unstake_for(lst: LstSnapshot, debt: int, collateral: int) -> int:
+    """`LeverageRouter._unstake_for`: the fewest shares whose instant redemption pays `debt`."""
+    amount = min(lst.preview_withdraw(debt), collateral)
+    for _ in range(UNSTAKE_FOR_ROUNDS):
+        if lst.preview_redeem(amount) >= debt or amount == collateral:
+            break
+        amount = min(amount + lst.to_shares_down(debt - lst.preview_redeem(amount)) + 1, collateral)
+    return amount

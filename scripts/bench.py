@@ -12,9 +12,8 @@ from pathlib import Path
 
 from ape import accounts, chain, project
 
-from levstake.client import read_position
 from levstake.deploy import deploy_lending, deploy_router, deploy_staking
-from levstake.model import CLOSE_TO_LST
+from levstake.model import CLOSE_TO_LST, ORACLE_SCALE
 
 DAY = 86_400
 OUTPUT = Path("bench/gas.md")
@@ -128,7 +127,10 @@ def market_rows() -> list[tuple[str, int]]:
 
 
 def leverage_of(market, oracle, user) -> float:
-    return read_position(market, oracle, user).leverage
+    """Collateral value / equity at the oracle's price, as `levstake.previews` computes it."""
+    collateral, debt, _, _ = market.position(user)
+    value = collateral * oracle.price() // ORACLE_SCALE
+    return value / (value - debt)
 
 
 def router_rows() -> list[tuple[str, int, str]]:

@@ -1,9 +1,11 @@
 """
-Devnet helpers: let time pass with rewards synced, so a position can be seen evolving.
+Devnet helpers: let time pass with rewards synced, and fund a wallet.
 
     ape run devnet advance --days 30 --network ethereum:local:foundry
+    ape run devnet fund --account mywallet --amount 100 --network ethereum:local:foundry
 
-Only on local networks: moving the clock is impossible anywhere else.
+Only on local networks: moving the clock or minting native coins is impossible anywhere else. `make devnet`
+(`python -m levstake.devnet`) runs the devnet itself, with its upkeep.
 """
 
 from __future__ import annotations
@@ -13,48 +15,84 @@ from typing import Any
 
 import click
 from ape import accounts, chain
+from ape.cli import account_option
 
-from levstake import fmt
-from levstake.cli import ProviderCommand, deployment_option, load_protocol, one_line_errors, require_local
+from levstake import ape_wallet, fmt, model
+from levstake.cli import (
+    ProviderCommand,
+    deployment_option,
+    ensure_keystore,
+    load_protocol,
+    one_line_errors,
+    require_local,
+)
+from levstake.keeper import jobs
 
 DAY = 86_400
+
+ensure_keystore()
 
 
 @click.group()
 def cli() -> None:
-    """Devnet time travel."""
+    """Devnet time travel and faucet."""
 
 
 @cli.command(cls=ProviderCommand)
 @click.option("--days", type=click.FloatRange(min=0, min_open=True), required=True, help="Time to pass.")
 @click.option(
-    "--sync-every",
+    "--step",
     type=click.FloatRange(min=0, min_open=True),
     default=1.0,
     show_default=True,
-    help="Days between reward syncs (each sync starts a new reward stream).",
+    help="Longest jump in days between two upkeep rounds (a running reward stream ends a jump early).",
 )
 @deployment_option
 @one_line_errors
-def advance(days: float, sync_every: float, deployment_path: Path | None, provider: Any) -> None:
-    """Advance the clock by DAYS, delegating the LST's excess buffer and syncing rewards on the way."""
+def advance(days: float, step: float, deployment_path: Path | None, provider: Any) -> None:
+    """Advance the clock by DAYS with the devnet keeper's upkeep on the way: the keeper acts as soon as a job
+    is due (a reward sync when a stream ends, a rebalance, the daily oracle snapshot)."""
     require_local(provider)
-    protocol = load_protocol(deployment_path)
-    keeper = accounts.test_accounts[0]
-    remaining, step = int(days * DAY), max(int(sync_every * DAY), 1)
+    session = load_protocol(deployment_path)
+    keeper = ape_wallet.sender(accounts.test_accounts[0])
+    remaining, longest = int(days * DAY), max(int(step * DAY), 1)
     syncs = 0
-    start = protocol.lst.convertToAssets(10**protocol.decimals)
+    unit = 10**session.info.decimals
+    start = session.snapshot().lst.to_assets_down(unit)
     while remaining > 0:
-        elapsed = min(step, remaining)
-        # Stake that sits in the LST's buffer earns nothing until someone delegates it.
-        protocol.lst.rebalance(sender=keeper)
-        chain.mine(deltatime=elapsed)
-        protocol.lst.sync_rewards(sender=keeper)
-        remaining -= elapsed
-        syncs += 1
-    end = protocol.lst.convertToAssets(10**protocol.decimals)
+        done = jobs.run_upkeep(session.reader, session.builder, keeper)
+        syncs += "sync_rewards" in done
+        state = jobs.read_upkeep(session.reader)
+        jump = min(remaining, longest)
+        if state.stream_end > state.timestamp:
+            jump = min(jump, state.stream_end - state.timestamp)
+        chain.mine(deltatime=jump)
+        remaining -= jump
+    syncs += "sync_rewards" in jobs.run_upkeep(session.reader, session.builder, keeper)
+    end = session.snapshot().lst.to_assets_down(unit)
     click.echo(
-        f"advanced {fmt.duration(days * DAY)} with {syncs} reward syncs: 1 stX = "
-        f"{fmt.rate(start, protocol.decimals)} -> {fmt.rate(end, protocol.decimals)} {protocol.symbol}, "
-        f"block {chain.blocks.height}"
+        f"advanced {fmt.duration(days * DAY)} with {syncs} reward syncs: 1 {session.info.lst_symbol} = "
+        f"{fmt.rate(start, session.info.decimals)} -> {fmt.rate(end, session.info.decimals)} "
+        f"{session.info.symbol}, block {chain.blocks.height}"
     )
+
+
+@cli.command(cls=ProviderCommand)
+@account_option()
+@click.option(
+    "--amount", type=click.FloatRange(min=0, min_open=True), default=100.0, show_default=True,
+    help="Native coins to add to the account's balance.",
+)  # fmt: skip
+@one_line_errors
+def fund(account: Any, amount: float, provider: Any) -> None:
+    """Give ACCOUNT native coins on a devnet (anvil's or the test chain's balance setter)."""
+    require_local(provider)
+    from ape.exceptions import APINotImplementedError
+
+    added = model.to_units(amount, 18)
+    balance = int(provider.get_balance(account.address)) + added
+    try:
+        provider.set_balance(account.address, balance)
+    except APINotImplementedError:  # the in-process chain: a transfer from its first dev account
+        accounts.test_accounts[0].transfer(account.address, added)
+    click.echo(f"funded   {account.address}: {fmt.amount(balance, 18)} native")

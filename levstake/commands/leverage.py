@@ -13,7 +13,7 @@ Manage a leveraged staking position from an Ape account.
 Commands that sign show a preview and ask first unless `--yes`. `open` signs the router's market authorization
 (EIP-712) and an EIP-2612 permit of X when they are missing, so a new wallet opens in one transaction. Every
 command names LST parameter changes its owner has announced and when they can apply, and warns first when
-`--market` names a market that is not an official one.
+`--market` names a market that is not an official one. The numbers come from `levstake.previews`.
 """
 
 from __future__ import annotations
@@ -23,23 +23,24 @@ from pathlib import Path
 from typing import Any
 
 import click
-from ape import chain
 from ape.cli import account_option
 
-from levstake import fmt, model, report
+from levstake import ape_wallet, fmt, previews, report
 from levstake.cli import (
+    ClientError,
     ProviderCommand,
+    Session,
     confirm,
     deployment_option,
     ensure_keystore,
     load_protocol,
     one_line_errors,
-    send,
     trade_options,
     yes_option,
 )
-from levstake.client import ClientError, Protocol, min_after_slippage
 from levstake.model import CLOSE_TO_LST, CLOSE_TO_QUEUE, CLOSE_TO_X
+from levstake.reads import Snapshot
+from levstake.txs import min_after_slippage
 
 amount_option = click.option(
     "--amount", type=click.FloatRange(min=0, min_open=True), required=True, help="Amount of X (human units)."
@@ -62,14 +63,18 @@ def _echo(lines: list[str]) -> None:
         click.echo(line)
 
 
-def _leverage(protocol: Protocol, leverage: float | None) -> int:
-    return protocol.market.max_leverage() if leverage is None else protocol.check_leverage(leverage)
+def _leverage(session: Session, leverage: float | None) -> int:
+    return session.info.max_leverage if leverage is None else previews.check_leverage(session.info, leverage)
 
 
-def _preview(protocol: Protocol, amount: float, leverage: float | None):
-    preview = protocol.preview_open(protocol.units(amount), _leverage(protocol, leverage))
-    _echo(report.preview_lines(protocol, preview))
-    _echo(report.pending_lines(protocol))
+def _preview(
+    session: Session, snapshot: Snapshot, amount: float, leverage: float | None
+) -> previews.OpenPreview:
+    preview = previews.preview_open(
+        session.info, snapshot, session.units(amount), _leverage(session, leverage)
+    )
+    _echo(report.preview_lines(session.info, preview))
+    _echo(report.pending_lines(snapshot.pending, snapshot.timestamp))
     return preview
 
 
@@ -80,9 +85,23 @@ def _preview(protocol: Protocol, amount: float, leverage: float | None):
 @one_line_errors
 def preview(amount: float, leverage: float | None, deployment_path: Path | None) -> None:
     """What opening AMOUNT at LEVERAGE would give now (nothing is signed)."""
-    protocol = load_protocol(deployment_path)
-    _echo(report.market_lines(protocol, protocol.market_view()))
-    _preview(protocol, amount, leverage)
+    session = load_protocol(deployment_path)
+    snapshot = session.snapshot()
+    _echo(report.market_lines(session.info, previews.market_figures(session.info, snapshot)))
+    _preview(session, snapshot, amount, leverage)
+
+
+def check_balance(session: Session, snapshot: Snapshot, assets: int, native: bool) -> None:
+    info, account = session.info, snapshot.account
+    assert account is not None
+    if native and not info.native:
+        raise ClientError(f"{info.symbol} is not this network's wrapped native token; drop --native")
+    balance = account.native_balance if native else account.x_balance
+    if assets > balance:
+        what = "native balance" if native else f"{info.symbol} balance"
+        hint = "" if native or not info.native else " (`wrap` it first, or pay with --native)"
+        unit = 10**info.decimals
+        raise ClientError(f"amount {assets / unit:,.6g} is above your {what} {balance / unit:,.6g}{hint}")
 
 
 @cli.command(name="open", cls=ProviderCommand)
@@ -101,23 +120,44 @@ def open_(
     yes: bool,
     deployment_path: Path | None,
 ) -> None:
-    """Open (or add to) a position in one transaction."""
-    protocol = load_protocol(deployment_path)
-    assets = protocol.units(amount)
-    protocol.check_balance(account, assets, native)
-    preview = _preview(protocol, amount, leverage)
+    """Open (or add to) a position in one transaction: the router levers the whole position."""
+    session = load_protocol(deployment_path)
+    snapshot = session.snapshot(account.address)
+    assets = session.units(amount)
+    check_balance(session, snapshot, assets, native)
+    preview = _preview(session, snapshot, amount, leverage)
     if not preview.fits_liquidity:
         raise ClientError(
             f"not enough idle liquidity for {preview.target_leverage / 1e18:g}x; "
             f"`max --amount {amount:g}` shows what fits"
         )
     confirm(yes, account)
-    minimum = min_after_slippage(preview.open.collateral_added, slippage_bps)
-    send(
-        "open",
-        lambda: protocol.open(account, assets, preview.target_leverage, minimum, native, deadline_seconds),
+    deadline = session.deadline(deadline_seconds)
+    builder = session.builder
+    authorization = builder.authorization_request(snapshot, deadline)
+    permit = None if native else builder.permit_request(snapshot, assets, deadline)
+    assert snapshot.account is not None
+    tx = builder.open(
+        assets,
+        preview.target_leverage,
+        min_after_slippage(preview.collateral_added, slippage_bps),
+        deadline,
+        native=native,
+        permit=None if permit is None else ape_wallet.sign(account, permit),
+        authorization=None if authorization is None else ape_wallet.sign(account, authorization),
+        authorization_nonce=snapshot.account.authorization_nonce,
     )
-    _status(protocol, account.address)
+    session.send(account, tx)
+    _status(session, account.address)
+
+
+def _authorization(session: Session, account: Any, snapshot: Snapshot, deadline: int) -> dict:
+    request = session.builder.authorization_request(snapshot, deadline)
+    assert snapshot.account is not None
+    return {
+        "authorization": None if request is None else ape_wallet.sign(account, request),
+        "authorization_nonce": snapshot.account.authorization_nonce,
+    }
 
 
 @cli.command(cls=ProviderCommand)
@@ -139,32 +179,20 @@ def adjust(
     deployment_path: Path | None,
 ) -> None:
     """Move the position to a new leverage (down costs the instant-unstake fee on what is sold)."""
-    protocol = load_protocol(deployment_path)
-    target = protocol.check_leverage(leverage)
-    estimate = protocol.preview_adjust(account.address, target, partial)
-    position, view = estimate.before, protocol.market_view()
-    d, symbol = protocol.decimals, protocol.symbol
-    reached = (
-        f"{fmt.leverage(estimate.leverage_after)} (the buffer's limit)"
-        if estimate.partial
-        else f"{leverage:g}x"
-    )
-    click.echo(
-        f"adjust   {fmt.leverage(position.leverage)} -> {reached}: collateral worth about "
-        f"{fmt.amount(estimate.value_after, d, symbol)}, debt about "
-        f"{fmt.amount(estimate.debt_after, d, symbol)}, equity {fmt.amount(position.equity, d, symbol)} "
-        f"-> about {fmt.amount(estimate.equity_after, d, symbol)}"
-    )
-    click.echo(
-        f"         net APR {fmt.percent(position.net_apr(view))} -> "
-        f"{fmt.percent(model.net_apr(view.staking_apr, view.borrow_apr, estimate.leverage_after))} "
-        "at current rates"
-    )
-    _echo(report.pending_lines(protocol))
+    session = load_protocol(deployment_path)
+    snapshot = session.snapshot(account.address)
+    target = previews.check_leverage(session.info, leverage)
+    estimate = previews.preview_adjust(session.info, snapshot, target, partial)
+    _echo(report.adjust_lines(session.info, estimate, leverage))
+    _echo(report.pending_lines(snapshot.pending, snapshot.timestamp))
     confirm(yes, account)
-    min_equity = min_after_slippage(estimate.equity_after, slippage_bps)
-    send("adjust", lambda: protocol.adjust(account, target, min_equity, deadline_seconds, partial))
-    _status(protocol, account.address)
+    deadline = session.deadline(deadline_seconds)
+    min_equity = min_after_slippage(estimate.after.equity, slippage_bps)
+    tx = session.builder.adjust(
+        target, min_equity, deadline, partial, **_authorization(session, account, snapshot, deadline)
+    )
+    session.send(account, tx)
+    _status(session, account.address)
 
 
 @cli.command(cls=ProviderCommand)
@@ -188,36 +216,32 @@ def close(
     """Repay everything and withdraw the rest, in one transaction."""
     if to_lst and queue:
         raise click.UsageError("choose one of --to-lst and --queue")
-    protocol = load_protocol(deployment_path)
+    session = load_protocol(deployment_path)
+    info = session.info
+    snapshot = session.snapshot(account.address)
     asked = CLOSE_TO_QUEUE if queue else CLOSE_TO_LST if to_lst else CLOSE_TO_X
-    expected = protocol.preview_close(account.address, asked)
-    d = protocol.decimals
-    if expected.mode == CLOSE_TO_QUEUE:
-        delay = fmt.duration(protocol.validator.unbonding_delay())
-        click.echo(
-            f"close    repays the debt from the LST's buffer and queues "
-            f"{fmt.amount(expected.queued, d, protocol.symbol)} for you: claim it in about {delay}"
-        )
-    elif expected.mode == CLOSE_TO_LST:
-        note = "" if asked == CLOSE_TO_LST else " (the LST's buffer cannot redeem the whole collateral)"
-        if asked == CLOSE_TO_QUEUE:
-            note = " (too little left to queue)"
-        click.echo(f"close    you receive about {fmt.amount(expected.lst_out, d, 'stX')}{note}")
-    else:
-        click.echo(f"close    you receive about {fmt.amount(expected.x_out, d, protocol.symbol)}")
-    _echo(report.pending_lines(protocol))
+    expected = previews.preview_close(info, snapshot, asked)
+    (delay,) = session.reader.call_many([("validator", "unbonding_delay", ())])
+    _echo(report.close_lines(info, expected, asked, delay))
+    _echo(report.pending_lines(snapshot.pending, snapshot.timestamp))
     confirm(yes, account)
-    x_before, lst_before = protocol.x.balanceOf(account.address), protocol.lst.balanceOf(account.address)
-    minimum = min_after_slippage(expected.value, slippage_bps)
-    receipt = send("close", lambda: protocol.close(account, minimum, asked, deadline_seconds))
-    x_out = protocol.x.balanceOf(account.address) - x_before
-    lst_out = protocol.lst.balanceOf(account.address) - lst_before
-    click.echo(f"received {fmt.amount(x_out, d, protocol.symbol)} and {fmt.amount(lst_out, d, 'stX')}")
-    for log in receipt.events.filter(protocol.router.Closed):
-        if log.queued_assets:
+    tx = session.builder.close(
+        min_after_slippage(expected.value, slippage_bps), session.deadline(deadline_seconds), asked
+    )
+    receipt = session.send(account, tx)
+    after = session.snapshot(account.address)
+    assert snapshot.account is not None and after.account is not None
+    x_out = after.account.x_balance - snapshot.account.x_balance
+    lst_out = after.account.lst_balance - snapshot.account.lst_balance
+    d = info.decimals
+    click.echo(f"received {fmt.amount(x_out, d, info.symbol)} and {fmt.amount(lst_out, d, info.lst_symbol)}")
+    router = info.contracts["router"]
+    for log in ape_wallet.events(receipt, session.deployment.abi("router"), "Closed", router):
+        if log["queued_assets"]:
             click.echo(
-                f"queued   request {log.request_id} for {fmt.amount(log.queued_assets, d, protocol.symbol)}: "
-                f"`ape run leverage claim --request {log.request_id}` once it is due"
+                f"queued   request {log['request_id']} for "
+                f"{fmt.amount(log['queued_assets'], d, info.symbol)}: `ape run leverage claim --request "
+                f"{log['request_id']}` once it is due"
             )
 
 
@@ -229,26 +253,27 @@ def close(
 @one_line_errors
 def claim(account: Any, request_id: int, yes: bool, deployment_path: Path | None) -> None:
     """Claim a queued unstake request once it is due (0 paid and nothing lost while it still waits)."""
-    protocol = load_protocol(deployment_path)
-    request = protocol.request(request_id)
-    d = protocol.decimals
+    session = load_protocol(deployment_path)
+    info = session.info
+    block = session.reader.block()
+    request = session.reader.request(request_id, block)
+    d = info.decimals
     click.echo(
-        f"claim    request {request_id}: {fmt.amount(request.value, d, protocol.symbol)} "
+        f"claim    request {request_id}: {fmt.amount(request.value, d, info.symbol)} "
         f"to {request.receiver}, "
-        f"{'due' if request.due else 'due in ' + fmt.duration(request.ready_at - protocol.now())}"
+        f"{'due' if request.due else 'due in ' + fmt.duration(request.ready_at - block.timestamp)}"
     )
     confirm(yes, account)
-    before = protocol.x.balanceOf(request.receiver)
-    send("claim", lambda: protocol.lst.claim(request_id, sender=account))
-    paid = protocol.x.balanceOf(request.receiver) - before
-    click.echo(
-        f"paid     {fmt.amount(paid, d, protocol.symbol)}" if paid else "paid     nothing yet: not funded"
-    )
+    (before,) = session.reader.call_many([("x", "balanceOf", (request.receiver,))])
+    session.send(account, session.builder.claim(request_id))
+    (after,) = session.reader.call_many([("x", "balanceOf", (request.receiver,))])
+    paid = after - before
+    click.echo(f"paid     {fmt.amount(paid, d, info.symbol)}" if paid else "paid     nothing yet: not funded")
 
 
-def _status(protocol: Protocol, user: str) -> None:
-    view = protocol.market_view()
-    _echo(report.position_lines(protocol, protocol.position(user), view))
+def _status(session: Session, user: str) -> None:
+    snapshot = session.snapshot(user)
+    _echo(report.position_lines(session.info, previews.position_figures(session.info, snapshot)))
 
 
 @cli.command(cls=ProviderCommand)
@@ -257,16 +282,38 @@ def _status(protocol: Protocol, user: str) -> None:
 @one_line_errors
 def status(account: Any, deployment_path: Path | None) -> None:
     """The market and the account's position now."""
-    protocol = load_protocol(deployment_path)
-    view = protocol.market_view()
-    d, user = protocol.decimals, account.address
+    session = load_protocol(deployment_path)
+    info = session.info
+    snapshot = session.snapshot(account.address)
+    assert snapshot.account is not None
+    d, user = info.decimals, account.address
     click.echo(
-        f"account  {user}: {fmt.amount(protocol.x.balanceOf(user), d, protocol.symbol)}, "
-        f"{fmt.amount(protocol.lst.balanceOf(user), d, 'stX')}"
+        f"account  {user}: {fmt.amount(snapshot.account.x_balance, d, info.symbol)}, "
+        f"{fmt.amount(snapshot.account.lst_balance, d, info.lst_symbol)}"
     )
-    _echo(report.market_lines(protocol, view))
-    _echo(report.position_lines(protocol, protocol.position(account.address), view))
-    _echo(report.pending_lines(protocol))
+    _echo(report.market_lines(info, previews.market_figures(info, snapshot)))
+    _echo(report.position_lines(info, previews.position_figures(info, snapshot)))
+    _echo(report.pending_lines(snapshot.pending, snapshot.timestamp))
+
+
+def watch_lines(session: Session) -> list[str]:
+    """One refresh of the live table: one snapshot and every borrower's position in one batch."""
+    reader, info = session.reader, session.info
+    block = reader.block()
+    snapshot = reader.snapshot(block=block)
+    users = reader.borrowers()
+    rows = []
+    for user, position in reader.positions(users, block).items():
+        figures = previews.figures_of(info, snapshot, user, position)
+        if figures is not None:
+            rows.append((user, figures))
+    return report.watch_table(
+        info,
+        block.number,
+        previews.market_figures(info, snapshot),
+        report.pending_lines(snapshot.pending, snapshot.timestamp),
+        rows,
+    )
 
 
 @cli.command(cls=ProviderCommand)
@@ -284,14 +331,14 @@ def status(account: Any, deployment_path: Path | None) -> None:
 @one_line_errors
 def watch(blocks: int, interval: float, deployment_path: Path | None) -> None:
     """A live table refreshed at every new block: rates, max leverage, every position's health."""
-    protocol = load_protocol(deployment_path)
+    session = load_protocol(deployment_path)
     shown, last = 0, -1
     while blocks == 0 or shown < blocks:
-        height = chain.blocks.height
+        height = session.reader.block().number
         if height != last:
             if click.get_text_stream("stdout").isatty():
                 click.clear()
-            _echo(report.watch_table(protocol, height))
+            _echo(watch_lines(session))
             last, shown = height, shown + 1
             continue
         time.sleep(interval)
@@ -309,18 +356,28 @@ def watch(blocks: int, interval: float, deployment_path: Path | None) -> None:
 @one_line_errors
 def max_(amount: float, deployment_path: Path | None) -> None:
     """The highest leverage available now for AMOUNT, given the market's idle liquidity."""
-    protocol = load_protocol(deployment_path)
-    view = protocol.market_view()
-    d, symbol = protocol.decimals, protocol.symbol
-    available = protocol.max_leverage_for(protocol.units(amount))
+    session = load_protocol(deployment_path)
+    info = session.info
+    snapshot = session.snapshot()
+    view = previews.market_figures(info, snapshot)
+    available = previews.max_leverage_for(info, snapshot, session.units(amount))
     click.echo(f"max leverage {fmt.leverage(view.max_leverage)} (max LTV {fmt.percent(view.max_ltv, 0)})")
     click.echo(
-        f"idle liquidity {fmt.amount(view.idle, d, symbol)}: with {amount:g} {symbol} you can open up to "
-        f"{fmt.leverage(available)} now"
+        f"idle liquidity {fmt.amount(view.idle, info.decimals, info.symbol)}: with {amount:g} "
+        f"{info.symbol} you can open up to {fmt.leverage(available)} now"
     )
 
 
-def _simple(name: str, help_text: str, action: str):
+def _approved(session: Session, account: Any, spender: str, assets: int) -> None:
+    """Approve `spender` for `assets` of X first when the allowance is short."""
+    (allowance,) = session.reader.call_many(
+        [("x", "allowance", (account.address, session.info.contracts[spender]))]
+    )
+    if allowance < assets:
+        session.send(account, session.builder.approve("x", spender, assets))
+
+
+def _simple(name: str, help_text: str) -> click.Command:
     @cli.command(name=name, cls=ProviderCommand, help=help_text)
     @account_option()
     @amount_option
@@ -328,14 +385,28 @@ def _simple(name: str, help_text: str, action: str):
     @deployment_option
     @one_line_errors
     def run(account: Any, amount: float, yes: bool, deployment_path: Path | None) -> None:
-        protocol = load_protocol(deployment_path)
-        click.echo(f"{name:<8} {fmt.amount(protocol.units(amount), protocol.decimals, protocol.symbol)}")
+        session = load_protocol(deployment_path)
+        info, assets = session.info, session.units(amount)
+        click.echo(f"{name:<8} {fmt.amount(assets, info.decimals, info.symbol)}")
+        builder = session.builder
+        wrap = builder.wrap(assets) if name == "wrap" else None
+        check_balance(session, session.snapshot(account.address), assets, native=wrap is not None)
         confirm(yes, account)
-        send(name, lambda: getattr(protocol, action)(account, protocol.units(amount)))
+        if wrap is not None:
+            session.send(account, wrap)
+            return
+        spender = "market" if name == "lend" else "lst"
+        _approved(session, account, spender, assets)
+        tx = (
+            builder.lend(assets, account.address)
+            if name == "lend"
+            else builder.stake(assets, account.address)
+        )
+        session.send(account, tx)
 
     return run
 
 
-_simple("lend", "Supply AMOUNT of X to the market and earn the supply APR.", "lend")
-_simple("stake", "Stake AMOUNT of X for the LST.", "stake")
-_simple("wrap", "Wrap AMOUNT of the native currency into X (devnet's WrappedNative).", "wrap")
+_simple("lend", "Supply AMOUNT of X to the market and earn the supply APR.")
+_simple("stake", "Stake AMOUNT of X for the LST.")
+_simple("wrap", "Wrap AMOUNT of the native currency into X (devnet's WrappedNative).")

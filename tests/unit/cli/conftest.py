@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 
 import pytest
 from click.testing import CliRunner, Result
@@ -49,11 +49,31 @@ def lev(run, deployment) -> Callable[..., Result]:
 
 
 @pytest.fixture(scope="module")
-def protocol(deployment, chain, project):
-    from levstake.client import Protocol
+def session(deployment, chain):
+    """Reads and previews of the module's deployment, through the test chain's web3 (as the commands read)."""
+    from levstake.cli import Session
     from levstake.deployment import Deployment
 
-    return Protocol(project, chain, Deployment.load(deployment))
+    return Session(chain.provider.web3, Deployment.load(deployment))
+
+
+@pytest.fixture(scope="module")
+def contracts(deployment, project) -> SimpleNamespace:
+    """The deployment's contracts as Ape contract instances, for what the tests do besides the commands."""
+    from levstake.deployment import CONTRACT_TYPES, Deployment
+
+    addresses = Deployment.load(deployment).contracts
+    return SimpleNamespace(
+        **{key: getattr(project, name).at(addresses[key]) for key, name in CONTRACT_TYPES.items()}
+    )
+
+
+@pytest.fixture(scope="module")
+def figures(session) -> Callable:
+    """`figures(user)`: the account's position figures now, as `status` prints them."""
+    from levstake.previews import position_figures
+
+    return lambda user: position_figures(session.info, session.snapshot(str(user)))
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from levstake import previews
 from levstake.model import CLOSE_TO_LST, CLOSE_TO_QUEUE, WAD
 
 LEVERAGER = "TEST::7"
@@ -20,110 +21,147 @@ def number(pattern: str, text: str) -> float:
 
 
 def test_preview_signs_nothing_and_matches_the_open_to_the_wei(
-    lev, protocol, liquid_market, accounts
+    lev, session, contracts, liquid_market, accounts
 ) -> None:
     user = accounts[7]
     nonce = user.nonce
     result = lev("preview", "--amount", "10", "--leverage", "50")
     assert result.exit_code == 0, result.output
-    for field in ("collateral", "debt", "LTV", "health", "net APR", "time to liquidation", "fees"):
+    for field in (
+        "collateral",
+        "debt",
+        "LTV",
+        "health",
+        "net APR",
+        "time to liquidation",
+        "entry",
+        "premium",
+    ):
         assert field in result.output
     assert user.nonce == nonce
-    expected = protocol.preview_open(protocol.units(10), 50 * WAD).open
-    assert number(r"leverage ([\d.]+)x", result.output) == pytest.approx(expected.leverage, abs=0.005)
+    expected = previews.preview_open(
+        session.info, session.snapshot(user.address), session.units(10), 50 * WAD
+    )
+    assert number(r"leverage ([\d.]+)x", result.output) == pytest.approx(expected.after.leverage, abs=0.005)
     result = lev("open", "--amount", "10", "--leverage", "50", "--native", "--account", LEVERAGER, "--yes")
     assert result.exit_code == 0, result.output
-    collateral, borrow_shares = protocol.market.positions(user)
+    landed = expected.state_after.position
     # No reward stream and no earlier borrows: the LST rate and the debt shares do not move between blocks.
-    assert (collateral, borrow_shares) == (expected.collateral_added, expected.borrow_shares)
-    assert protocol.market.position(user)[1] == expected.debt
+    assert contracts.market.positions(user) == (landed.collateral, landed.borrow_shares)
+    assert contracts.market.position(user)[1] == landed.debt
     assert user.nonce == nonce + 1, "open_native with a signed authorization is one transaction"
     assert "leverage 50.00x" in result.output
 
 
 def test_a_new_wallet_opens_with_permit_and_authorization_in_one_transaction(
-    lev, protocol, liquid_market, accounts
+    lev, contracts, figures, liquid_market, accounts
 ) -> None:
     newcomer = accounts[8]
     assert lev("wrap", "--amount", "3", "--account", NEWCOMER, "--yes").exit_code == 0
-    assert protocol.x.allowance(newcomer, protocol.router) == 0
-    assert not protocol.market.is_authorized(newcomer, protocol.router)
+    assert contracts.x.allowance(newcomer, contracts.router) == 0
+    assert not contracts.market.is_authorized(newcomer, contracts.router)
     nonce = newcomer.nonce
     result = lev("open", "--amount", "3", "--leverage", "10", "--account", NEWCOMER, "--yes")
     assert result.exit_code == 0, result.output
     assert newcomer.nonce == nonce + 1
-    assert protocol.market.is_authorized(newcomer, protocol.router)
-    assert protocol.position(newcomer.address).leverage == pytest.approx(10, rel=1e-6)
-    assert protocol.x.balanceOf(newcomer) == 0
+    assert contracts.market.is_authorized(newcomer, contracts.router)
+    assert figures(newcomer).leverage == pytest.approx(10, rel=1e-6)
+    assert contracts.x.balanceOf(newcomer) == 0
 
 
-def test_declining_the_confirmation_sends_nothing(lev, protocol, liquid_market, accounts) -> None:
+def test_declining_the_confirmation_sends_nothing(lev, figures, liquid_market, accounts) -> None:
     nonce = accounts[7].nonce
     result = lev("open", "--amount", "1", "--leverage", "5", "--native", "--account", LEVERAGER, answer="n\n")
     assert result.exit_code == 1
     assert "cancelled, nothing was signed" in result.output
     assert accounts[7].nonce == nonce
-    assert protocol.position(accounts[7].address).collateral == 0
+    assert figures(accounts[7]) is None
 
 
-def test_confirming_sends(lev, protocol, liquid_market, accounts) -> None:
+def test_confirming_sends(lev, figures, liquid_market, accounts) -> None:
     result = lev("open", "--amount", "1", "--leverage", "5", "--native", "--account", LEVERAGER, answer="y\n")
     assert result.exit_code == 0, result.output
-    assert protocol.position(accounts[7].address).leverage == pytest.approx(5, rel=1e-6)
+    assert figures(accounts[7]).leverage == pytest.approx(5, rel=1e-6)
 
 
-def test_adjust_then_close(lev, protocol, liquid_market, accounts) -> None:
+def test_open_on_a_position_previews_the_whole_position_it_levers(
+    lev, session, contracts, figures, liquid_market, accounts
+) -> None:
+    # The case: a 2x position, then `open --amount 1 --leverage 10` re-levers all of it.
+    assert (
+        lev("open", "--amount", "5", "--leverage", "2", "--native", "--account", LEVERAGER, "--yes").exit_code
+        == 0
+    )
+    user = accounts[7]
+    preview = lev("preview", "--amount", "1", "--leverage", "10")
+    assert preview.exit_code == 0, preview.output
+    expected = previews.preview_open(session.info, session.snapshot(user.address), session.units(1), 10 * WAD)
+    result = lev("open", "--amount", "1", "--leverage", "10", "--native", "--account", LEVERAGER, "--yes")
+    assert result.exit_code == 0, result.output
+    assert "the router levers your whole position" in result.output
+    landed = figures(user)
+    assert landed.leverage == pytest.approx(10, rel=1e-4)
+    assert expected.after.leverage == pytest.approx(10, rel=1e-4)
+    # About 6 X of equity at 10x: about 54 X of debt (not the 9 X an open of the new 1 X alone would take).
+    assert landed.debt == pytest.approx(expected.after.debt, rel=1e-6)
+    assert landed.debt > session.units(50)
+
+
+def test_dust_amounts_get_a_reason_not_inf_or_nan(lev, liquid_market) -> None:
+    result = lev("preview", "--amount", "1e-18", "--leverage", "20")
+    assert result.exit_code == 1
+    assert "amount is too small" in result.output
+    assert "inf" not in result.output and "nan" not in result.output
+
+
+def test_adjust_then_close(lev, session, contracts, figures, liquid_market, accounts) -> None:
     user = accounts[7]
     assert lev("open", "--amount", "10", "--native", "--account", LEVERAGER, "--yes").exit_code == 0
-    assert protocol.position(user.address).leverage == pytest.approx(50, rel=1e-4)
+    assert figures(user).leverage == pytest.approx(50, rel=1e-4)
     result = lev("adjust", "--leverage", "20", "--account", LEVERAGER, "--yes")
     assert result.exit_code == 0, result.output
-    assert protocol.position(user.address).leverage == pytest.approx(20, rel=1e-4)
+    assert figures(user).leverage == pytest.approx(20, rel=1e-4)
     result = lev("adjust", "--leverage", "30", "--account", LEVERAGER, "--yes")
     assert result.exit_code == 0, result.output
     # The fees of the move down raised the LST's rate; the oracle trails it (growth cap), so new collateral
     # costs a little more than the market values it and the router lands slightly above the target.
-    assert protocol.position(user.address).leverage == pytest.approx(30, rel=0.02)
-    expected = protocol.preview_close(user.address).x_out
-    before = protocol.x.balanceOf(user)
+    assert figures(user).leverage == pytest.approx(30, rel=0.02)
+    expected = previews.preview_close(session.info, session.snapshot(user.address)).x_out
+    before = contracts.x.balanceOf(user)
     result = lev("close", "--account", LEVERAGER, "--yes")
     assert result.exit_code == 0, result.output
-    received = protocol.x.balanceOf(user) - before
+    received = contracts.x.balanceOf(user) - before
     # The in-process chain stamps blocks with the wall clock: the seconds between preview and close add
     # interest on the 490 X debt (about 1.6e-7 X a second at 1% APR), nothing else moves.
-    assert received == pytest.approx(expected, abs=protocol.units(1e-6))
+    assert received == pytest.approx(expected, abs=session.units(1e-6))
     assert received <= expected
-    assert protocol.position(user.address).collateral == 0
+    assert figures(user) is None
     assert number(r"received ([\d,.]+)", result.output) == pytest.approx(received / 1e18, abs=1e-4)
 
 
-def test_close_to_lst(lev, protocol, liquid_market, accounts) -> None:
+def test_close_to_lst(lev, session, contracts, liquid_market, accounts) -> None:
     user = accounts[7]
-    assert (
-        lev("open", "--amount", "2", "--leverage", "8", "--native", "--account", LEVERAGER, "--yes").exit_code
-        == 0
-    )
-    expected = protocol.preview_close(user.address, CLOSE_TO_LST).lst_out
+    opened = lev("open", "--amount", "2", "--leverage", "8", "--native", "--account", LEVERAGER, "--yes")
+    assert opened.exit_code == 0
+    expected = previews.preview_close(session.info, session.snapshot(user.address), CLOSE_TO_LST).lst_out
     result = lev("close", "--to-lst", "--account", LEVERAGER, "--yes")
     assert result.exit_code == 0, result.output
-    assert protocol.lst.balanceOf(user) == pytest.approx(expected, rel=1e-8)
+    assert contracts.lst.balanceOf(user) == pytest.approx(expected, rel=1e-8)
 
 
-def test_status_shows_the_position(lev, protocol, liquid_market) -> None:
-    assert (
-        lev(
-            "open", "--amount", "4", "--leverage", "25", "--native", "--account", LEVERAGER, "--yes"
-        ).exit_code
-        == 0
-    )
+def test_status_shows_the_position(lev, liquid_market) -> None:
+    opened = lev("open", "--amount", "4", "--leverage", "25", "--native", "--account", LEVERAGER, "--yes")
+    assert opened.exit_code == 0
     result = lev("status", "--account", LEVERAGER)
     assert result.exit_code == 0, result.output
     assert "leverage 25.00x" in result.output
-    assert number(r"health ([\d.]+)", result.output) == pytest.approx(0.99 * 25 / 24 / 0.99 * 0.99, rel=1e-3)
-    assert "time to liquidation" in result.output
+    # Health = value x LLTV / debt; at 25x the debt is 24/25 of the value.
+    assert number(r"health ([\d.]+)", result.output) == pytest.approx(0.99 * 25 / 24, rel=1e-3)
+    for figure in ("time to liquidation", "if closed now", "at book value", "liquidated within a year"):
+        assert figure in result.output
 
 
-def test_max_reports_what_liquidity_allows(lev, protocol, liquid_market) -> None:
+def test_max_reports_what_liquidity_allows(lev, session, liquid_market) -> None:
     result = lev("max")
     assert result.exit_code == 0, result.output
     assert "max leverage 50.00x" in result.output
@@ -132,13 +170,16 @@ def test_max_reports_what_liquidity_allows(lev, protocol, liquid_market) -> None
     result = lev("max", "--amount", "1000")
     available = number(r"you can open up to ([\d.]+)x", result.output)
     assert available == pytest.approx(6, rel=0.01)
-    assignable = protocol.max_leverage_for(protocol.units(1000))
-    assert protocol.preview_open(protocol.units(1000), int(assignable * WAD)).fits_liquidity
-    assert not protocol.preview_open(protocol.units(1000), int((assignable + 0.001) * WAD)).fits_liquidity
+    snapshot, assets = session.snapshot(), session.units(1000)
+    assignable = previews.max_leverage_for(session.info, snapshot, assets)
+    assert previews.preview_open(session.info, snapshot, assets, int(assignable * WAD)).fits_liquidity
+    assert not previews.preview_open(
+        session.info, snapshot, assets, int((assignable + 0.001) * WAD)
+    ).fits_liquidity
 
 
 def test_watch_shows_positions_and_flags_those_near_liquidation(
-    lev, protocol, liquid_market, accounts
+    lev, contracts, liquid_market, accounts
 ) -> None:
     assert lev("open", "--amount", "5", "--native", "--account", LEVERAGER, "--yes").exit_code == 0
     result = lev("watch", "--blocks", "1")
@@ -147,9 +188,9 @@ def test_watch_shows_positions_and_flags_those_near_liquidation(
     assert "50.00x" in result.output
     assert "near liquidation" not in result.output
     # Slashing 1% of the delegated stake (most of the LST's assets) takes health from 1.0102 to about 1.001.
-    protocol.lst.rebalance(sender=accounts[0])
-    protocol.validator.slash(protocol.lst, 100, sender=accounts[0])
-    protocol.lst.sync_rewards(sender=accounts[0])
+    contracts.lst.rebalance(sender=accounts[0])
+    contracts.validator.slash(contracts.lst, 100, sender=accounts[0])
+    contracts.lst.sync_rewards(sender=accounts[0])
     result = lev("watch", "--blocks", "1")
     assert "near liquidation" in result.output
 
@@ -183,7 +224,7 @@ def test_unknown_account(lev) -> None:
 def test_missing_deployment_file(run, tmp_path) -> None:
     result = run("leverage", "max", "--deployment", tmp_path / "none.json")
     assert result.exit_code == 1
-    assert "no deployment file" in result.output and "ape run deploy" in result.output
+    assert "no deployment file" in result.output and "make devnet" in result.output
 
 
 def test_deployment_of_another_network(run, deployment, tmp_path) -> None:
@@ -203,68 +244,70 @@ def test_deployment_whose_contracts_are_gone(run, deployment, tmp_path) -> None:
     stale.write_text(json.dumps(data))
     result = run("leverage", "max", "--deployment", stale)
     assert result.exit_code == 1
-    assert "no LevStake router" in result.output
+    assert "no LevStake router" in result.output and "make devnet" in result.output
 
 
 def test_borrowers_are_read_incrementally_and_survive_a_devnet_rewind(
-    lev, protocol, liquid_market, accounts, chain
+    lev, session, liquid_market, accounts, chain
 ) -> None:
     leverager = accounts[7].address
-    before = protocol.borrowers()
+    reader = session.reader
+    before = reader.borrowers()
     assert leverager not in before
     snapshot = chain.snapshot()
     assert lev("open", "--amount", "5", "--native", "--account", LEVERAGER, "--yes").exit_code == 0
-    assert protocol.borrowers() == [*before, leverager]
-    assert protocol._borrowers_scanned == chain.blocks.height + 1  # the next call reads only new blocks
+    assert reader.borrowers() == [*before, leverager]
+    assert reader._borrowers_scanned == chain.blocks.height + 1  # the next call reads only new blocks
     chain.restore(snapshot)
-    assert protocol.borrowers() == before
+    assert reader.borrowers() == before
 
 
 def test_close_into_the_queue_says_so_and_claim_pays_once_due(
-    lev, protocol, liquid_market, accounts, chain
+    lev, session, contracts, liquid_market, accounts, chain
 ) -> None:
     user = accounts[7]
     opened = lev("open", "--amount", "4", "--leverage", "10", "--native", "--account", LEVERAGER, "--yes")
     assert opened.exit_code == 0, opened.output
-    expected = protocol.preview_close(user.address, CLOSE_TO_QUEUE)
+    expected = previews.preview_close(session.info, session.snapshot(user.address), CLOSE_TO_QUEUE)
     assert expected.mode == CLOSE_TO_QUEUE and expected.queued > 0
     result = lev("close", "--queue", "--account", LEVERAGER, "--yes")
     assert result.exit_code == 0, result.output
     assert "queues" in result.output and "claim it in about 7.0 days" in result.output
     request_id = int(number(r"queued   request (\d+)", result.output))
-    request = protocol.request(request_id)
+    request = session.reader.request(request_id)
     assert request.receiver == user.address and not request.due
     assert request.value == pytest.approx(expected.queued, rel=1e-8)
     result = lev("claim", "--request", request_id, "--account", LEVERAGER, "--yes")
     assert result.exit_code == 0, result.output
     assert "nothing yet" in result.output
-    chain.mine(deltatime=protocol.validator.unbonding_delay() + 1)
-    x_before = protocol.x.balanceOf(user)
+    chain.mine(deltatime=contracts.validator.unbonding_delay() + 1)
+    x_before = contracts.x.balanceOf(user)
     result = lev("claim", "--request", request_id, "--account", LEVERAGER, "--yes")
     assert result.exit_code == 0, result.output
-    assert protocol.x.balanceOf(user) - x_before == request.value
+    assert contracts.x.balanceOf(user) - x_before == request.value
 
 
-def test_adjust_past_the_buffer_needs_partial(lev, protocol, liquid_market, accounts) -> None:
+def test_adjust_past_the_buffer_needs_partial(
+    lev, session, contracts, figures, liquid_market, accounts
+) -> None:
     user = accounts[7]
     assert lev("open", "--amount", "10", "--native", "--account", LEVERAGER, "--yes").exit_code == 0
-    protocol.lst.rebalance(sender=accounts[0])  # the buffer falls to its target, far below the step down
+    contracts.lst.rebalance(sender=accounts[0])  # the buffer falls to its target, far below the step down
     result = lev("adjust", "--leverage", "2", "--account", LEVERAGER, "--yes")
     assert result.exit_code == 1
     assert "add --partial" in result.output
-    estimate = protocol.preview_adjust(user.address, 2 * WAD, partial=True)
-    assert estimate.partial and 2 < estimate.leverage_after < 50
+    estimate = previews.preview_adjust(session.info, session.snapshot(user.address), 2 * WAD, partial=True)
+    assert estimate.partial and 2 < estimate.after.leverage < 50
     result = lev("adjust", "--leverage", "2", "--partial", "--account", LEVERAGER, "--yes")
     assert result.exit_code == 0, result.output
     assert "(the buffer's limit)" in result.output
-    leverage = protocol.position(user.address).leverage
-    assert leverage == pytest.approx(estimate.leverage_after, rel=1e-3)
+    assert figures(user).leverage == pytest.approx(estimate.after.leverage, rel=1e-3)
 
 
 def test_an_announced_parameter_change_is_shown_with_its_time(
-    lev, protocol, liquid_market, accounts
+    lev, contracts, liquid_market, accounts
 ) -> None:
-    protocol.lst.announce_parameter(3, 50, sender=accounts[0])
+    contracts.lst.announce_parameter(3, 50, sender=accounts[0])
     commands = (("status", "--account", LEVERAGER), ("preview", "--amount", "1"), ("watch", "--blocks", "1"))
     for args in commands:
         result = lev(*args)
@@ -274,13 +317,13 @@ def test_an_announced_parameter_change_is_shown_with_its_time(
 
 
 def test_a_market_the_factory_does_not_list_is_flagged(
-    lev, protocol, liquid_market, accounts, project
+    lev, contracts, liquid_market, accounts, project
 ) -> None:
-    market = protocol.market
+    market = contracts.market
     stray = accounts[0].deploy(
         project.LendingMarket,
-        protocol.x,
-        protocol.lst,
+        contracts.x,
+        contracts.lst,
         market.oracle(),
         market.irm(),
         market.max_ltv(),

@@ -1,0 +1,52 @@
+"""
+Signing and sending with Ape accounts (test, keyfile, hardware): what the CLI and an Ape-based keeper use.
+Everything else (reads, previews, transaction data) is in the Ape-free modules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from levstake.abi import ContractAbi
+from levstake.signing import sign_with_account
+from levstake.txs import Signature, TxRequest
+
+
+def sign(account: Any, typed_data: dict[str, Any]) -> Signature:
+    """EIP-712 typed data signed by the account (the key never leaves it)."""
+    return Signature(*sign_with_account(account, typed_data))
+
+
+def send(account: Any, tx: TxRequest) -> Any:
+    """Sign and send one transaction from `account`; returns Ape's receipt. A transaction that would revert
+    raises Ape's `ContractLogicError` with the reason (Ape estimates gas first, so nothing is sent)."""
+    from ape import networks
+
+    provider = networks.provider
+    transaction = provider.network.ecosystem.create_transaction(
+        receiver=tx.to, data=tx.data, value=tx.value, sender=account.address
+    )
+    return account.call(transaction)
+
+
+def events(receipt: Any, abi: ContractAbi, name: str, address: str) -> list[dict[str, Any]]:
+    """The `name` events `address` emitted in the receipt, decoded with `abi`."""
+    event = abi.event(name)
+    found = []
+    for log in receipt.logs:
+        topics = [_as_bytes(topic) for topic in log["topics"]]
+        if topics and topics[0] == event.topic and str(log["address"]).lower() == address.lower():
+            found.append(event.decode(topics, _as_bytes(log["data"])))
+    return found
+
+
+def _as_bytes(value: Any) -> bytes:
+    if isinstance(value, str):
+        return bytes.fromhex(value[2:] if value.startswith("0x") else value)
+    return bytes(value)
+
+
+def sender(account: Any) -> Callable[[TxRequest], Any]:
+    """`send` bound to one account: what `levstake.keeper.jobs` takes to perform a job."""
+    return lambda tx: send(account, tx)

@@ -1,0 +1,178 @@
+"""
+Upkeep jobs, each a plain pair: `check_<job>(state)` says why the job is due (None when running it would
+change nothing) and `perform_<job>(builder, send)` sends its transaction. `state` is an `UpkeepState` read in
+one batch (`read_upkeep`); `send` is any callable that signs and sends a `levstake.txs.TxRequest` (an Ape
+account through `levstake.ape_wallet.sender`, an unlocked devnet account through `Web3Sender`). The devnet's
+loop and a keeper bot wrap exactly these functions.
+
+- `sync_rewards`: once the LST's reward stream has ended and the backend holds gains it has not counted (or a
+  loss it has not applied).
+- `rebalance`: when matured unbonding waits at the backend, a due queued request can be funded, the buffer is
+  short of its target beyond what is already unbonding, or above it with nothing waiting (mirrors
+  `LiquidStaking.rebalance`'s decisions).
+- `oracle_snapshot`: once a day (the oracle's minimum delay), so the growth cap compounds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from levstake.reads import Block, Reader
+from levstake.txs import Builder, TxRequest
+
+Send = Callable[[TxRequest], Any]
+# `ExchangeRateOracle.MIN_SNAPSHOT_DELAY`.
+SNAPSHOT_DELAY = 86_400
+
+
+@dataclass(frozen=True)
+class UpkeepState:
+    block: int
+    timestamp: int
+    stream_end: int
+    backend_balance: int
+    backend_accounted: int
+    buffer: int
+    target: int
+    liability: int
+    unbonding: int
+    staked: int
+    withdrawable: int
+    min_request: int
+    head_due: int | None  # what the oldest unfunded request pays, when it is due now
+    oracle_snapshot_time: int
+
+
+def read_upkeep(reader: Reader, block: Block | None = None) -> UpkeepState:
+    """What the checks read, at one block (a second round only when a queued request waits)."""
+    block = block or reader.block()
+    lst = reader.info.contracts["lst"]
+    (
+        stream_end, balance, accounted, buffer, target, liability, unbonding, staked, withdrawable, head, end,
+        snapshot_time,
+    ) = reader.call_many(
+        [
+            ("lst", "stream_end", ()),
+            ("validator", "total_balance", (lst,)),
+            ("lst", "backend_accounted", ()),
+            ("lst", "buffer", ()),
+            ("lst", "target_buffer", ()),
+            ("lst", "queue_liability", ()),
+            ("validator", "unbonding_balance", (lst,)),
+            ("validator", "staked_balance", (lst,)),
+            ("validator", "withdrawable", (lst,)),
+            ("lst", "queue_head", ()),
+            ("lst", "next_request_id", ()),
+            ("oracle", "snapshot_time", ()),
+        ],
+        block,
+    )  # fmt: skip
+    head_due = None
+    if head < end:
+        request, value = reader.call_many(
+            [("lst", "requests", (head,)), ("lst", "request_value", (head,))], block
+        )
+        if request[4] <= block.timestamp:  # ready_at
+            head_due = value
+    return UpkeepState(
+        block.number, block.timestamp, stream_end, balance, accounted, buffer, target, liability, unbonding,
+        staked, withdrawable, reader.info.min_request, head_due, snapshot_time,
+    )  # fmt: skip
+
+
+# ---------------------------------------------------------------- sync_rewards
+
+
+def check_sync_rewards(state: UpkeepState) -> str | None:
+    if state.backend_balance < state.backend_accounted:
+        return "the backend reports a loss the LST has not applied"
+    if state.timestamp >= state.stream_end and state.backend_balance > state.backend_accounted:
+        return "the reward stream has ended and the backend holds uncounted rewards"
+    return None
+
+
+def perform_sync_rewards(builder: Builder, send: Send) -> Any:
+    return send(builder.sync_rewards())
+
+
+# ---------------------------------------------------------------- rebalance
+
+
+def check_rebalance(state: UpkeepState) -> str | None:
+    if state.withdrawable:
+        return "matured unbonding waits at the backend"
+    if state.head_due is not None and state.head_due <= state.buffer:
+        return "a due queued request can be funded"
+    buffer, target, liability, unbonding = state.buffer, state.target, state.liability, state.unbonding
+    if liability > unbonding:
+        need = liability - unbonding + target - min(target, buffer)
+    else:
+        need = target - min(target, buffer + unbonding - liability)
+    if min(need, state.staked) >= state.min_request:
+        return "the buffer and the queue need unbonding"
+    if state.head_due is None and buffer > target and buffer + unbonding > liability + target:
+        if min(buffer - target, buffer + unbonding - liability - target) >= state.min_request:
+            return "the buffer holds more than its target"
+    return None
+
+
+def perform_rebalance(builder: Builder, send: Send) -> Any:
+    return send(builder.rebalance())
+
+
+# ---------------------------------------------------------------- oracle snapshot
+
+
+def check_oracle_snapshot(state: UpkeepState) -> str | None:
+    if state.timestamp >= state.oracle_snapshot_time + SNAPSHOT_DELAY:
+        return "a day since the oracle's last snapshot"
+    return None
+
+
+def perform_oracle_snapshot(builder: Builder, send: Send) -> Any:
+    return send(builder.update_snapshot())
+
+
+JOBS: dict[str, tuple[Callable[[UpkeepState], str | None], Callable[[Builder, Send], Any]]] = {
+    "sync_rewards": (check_sync_rewards, perform_sync_rewards),
+    "rebalance": (check_rebalance, perform_rebalance),
+    "oracle_snapshot": (check_oracle_snapshot, perform_oracle_snapshot),
+}
+
+
+def run_upkeep(
+    reader: Reader, builder: Builder, send: Send, only: Sequence[str] | None = None
+) -> dict[str, str]:
+    """Every due job once, in order (a sync before the rebalance it may call for), the state read again after
+    each one that ran; returns the jobs run and why."""
+    done: dict[str, str] = {}
+    state = read_upkeep(reader)
+    for name, (check, perform) in JOBS.items():
+        if only is not None and name not in only:
+            continue
+        reason = check(state)
+        if reason is None:
+            continue
+        perform(builder, send)
+        done[name] = reason
+        state = read_upkeep(reader)
+    return done
+
+
+class Web3Sender:
+    """Sends from an account the node holds unlocked (a devnet's dev accounts): `eth_sendTransaction`, then
+    waits for the receipt; a reverted transaction raises."""
+
+    def __init__(self, w3: Any, address: str) -> None:
+        self.w3 = w3
+        self.address = address
+
+    def __call__(self, tx: TxRequest) -> Any:
+        params = tx.as_rpc(self.address)
+        params["value"] = tx.value
+        receipt = self.w3.eth.wait_for_transaction_receipt(self.w3.eth.send_transaction(params), timeout=60)
+        if receipt["status"] != 1:
+            raise RuntimeError(f"{tx.label} reverted in block {receipt['blockNumber']}")
+        return receipt

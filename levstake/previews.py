@@ -1,0 +1,548 @@
+"""
+Figures and previews: pure functions of a `levstake.reads.Snapshot`, the one source of the numbers the CLI,
+the web page and the keeper show. No RPC here: a preview is computed from one snapshot, so a page can move a
+slider without asking the chain again.
+
+A preview builds the snapshot the chain would be in right after the transaction (the exact integer mirrors of
+the router, the market and the LST in `levstake.model`) and reads its figures with the same function a read
+after the transaction uses, so what a preview says equals what lands when nothing else moves in between: the
+whole position after the call, net APR after the user's own effect on the staking APR (their stake dilutes the
+reward stream) and on the borrow rate (their borrow moves utilization), equity at exit and at book value.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+from levstake import model
+from levstake.model import (
+    CLOSE_TO_LST,
+    CLOSE_TO_QUEUE,
+    CLOSE_TO_X,
+    ORACLE_SCALE,
+    WAD,
+    LstSnapshot,
+    MarketSnapshot,
+    ModelError,
+)
+from levstake.reads import Account, Position, ProtocolInfo, Rates, Snapshot
+
+# `max_leverage_for` resolves to 0.0001x.
+LEVERAGE_STEP = WAD // 10_000
+# Liquidation thresholds are the rates that liquidate a position within this many seconds.
+LIQUIDATION_HORIZON = model.YEAR
+MAX_UINT = 2**256 - 1
+NO_POSITION = Position(0, 0, 0, 0, MAX_UINT)
+
+
+class PreviewError(ValueError):
+    """Why a preview cannot be given (what the contracts would refuse, or an input that means nothing), as
+    one line."""
+
+
+# ---------------------------------------------------------------- figures
+
+
+@dataclass(frozen=True)
+class MarketFigures:
+    """The market and the LST at a snapshot; rates as fractions (0.05 = 5%)."""
+
+    supply_assets: int
+    borrow_assets: int
+    idle: int
+    utilization: float
+    borrow_apr: float
+    supply_apr: float
+    staking_apr: float
+    max_ltv: float
+    lltv: float
+    max_leverage: float
+    exchange_rate: float  # X per LST at exit (`convertToAssets`)
+    book_rate: float  # X per LST counting the rewards still streaming (what liquidations use)
+    lst_buffer: int
+    instant_room: int  # X the buffer can pay out instantly now
+
+
+def market_figures(info: ProtocolInfo, snapshot: Snapshot) -> MarketFigures:
+    market, lst, rates = snapshot.market, snapshot.lst, snapshot.rates
+    unit = 10**info.decimals
+    return MarketFigures(
+        supply_assets=market.total_supply_assets,
+        borrow_assets=market.total_borrow_assets,
+        idle=market.total_supply_assets - market.total_borrow_assets,
+        utilization=rates.utilization / WAD,
+        borrow_apr=rates.borrow_apr / WAD,
+        supply_apr=rates.supply_apr / WAD,
+        staking_apr=snapshot.staking_apr,
+        max_ltv=info.max_ltv / WAD,
+        lltv=info.lltv / WAD,
+        max_leverage=info.max_leverage / WAD,
+        exchange_rate=lst.to_assets_down(unit) / unit,
+        book_rate=lst.book_value(unit) / unit,
+        lst_buffer=lst.buffer,
+        instant_room=lst.exit_room(),
+    )
+
+
+@dataclass(frozen=True)
+class PositionFigures:
+    """A position at a snapshot. Value and leverage are at the oracle's price (what borrowing checks);
+    equity is also given at book value (what liquidation checks) and at exit value (what closing to X pays
+    now, None when a close cannot run now: `exit_note` says why)."""
+
+    collateral: int
+    borrow_shares: int
+    value: int
+    debt: int
+    equity: int
+    equity_book: int
+    equity_exit: int | None
+    exit_note: str
+    leverage: float | None  # None when the debt is worth the whole value (insolvent at the price)
+    ltv: float
+    health: float  # inf without debt
+    staking_apr: float
+    borrow_apr: float
+    net_apr: float | None
+    time_to_liquidation: float | None  # seconds; None: never at these rates
+    liquidation_borrow_apr: float | None  # borrow APR that liquidates within a year (staking APR as now)
+    liquidation_staking_apr: float | None  # staking APR that liquidates within a year (borrow APR as now)
+    close_fee: int  # the instant-unstake fee of closing to X now
+
+
+def position_figures(info: ProtocolInfo, snapshot: Snapshot) -> PositionFigures | None:
+    """The figures of the snapshot's account position; None when it has none."""
+    position = snapshot.position
+    if position is None or (position.collateral == 0 and position.borrow_shares == 0):
+        return None
+    market, lst = snapshot.market, snapshot.lst
+    value = market.value(position.collateral)
+    book = position.collateral * (market.rate or market.price) // ORACLE_SCALE
+    health = math.inf if position.debt == 0 else position.health / WAD
+    staking, borrow = snapshot.staking_apr, snapshot.rates.borrow_apr / WAD
+    leverage = value / (value - position.debt) if value > position.debt else None
+    try:
+        closing = preview_close(info, snapshot)
+        equity_exit, note = closing.value, "" if closing.mode == CLOSE_TO_X else "as LST: the buffer is short"
+    except PreviewError as error:
+        equity_exit, note = None, str(error)
+    thresholds = model.liquidation_rates(health, staking, borrow, LIQUIDATION_HORIZON)
+    return PositionFigures(
+        collateral=position.collateral,
+        borrow_shares=position.borrow_shares,
+        value=value,
+        debt=position.debt,
+        equity=max(value - position.debt, 0),
+        equity_book=max(book - position.debt, 0),
+        equity_exit=equity_exit,
+        exit_note=note,
+        leverage=leverage,
+        ltv=0.0 if position.debt == 0 else position.ltv / WAD,
+        health=health,
+        staking_apr=staking,
+        borrow_apr=borrow,
+        net_apr=None if leverage is None else model.net_apr(staking, borrow, leverage),
+        time_to_liquidation=model.time_to_liquidation(health, staking, borrow),
+        liquidation_borrow_apr=None if thresholds is None else thresholds[0],
+        liquidation_staking_apr=None if thresholds is None else thresholds[1],
+        close_fee=lst.exit_fee(lst.to_assets_down(position.collateral)),
+    )
+
+
+# ---------------------------------------------------------------- the chain after a transaction
+
+
+def _after(
+    info: ProtocolInfo,
+    snapshot: Snapshot,
+    lst: LstSnapshot,
+    market: MarketSnapshot,
+    collateral: int,
+    borrow_shares: int,
+) -> Snapshot:
+    """The snapshot once a transaction has left `lst`, `market` and the account's position as given: the
+    oracle's price and rate, the market's rates and the position's debt, LTV and health as the contracts
+    compute them."""
+    price = min(lst.to_assets_down(ORACLE_SCALE), snapshot.oracle_cap)
+    market = replace(market, price=price, rate=lst.book_value(ORACLE_SCALE))
+    utilization = model.utilization(market.total_supply_assets, market.total_borrow_assets)
+    borrow_apr = info.rate_model.borrow_apr(utilization)
+    rates = Rates(utilization, borrow_apr, info.rate_model.supply_apr(borrow_apr, utilization))
+    debt = market.debt_up(borrow_shares) if borrow_shares else 0
+    position = Position(
+        collateral,
+        borrow_shares,
+        debt,
+        market.ltv_wad(collateral, debt),
+        market.health_wad(collateral, debt),
+    )
+    account = snapshot.account or Account.holding("0x" + "00" * 20, NO_POSITION)
+    return replace(snapshot, lst=lst, market=market, rates=rates, account=replace(account, position=position))
+
+
+def figures_of(
+    info: ProtocolInfo, snapshot: Snapshot, user: str, position: Position
+) -> PositionFigures | None:
+    """The figures of another account's position at the same snapshot (`watch`, the risk page, the keeper)."""
+    return position_figures(info, replace(snapshot, account=Account.holding(user, position)))
+
+
+def _position(snapshot: Snapshot) -> Position:
+    return snapshot.position or NO_POSITION
+
+
+# ---------------------------------------------------------------- open
+
+
+def check_leverage(info: ProtocolInfo, leverage: float) -> int:
+    """The leverage as WAD, or a one-line reason when the market cannot give it."""
+    if not math.isfinite(leverage):
+        raise PreviewError(f"leverage {leverage} is not a number")
+    wad = int(round(leverage * WAD))
+    if wad < WAD:
+        raise PreviewError(f"leverage {leverage:g}x is below 1x")
+    if wad > info.max_leverage:
+        raise PreviewError(f"leverage {leverage:g}x is above the market's max {info.max_leverage / WAD:.2f}x")
+    return wad
+
+
+@dataclass(frozen=True)
+class EntryCost:
+    """What opening costs at once, in X: `put_in` less what the position's exit value gained (`cost`).
+    `stream_premium` is the part of the reward stream the new LST paid for: deposits are priced at the book
+    value, exits at `totalAssets`; it comes back as the stream unlocks, by `premium_back_at`. The rest is
+    mostly the instant-unstake fee a close would pay. `break_even`: the seconds the position's net APR takes
+    to earn `cost` back (None: never at these rates)."""
+
+    put_in: int
+    exit_value_before: int
+    exit_value_after: int
+    refund: int
+    cost: int
+    stream_premium: int
+    close_fee: int
+    premium_back_at: int | None
+    break_even: float | None
+
+    @property
+    def fraction(self) -> float:
+        return self.cost / self.put_in if self.put_in else 0.0
+
+
+@dataclass(frozen=True)
+class OpenPreview:
+    """`router.open(assets, leverage)`: the router levers the whole position (an existing one included)."""
+
+    assets: int
+    target_leverage: int
+    collateral_added: int
+    borrowed: int
+    mint_cost: int
+    idle: int
+    before: PositionFigures | None
+    after: PositionFigures
+    market_after: MarketFigures
+    entry: EntryCost
+    state_after: Snapshot
+
+    @property
+    def fits_liquidity(self) -> bool:
+        return self.borrowed <= self.idle
+
+
+def preview_open(info: ProtocolInfo, snapshot: Snapshot, assets: int, leverage: int) -> OpenPreview:
+    """What `open` with `assets` of X at `leverage` (WAD) does, whole position included."""
+    if assets <= 0:
+        raise PreviewError("amount must be above 0")
+    if not WAD <= leverage <= info.max_leverage:
+        raise PreviewError(f"leverage {leverage / WAD:g}x is outside 1x to {info.max_leverage / WAD:.2f}x")
+    lst, market, position = snapshot.lst, snapshot.market, _position(snapshot)
+    try:
+        target = model.router_target_collateral(
+            lst, market, assets, position.collateral, position.debt, leverage
+        )
+    except ModelError as error:
+        raise PreviewError(_reason(error)) from None
+    added = target - position.collateral
+    if added == 0:
+        raise PreviewError(
+            "the router would add no collateral (it reverts 'router: amount too small'): the amount is too "
+            "small, or the position is already above that leverage (use adjust to step down)"
+        )
+    cost = lst.preview_mint(added)
+    borrowed = max(cost - assets, 0)
+    market_after, shares = market.borrowed(borrowed) if borrowed else (market, 0)
+    after = _after(info, snapshot, lst.minted(added), market_after, target, position.borrow_shares + shares)
+    figures_after = position_figures(info, after)
+    assert figures_after is not None
+    before = position_figures(info, snapshot)
+    exit_before = 0 if before is None else before.equity_exit
+    refund = max(assets - cost, 0)
+    entry = _entry_cost(snapshot, after, figures_after, assets, exit_before, refund, cost, added)
+    return OpenPreview(
+        assets=assets,
+        target_leverage=leverage,
+        collateral_added=added,
+        borrowed=borrowed,
+        mint_cost=cost,
+        idle=market.total_supply_assets - market.total_borrow_assets,
+        before=before,
+        after=figures_after,
+        market_after=market_figures(info, after),
+        entry=entry,
+        state_after=after,
+    )
+
+
+def _entry_cost(
+    snapshot: Snapshot,
+    after: Snapshot,
+    figures: PositionFigures,
+    assets: int,
+    exit_before: int | None,
+    refund: int,
+    mint_cost: int,
+    minted: int,
+) -> EntryCost:
+    exit_after = figures.equity_exit
+    if exit_before is None or exit_after is None:
+        cost = 0
+    else:
+        cost = exit_before + assets - refund - exit_after
+    stream = snapshot.stream
+    running = stream.start <= snapshot.timestamp < stream.end and stream.amount > 0
+    yearly = (figures.net_apr or 0.0) * figures.equity
+    return EntryCost(
+        put_in=assets,
+        exit_value_before=exit_before or 0,
+        exit_value_after=exit_after or 0,
+        refund=refund,
+        cost=cost,
+        stream_premium=max(mint_cost - after.lst.to_assets_down(minted), 0),
+        close_fee=figures.close_fee,
+        premium_back_at=stream.end if running else None,
+        break_even=model.seconds_to_earn(cost, yearly),
+    )
+
+
+def max_leverage_for(info: ProtocolInfo, snapshot: Snapshot, assets: int) -> float:
+    """The highest leverage an open of `assets` can get now, given the market's idle liquidity (1.0 when even
+    the lowest does not fit)."""
+
+    def fits(leverage: int) -> bool:
+        try:
+            return preview_open(info, snapshot, assets, leverage).fits_liquidity
+        except PreviewError:
+            return False
+
+    low, high = WAD, info.max_leverage
+    if fits(high):
+        return high / WAD
+    while high - low > LEVERAGE_STEP:
+        middle = (low + high) // 2
+        if fits(middle):
+            low = middle
+        else:
+            high = middle
+    return low / WAD
+
+
+# ---------------------------------------------------------------- adjust
+
+
+@dataclass(frozen=True)
+class AdjustPreview:
+    """Where `adjust` takes the position. `partial`: the LST's buffer cannot take the whole step down, and
+    only part of it is done. `refund`: X the router sends back when the unstaked collateral pays more than the
+    debt (a move to 1x)."""
+
+    target_leverage: int
+    before: PositionFigures
+    after: PositionFigures
+    unstaked: int
+    borrowed: int
+    refund: int
+    partial: bool
+    state_after: Snapshot
+
+
+def preview_adjust(
+    info: ProtocolInfo, snapshot: Snapshot, leverage: int, partial: bool = False
+) -> AdjustPreview:
+    """`router.adjust` to `leverage` (WAD), mirrored from the router: up borrows and stakes more, down
+    unstakes collateral instantly (the fee rises as the buffer empties) and repays."""
+    position = _position(snapshot)
+    before = position_figures(info, snapshot)
+    if before is None or position.collateral == 0:
+        raise PreviewError("no position to adjust; open one first")
+    lst, market = snapshot.lst, snapshot.market
+    value = market.value(position.collateral)
+    if value <= position.debt:
+        raise PreviewError("the position is insolvent at the oracle's price (router: position is insolvent)")
+    current = value * WAD // (value - position.debt)
+    if leverage < WAD:
+        raise PreviewError("leverage below 1x")
+    unstaked = borrowed = refund = 0
+    cut = False
+    if leverage > current:
+        if leverage > info.max_leverage:
+            raise PreviewError(f"leverage above the market's max {info.max_leverage / WAD:.2f}x")
+        try:
+            target = model.router_target_collateral(
+                lst, market, 0, position.collateral, position.debt, leverage
+            )
+        except ModelError as error:
+            raise PreviewError(_reason(error)) from None
+        if target <= position.collateral:
+            raise PreviewError(
+                "the position cannot borrow more at the oracle's price (already at max leverage)"
+            )
+        added = target - position.collateral
+        borrowed = lst.preview_mint(added)
+        market_after, shares = market.borrowed(borrowed)
+        after = _after(
+            info, snapshot, lst.minted(added), market_after, target, position.borrow_shares + shares
+        )
+    elif leverage < current:
+        try:
+            if leverage == WAD:
+                amount = model.router_unstake_for(lst, position.debt, position.collateral)
+            else:
+                amount = model.router_unstake_size(
+                    lst, market.price, position.collateral, position.debt, value, leverage
+                )
+        except ModelError as error:
+            raise PreviewError(_reason(error)) from None
+        room = lst.max_instant_shares()
+        cut = room < amount
+        if cut:
+            if not partial:
+                unit = 10**info.decimals
+                raise PreviewError(
+                    f"this move unstakes {amount / unit:,.4f} {info.lst_symbol} instantly but the LST's "
+                    f"buffer takes {room / unit:,.4f} now; add --partial to go as far as it allows, or "
+                    "adjust in smaller steps"
+                )
+            amount = room
+        if amount == 0:
+            raise PreviewError(
+                "the LST's buffer is empty: nothing can be unstaked instantly now"
+                if cut
+                else "already at target"
+            )
+        proceeds = lst.preview_redeem(amount)
+        if proceeds == 0:
+            raise PreviewError("the LST's buffer is too small to pay anything for this step")
+        if proceeds >= position.debt:
+            market_after, repaid, burnt = market.repaid(0, position.borrow_shares)
+            refund = proceeds - repaid
+        else:
+            market_after, repaid, burnt = market.repaid(proceeds, 0)
+        unstaked = amount
+        after = _after(
+            info,
+            snapshot,
+            lst.exited(amount, proceeds),
+            market_after,
+            position.collateral - amount,
+            position.borrow_shares - burnt,
+        )
+    else:
+        raise PreviewError("the position is already at that leverage")
+    figures_after = position_figures(info, after)
+    assert figures_after is not None
+    return AdjustPreview(leverage, before, figures_after, unstaked, borrowed, refund, cut, after)
+
+
+# ---------------------------------------------------------------- close
+
+
+@dataclass(frozen=True)
+class ClosePreview:
+    """What `close` does and pays: X, LST, or a queued unstake of the rest (`mode` is the router's close mode
+    it will take, which for an X close can fall back to LST); `value` counts everything in X (LST at its exit
+    rate), as the router's `min_out` does."""
+
+    mode: int
+    x_out: int
+    lst_out: int
+    queued: int
+    value: int
+    state_after: Snapshot
+
+
+def preview_close(info: ProtocolInfo, snapshot: Snapshot, mode: int = CLOSE_TO_X) -> ClosePreview:
+    """
+    `router.close`, as the router decides it: an X close when asked and the LST's buffer can redeem the
+    whole collateral (else it returns LST); an LST close unstakes only the debt; a queue close unstakes the
+    debt and files a queued unstake of the rest (no instant fee on it, claimable after the unbonding delay).
+    Every close needs the buffer to cover the debt.
+    """
+    position = _position(snapshot)
+    if position.collateral == 0 and position.borrow_shares == 0:
+        raise PreviewError("no position to close")
+    lst, market, collateral = snapshot.lst, snapshot.market, position.collateral
+    market_after, repaid, _ = (
+        market.repaid(0, position.borrow_shares) if position.borrow_shares else (market, 0, 0)
+    )
+    if mode == CLOSE_TO_X and collateral and lst.max_redeem(collateral) >= collateral:
+        gross = lst.preview_redeem(collateral)
+        if gross < repaid:
+            raise PreviewError("the collateral's instant-unstake value does not cover the debt")
+        after = _after(info, snapshot, lst.exited(collateral, gross), market_after, 0, 0)
+        return ClosePreview(CLOSE_TO_X, gross - repaid, 0, 0, gross - repaid, after)
+    burnt = 0
+    if repaid:
+        if lst.max_withdraw(collateral) < repaid:
+            unit = 10**info.decimals
+            raise PreviewError(
+                f"the LST's buffer pays {lst.exit_room() / unit:,.4f} {info.symbol} instantly now, less than "
+                f"the {repaid / unit:,.4f} {info.symbol} of debt to repay: `adjust --partial` steps down "
+                "with what it holds, and `rebalance` asks the backend to refill it within the unbonding delay"
+            )
+        burnt = lst.preview_withdraw(repaid)
+        lst = lst.exited(burnt, repaid)
+    rest = collateral - burnt
+    worth = lst.to_assets_down(rest)
+    if mode == CLOSE_TO_QUEUE and worth >= info.min_request:
+        # The request burns the shares and moves their worth out of the LST's assets, to the queue.
+        queued_lst = replace(lst, total_assets=lst.total_assets - worth, total_supply=lst.total_supply - rest)
+        after = _after(info, snapshot, queued_lst, market_after, 0, 0)
+        return ClosePreview(CLOSE_TO_QUEUE, 0, 0, worth, worth, after)
+    after = _after(info, snapshot, lst, market_after, 0, 0)
+    return ClosePreview(CLOSE_TO_LST, 0, rest, 0, worth, after)
+
+
+def _reason(error: ModelError) -> str:
+    text = str(error)
+    return {
+        "router: position is insolvent": "the position is worth less than its debt at the oracle's price",
+        "router: price above rate": "the oracle's price is above the LST's mint price: the router refuses",
+        "router: already below target": "the position is already at or below that leverage",
+        "router: target too high for the unstake fee": (
+            "the instant-unstake fee is too high for that leverage; choose a lower one"
+        ),
+    }.get(text, text)
+
+
+__all__ = [
+    "CLOSE_TO_LST",
+    "CLOSE_TO_QUEUE",
+    "CLOSE_TO_X",
+    "AdjustPreview",
+    "ClosePreview",
+    "EntryCost",
+    "MarketFigures",
+    "OpenPreview",
+    "PositionFigures",
+    "PreviewError",
+    "check_leverage",
+    "figures_of",
+    "market_figures",
+    "max_leverage_for",
+    "position_figures",
+    "preview_adjust",
+    "preview_close",
+    "preview_open",
+]

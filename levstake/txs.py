@@ -1,0 +1,212 @@
+"""
+Transactions of every user action as plain data (to, calldata, value), and the EIP-712 messages a new wallet
+signs so that `open` is one transaction: the market authorization of the router and an EIP-2612 permit of X.
+A browser wallet (`eth_sendTransaction`, `eth_signTypedData_v4`), a local key (`levstake.signing`) or an Ape
+account (`levstake.ape_wallet`) signs and sends them; nothing here holds a key or talks to a chain.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from levstake.deployment import Deployment
+from levstake.model import BPS, CLOSE_TO_X
+from levstake.reads import ProtocolInfo, Snapshot
+from levstake.signing import authorization_message, permit_message
+
+EMPTY_SIGNATURE = (0, 0, 0, b"\x00" * 32, b"\x00" * 32)
+
+
+class TxError(ValueError):
+    """An input no transaction should be built for, as one line."""
+
+
+@dataclass(frozen=True)
+class Signature:
+    v: int
+    r: bytes
+    s: bytes
+
+    @classmethod
+    def from_hex(cls, signature: str) -> Signature:
+        """A 65-byte `eth_signTypedData_v4` answer (r, s, v)."""
+        raw = bytes.fromhex(signature[2:] if signature.startswith("0x") else signature)
+        if len(raw) != 65:
+            raise TxError("a signature is 65 bytes")
+        v = raw[64] if raw[64] >= 27 else raw[64] + 27
+        return cls(v, raw[:32], raw[32:64])
+
+
+@dataclass(frozen=True)
+class TxRequest:
+    """One transaction to sign and send; `label` names it in logs and prompts."""
+
+    to: str
+    data: bytes
+    value: int = 0
+    label: str = ""
+
+    def as_rpc(self, sender: str | None = None) -> dict[str, Any]:
+        """The `eth_sendTransaction` / `eth_call` parameter object."""
+        tx: dict[str, Any] = {"to": self.to, "data": "0x" + self.data.hex(), "value": hex(self.value)}
+        if sender:
+            tx["from"] = sender
+        return tx
+
+
+class Builder:
+    """Builds the transactions and typed data of one deployment (on the market `info` names)."""
+
+    def __init__(self, deployment: Deployment, info: ProtocolInfo) -> None:
+        self.deployment = deployment
+        self.info = info
+        self.address = info.contracts
+
+    def _tx(self, key: str, function: str, *args: Any, value: int = 0, label: str = "") -> TxRequest:
+        data = self.deployment.abi(key).encode(function, *args)
+        return TxRequest(self.address[key], data, value, label or function)
+
+    # ------------------------------------------------------------ signatures a new wallet needs
+
+    def authorization_request(self, snapshot: Snapshot, deadline: int) -> dict[str, Any] | None:
+        """The EIP-712 typed data authorizing the router on the market for the snapshot's account, or None
+        when it is already authorized."""
+        account = _account(snapshot)
+        if account.authorized:
+            return None
+        return authorization_message(
+            self.info.chain_id,
+            self.address["market"],
+            account.address,
+            self.address["router"],
+            True,
+            account.authorization_nonce,
+            deadline,
+        )
+
+    def permit_request(
+        self, snapshot: Snapshot, amount: int, deadline: int, token: str = "x"
+    ) -> dict[str, Any] | None:
+        """The EIP-2612 permit of `amount` of X (or the LST) for the router, or None when the allowance is
+        enough."""
+        account = _account(snapshot)
+        allowance, nonce = (
+            (account.x_allowance, account.x_nonce)
+            if token == "x"
+            else (account.lst_allowance, account.lst_nonce)
+        )
+        if allowance >= amount:
+            return None
+        name = self.info.x_name if token == "x" else self.info.lst_name
+        return permit_message(
+            name,
+            self.info.chain_id,
+            self.address[token],
+            account.address,
+            self.address["router"],
+            amount,
+            nonce,
+            deadline,
+        )
+
+    # ------------------------------------------------------------ the router
+
+    def open(
+        self,
+        assets: int,
+        leverage: int,
+        min_collateral: int,
+        deadline: int,
+        native: bool = False,
+        permit: Signature | None = None,
+        authorization: Signature | None = None,
+        authorization_nonce: int = 0,
+    ) -> TxRequest:
+        """`open` (or `open_native` paying `assets` of the native coin): the signatures given ride along."""
+        market = self.address["market"]
+        auth = _authorization(authorization, authorization_nonce, deadline)
+        if native:
+            if not self.info.native:
+                raise TxError(f"{self.info.symbol} is not this network's wrapped native token; drop --native")
+            return self._tx(
+                "router",
+                "open_native",
+                market,
+                leverage,
+                min_collateral,
+                deadline,
+                auth,
+                value=assets,
+                label="open",
+            )
+        signed = EMPTY_SIGNATURE if permit is None else (assets, deadline, permit.v, permit.r, permit.s)
+        return self._tx("router", "open", market, assets, leverage, min_collateral, deadline, signed, auth)
+
+    def adjust(
+        self,
+        leverage: int,
+        min_equity: int,
+        deadline: int,
+        partial: bool = False,
+        authorization: Signature | None = None,
+        authorization_nonce: int = 0,
+    ) -> TxRequest:
+        auth = _authorization(authorization, authorization_nonce, deadline)
+        return self._tx(
+            "router", "adjust", self.address["market"], leverage, min_equity, deadline, auth, partial
+        )
+
+    def close(self, min_out: int, deadline: int, mode: int = CLOSE_TO_X) -> TxRequest:
+        return self._tx("router", "close", self.address["market"], min_out, deadline, mode)
+
+    # ------------------------------------------------------------ tokens, staking, lending
+
+    def approve(self, token: str, spender: str, amount: int) -> TxRequest:
+        return self._tx(
+            token, "approve", self.address.get(spender, spender), amount, label=f"approve {token}"
+        )
+
+    def wrap(self, amount: int) -> TxRequest:
+        if not self.info.native:
+            raise TxError(f"{self.info.symbol} is not a wrapped native token")
+        return self._tx("x", "deposit", value=amount, label="wrap")
+
+    def stake(self, amount: int, receiver: str) -> TxRequest:
+        return self._tx("lst", "deposit", amount, receiver, label="stake")
+
+    def lend(self, amount: int, receiver: str) -> TxRequest:
+        return self._tx("market", "deposit", amount, receiver, label="lend")
+
+    def claim(self, request_id: int) -> TxRequest:
+        return self._tx("lst", "claim", request_id)
+
+    # ------------------------------------------------------------ upkeep (permissionless)
+
+    def sync_rewards(self) -> TxRequest:
+        return self._tx("lst", "sync_rewards")
+
+    def rebalance(self) -> TxRequest:
+        return self._tx("lst", "rebalance")
+
+    def update_snapshot(self) -> TxRequest:
+        return self._tx("oracle", "update_snapshot", label="oracle snapshot")
+
+
+def _account(snapshot: Snapshot):
+    if snapshot.account is None:
+        raise TxError("the snapshot was read without an account")
+    return snapshot.account
+
+
+def _authorization(signature: Signature | None, nonce: int, deadline: int) -> tuple:
+    if signature is None:
+        return EMPTY_SIGNATURE
+    return (nonce, deadline, signature.v, signature.r, signature.s)
+
+
+def min_after_slippage(amount: int, slippage_bps: int) -> int:
+    """`amount` less `slippage_bps`, rounded down: the least a transaction may give before it reverts."""
+    if not 0 <= slippage_bps < BPS:
+        raise TxError("slippage must be between 0 and 10000 bps")
+    return amount * (BPS - slippage_bps) // BPS
