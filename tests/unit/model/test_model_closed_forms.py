@@ -50,3 +50,38 @@ def test_to_units_keeps_integer_amounts_exact() -> None:
     assert to_units(10_000_000_000, 18) == 10_000_000_000 * 10**18
     assert to_units("1.5", 6) == 1_500_000
     assert to_units(0.1, 18) == 10**17
+
+
+def test_stafi_closed_form_reproduces_their_273_percent() -> None:
+    # StaFi's example: rATOM staking at 8.08%, free borrowing, a 65% collateral factor, 1 rATOM = 1.025715.
+    lsr = model.stafi_lsr_apy(0.0808, 0.0, 0.65, 1.025715)
+    assert round(lsr.ratio * 100) == 273
+    assert lsr.apy == pytest.approx(0.0808 * lsr.ratio)
+    # Interest on what was borrowed (ratio - 1 per X put in) comes off; at R = 1 it is the infinite loop.
+    assert model.stafi_lsr_apy(0.08, 0.05, 0.5, 1.0).apy == pytest.approx(0.08 * 2 - 0.05)
+    assert model.stafi_lsr_apy(0.08, 0.05, 0.98, 1.0).apy == pytest.approx(model.loop_yield(0.08, 0.05, 0.98))
+    with pytest.raises(ValueError):
+        model.stafi_lsr_apy(0.08, 0.0, 1.1, 1.0)
+
+
+@given(
+    health=st.floats(1.0001, 3),
+    staking=st.floats(0, 0.5),
+    borrow=st.floats(0, 0.5),
+)
+def test_liquidation_rates_liquidate_in_exactly_a_year(health, staking, borrow) -> None:
+    borrow_at, staking_at = model.liquidation_rates(health, staking, borrow)
+    assert model.time_to_liquidation(health, staking, borrow_at) == pytest.approx(model.YEAR)
+    assert model.time_to_liquidation(health, staking_at, borrow) == pytest.approx(model.YEAR)
+    assert borrow_at > staking and staking_at < borrow
+
+
+def test_liquidation_rates_without_debt_or_below_one() -> None:
+    assert model.liquidation_rates(math.inf, 0.06, 0.01) is None
+    assert model.liquidation_rates(0.99, 0.06, 0.01) == (0.01, 0.06)
+
+
+def test_seconds_to_earn() -> None:
+    assert model.seconds_to_earn(1.0, 12.0) == pytest.approx(model.YEAR / 12)
+    assert model.seconds_to_earn(1.0, 0.0) is None
+    assert model.seconds_to_earn(0.0, -1.0) == 0

@@ -1,0 +1,192 @@
+"""
+Every figure a preview gives equals what a read after the transaction gives, to the digits the CLI prints (and
+the position's integers to the wei): opens at 1x to 50x (new positions and on top of one, which the router
+levers whole), adjusts up and down (partial when the buffer is short), closes to X, to LST and to the queue,
+on a deep and on a thin market (where the user's own borrow moves the borrow APR across the rate model's
+kink), in the middle of a reward stream (the user's own stake dilutes the staking APR; new LST pays the book
+value). On revm: the preview is read, the transaction built by `levstake.txs` and sent, and the state read
+again, all at one timestamp.
+"""
+
+from __future__ import annotations
+
+import pytest
+from boa_system import RevmChain, deploy_system, lend, router_user
+from revm_chain import Reverted
+from revm_reads import reader_of
+
+from levstake import previews, report
+from levstake.model import CLOSE_TO_LST, CLOSE_TO_QUEUE, CLOSE_TO_X, WAD
+from levstake.txs import Builder
+
+DAY = 86_400
+LEVERAGES = (1, 2, 10, 50)
+# Thin: 10 X at 50x borrows 490 X, 94% of what lenders supplied; deep: a tenth of a percent.
+MARKETS = {"thin": 520, "deep": 500_000}
+
+
+def build_world(decimals: int, market: str):
+    """The protocol with a lender and a staker whose X was delegated and earned for two days, then synced: six
+    hours into the reward stream, so deposits pay a premium over the exit rate."""
+    system = deploy_system(decimals, RevmChain())
+    lend(system, MARKETS[market])
+    staker = system.chain.generate_address("staker")
+    system.mint_x(staker, system.units(20_000))
+    system.x.approve(system.lst, system.units(20_000), sender=staker)
+    system.lst.deposit(system.units(20_000), sender=staker)
+    system.staker = staker
+    system.lst.rebalance()
+    system.chain.time_travel(2 * DAY)
+    system.lst.sync_rewards()
+    system.chain.time_travel(6 * 3_600)
+    reader = reader_of(system)
+    assert 0 < reader.snapshot().stream.locked(system.chain.timestamp), "the stream must be running"
+    user = router_user(system, "user", 1_000)
+    return system, reader, Builder(reader.deployment, reader.info), user
+
+
+@pytest.fixture(scope="session")
+def worlds():
+    """Each (decimals, market) world is built once; every test runs inside `chain.anchor()` on it."""
+    built: dict[tuple[int, str], tuple] = {}
+
+    def get(decimals: int, market: str) -> tuple:
+        if (decimals, market) not in built:
+            built[(decimals, market)] = build_world(decimals, market)
+        return built[(decimals, market)]
+
+    return get
+
+
+@pytest.fixture(params=list(MARKETS))
+def world(request, worlds, decimals):
+    return worlds(decimals, request.param)
+
+
+def send(system, user, tx) -> None:
+    system.chain.call(user, tx.to, tx.data, tx.value)
+
+
+def lines_now(reader, user) -> tuple[list[str], list[str]]:
+    info, snapshot = reader.info, reader.snapshot(user)
+    return (
+        report.position_lines(info, previews.position_figures(info, snapshot)),
+        report.market_lines(info, previews.market_figures(info, snapshot)),
+    )
+
+
+def assert_lands(reader, user, preview) -> None:
+    """The preview's position and market lines are the ones read after the transaction, and so are the
+    position's integers."""
+    info = reader.info
+    position, market = lines_now(reader, user)
+    assert report.position_lines(info, preview.after) == position
+    assert report.market_lines(info, previews.market_figures(info, preview.state_after)) == market
+    assert reader.snapshot(user).position == preview.state_after.position
+
+
+@pytest.mark.parametrize("leverage", LEVERAGES)
+def test_open_preview_equals_what_lands(world, leverage) -> None:
+    system, reader, builder, user = world
+    with system.chain.anchor():
+        snapshot = reader.snapshot(user)
+        preview = previews.preview_open(reader.info, snapshot, system.units(10), leverage * WAD)
+        assert preview.fits_liquidity
+        send(system, user, builder.open(system.units(10), leverage * WAD, preview.collateral_added, 2**64))
+        assert_lands(reader, user, preview)
+        assert report.market_lines(reader.info, preview.market_after) == lines_now(reader, user)[1]
+        # Entry cost: what a close right after the open pays is what the preview said.
+        entry = preview.entry
+        assert (
+            previews.position_figures(reader.info, reader.snapshot(user)).equity_exit
+            == entry.exit_value_after
+        )
+        assert entry.cost == system.units(10) - entry.exit_value_after
+        assert entry.stream_premium > 0 and entry.premium_back_at == snapshot.stream.end
+
+
+def test_net_apr_counts_the_users_own_effect_on_both_rates(world) -> None:
+    system, reader, builder, user = world
+    with system.chain.anchor():
+        before = reader.snapshot(user)
+        assets = system.units(10)
+        leverage = int(previews.max_leverage_for(reader.info, before, assets) * WAD)
+        preview = previews.preview_open(reader.info, before, assets, leverage)
+        send(system, user, builder.open(assets, leverage, 0, 2**64))
+        after = previews.position_figures(reader.info, reader.snapshot(user))
+        assert preview.after.net_apr == after.net_apr
+        assert after.staking_apr < before.staking_apr, "the user's stake shares the same reward stream"
+        assert after.borrow_apr > before.rates.borrow_apr / WAD, "the user's borrow raises utilization"
+
+
+def test_open_on_a_position_previews_the_whole_position(world) -> None:
+    system, reader, builder, user = world
+    with system.chain.anchor():
+        send(system, user, builder.open(system.units(5), 2 * WAD, 0, 2**64))
+        system.chain.time_travel(3_600)
+        preview = previews.preview_open(reader.info, reader.snapshot(user), system.units(1), 10 * WAD)
+        # Near 10x, not at it: the router sizes at the oracle's price before its mint, and new LST paying the
+        # stream's premium raises the exit rate (the price after) a little.
+        assert preview.before is not None and preview.after.leverage == pytest.approx(10, rel=1e-2)
+        assert preview.fits_liquidity
+        send(system, user, builder.open(system.units(1), 10 * WAD, 0, 2**64))
+        assert_lands(reader, user, preview)
+
+
+@pytest.mark.parametrize("start, target", [(10, 50), (50, 10), (10, 2), (50, 1), (2, 1)])
+def test_adjust_preview_equals_what_lands(world, start, target) -> None:
+    system, reader, builder, user = world
+    with system.chain.anchor():
+        send(system, user, builder.open(system.units(10), start * WAD, 0, 2**64))
+        system.chain.time_travel(3_600)
+        preview = previews.preview_adjust(reader.info, reader.snapshot(user), target * WAD)
+        x_before = system.x.balanceOf(user)
+        send(system, user, builder.adjust(target * WAD, 0, 2**64))
+        assert_lands(reader, user, preview)
+        assert system.x.balanceOf(user) - x_before == preview.refund
+
+
+def test_partial_adjust_preview_equals_what_lands(world) -> None:
+    system, reader, builder, user = world
+    with system.chain.anchor():
+        send(system, user, builder.open(system.units(10), 10 * WAD, 0, 2**64))
+        # The staker's instant exit drains the buffer below what the step down to 1x unstakes.
+        staker = system.staker
+        system.lst.redeem(system.lst.maxRedeem(staker) * 99 // 100, staker, staker, sender=staker)
+        system.chain.time_travel(3_600)
+        snapshot = reader.snapshot(user)
+        with pytest.raises(previews.PreviewError, match="add --partial"):
+            previews.preview_adjust(reader.info, snapshot, WAD)
+        preview = previews.preview_adjust(reader.info, snapshot, WAD, partial=True)
+        assert preview.partial
+        send(system, user, builder.adjust(WAD, 0, 2**64, partial=True))
+        assert_lands(reader, user, preview)
+
+
+@pytest.mark.parametrize("leverage", LEVERAGES)
+@pytest.mark.parametrize("mode", [CLOSE_TO_X, CLOSE_TO_LST, CLOSE_TO_QUEUE])
+def test_close_preview_equals_what_lands(world, leverage, mode) -> None:
+    system, reader, builder, user = world
+    with system.chain.anchor():
+        send(system, user, builder.open(system.units(10), leverage * WAD, 0, 2**64))
+        system.chain.time_travel(3_600)
+        preview = previews.preview_close(reader.info, reader.snapshot(user), mode)
+        x_before, lst_before = system.x.balanceOf(user), system.lst.balanceOf(user)
+        next_request = system.lst.next_request_id()
+        send(system, user, builder.close(preview.value, 2**64, mode))
+        assert system.x.balanceOf(user) - x_before == preview.x_out
+        assert system.lst.balanceOf(user) - lst_before == preview.lst_out
+        if preview.mode == CLOSE_TO_QUEUE:
+            assert system.lst.request_value(next_request) == preview.queued
+        position, _ = lines_now(reader, user)
+        assert position == ["position none"]
+        assert reader.snapshot(user).position == preview.state_after.position
+
+
+def test_a_dust_open_gets_the_routers_reason_not_inf_or_nan(world) -> None:
+    system, reader, builder, user = world
+    with system.chain.anchor():
+        with pytest.raises(previews.PreviewError, match="amount is too small"):
+            previews.preview_open(reader.info, reader.snapshot(user), 1, 20 * WAD)
+        with pytest.raises(Reverted, match="router: amount too small"):
+            send(system, user, builder.open(1, 20 * WAD, 0, 2**64))
