@@ -9,8 +9,17 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 # Keep Ape's data (compiler caches, accounts) inside the project unless told otherwise.
 export APE_DATA_FOLDER ?= $(CURDIR)/.cache/ape
 DEVNET := ethereum:local:foundry
+# `make devnet`: one anvil on 127.0.0.1:8545 (ape-config.yaml points ethereum:local:foundry there) whose state
+# lives in .devnet/; SPEED=N runs N days of chain time per real hour, BLOCK_TIME=S mines a block every S s.
+DEVNET_PORT ?= 8545
+DEVNET_STATE ?= .devnet/anvil-state.json
+SPEED ?= 0
+BLOCK_TIME ?= 12
+# The demo and the benchmark start their own anvil (Ape's "auto" host: a free port) and keep their deployment
+# file apart, so a running devnet is never touched.
+OWN_CHAIN := APE_FOUNDRY_HOST=auto LEVSTAKE_DEPLOYMENTS=$(CURDIR)/.cache/deployments
 
-.PHONY: setup test demo bench fuzz defences lint clean
+.PHONY: setup test demo bench fuzz defences lint clean devnet devnet-stop
 
 setup: $(STAMP) $(ANVIL)
 
@@ -30,7 +39,8 @@ $(ANVIL): package.json
 # tests in the other (its log is printed after). Compiled once, first: Ape's build and the revm tests'
 # artifact cache (.cache/revm-artifacts) at the same time.
 TESTS_A := tests/unit/staking tests/attacks tests/unit/cli
-TESTS_B := tests/unit/devnet tests/unit/model tests/unit/lending tests/unit/leverage tests/fuzz tests/e2e
+TESTS_B := tests/unit/devnet tests/unit/model tests/unit/keeper tests/unit/lending tests/unit/leverage tests/fuzz \
+	tests/previews tests/e2e
 test: setup
 	ruff check levstake scripts tests
 	python tests/fuzz/revm_chain.py & artifacts=$$!; ape compile; compiled=$$?; \
@@ -43,10 +53,18 @@ test: setup
 	test $$first -eq 0 && test $$second -eq 0
 
 demo: setup
-	ape run demo --network $(DEVNET)
+	$(OWN_CHAIN) ape run demo --network $(DEVNET)
 
 bench: setup
-	ape run bench --network $(DEVNET)
+	$(OWN_CHAIN) ape run bench --network $(DEVNET)
+	$(OWN_CHAIN) ape run bench_reads --network $(DEVNET)
+
+devnet: setup
+	python -m levstake.devnet up --port $(DEVNET_PORT) --state $(DEVNET_STATE) --speed $(SPEED) \
+		--block-time $(BLOCK_TIME)
+
+devnet-stop:
+	python -m levstake.devnet stop --state $(DEVNET_STATE)
 
 # Long random runs of the stateful tests (market, then the whole system): each prints steps run, invariant
 # checks and violations. FUZZ_STEPS is per decimals (X with 18 and 6, one process each, in parallel); the

@@ -305,10 +305,14 @@ class Reader:
         return self.addresses[key], self.deployment.abi(key)
 
     def call_many(
-        self, calls: Sequence[Call], block: Block | str = "latest", strict: bool = True
+        self,
+        calls: Sequence[Call],
+        block: Block | str = "latest",
+        strict: bool = True,
+        extra: Sequence[tuple[str, list[Any]]] = (),
     ) -> list[Any]:
-        """The results of `calls` at one block, in one round trip where the transport allows; a failed call
-        raises (`strict`) or leaves its `ReadError` in the list."""
+        """The results of `calls` at one block, in one round trip where the transport allows (any `extra`
+        JSON-RPC requests' results follow); a failed call raises (`strict`) or leaves its `ReadError`."""
         tag = hex(block.number) if isinstance(block, Block) else block
         requests, functions = [], []
         for key, name, args in calls:
@@ -316,17 +320,16 @@ class Reader:
             function = abi.function(name, len(args))
             functions.append(function)
             requests.append(("eth_call", [{"to": address, "data": "0x" + function.encode(*args).hex()}, tag]))
+        answers = self.transport.request_many([*requests, *extra])
         results = []
-        for (key, name, _), function, raw in zip(
-            calls, functions, self.transport.request_many(requests), strict=True
-        ):
+        for (key, name, _), function, raw in zip(calls, functions, answers, strict=False):
             if isinstance(raw, ReadError):
                 if strict:
                     raise ReadError(f"{key}.{name}: {raw}")
                 results.append(raw)
             else:
                 results.append(function.decode(raw))
-        return results
+        return results + answers[len(calls) :]
 
     def block(self, tag: str = "latest") -> Block:
         (block,) = self.transport.request_many([("eth_getBlockByNumber", [tag, False])])
@@ -451,16 +454,14 @@ class Reader:
                 ("market", "balanceOf", (user,)),
                 ("market", "maxWithdraw", (user,)),
             ]
-        results = self.call_many(calls, block, strict=False)
-        for index, ((key, name, _), result) in enumerate(zip(calls, results, strict=True)):
+        extra = [("eth_getBalance", [user, hex(block.number)])] if user is not None else []
+        results = self.call_many(calls, block, strict=False, extra=extra)
+        for index, ((key, name, _), result) in enumerate(zip(calls, results, strict=False)):
             if isinstance(result, ReadError):
                 if name != "nonces":
                     raise ReadError(f"{key}.{name}: {result}")
                 results[index] = 0  # an X without EIP-2612: opens need an approval instead of a permit
-        extra = []
-        if user is not None:
-            (native,) = self.transport.request_many([("eth_getBalance", [user, hex(block.number)])])
-            extra = [native]
+        results, extra = results[: len(calls)], results[len(calls) :]
         return self._assemble(block, results, user, extra, market)
 
     def _assemble(self, block: Block, results: list[Any], user: str | None, extra: list[Any], market: str):

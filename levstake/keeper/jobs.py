@@ -25,6 +25,9 @@ from levstake.txs import Builder, TxRequest
 Send = Callable[[TxRequest], Any]
 # `ExchangeRateOracle.MIN_SNAPSHOT_DELAY`.
 SNAPSHOT_DELAY = 86_400
+# The buffer is refilled or trimmed only once it is off its target by this much (1%), so that rewards raising
+# the target a little at every sync do not file a tiny unbonding request each time.
+BUFFER_TOLERANCE_BPS = 100
 
 
 @dataclass(frozen=True)
@@ -100,20 +103,22 @@ def perform_sync_rewards(builder: Builder, send: Send) -> Any:
 # ---------------------------------------------------------------- rebalance
 
 
-def check_rebalance(state: UpkeepState) -> str | None:
+def check_rebalance(state: UpkeepState, tolerance_bps: int = BUFFER_TOLERANCE_BPS) -> str | None:
     if state.withdrawable:
         return "matured unbonding waits at the backend"
     if state.head_due is not None and state.head_due <= state.buffer:
         return "a due queued request can be funded"
     buffer, target, liability, unbonding = state.buffer, state.target, state.liability, state.unbonding
+    least = max(state.min_request, target * tolerance_bps // 10_000)
     if liability > unbonding:
-        need = liability - unbonding + target - min(target, buffer)
+        # The queue is owed X nothing is unbonding for yet: act at once.
+        need, threshold = liability - unbonding + target - min(target, buffer), state.min_request
     else:
-        need = target - min(target, buffer + unbonding - liability)
-    if min(need, state.staked) >= state.min_request:
+        need, threshold = target - min(target, buffer + unbonding - liability), least
+    if min(need, state.staked) >= threshold:
         return "the buffer and the queue need unbonding"
     if state.head_due is None and buffer > target and buffer + unbonding > liability + target:
-        if min(buffer - target, buffer + unbonding - liability - target) >= state.min_request:
+        if min(buffer - target, buffer + unbonding - liability - target) >= least:
             return "the buffer holds more than its target"
     return None
 

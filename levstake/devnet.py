@@ -1,0 +1,368 @@
+"""
+`make devnet`: one anvil whose state survives restarts, the protocol deployed on it when the deployment file
+does not match the chain, and the devnet's upkeep in the same process.
+
+    python -m levstake.devnet up [--port 8545] [--state .devnet/anvil-state.json] [--speed N] [--block-time S]
+    python -m levstake.devnet stop [--state ...]
+
+- anvil keeps its state in the state file (dumped every minute and when it stops); a new `up` resumes the
+  same chain, with its clock put back where it was (anvil forgets the time it was moved by).
+- The deployment file (`deployments/ethereum-local.json`, or under `LEVSTAKE_DEPLOYMENTS`) is reused when
+  every contract it names is on the chain; otherwise the protocol is deployed (Ape, the deployer is TEST::0),
+  the validator's reward reserve funded and a lender (TEST::8) supplies enough X for 50x.
+- Upkeep (`levstake.keeper.jobs`, sent by TEST::9): a block every `--block-time` seconds, each followed by
+  every due job. `--speed N` runs N days of chain time per real hour.
+- `up` when a devnet already answers on the port says so and exits 0; Ctrl-C (or `stop`) stops anvil, which
+  writes the state file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from levstake.deployment import Deployment, DeploymentError, default_path
+
+HOST = "127.0.0.1"
+DEFAULT_PORT = 8545
+DEFAULT_STATE = Path(".devnet") / "anvil-state.json"
+CHAIN_ID = 31337
+# Ape's test accounts (TEST::0..9) come from this mnemonic; anvil's dev accounts are the same keys.
+MNEMONIC = "test test test test test test test test test test test junk"
+ACCOUNTS = 10
+BALANCE_ETHER = 1_000_000
+DEPLOYER, LENDER, KEEPER = 0, 8, 9
+LENDER_SUPPLY = 100_000
+# The lender also stakes, so the LST has stake to delegate and a reward stream to measure from the first days.
+LENDER_STAKE = 10_000
+REWARD_RESERVE = 100_000
+DAY, HOUR = 86_400, 3_600
+
+
+class DevnetError(Exception):
+    """Why the devnet cannot start, as one line."""
+
+
+def anvil_binary() -> str:
+    """The anvil executable itself (npm's `node_modules/.bin/anvil` is a Node wrapper that exits on a signal
+    before anvil has written its state)."""
+    root = Path(__file__).resolve().parents[1] / "node_modules" / "@foundry-rs"
+    for candidate in sorted(root.glob("anvil-*/bin/anvil")):
+        return str(candidate)
+    wrapper = Path(__file__).resolve().parents[1] / "node_modules" / ".bin" / "anvil"
+    if wrapper.exists():
+        return str(wrapper)
+    raise DevnetError("anvil is not installed: run `make setup` (npm install)")
+
+
+def rpc(url: str, method: str, params: list[Any] | None = None, timeout: float = 5.0) -> Any:
+    """One JSON-RPC request (urllib: nothing to import before the devnet is known to be needed)."""
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []}).encode()
+    request = urllib.request.Request(url, body, {"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        answer = json.loads(response.read())
+    if "error" in answer:
+        raise DevnetError(f"{method}: {answer['error'].get('message', answer['error'])}")
+    return answer["result"]
+
+
+def answering(url: str) -> str | None:
+    """The client version of a node answering at `url`, or None."""
+    try:
+        return str(rpc(url, "web3_clientVersion", timeout=1.0))
+    except (OSError, ValueError, DevnetError):
+        return None
+
+
+def pid_file(state: Path) -> Path:
+    return state.with_name(state.name + ".pid")
+
+
+# ---------------------------------------------------------------- anvil
+
+
+def start_anvil(port: int, state: Path) -> subprocess.Popen:
+    state.parent.mkdir(parents=True, exist_ok=True)
+    command = [
+        anvil_binary(),
+        "--host", HOST,
+        "--port", str(port),
+        "--chain-id", str(CHAIN_ID),
+        "--mnemonic", MNEMONIC,
+        "--accounts", str(ACCOUNTS),
+        "--balance", str(BALANCE_ETHER),
+        # No gas costs, as the anvil Ape starts itself: amounts on the devnet stay round.
+        "--block-base-fee-per-gas", "0",
+        "--gas-price", "0",
+        "--state", str(state),
+        "--state-interval", "60",
+        "--silent",
+    ]  # fmt: skip
+    # Its own process group: a Ctrl-C in the terminal reaches this process, which stops anvil itself.
+    process = subprocess.Popen(command, start_new_session=True)
+    url = f"http://{HOST}:{port}"
+    for _ in range(200):
+        if process.poll() is not None:
+            raise DevnetError(f"anvil exited at start (code {process.returncode})")
+        if answering(url):
+            return process
+        time.sleep(0.05)
+    process.terminate()
+    raise DevnetError("anvil did not answer within 10 s")
+
+
+def stop_anvil(process: subprocess.Popen) -> None:
+    """SIGINT makes anvil write its state file before it exits."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def restore_clock(url: str) -> int:
+    """anvil resumes with the wall clock: if the chain's last block is later (the devnet ran fast), move the
+    clock there so that time never runs backwards. Returns the chain's time."""
+    latest = int(rpc(url, "eth_getBlockByNumber", ["latest", False])["timestamp"], 16)
+    now = int(time.time())
+    if latest >= now:
+        rpc(url, "evm_setTime", [latest + 1])
+        return latest + 1
+    return now
+
+
+# ---------------------------------------------------------------- the protocol
+
+
+def matching_deployment(url: str, path: Path) -> Deployment | None:
+    """The deployment file when every contract it names has code on this chain."""
+    try:
+        deployment = Deployment.load(path)
+    except DeploymentError:
+        return None
+    if deployment.chain_id != CHAIN_ID:
+        return None
+    for address in deployment.contracts.values():
+        if rpc(url, "eth_getCode", [address, "latest"]) in ("0x", "0x0", None):
+            return None
+    return deployment
+
+
+def deploy(url: str, path: Path) -> Deployment:
+    """The protocol on the devnet with Ape (its compiled contracts), a funded reward reserve and a lender."""
+    os.environ["APE_FOUNDRY_HOST"] = url  # whatever the caller's environment says
+    warnings.filterwarnings("ignore", module="pydantic_settings")
+    from ape import accounts, networks, project
+    from ape.logging import logger
+
+    from levstake import ape_wallet
+    from levstake.deploy import deploy_protocol
+    from levstake.reads import Reader
+    from levstake.txs import Builder
+
+    logger.set_level("WARNING")  # one line per contract would drown the devnet's own lines
+    with networks.parse_network_choice("ethereum:local:foundry") as provider:
+        test_accounts = accounts.test_accounts
+        deployment = deploy_protocol(
+            project, test_accounts[DEPLOYER], provider.network, reward_reserve=REWARD_RESERVE
+        )
+        deployment.save(path, force=True)
+        lender = test_accounts[LENDER]
+        reader = Reader.from_web3(provider.web3, deployment)
+        builder = Builder(deployment, reader.info)
+        unit = 10**reader.info.decimals
+        lent, staked = LENDER_SUPPLY * unit, LENDER_STAKE * unit
+        for tx in (
+            builder.wrap(lent + staked),
+            builder.approve("x", "market", lent),
+            builder.lend(lent, lender.address),
+            builder.approve("x", "lst", staked),
+            builder.stake(staked, lender.address),
+        ):
+            ape_wallet.send(lender, tx)
+    return deployment
+
+
+# ---------------------------------------------------------------- upkeep
+
+
+@dataclass
+class Clock:
+    """Chain time runs `speed` days per real hour (0: as the wall clock): every block moves it on by what the
+    real time since the last block is worth, less what the wall clock already added."""
+
+    speed: float
+    last: float
+
+    def advance(self, now: float) -> int:
+        """Seconds to add to the chain's clock before the next block."""
+        elapsed, self.last = now - self.last, now
+        factor = self.speed * DAY / HOUR
+        return max(int(elapsed * (factor - 1)), 0) if factor > 1 else 0
+
+
+class Upkeep:
+    """The devnet's keeper: mines a block every `block_time` seconds and runs every due job after it."""
+
+    def __init__(self, url: str, deployment: Deployment, speed: float, block_time: float) -> None:
+        from web3 import Web3
+
+        from levstake.keeper import jobs
+        from levstake.reads import Reader
+        from levstake.txs import Builder
+
+        self.w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": 30}))
+        self.reader = Reader.from_web3(self.w3, deployment)
+        self.builder = Builder(deployment, self.reader.info)
+        self.send = jobs.Web3Sender(self.w3, self.w3.eth.accounts[KEEPER])
+        self.jobs = jobs
+        self.clock = Clock(speed, time.monotonic())
+        self.block_time = block_time
+        self.next_block = time.monotonic() + block_time
+
+    def tick(self) -> list[str]:
+        """One round: a block when it is time (the clock moved on first), then the due jobs; returns what was
+        done, one line each."""
+        now = time.monotonic()
+        if now >= self.next_block:
+            seconds = self.clock.advance(now)
+            if seconds:
+                self.w3.provider.make_request("evm_increaseTime", [seconds])
+            self.w3.provider.make_request("evm_mine", [])
+            self.next_block = now + self.block_time
+        lines = []
+        for name, reason in self.jobs.run_upkeep(self.reader, self.builder, self.send).items():
+            lines.append(f"upkeep   block {self.w3.eth.block_number}: {name} ({reason})")
+        return lines
+
+
+# ---------------------------------------------------------------- commands
+
+
+def up(port: int, state: Path, speed: float, block_time: float) -> int:
+    url = f"http://{HOST}:{port}"
+    version = answering(url)
+    if version is not None:
+        if "anvil" in version.lower() and int(rpc(url, "eth_chainId"), 16) == CHAIN_ID:
+            print(
+                f"devnet   already running at {url} (stop it with `make devnet-stop` or Ctrl-C where it runs)"
+            )
+            return 0
+        raise DevnetError(f"{url} answers but is not a devnet ({version}): choose another --port")
+    started = time.monotonic()
+    resumed = state.exists()
+    anvil = start_anvil(port, state)
+    stopping = False
+
+    def request_stop(signum: int, _frame: Any) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    # This process, then anvil: `stop` signals the first, and the second if the first is gone.
+    pid_file(state).write_text(f"{os.getpid()} {anvil.pid}\n")
+    try:
+        chain_time = restore_clock(url)
+        block = int(rpc(url, "eth_blockNumber"), 16)
+        print(
+            f"devnet   anvil at {url} (chain {CHAIN_ID}), state {state}: "
+            f"{'resumed at block ' + str(block) if resumed else 'new chain'}, chain time "
+            f"{time.strftime('%Y-%m-%d %H:%M', time.gmtime(chain_time))} UTC",
+            flush=True,
+        )
+        path = default_path("ethereum", "local")
+        deployment = matching_deployment(url, path)
+        if deployment is None:
+            print(f"deploy   the protocol is not on this chain: deploying, then writing {path}", flush=True)
+            deployment = deploy(url, path)
+            print(
+                f"deployed router {deployment.contracts['router']}, market {deployment.contracts['market']}; "
+                f"reward reserve {REWARD_RESERVE:,} X; TEST::{LENDER} lends {LENDER_SUPPLY:,} X and stakes "
+                f"{LENDER_STAKE:,} X",
+                flush=True,
+            )
+        else:
+            print(f"deployed {path} matches this chain (router {deployment.contracts['router']})", flush=True)
+        upkeep = Upkeep(url, deployment, speed, block_time)
+        pace = f"{speed:g} days of chain time per hour" if speed else "chain time as the wall clock"
+        print(
+            f"ready    in {time.monotonic() - started:.1f} s; {pace}, a block every {block_time:g} s, upkeep "
+            f"by TEST::{KEEPER}. `ape run ... --network ethereum:local:foundry` attaches here; Ctrl-C or "
+            "`make devnet-stop` stops it (the state stays)",
+            flush=True,
+        )
+        while not stopping:
+            for line in upkeep.tick():
+                print(line, flush=True)
+            if anvil.poll() is not None:
+                raise DevnetError(f"anvil exited (code {anvil.returncode})")
+            time.sleep(0.5)
+    finally:
+        stop_anvil(anvil)
+        pid_file(state).unlink(missing_ok=True)
+    print(f"stopped  state kept in {state}: `make devnet` resumes the same chain", flush=True)
+    return 0
+
+
+def stop(state: Path) -> int:
+    path = pid_file(state)
+    if not path.exists():
+        print("devnet   not running")
+        return 0
+    devnet, anvil = (int(pid) for pid in path.read_text().split())
+    try:
+        os.kill(devnet, signal.SIGTERM)
+    except ProcessLookupError:
+        # The devnet process died without stopping its anvil: stop that one (it writes the state file).
+        try:
+            os.kill(anvil, signal.SIGINT)
+        except ProcessLookupError:
+            pass
+        path.unlink(missing_ok=True)
+        print("devnet   its process was gone; its anvil was asked to stop")
+        return 0
+    for _ in range(600):
+        if not path.exists():
+            print("devnet   stopped; the state file stays")
+            return 0
+        time.sleep(0.1)
+    raise DevnetError(f"the devnet (pid {devnet}) did not stop within a minute")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m levstake.devnet", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    start = commands.add_parser("up", help="start (or resume) the devnet")
+    start.add_argument("--port", type=int, default=DEFAULT_PORT)
+    start.add_argument("--state", type=Path, default=DEFAULT_STATE)
+    start.add_argument(
+        "--speed", type=float, default=0.0, help="days of chain time per real hour (0: real time)"
+    )
+    start.add_argument("--block-time", type=float, default=12.0, help="real seconds between empty blocks")
+    halt = commands.add_parser("stop", help="stop a devnet started with `up` (its state stays)")
+    halt.add_argument("--state", type=Path, default=DEFAULT_STATE)
+    arguments = parser.parse_args(argv)
+    try:
+        if arguments.command == "up":
+            return up(arguments.port, arguments.state, arguments.speed, arguments.block_time)
+        return stop(arguments.state)
+    except DevnetError as error:
+        print(f"Error: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,144 @@
+"""
+Each upkeep check says a job is due exactly when running it would change something (so a keeper neither wastes
+a transaction nor misses one): after random sequences of stakes, instant and queued exits, slashes, time and
+syncs on revm, `check_sync_rewards` is due iff `sync_rewards` changes the LST's books, `check_rebalance` (with
+no tolerance) iff `rebalance` moves X, and `check_oracle_snapshot` iff `update_snapshot` is accepted.
+"""
+
+from __future__ import annotations
+
+import pytest
+from boa_system import RevmChain, attempt, deploy_system
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from revm_reads import reader_of
+
+from levstake.devnet import Clock
+from levstake.keeper import jobs
+
+HOUR = 3_600
+ACTIONS = st.lists(
+    st.tuples(
+        st.sampled_from(["stake", "exit", "queue", "wait", "sync", "rebalance", "slash"]),
+        st.integers(1, 1_000),
+    ),
+    max_size=12,
+)
+
+
+@pytest.fixture(scope="module")
+def keeper_world(decimals):
+    system = deploy_system(decimals, RevmChain())
+    staker = system.chain.generate_address("staker")
+    system.mint_x(staker, system.units(10_000_000))
+    system.x.approve(system.lst, 2**256 - 1, sender=system.owner)
+    system.x.approve(system.lst, 2**256 - 1, sender=staker)
+    system.lst.deposit(system.units(100_000), sender=staker)
+    return system, staker, reader_of(system)
+
+
+def act(system, staker, action: str, size: int) -> None:
+    lst, units = system.lst, system.units
+    if action == "stake":
+        attempt(lst.deposit, units(size * 10), sender=staker)
+    elif action == "exit":
+        attempt(lst.redeem, lst.maxRedeem(staker) * size // 1_000, staker, staker, sender=staker)
+    elif action == "queue":
+        attempt(lst.request_unstake, lst.balanceOf(staker) * size // 20_000, sender=staker)
+    elif action == "wait":
+        system.chain.time_travel(size * HOUR)
+    elif action == "sync":
+        attempt(lst.sync_rewards)
+    elif action == "rebalance":
+        attempt(lst.rebalance)
+    elif action == "slash":
+        attempt(system.validator.slash, lst, size // 100 + 1, sender=system.owner)
+
+
+def books(system) -> tuple:
+    lst, validator = system.lst, system.validator
+    return (
+        lst.buffer(),
+        lst.backend_accounted(),
+        lst.stream_end(),
+        lst.queue_head(),
+        lst.loss_factor(),
+        validator.unbonding_balance(lst),
+        validator.staked_balance(lst),
+    )
+
+
+def assert_checks_match_the_jobs(system, reader) -> dict[str, bool]:
+    """Run each job (undone afterwards) and compare with its check; returns which were due."""
+    due_jobs = {}
+    for name, run in (
+        ("sync_rewards", system.lst.sync_rewards),
+        ("rebalance", system.lst.rebalance),
+        ("oracle_snapshot", system.oracle.update_snapshot),
+    ):
+        with system.chain.anchor():
+            state = jobs.read_upkeep(reader)
+            check = jobs.JOBS[name][0]
+            due = jobs.check_rebalance(state, tolerance_bps=0) if name == "rebalance" else check(state)
+            before = books(system)
+            _, reverted = attempt(run)
+            if name == "oracle_snapshot":
+                assert (due is not None) == (reverted is None), (name, due, reverted)
+            else:
+                assert (due is not None) == (reverted is None and books(system) != before), (name, due, state)
+        due_jobs[name] = due is not None
+    return due_jobs
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(actions=ACTIONS)
+def test_checks_are_due_exactly_when_the_job_changes_something(keeper_world, actions) -> None:
+    system, staker, reader = keeper_world
+    with system.chain.anchor():
+        for action, size in actions:
+            act(system, staker, action, size)
+        assert_checks_match_the_jobs(system, reader)
+
+
+def test_each_check_through_a_day_in_the_life_of_the_lst(keeper_world) -> None:
+    """The states random sequences rarely reach, in order: a buffer above target, gains while the stream still
+    runs (no sync), after it ends (sync), matured unbonding, a drained buffer, a slash."""
+    system, staker, reader = keeper_world
+    lst = system.lst
+    with system.chain.anchor():
+        assert assert_checks_match_the_jobs(system, reader)["rebalance"]  # the deposit sits in the buffer
+        lst.rebalance()
+        system.chain.time_travel(30 * HOUR)
+        assert assert_checks_match_the_jobs(system, reader)["sync_rewards"]
+        lst.sync_rewards()
+        system.chain.time_travel(6 * HOUR)
+        assert not assert_checks_match_the_jobs(system, reader)["sync_rewards"], "the stream still runs"
+        lst.request_unstake(lst.balanceOf(staker) // 10, sender=staker)
+        system.chain.time_travel(8 * 24 * HOUR)
+        assert assert_checks_match_the_jobs(system, reader)["rebalance"], "matured unbonding waits"
+        lst.rebalance()
+        lst.redeem(lst.maxRedeem(staker), staker, staker, sender=staker)
+        assert assert_checks_match_the_jobs(system, reader)["rebalance"], "the buffer is drained"
+        lst.rebalance()
+        system.validator.slash(lst, 50, False, sender=system.owner)
+        assert assert_checks_match_the_jobs(system, reader)["sync_rewards"], "a loss to apply"
+
+
+def test_the_tolerance_skips_only_small_buffer_moves(keeper_world) -> None:
+    system, staker, reader = keeper_world
+    with system.chain.anchor():
+        system.lst.rebalance()
+        system.lst.deposit(system.units(5), sender=staker)  # 5 X above a 10,000 X target: 0.05%
+        state = jobs.read_upkeep(reader)
+        assert jobs.check_rebalance(state, tolerance_bps=0) is not None
+        assert jobs.check_rebalance(state) is None
+        system.lst.deposit(system.units(500), sender=staker)
+        assert jobs.check_rebalance(jobs.read_upkeep(reader)) == "the buffer holds more than its target"
+
+
+def test_the_devnet_clock_runs_speed_days_per_hour() -> None:
+    clock = Clock(speed=24, last=0.0)
+    # 24 days an hour: each real second is 576 chain seconds, of which the wall clock adds one.
+    assert clock.advance(10.0) == 5_750
+    assert Clock(speed=0, last=0.0).advance(10.0) == 0
+    assert Clock(speed=1 / 48, last=0.0).advance(10.0) == 0  # slower than real time: nothing to add
