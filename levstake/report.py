@@ -61,10 +61,15 @@ def position_lines(info: ProtocolInfo, position: PositionFigures | None) -> list
         )
     lines.append(f"         time to liquidation {fmt.time_left(position.time_to_liquidation)}")
     if position.liquidation_borrow_apr is not None and position.liquidation_staking_apr is not None:
+        staking = position.liquidation_staking_apr
         lines.append(
             f"         liquidated within a year if the borrow APR stays above "
-            f"{fmt.percent(position.liquidation_borrow_apr)} or the staking APR below "
-            f"{fmt.percent(position.liquidation_staking_apr)}"
+            f"{fmt.percent(position.liquidation_borrow_apr)}"
+            + (
+                f" or the staking APR below {fmt.percent(staking)}"
+                if staking > 0
+                else " (at the current borrow APR, only a loss of stake would do it)"
+            )
         )
     return lines
 

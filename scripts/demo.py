@@ -40,8 +40,8 @@ def main() -> None:
     run("leverage", leverage.cli, "wrap", "--amount", "5000", "--account", STAKER, "--yes")
     run("leverage", leverage.cli, "stake", "--amount", "5000", "--account", STAKER, "--yes")
 
-    step("Two days pass so that the LST has a measured reward stream")
-    run("devnet", devnet.cli, "advance", "--days", "2")
+    step("Two and a half days pass: a measured reward stream, half of the last one still unlocking")
+    run("devnet", devnet.cli, "advance", "--days", "2.5")
 
     step("How far can 10 X go, and what would 50x look like? (nothing is signed)")
     run("leverage", leverage.cli, "max", "--amount", "10")
