@@ -59,7 +59,7 @@ def worlds():
 
 
 @pytest.fixture(params=list(MARKETS))
-def world(request, worlds, decimals):
+def landing(request, worlds, decimals):
     return worlds(decimals, request.param)
 
 
@@ -86,8 +86,8 @@ def assert_lands(reader, user, preview) -> None:
 
 
 @pytest.mark.parametrize("leverage", LEVERAGES)
-def test_open_preview_equals_what_lands(world, leverage) -> None:
-    system, reader, builder, user = world
+def test_open_preview_equals_what_lands(landing, leverage) -> None:
+    system, reader, builder, user = landing
     with system.chain.anchor():
         snapshot = reader.snapshot(user)
         preview = previews.preview_open(reader.info, snapshot, system.units(10), leverage * WAD)
@@ -105,8 +105,8 @@ def test_open_preview_equals_what_lands(world, leverage) -> None:
         assert entry.stream_premium > 0 and entry.premium_back_at == snapshot.stream.end
 
 
-def test_net_apr_counts_the_users_own_effect_on_both_rates(world) -> None:
-    system, reader, builder, user = world
+def test_net_apr_counts_the_users_own_effect_on_both_rates(landing) -> None:
+    system, reader, builder, user = landing
     with system.chain.anchor():
         before = reader.snapshot(user)
         assets = system.units(10)
@@ -119,8 +119,8 @@ def test_net_apr_counts_the_users_own_effect_on_both_rates(world) -> None:
         assert after.borrow_apr > before.rates.borrow_apr / WAD, "the user's borrow raises utilization"
 
 
-def test_open_on_a_position_previews_the_whole_position(world) -> None:
-    system, reader, builder, user = world
+def test_open_on_a_position_previews_the_whole_position(landing) -> None:
+    system, reader, builder, user = landing
     with system.chain.anchor():
         send(system, user, builder.open(system.units(5), 2 * WAD, 0, 2**64))
         system.chain.time_travel(3_600)
@@ -134,8 +134,8 @@ def test_open_on_a_position_previews_the_whole_position(world) -> None:
 
 
 @pytest.mark.parametrize("start, target", [(10, 50), (50, 10), (10, 2), (50, 1), (2, 1)])
-def test_adjust_preview_equals_what_lands(world, start, target) -> None:
-    system, reader, builder, user = world
+def test_adjust_preview_equals_what_lands(landing, start, target) -> None:
+    system, reader, builder, user = landing
     with system.chain.anchor():
         send(system, user, builder.open(system.units(10), start * WAD, 0, 2**64))
         system.chain.time_travel(3_600)
@@ -146,8 +146,8 @@ def test_adjust_preview_equals_what_lands(world, start, target) -> None:
         assert system.x.balanceOf(user) - x_before == preview.refund
 
 
-def test_partial_adjust_preview_equals_what_lands(world) -> None:
-    system, reader, builder, user = world
+def test_partial_adjust_preview_equals_what_lands(landing) -> None:
+    system, reader, builder, user = landing
     with system.chain.anchor():
         send(system, user, builder.open(system.units(10), 10 * WAD, 0, 2**64))
         # The staker's instant exit drains the buffer below what the step down to 1x unstakes.
@@ -165,8 +165,8 @@ def test_partial_adjust_preview_equals_what_lands(world) -> None:
 
 @pytest.mark.parametrize("leverage", LEVERAGES)
 @pytest.mark.parametrize("mode", [CLOSE_TO_X, CLOSE_TO_LST, CLOSE_TO_QUEUE])
-def test_close_preview_equals_what_lands(world, leverage, mode) -> None:
-    system, reader, builder, user = world
+def test_close_preview_equals_what_lands(landing, leverage, mode) -> None:
+    system, reader, builder, user = landing
     with system.chain.anchor():
         send(system, user, builder.open(system.units(10), leverage * WAD, 0, 2**64))
         system.chain.time_travel(3_600)
@@ -183,8 +183,8 @@ def test_close_preview_equals_what_lands(world, leverage, mode) -> None:
         assert reader.snapshot(user).position == preview.state_after.position
 
 
-def test_a_dust_open_gets_the_routers_reason_not_inf_or_nan(world) -> None:
-    system, reader, builder, user = world
+def test_a_dust_open_gets_the_routers_reason_not_inf_or_nan(landing) -> None:
+    system, reader, builder, user = landing
     with system.chain.anchor():
         with pytest.raises(previews.PreviewError, match="amount is too small"):
             previews.preview_open(reader.info, reader.snapshot(user), 1, 20 * WAD)
