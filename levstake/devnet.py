@@ -113,7 +113,10 @@ def start_anvil(port: int, state: Path) -> subprocess.Popen:
     url = f"http://{HOST}:{port}"
     for _ in range(200):
         if process.poll() is not None:
-            raise DevnetError(f"anvil exited at start (code {process.returncode})")
+            raise DevnetError(
+                f"anvil exited at start (code {process.returncode}); if {state} is damaged or from another "
+                "anvil version, move it away to start a new chain"
+            )
         if answering(url):
             return process
         time.sleep(0.05)

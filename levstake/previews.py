@@ -27,6 +27,7 @@ from levstake.model import (
     ModelError,
 )
 from levstake.reads import Account, Position, ProtocolInfo, Rates, Snapshot
+from levstake.rpc import ZERO_ADDRESS
 
 # `max_leverage_for` resolves to 0.0001x.
 LEVERAGE_STEP = WAD // 10_000
@@ -177,7 +178,7 @@ def _after(
         market.ltv_wad(collateral, debt),
         market.health_wad(collateral, debt),
     )
-    account = snapshot.account or Account.holding("0x" + "00" * 20, NO_POSITION)
+    account = snapshot.account or Account.holding(ZERO_ADDRESS, NO_POSITION)
     return replace(snapshot, lst=lst, market=market, rates=rates, account=replace(account, position=position))
 
 

@@ -18,118 +18,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from eth_utils import to_checksum_address
 
-from levstake.abi import revert_reason
 from levstake.deployment import Deployment, DeploymentError
 from levstake.model import LST_PARAMETERS, YEAR, LstSnapshot, MarketSnapshot, RateModel
+from levstake.rpc import Block, ReadError, Transport, Web3Transport
 
 # A read: (contract key, function, arguments). Keys are the deployment's ("market", "lst", ...) plus
 # "x" for the base asset; an address can stand for the key with the key's ABI as `(key, address)`.
 Call = tuple[Any, str, tuple[Any, ...]]
-
-
-class ReadError(Exception):
-    """A read that failed: the RPC's error, or the contract's revert reason."""
-
-
-@dataclass(frozen=True)
-class Block:
-    number: int
-    timestamp: int
-
-
-class Transport(Protocol):
-    """Sends JSON-RPC requests, as many as it can at once; each result is decoded (`eth_call`: bytes,
-    quantities: int, blocks: `Block`) or a `ReadError`."""
-
-    def request_many(self, requests: Sequence[tuple[str, list[Any]]]) -> list[Any]: ...
-
-
-def _decode(method: str, result: Any) -> Any:
-    if method == "eth_call" or method == "eth_getCode":
-        return bytes.fromhex(result[2:]) if isinstance(result, str) else bytes(result)
-    if method in ("eth_getBalance", "eth_chainId", "eth_blockNumber"):
-        return int(result, 16) if isinstance(result, str) else int(result)
-    if method == "eth_getBlockByNumber":
-        number, timestamp = result["number"], result["timestamp"]
-        return Block(
-            int(number, 16) if isinstance(number, str) else int(number),
-            int(timestamp, 16) if isinstance(timestamp, str) else int(timestamp),
-        )
-    return result
-
-
-def _error(error: Any) -> ReadError:
-    data = error.get("data") if isinstance(error, dict) else None
-    if isinstance(data, str) and data.startswith("0x"):
-        return ReadError(revert_reason(bytes.fromhex(data[2:])))
-    return ReadError(error.get("message", str(error)) if isinstance(error, dict) else str(error))
-
-
-class Web3Transport:
-    """JSON-RPC through a web3.py `Web3`: one batch (one round trip) when the provider takes batches,
-    else web3's own methods one at a time."""
-
-    def __init__(self, w3: Any) -> None:
-        self.w3 = w3
-        self.batches = hasattr(w3.provider, "make_batch_request")
-        self._from: str | None = None
-
-    def request_many(self, requests: Sequence[tuple[str, list[Any]]]) -> list[Any]:
-        if self.batches and len(requests) > 1:
-            try:
-                responses = self.w3.provider.make_batch_request(list(requests))
-            except NotImplementedError:
-                self.batches = False
-            else:
-                if isinstance(responses, dict):  # the whole batch was refused
-                    raise _error(responses.get("error", responses))
-                return [
-                    _error(response["error"]) if "error" in response else _decode(method, response["result"])
-                    for (method, _), response in zip(requests, responses, strict=True)
-                ]
-        return [self._one(method, params) for method, params in requests]
-
-    def _sender(self) -> str:
-        # Without a sender, web3's eth-tester middleware lists the accounts to pick one, at every call (40% of
-        # a snapshot's time on Ape's in-process chain); the chain's first account once is enough.
-        if self._from is None:
-            accounts = self.w3.eth.accounts
-            self._from = accounts[0] if accounts else ZERO_ADDRESS
-        return self._from
-
-    def _one(self, method: str, params: list[Any]) -> Any:
-        from web3.exceptions import ContractLogicError
-
-        eth = self.w3.eth
-        try:
-            if method == "eth_call":
-                call = {"from": self._sender(), **params[0]}
-                return bytes(eth.call(call, block_identifier=_block_id(params[1])))
-            if method == "eth_getBalance":
-                return int(eth.get_balance(params[0], block_identifier=_block_id(params[1])))
-            if method == "eth_getCode":
-                return bytes(eth.get_code(params[0], block_identifier=_block_id(params[1])))
-            if method == "eth_getBlockByNumber":
-                block = eth.get_block(_block_id(params[0]))
-                return Block(int(block["number"]), int(block["timestamp"]))
-            if method == "eth_chainId":
-                return int(eth.chain_id)
-            if method == "eth_getLogs":
-                return [dict(log) for log in eth.get_logs(params[0])]
-        except ContractLogicError as error:
-            data = error.data if isinstance(error.data, str) else None
-            if data and data.startswith("0x"):
-                return ReadError(revert_reason(bytes.fromhex(data[2:])))
-            return ReadError(str(error.message or error))
-        raise ValueError(f"unsupported method {method}")
-
-
-def _block_id(tag: Any) -> Any:
-    return int(tag, 16) if isinstance(tag, str) and tag.startswith("0x") else tag
 
 
 # ---------------------------------------------------------------- what a snapshot holds
@@ -271,9 +170,6 @@ class RequestView:
     funded: bool
     claimed: bool
     due: bool
-
-
-ZERO_ADDRESS = "0x" + "00" * 20
 
 
 class Reader:
@@ -609,16 +505,12 @@ def _bytes(value: Any) -> bytes:
 
 __all__ = [
     "Account",
-    "Block",
     "PendingChange",
     "Position",
     "ProtocolInfo",
     "Rates",
-    "ReadError",
     "Reader",
     "RequestView",
     "Snapshot",
     "Stream",
-    "Transport",
-    "Web3Transport",
 ]

@@ -19,7 +19,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from levstake.reads import Block, Reader
+from levstake.reads import Reader
+from levstake.rpc import Block
 from levstake.txs import Builder, TxRequest
 
 Send = Callable[[TxRequest], Any]

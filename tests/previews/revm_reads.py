@@ -10,7 +10,8 @@ from boa_system import BoaSystem
 from revm_chain import Reverted, _artifacts
 
 from levstake.deployment import CONTRACT_TYPES, Deployment
-from levstake.reads import Block, Reader, ReadError
+from levstake.reads import Reader
+from levstake.rpc import Block, ReadError
 
 SOURCES = {
     "WrappedNative": "devnet/WrappedNative.vy",
