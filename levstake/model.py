@@ -397,12 +397,17 @@ class MarketSnapshot:
 
 @dataclass(frozen=True)
 class OpenPreview:
+    """What `router.open` does: the collateral it adds for `mint_cost` X, the X it borrows and the borrow
+    shares that adds, and the whole position's debt and health after it (leverage at the price before the
+    mint)."""
+
     collateral_added: int
     borrowed: int
     borrow_shares: int
     debt: int
     health: int
     leverage: float
+    mint_cost: int = 0
 
 
 def router_target_collateral(
@@ -425,19 +430,31 @@ def router_target_collateral(
 
 
 def preview_open(
-    lst: LstSnapshot, market: MarketSnapshot, assets_in: int, target_leverage: int
+    lst: LstSnapshot,
+    market: MarketSnapshot,
+    assets_in: int,
+    target_leverage: int,
+    collateral: int = 0,
+    borrow_shares: int = 0,
+    debt: int = 0,
 ) -> OpenPreview:
-    """What `router.open(assets_in, target_leverage)` does to a new position, to the wei."""
-    collateral = router_target_collateral(lst, market, assets_in, 0, 0, target_leverage)
-    cost = lst.preview_mint(collateral)
+    """What `router.open(assets_in, target_leverage)` does, to the wei, to a position holding `collateral` and
+    `borrow_shares` that owe `debt` (as `LendingMarket.position` rounds it; all 0 for a new position): the
+    router adds the X to the equity and levers the whole position."""
+    target = router_target_collateral(lst, market, assets_in, collateral, debt, target_leverage)
+    added = target - collateral
+    if added == 0:
+        raise ModelError("router: amount too small")
+    cost = lst.preview_mint(added)
     borrowed = max(cost - assets_in, 0)
     after, shares = market.borrowed(borrowed) if borrowed else (market, 0)
-    debt = after.debt_up(shares)
-    value = after.value(collateral)
-    leverage = value / (value - debt) if value > debt else math.inf
+    total_debt = after.debt_up(borrow_shares + shares)
+    value = after.value(target)
+    leverage = value / (value - total_debt) if value > total_debt else math.inf
     # Health is at the oracle's rate: the LST's book value once the router's mint is in.
-    rate = lst.minted(collateral).book_value(ORACLE_SCALE)
-    return OpenPreview(collateral, borrowed, shares, debt, after.health_wad(collateral, debt, rate), leverage)
+    rate = lst.minted(added).book_value(ORACLE_SCALE)
+    health = after.health_wad(target, total_debt, rate)
+    return OpenPreview(added, borrowed, shares, total_debt, health, leverage, cost)
 
 
 def router_unstake_size(

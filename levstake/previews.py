@@ -260,21 +260,25 @@ def preview_open(info: ProtocolInfo, snapshot: Snapshot, assets: int, leverage: 
         raise PreviewError(f"leverage {leverage / WAD:g}x is outside 1x to {info.max_leverage / WAD:.2f}x")
     lst, market, position = snapshot.lst, snapshot.market, _position(snapshot)
     try:
-        target = model.router_target_collateral(
-            lst, market, assets, position.collateral, position.debt, leverage
+        opened = model.preview_open(
+            lst, market, assets, leverage, position.collateral, position.borrow_shares, position.debt
         )
     except ModelError as error:
         raise PreviewError(_reason(error)) from None
-    added = target - position.collateral
-    if added == 0:
-        raise PreviewError(
-            "the router would add no collateral (it reverts 'router: amount too small'): the amount is too "
-            "small, or the position is already above that leverage (use adjust to step down)"
-        )
-    cost = lst.preview_mint(added)
-    borrowed = max(cost - assets, 0)
-    market_after, shares = market.borrowed(borrowed) if borrowed else (market, 0)
-    after = _after(info, snapshot, lst.minted(added), market_after, target, position.borrow_shares + shares)
+    added, cost, borrowed = opened.collateral_added, opened.mint_cost, opened.borrowed
+    market_after = replace(
+        market,
+        total_borrow_assets=market.total_borrow_assets + borrowed,
+        total_borrow_shares=market.total_borrow_shares + opened.borrow_shares,
+    )
+    after = _after(
+        info,
+        snapshot,
+        lst.minted(added),
+        market_after,
+        position.collateral + added,
+        position.borrow_shares + opened.borrow_shares,
+    )
     figures_after = position_figures(info, after)
     assert figures_after is not None
     before = position_figures(info, snapshot)
@@ -519,6 +523,10 @@ def _reason(error: ModelError) -> str:
     text = str(error)
     return {
         "router: position is insolvent": "the position is worth less than its debt at the oracle's price",
+        "router: amount too small": (
+            "the router would add no collateral (it reverts 'router: amount too small'): the amount is too "
+            "small, or the position is already above that leverage (use adjust to step down)"
+        ),
         "router: price above rate": "the oracle's price is above the LST's mint price: the router refuses",
         "router: already below target": "the position is already at or below that leverage",
         "router: target too high for the unstake fee": (
