@@ -38,6 +38,7 @@ from interfaces import IMarketCallbacks
 from interfaces import IPriceOracle
 from interfaces import IERC20Permit
 from interfaces import IWrappedNative
+from . import deleverage
 
 implements: IMarketCallbacks
 
@@ -59,9 +60,6 @@ ACTION_CLOSE: constant(uint256) = 3
 CLOSE_TO_X: constant(uint256) = 0
 CLOSE_TO_LST: constant(uint256) = 1
 CLOSE_TO_QUEUE: constant(uint256) = 2
-# Rounds of the unstake-size solvers: the instant fee depends on the amount unstaked.
-DECREASE_ROUNDS: constant(uint256) = 3
-UNSTAKE_FOR_ROUNDS: constant(uint256) = 8
 
 
 struct Permit:
@@ -571,50 +569,6 @@ def _supply_plain(market: ILendingMarket, tokens: Tokens, shares: uint256):
 
 
 @internal
-def _unstake_size(
-    tokens: Tokens, price: uint256, collateral: uint256, debt: uint256, worth: uint256, target: uint256
-) -> uint256:
-    """
-    @dev Shares dC to unstake instantly and repay with, so that C' * p / (C' * p - D') = L
-         with C' = C - dC and D' = D - dC * q (q: X per share after the instant fee):
-         dC = (L * D - (L - 1) * C * p) / (L * q - (L - 1) * p). The fee grows with the
-         amount, so q is re-read for the amount found, a few rounds.
-    """
-    numerator: uint256 = target * debt
-    reduce: uint256 = (target - WAD) * worth
-    assert numerator > reduce, "router: already below target"
-    numerator -= reduce
-    q: uint256 = staticcall tokens.lst.convertToAssets(ORACLE_SCALE)
-    amount: uint256 = 0
-    for _: uint256 in range(DECREASE_ROUNDS):
-        gain: uint256 = target * q
-        cost: uint256 = (target - WAD) * price
-        assert gain > cost, "router: target too high for the unstake fee"
-        amount = min(math._mul_div(numerator, ORACLE_SCALE, gain - cost, True), collateral)
-        if amount == 0:
-            break
-        q = math._mul_div(staticcall tokens.lst.previewRedeem(amount), ORACLE_SCALE, amount, False)
-    return amount
-
-
-@view
-@internal
-def _unstake_for(tokens: Tokens, debt: uint256, collateral: uint256) -> uint256:
-    """
-    @dev The fewest shares (up to `collateral`) whose instant redemption pays at least
-         `debt`: a redeem's fee is taken on its gross value, so a few rounds top up what
-         `previewWithdraw` says.
-    """
-    amount: uint256 = min(staticcall tokens.lst.previewWithdraw(debt), collateral)
-    for _: uint256 in range(UNSTAKE_FOR_ROUNDS):
-        proceeds: uint256 = staticcall tokens.lst.previewRedeem(amount)
-        if proceeds >= debt or amount == collateral:
-            break
-        amount = min(amount + staticcall tokens.lst.convertToShares(debt - proceeds) + 1, collateral)
-    return amount
-
-
-@internal
 def _decrease(
     market: ILendingMarket,
     tokens: Tokens,
@@ -626,7 +580,7 @@ def _decrease(
     partial: bool,
 ):
     """
-    @dev Unstakes collateral instantly and repays what it yields, sized by `_unstake_size`
+    @dev Unstakes collateral instantly and repays what it yields, sized by `deleverage`
          (back to 1x: enough for the whole debt). With `partial`, a step larger than the
          LST's buffer is cut to what the buffer can take. Matured unbonding is pulled into
          the buffer before the step is sized, so the fee it is sized with is the one paid.
@@ -635,10 +589,10 @@ def _decrease(
     if staticcall lst.max_instant_redeem() < collateral:
         extcall lst.process_queue()
     amount: uint256 = 0
-    if target == WAD:
-        amount = self._unstake_for(tokens, debt, collateral)
-    else:
-        amount = self._unstake_size(tokens, price, collateral, debt, worth, target)
+    status: uint256 = 0
+    amount, status = deleverage._step_down(tokens.lst, price, collateral, debt, worth, target)
+    assert status != deleverage.BELOW_TARGET, "router: already below target"
+    assert status != deleverage.FEE_TOO_HIGH, "router: target too high for the unstake fee"
     room: uint256 = staticcall lst.max_instant_redeem()
     if room < amount:
         assert partial, "router: buffer too small"
