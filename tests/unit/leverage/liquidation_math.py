@@ -1,0 +1,77 @@
+"""`LendingMarket.liquidate`'s arithmetic in Python, with the market's rounding: the reference the
+liquidator's tests check seized and repaid amounts against (its `quote` mirrors the same steps in Vyper)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+WAD = 10**18
+ORACLE_SCALE = 10**36
+VIRTUAL_SHARES = 10**6
+VIRTUAL_ASSETS = 1
+
+
+def mul_div(x: int, y: int, d: int, up: bool = False) -> int:
+    return -(-x * y // d) if up else x * y // d
+
+
+def to_assets(shares: int, total_assets: int, total_shares: int, up: bool = False) -> int:
+    return mul_div(shares, total_assets + VIRTUAL_ASSETS, total_shares + VIRTUAL_SHARES, up)
+
+
+def to_shares(assets: int, total_assets: int, total_shares: int, up: bool = False) -> int:
+    return mul_div(assets, total_shares + VIRTUAL_SHARES, total_assets + VIRTUAL_ASSETS, up)
+
+
+@dataclass(frozen=True)
+class Liquidation:
+    seized: int
+    repaid_shares: int
+    repaid: int
+
+
+@dataclass(frozen=True)
+class Books:
+    """A market's borrow totals once interest is accrued, its incentive, the oracle's rate and dust."""
+
+    total_assets: int
+    total_shares: int
+    incentive: int
+    rate: int
+    dust: int
+
+    def liquidate(
+        self, collateral: int, borrow_shares: int, seized_assets: int = 0, repaid_shares: int = 0
+    ) -> Liquidation:
+        """What `liquidate(borrower, seized_assets, repaid_shares)` seizes and charges (dust rule too)."""
+        seized, repaid_sh = seized_assets, repaid_shares
+        if seized_assets:
+            quoted = mul_div(seized_assets, self.rate, ORACLE_SCALE, up=True)
+            repaid_sh = to_shares(
+                mul_div(quoted, WAD, self.incentive, up=True), self.total_assets, self.total_shares, up=True
+            )
+        else:
+            worth = to_assets(repaid_shares, self.total_assets, self.total_shares)
+            seized = mul_div(mul_div(worth, self.incentive, WAD), ORACLE_SCALE, self.rate)
+        assert repaid_sh <= borrow_shares and seized <= collateral
+        repaid = to_assets(repaid_sh, self.total_assets, self.total_shares, up=True)
+        if borrow_shares != repaid_sh and (collateral - seized) * self.rate // ORACLE_SCALE < self.dust:
+            seized = collateral
+        return Liquidation(seized, repaid_sh, repaid)
+
+
+def books_of_liquidation(market, oracle, tx, event) -> Books:
+    """The market's books as the liquidation in `tx` found them (interest accrued in its block): the totals
+    after it plus what it repaid and wrote off. The oracle's rate is read at the block before: the LST's book
+    value does not move with time unless a reward stream was counted in between."""
+    return Books(
+        total_assets=market.total_borrow_assets(block_id=tx.block_number)
+        + event.repaid_assets
+        + event.bad_debt_assets,
+        total_shares=market.total_borrow_shares(block_id=tx.block_number)
+        + event.repaid_shares
+        + event.bad_debt_shares,
+        incentive=market.liquidation_incentive(),
+        rate=oracle.rate(block_id=tx.block_number - 1),
+        dust=market.dust(),
+    )
