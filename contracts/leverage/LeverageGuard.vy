@@ -84,6 +84,9 @@ MIN_INTERVAL: constant(uint256) = 900
 MAX_INTERVAL: constant(uint256) = 6 * HOUR
 # Leverage after `protect`, at the price it was sized with: within target / TARGET_TOLERANCE.
 TARGET_TOLERANCE: constant(uint256) = 10_000
+# Rounds of the step-down solver (the router's adjust uses 3): a position protected with little equity
+# left (a 2% slash takes a 50x position to ~500x) needs up to 8 to land within the tolerance.
+STEP_ROUNDS: constant(uint256) = 8
 # Rounding allowed in the equity check (debt rounded up, value rounded down).
 EQUITY_SLACK: constant(uint256) = 4
 # The market's virtual borrow position (LendingMarket's VIRTUAL_SHARES / VIRTUAL_ASSETS).
@@ -297,7 +300,7 @@ def protect(market: ILendingMarket, user: address, tip_bps: uint256) -> uint256:
     # beyond the tip repays, and the position lands at the target.
     amount: uint256 = 0
     status: uint256 = 0
-    amount, status = deleverage._step_down(tokens.lst, price, collateral, debt + tip, value, target)
+    amount, status = deleverage._step_down(tokens.lst, price, collateral, debt + tip, value, target, STEP_ROUNDS)
     assert status != deleverage.BELOW_TARGET, "guard: already at target"
     assert status != deleverage.FEE_TOO_HIGH, "guard: target too high for the unstake fee"
     assert amount <= room, "guard: buffer too small"
@@ -396,7 +399,8 @@ def status(market: ILendingMarket, user: address) -> Status:
             guarded and authorizes this contract, the position's health and leverage,
             the carry run once the checkpoint `protect` would record is counted
             (interest accrued up to now; the LST's rate as it is, which its reward sync
-            would leave unchanged but for rounding), and which trigger holds.
+            would leave unchanged but for rounding), and which trigger `protect` would
+            act on (none for a user not guarded or not authorizing this contract).
     """
     settings: Settings = self.settings[market.address][user]
     result: Status = empty(Status)
@@ -423,10 +427,9 @@ def status(market: ILendingMarket, user: address) -> Status:
             staticcall lst.convertToAssets(ORACLE_SCALE),
         )
     result.carry_run = self._run(last)
-    result.health_trigger = result.guarded and result.health < settings.health_floor
-    result.carry_trigger = (
-        result.guarded and settings.carry_hours != 0 and result.carry_run >= settings.carry_hours * HOUR
-    )
+    active: bool = result.guarded and result.authorized
+    result.health_trigger = active and result.health < settings.health_floor
+    result.carry_trigger = active and settings.carry_hours != 0 and result.carry_run >= settings.carry_hours * HOUR
     return result
 
 

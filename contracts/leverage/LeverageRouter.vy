@@ -590,7 +590,9 @@ def _decrease(
         extcall lst.process_queue()
     amount: uint256 = 0
     status: uint256 = 0
-    amount, status = deleverage._step_down(tokens.lst, price, collateral, debt, worth, target)
+    amount, status = deleverage._step_down(
+        tokens.lst, price, collateral, debt, worth, target, deleverage.DECREASE_ROUNDS
+    )
     assert status != deleverage.BELOW_TARGET, "router: already below target"
     assert status != deleverage.FEE_TOO_HIGH, "router: target too high for the unstake fee"
     room: uint256 = staticcall lst.max_instant_redeem()

@@ -21,8 +21,11 @@ from snekmate.utils import math
 
 WAD: constant(uint256) = 10**18
 ORACLE_SCALE: constant(uint256) = 10**36
-# Rounds of the unstake-size solvers: the instant fee depends on the amount unstaked.
+# Rounds of the unstake-size solvers: the instant fee depends on the amount unstaked. `_unstake_size`
+# takes its number of rounds (the router's adjust uses DECREASE_ROUNDS; a position with little equity
+# left needs more to land within a few ppm of its target) and stops early once the size repeats.
 DECREASE_ROUNDS: constant(uint256) = 3
+MAX_DECREASE_ROUNDS: constant(uint256) = 16
 UNSTAKE_FOR_ROUNDS: constant(uint256) = 8
 
 # What `_unstake_size` / `_step_down` report besides the amount.
@@ -34,13 +37,20 @@ FEE_TOO_HIGH: constant(uint256) = 2
 @view
 @internal
 def _unstake_size(
-    lst: IERC4626, price: uint256, collateral: uint256, debt: uint256, worth: uint256, target: uint256
+    lst: IERC4626,
+    price: uint256,
+    collateral: uint256,
+    debt: uint256,
+    worth: uint256,
+    target: uint256,
+    rounds: uint256,
 ) -> (uint256, uint256):
     """
     @dev (shares dC, status) to unstake instantly and repay with, so that C' * p / (C' * p - D') = L
          with C' = C - dC and D' = D - dC * q (q: X per share after the instant fee):
          dC = (L * D - (L - 1) * C * p) / (L * q - (L - 1) * p). The fee grows with the
-         amount, so q is re-read for the amount found, a few rounds. `worth` is C * p;
+         amount, so q is re-read for the amount found, `rounds` times at most (a size
+         found twice in a row is final: q, and so every later round, would repeat it). `worth` is C * p;
          `price` p and q are scaled by 1e36, `target` L by 1e18. Status `BELOW_TARGET`
          when L * D <= (L - 1) * C * p, `FEE_TOO_HIGH` when L * q <= (L - 1) * p.
     """
@@ -51,12 +61,15 @@ def _unstake_size(
     numerator -= reduce
     q: uint256 = staticcall lst.convertToAssets(ORACLE_SCALE)
     amount: uint256 = 0
-    for _: uint256 in range(DECREASE_ROUNDS):
+    for _: uint256 in range(rounds, bound=MAX_DECREASE_ROUNDS):
         gain: uint256 = target * q
         cost: uint256 = (target - WAD) * price
         if gain <= cost:
             return 0, FEE_TOO_HIGH
-        amount = min(math._mul_div(numerator, ORACLE_SCALE, gain - cost, True), collateral)
+        found: uint256 = min(math._mul_div(numerator, ORACLE_SCALE, gain - cost, True), collateral)
+        if found == amount:
+            break
+        amount = found
         if amount == 0:
             break
         q = math._mul_div(staticcall lst.previewRedeem(amount), ORACLE_SCALE, amount, False)
@@ -83,12 +96,18 @@ def _unstake_for(lst: IERC4626, debt: uint256, collateral: uint256) -> uint256:
 @view
 @internal
 def _step_down(
-    lst: IERC4626, price: uint256, collateral: uint256, debt: uint256, worth: uint256, target: uint256
+    lst: IERC4626,
+    price: uint256,
+    collateral: uint256,
+    debt: uint256,
+    worth: uint256,
+    target: uint256,
+    rounds: uint256,
 ) -> (uint256, uint256):
     """
     @dev (shares, status) to unstake for a step down to `target`: back to 1x, enough to
-         pay all of `debt`; else `_unstake_size`.
+         pay all of `debt`; else `_unstake_size` with `rounds`.
     """
     if target == WAD:
         return self._unstake_for(lst, debt, collateral), SIZED
-    return self._unstake_size(lst, price, collateral, debt, worth, target)
+    return self._unstake_size(lst, price, collateral, debt, worth, target, rounds)

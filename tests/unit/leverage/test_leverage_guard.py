@@ -280,8 +280,21 @@ def test_a_long_gap_between_checkpoints_ends_the_run(guard, market, keeper, chai
 # ---------------------------------------------------------------- gas
 
 
-def test_protect_gas(guard, market, leverager, keeper, below_floor):
+def test_protect_gas(guard, market, leverager, keeper, below_floor, chain):
+    """With and without a carry checkpoint due (a checkpoint syncs the LST's rewards and accrues interest)."""
     guard.checkpoint(market, sender=keeper)
+    chain.pending_timestamp = guard.carry(market).time + 900
+    checkpoint = guard.checkpoint(market, sender=keeper)
+    chain.pending_timestamp = guard.carry(market).time + 60
     tx = guard.protect(market, leverager, MAX_TIP_BPS, sender=keeper)
-    print(f"\nLeverageGuard.protect, 50x -> 20x, no checkpoint due: {tx.gas_used:,} gas")
+    print(f"\nLeverageGuard.checkpoint: {checkpoint.gas_used:,} gas")
+    print(f"LeverageGuard.protect, 50x -> 20x, no checkpoint due: {tx.gas_used:,} gas")
     assert tx.gas_used < 450_000
+
+
+def test_protect_gas_with_a_checkpoint_due(guard, market, leverager, keeper, below_floor, chain):
+    guard.checkpoint(market, sender=keeper)
+    chain.pending_timestamp = guard.carry(market).time + 900
+    tx = guard.protect(market, leverager, MAX_TIP_BPS, sender=keeper)
+    print(f"\nLeverageGuard.protect, 50x -> 20x, with a checkpoint: {tx.gas_used:,} gas")
+    assert tx.gas_used < 550_000

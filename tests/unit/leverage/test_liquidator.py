@@ -233,8 +233,11 @@ def test_callbacks_outside_a_liquidation_are_refused(liquidator_contract, market
             callback(1, b"\x00" * 32, sender=liquidator)
 
 
-def test_liquidation_gas(liquidator_contract, market, borrower, liquidator, deadline):
+@pytest.mark.parametrize("keep_lst", [False, True], ids=["to-x", "keep-lst"])
+def test_liquidation_gas(liquidator_contract, market, borrower, liquidator, deadline, keep_lst):
     shares = market.positions(borrower).borrow_shares
-    tx = liquidator_contract.liquidate(market, borrower, 0, shares, 0, deadline(), sender=liquidator)
-    print(f"\nLiquidator.liquidate, whole position, to X: {tx.gas_used:,} gas")
+    args = (market, borrower, 0, shares, 0, deadline(), keep_lst)
+    tx = liquidator_contract.liquidate(*args, sender=liquidator)
+    mode = "keeping LST" if keep_lst else "to X"
+    print(f"\nLiquidator.liquidate, whole position, {mode}: {tx.gas_used:,} gas")
     assert tx.gas_used < 350_000
