@@ -44,6 +44,23 @@ class Mutation:
 VALIDATOR = "contracts/staking/SimulatedValidator.vy"
 ORACLE = "contracts/lending/ExchangeRateOracle.vy"
 FACTORY = "contracts/lending/MarketFactory.vy"
+GUARD = "contracts/leverage/LeverageGuard.vy"
+LIQUIDATOR = "contracts/leverage/Liquidator.vy"
+
+# What the carry trigger would be without its time weighting: the borrow APR of the moment against the LST's
+# growth since the last checkpoint, annualized (for the mutation below).
+INSTANT_CARRY = """@view
+@internal
+def _instant_carry(market: ILendingMarket, tokens: Tokens) -> bool:
+    last: Carry = self.carry[market.address]
+    if block.timestamp <= last.time or last.lst_rate == 0:
+        return False
+    grown: uint256 = staticcall tokens.lst.convertToAssets(ORACLE_SCALE) - last.lst_rate
+    staking_apr: uint256 = grown * WAD * 31_536_000 // (last.lst_rate * (block.timestamp - last.time))
+    return (staticcall market.market_state())[3] > staking_apr
+
+
+"""
 
 MUTATIONS = (
     # ------------------------------------------------------------ donations, locks, signatures
@@ -414,6 +431,117 @@ MUTATIONS = (
                 "    assert extcall token.approve(spender, max_value(uint256), default_return_value=True), "
                 '"router: approve failed"\n',
             ),
+        ),
+    ),
+    # ------------------------------------------------------------ the guard and the liquidator
+    Mutation(
+        "protect acts without a trigger",
+        GUARD,
+        '    assert trigger != 0, "guard: no trigger holds"\n',
+        "",
+        ("test_protect_on_a_healthy_position_fails.py",),
+    ),
+    Mutation(
+        "protect pays any tip its caller asks",
+        GUARD,
+        '    assert tip_bps <= settings.max_tip_bps, "guard: tip above max"\n',
+        "",
+        ("test_protect_tip_above_the_max_fails.py",),
+    ),
+    Mutation(
+        "guard reentrancy lock off",
+        GUARD,
+        "# pragma nonreentrancy on\n",
+        "\n",
+        ("test_reentrancy_into_guard_and_liquidator_fails.py",),
+        also=(("@reentrant\n", ""),),
+    ),
+    Mutation(
+        "liquidator reentrancy lock off",
+        LIQUIDATOR,
+        "# pragma nonreentrancy on\n",
+        "\n",
+        ("test_reentrancy_into_guard_and_liquidator_fails.py",),
+        also=(("@reentrant\n", ""),),
+    ),
+    Mutation(
+        "revoke leaves the guard's settings in place",
+        GUARD,
+        "    self.settings[market][msg.sender] = empty(Settings)\n",
+        "    pass\n",
+        ("test_protect_after_revoke_fails.py",),
+    ),
+    Mutation(
+        "protect does not check the user's market authorization (the market's own check remains)",
+        GUARD,
+        '    assert staticcall market.is_authorized(user, self), "guard: not authorized"\n',
+        "",
+        ("test_protect_after_revoke_fails.py", "test_protect_without_opt_in_fails.py"),
+    ),
+    Mutation(
+        "protect acts for a user who set no guard on that market (zero settings trigger nothing)",
+        GUARD,
+        '    assert settings.target_leverage != 0, "guard: not guarded"\n',
+        "",
+        ("test_protect_without_opt_in_fails.py", "test_protect_after_revoke_fails.py"),
+    ),
+    Mutation(
+        "carry trigger read from the borrow APR of the moment (no time weighting)",
+        GUARD,
+        "    if settings.carry_hours != 0 and self._run(self.carry[market.address]) >= "
+        "settings.carry_hours * HOUR:\n",
+        "    if settings.carry_hours != 0 and self._instant_carry(market, tokens):\n",
+        ("test_carry_trigger_cannot_be_faked_in_one_block.py",),
+        also=(("@pure\n@internal\ndef _debt_index(", INSTANT_CARRY + "@pure\n@internal\ndef _debt_index("),),
+    ),
+    Mutation(
+        "a carry run counts its first interval (a spike at the end of a long interval counts for all of it)",
+        GUARD,
+        "    new.run_last_start = last.time\n    new.run_first_end = block.timestamp\n",
+        "    new.run_last_start = last.time\n    new.run_first_end = last.time\n",
+        ("test_carry_trigger_cannot_be_faked_by_a_short_spike.py",),
+    ),
+    Mutation(
+        "a carry run continues across an interval longer than 6 hours",
+        GUARD,
+        "    if last.run_first_end != 0 and block.timestamp - last.time <= MAX_INTERVAL:\n",
+        "    if last.run_first_end != 0:\n",
+        ("test_carry_trigger_cannot_be_faked_by_a_short_spike.py",),
+    ),
+    Mutation(
+        "the liquidator does not check the seized LST covers the repaid X (the market's pull still fails)",
+        LIQUIDATOR,
+        '        assert proceeds >= repaid_assets, "liquidator: would lose money"\n',
+        "",
+        ("test_liquidation_that_would_lose_money_reverts.py",),
+    ),
+    Mutation(
+        "the liquidator ignores the caller's min_profit",
+        LIQUIDATOR,
+        '    assert value >= min_profit, "liquidator: profit below minimum"\n',
+        "",
+        ("test_liquidation_that_would_lose_money_reverts.py",),
+    ),
+    Mutation(
+        "the guard's repay callback is accepted from any listed market",
+        GUARD,
+        "    assert msg.sender == self._market and msg.sender != empty(address), "
+        '"guard: unexpected callback"\n',
+        '    assert staticcall registry.is_market(msg.sender), "guard: unexpected callback"\n',
+        (
+            "test_callback_from_another_market_is_refused.py",
+            "test_reentrancy_into_guard_and_liquidator_fails.py",
+        ),
+    ),
+    Mutation(
+        "the liquidator's callback is accepted from anybody",
+        LIQUIDATOR,
+        "    assert msg.sender == self._market and msg.sender != empty(address), "
+        '"liquidator: unexpected callback"\n',
+        "",
+        (
+            "test_callback_from_another_market_is_refused.py",
+            "test_reentrancy_into_guard_and_liquidator_fails.py",
         ),
     ),
 )

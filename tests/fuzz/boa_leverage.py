@@ -24,6 +24,7 @@ __all__ = [
     "encode_call",
     "maxed_borrower",
     "second_market",
+    "stake_and_delegate",
     "guarded_user",
     "open_position",
     "utilizer",
@@ -141,3 +142,14 @@ def encode_call(signature: str, *args: Any) -> bytes:
     types = signature[signature.index("(") + 1 : -1].split(",") if not signature.endswith("()") else []
     values = [getattr(arg, "address", arg) for arg in args]
     return keccak(text=signature)[:4] + eth_abi.encode(types, values)
+
+
+def stake_and_delegate(system: BoaSystem, amount: float) -> str:
+    """A staker adds `amount` of X to the LST, which then delegates all but its 10% buffer target (so that a
+    slash of the backend reaches the LST's positions); returns the staker."""
+    staker = system.chain.generate_address("staker")
+    system.mint_x(staker, system.units(amount))
+    system.x.approve(system.lst, MAX_UINT, sender=staker)
+    system.lst.deposit(system.units(amount), sender=staker)
+    system.lst.rebalance()
+    return staker

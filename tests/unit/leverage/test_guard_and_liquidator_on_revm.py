@@ -28,6 +28,7 @@ from boa_leverage import (  # noqa: E402
     guarded_user,
     maxed_borrower,
     open_position,
+    stake_and_delegate,
     utilizer,
 )
 from boa_system import MAX_UINT, ORACLE_SCALE, WAD, RevmChain, deploy_system, lend  # noqa: E402
@@ -126,15 +127,6 @@ def test_guarded_positions_step_down_and_the_twin_is_liquidated_capital_free(wor
         )
 
 
-def big_lst(system) -> None:
-    """A staker adds 100,000 X to the LST and the LST delegates all but its 10% buffer target."""
-    staker = system.chain.generate_address("staker")
-    system.mint_x(staker, system.units(100_000))
-    system.x.approve(system.lst, MAX_UINT, sender=staker)
-    system.lst.deposit(system.units(100_000), sender=staker)
-    system.lst.rebalance()
-
-
 def test_the_market_ends_as_after_a_direct_liquidation_of_the_same_size(world) -> None:
     """Invariant 7, at one clock: the books, the borrower's position and the lenders' assets end equal; the
     LST the market holds is worth no less (the instant-unstake fee stays with stakers)."""
@@ -142,7 +134,7 @@ def test_the_market_ends_as_after_a_direct_liquidation_of_the_same_size(world) -
     market, lst = system.market, system.lst
     with system.chain.anchor():
         borrower = maxed_borrower(system, "borrower", 1_000)
-        big_lst(system)
+        stake_and_delegate(system, 100_000)
         system.validator.slash(lst, 150, sender=system.owner)
         system.chain.time_travel(HOUR)
         shares = market.positions(borrower)[1] * 2 // 3
@@ -180,7 +172,7 @@ def test_two_liquidations_in_one_transaction_end_as_in_two(world) -> None:
     market, lst, x = system.market, system.lst, system.x
     with system.chain.anchor():
         first, second = (maxed_borrower(system, alias, 1_000) for alias in ("first", "second"))
-        big_lst(system)
+        stake_and_delegate(system, 100_000)
         system.validator.slash(lst, 150, sender=system.owner)
         batch = system.chain.deploy("mocks/MockBatch.vy", sender=system.owner)
         calls = [
@@ -212,7 +204,7 @@ def test_two_protects_in_one_transaction_end_as_in_two(world) -> None:
     market, lst, x = system.market, system.lst, system.x
     with system.chain.anchor():
         users = [guarded_user(world, alias, 100, 50, FLOOR, TARGET, TIP_BPS) for alias in ("first", "second")]
-        big_lst(system)
+        stake_and_delegate(system, 100_000)
         system.validator.slash(lst, 60, sender=system.owner)
         assert all(guard.status(market, user).health_trigger for user in users)
         batch = system.chain.deploy("mocks/MockBatch.vy", sender=system.owner)
