@@ -85,8 +85,11 @@ MAX_INTERVAL: constant(uint256) = 6 * HOUR
 # Leverage after `protect`, at the price it was sized with: within target / TARGET_TOLERANCE.
 TARGET_TOLERANCE: constant(uint256) = 10_000
 # Rounds of the step-down solver (the router's adjust uses 3): a position protected with little equity
-# left (a 2% slash takes a 50x position to ~500x) needs up to 8 to land within the tolerance.
+# left (a 2% slash takes a 50x position to ~500x) needs up to 8 to land within the tolerance. It stops
+# once a round moves the size by at most a millionth (what is left to converge moves the leverage by
+# well under a ppm).
 STEP_ROUNDS: constant(uint256) = 8
+STEP_SETTLE: constant(uint256) = 10**6
 # Rounding allowed in the equity check (debt rounded up, value rounded down).
 EQUITY_SLACK: constant(uint256) = 4
 # The market's virtual borrow position (LendingMarket's VIRTUAL_SHARES / VIRTUAL_ASSETS).
@@ -300,7 +303,9 @@ def protect(market: ILendingMarket, user: address, tip_bps: uint256) -> uint256:
     # beyond the tip repays, and the position lands at the target.
     amount: uint256 = 0
     status: uint256 = 0
-    amount, status = deleverage._step_down(tokens.lst, price, collateral, debt + tip, value, target, STEP_ROUNDS)
+    amount, status = deleverage._step_down(
+        tokens.lst, price, collateral, debt + tip, value, target, STEP_ROUNDS, STEP_SETTLE
+    )
     assert status != deleverage.BELOW_TARGET, "guard: already at target"
     assert status != deleverage.FEE_TOO_HIGH, "guard: target too high for the unstake fee"
     assert amount <= room, "guard: buffer too small"

@@ -591,7 +591,7 @@ def _decrease(
     amount: uint256 = 0
     status: uint256 = 0
     amount, status = deleverage._step_down(
-        tokens.lst, price, collateral, debt, worth, target, deleverage.DECREASE_ROUNDS
+        tokens.lst, price, collateral, debt, worth, target, deleverage.DECREASE_ROUNDS, 0
     )
     assert status != deleverage.BELOW_TARGET, "router: already below target"
     assert status != deleverage.FEE_TOO_HIGH, "router: target too high for the unstake fee"

@@ -23,7 +23,7 @@ WAD: constant(uint256) = 10**18
 ORACLE_SCALE: constant(uint256) = 10**36
 # Rounds of the unstake-size solvers: the instant fee depends on the amount unstaked. `_unstake_size`
 # takes its number of rounds (the router's adjust uses DECREASE_ROUNDS; a position with little equity
-# left needs more to land within a few ppm of its target) and stops early once the size repeats.
+# left needs more to land within a few ppm of its target) and when to stop early (see `settle`).
 DECREASE_ROUNDS: constant(uint256) = 3
 MAX_DECREASE_ROUNDS: constant(uint256) = 16
 UNSTAKE_FOR_ROUNDS: constant(uint256) = 8
@@ -44,13 +44,16 @@ def _unstake_size(
     worth: uint256,
     target: uint256,
     rounds: uint256,
+    settle: uint256,
 ) -> (uint256, uint256):
     """
     @dev (shares dC, status) to unstake instantly and repay with, so that C' * p / (C' * p - D') = L
          with C' = C - dC and D' = D - dC * q (q: X per share after the instant fee):
          dC = (L * D - (L - 1) * C * p) / (L * q - (L - 1) * p). The fee grows with the
-         amount, so q is re-read for the amount found, `rounds` times at most (a size
-         found twice in a row is final: q, and so every later round, would repeat it). `worth` is C * p;
+         amount, so q is re-read for the amount found, `rounds` times at most. It stops
+         early when a round moves the size by at most 1 / `settle` of it (`settle` 0: only
+         when the size repeats, which every later round would do too, so the result is
+         that of all the rounds). `worth` is C * p;
          `price` p and q are scaled by 1e36, `target` L by 1e18. Status `BELOW_TARGET`
          when L * D <= (L - 1) * C * p, `FEE_TOO_HIGH` when L * q <= (L - 1) * p.
     """
@@ -67,9 +70,10 @@ def _unstake_size(
         if gain <= cost:
             return 0, FEE_TOO_HIGH
         found: uint256 = min(math._mul_div(numerator, ORACLE_SCALE, gain - cost, True), collateral)
-        if found == amount:
-            break
+        moved: uint256 = max(found, amount) - min(found, amount)
         amount = found
+        if moved == 0 or (settle != 0 and moved * settle <= found):
+            break
         if amount == 0:
             break
         q = math._mul_div(staticcall lst.previewRedeem(amount), ORACLE_SCALE, amount, False)
@@ -103,11 +107,12 @@ def _step_down(
     worth: uint256,
     target: uint256,
     rounds: uint256,
+    settle: uint256,
 ) -> (uint256, uint256):
     """
     @dev (shares, status) to unstake for a step down to `target`: back to 1x, enough to
-         pay all of `debt`; else `_unstake_size` with `rounds`.
+         pay all of `debt`; else `_unstake_size` with `rounds` and `settle`.
     """
     if target == WAD:
         return self._unstake_for(lst, debt, collateral), SIZED
-    return self._unstake_size(lst, price, collateral, debt, worth, target, rounds)
+    return self._unstake_size(lst, price, collateral, debt, worth, target, rounds, settle)

@@ -240,4 +240,4 @@ def test_liquidation_gas(liquidator_contract, market, borrower, liquidator, dead
     tx = liquidator_contract.liquidate(*args, sender=liquidator)
     mode = "keeping LST" if keep_lst else "to X"
     print(f"\nLiquidator.liquidate, whole position, {mode}: {tx.gas_used:,} gas")
-    assert tx.gas_used < 350_000
+    assert tx.gas_used < 400_000
