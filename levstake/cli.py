@@ -1,10 +1,14 @@
-"""Shared plumbing of the `ape run` scripts: network handling, options, one-line errors, the session (reads
-through the connected provider, transactions signed and sent by Ape accounts), status lines."""
+"""Shared plumbing of the `ape run` scripts: network handling, options, one-line errors, quiet output, exact
+amounts, and the session (reads through the connected provider; transactions simulated first, then signed and
+sent by Ape accounts, one line each)."""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+import json
+import logging
+import warnings
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -12,15 +16,35 @@ import click
 from ape.cli import ConnectedProviderCommand
 from ape.exceptions import ApeException, ContractLogicError
 
-from levstake import ape_wallet, model
+from levstake import ape_wallet, fmt
 from levstake.deployment import Deployment, DeploymentError, default_path, is_local
 from levstake.previews import PreviewError
-from levstake.reads import Reader, ReadError, Snapshot
+from levstake.reads import Outcome, Reader, ReadError, Snapshot, first_refusal
 from levstake.txs import Builder, TxError, TxRequest
+
+# Ape's settings models warn about a forward reference at every start; nothing a user can act on.
+warnings.filterwarnings("ignore", module="pydantic_settings")
+warnings.filterwarnings("ignore", message=".*IncompleteFieldDefinition.*")
 
 
 class ClientError(Exception):
     """Bad input caught before anything is signed, with a message fit for one line."""
+
+
+def quiet_ape() -> None:
+    """
+    Ape's own lines a user cannot act on ("Using cached key", "Danger! This account will now sign ...",
+    "Confirmed 0x... (total fees paid = 0)", "Submitted ...") are dropped: each command prints one line per
+    transaction itself. Errors stay, and so does everything at `-v DEBUG`.
+    """
+    ape_logger = logging.getLogger("ape")
+    if not any(isinstance(existing, _Quiet) for existing in ape_logger.filters):
+        ape_logger.addFilter(_Quiet())
+
+
+class _Quiet(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.ERROR or logging.getLogger("ape").level <= logging.DEBUG
 
 
 def ensure_keystore() -> None:
@@ -40,6 +64,7 @@ class ProviderCommand(ConnectedProviderCommand):
     """
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        quiet_ape()
         if _connected() is not None and "--network" not in args:
             ape_options = ("network", "provider_settings")
             self.params = [param for param in self.params if param.name not in ape_options]
@@ -67,7 +92,15 @@ def one_line_errors(function: Callable) -> Callable:
     def run(*args: Any, **kwargs: Any) -> Any:
         try:
             return function(*args, **kwargs)
-        except (ClientError, DeploymentError, PermissionError, PreviewError, ReadError, TxError) as error:
+        except (
+            ClientError,
+            DeploymentError,
+            PermissionError,
+            PreviewError,
+            ReadError,
+            TxError,
+            fmt.AmountError,
+        ) as error:
             raise click.ClickException(str(error)) from None
         except ContractLogicError as error:
             raise click.ClickException(f"transaction reverted: {error.message}") from None
@@ -77,7 +110,10 @@ def one_line_errors(function: Callable) -> Callable:
     return run
 
 
+# ---------------------------------------------------------------- options
+
 MARKET_KEY = "levstake.market"
+JSON_KEY = "levstake.json"
 
 
 def _remember_market(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
@@ -107,6 +143,88 @@ def deployment_option(function: Callable) -> Callable:
     return _deployment_path_option(_market_option(function))
 
 
+def _remember_json(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+    ctx.meta[JSON_KEY] = value
+    return value
+
+
+json_option = click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    callback=_remember_json,
+    help="Print JSON (schema in the README's CLI reference): amounts as base-unit integer strings and exact "
+    "decimal strings.",
+)
+
+
+def json_mode() -> bool:
+    context = click.get_current_context(silent=True)
+    return bool(context is not None and context.meta.get(JSON_KEY))
+
+
+def emit_json(value: Any) -> None:
+    """One JSON document on one line (`watch` prints one a block: JSON lines)."""
+    click.echo(json.dumps(value, separators=(",", ":")))
+
+
+def resolve_account(value: str, read_only: bool = False) -> Any:
+    """
+    An Ape account from `TEST::n` (the devnet's dev accounts) or a keyfile alias (`ape accounts import`); for
+    a read-only command also a plain 0x address (returned as the checksummed string).
+    """
+    from ape import accounts
+    from eth_utils import is_address, to_checksum_address
+
+    text = value.strip()
+    if read_only and is_address(text):
+        return to_checksum_address(text)
+    if text.upper().startswith("TEST::"):
+        index = text[6:]
+        count = len(accounts.test_accounts)
+        if not index.isdigit() or int(index) >= count:
+            raise ClientError(
+                f"unknown account {value!r}: the devnet's accounts are TEST::0 to TEST::{count - 1}"
+            )
+        return accounts.test_accounts[int(index)]
+    try:
+        return accounts.load(text)
+    except Exception:  # noqa: BLE001 - Ape raises several kinds for an unknown alias
+        known = ", ".join(sorted(account.alias for account in accounts if getattr(account, "alias", None)))
+        listing = f" (yours: {known})" if known else " (none imported yet: `ape accounts import ALIAS`)"
+        raise ClientError(f"unknown account {value!r}{listing}; TEST::0 to TEST::9 on a devnet") from None
+
+
+def account_option(read_only: bool = False) -> Callable:
+    """`--account ALIAS` (or TEST::n; a 0x address for read-only commands). Without it a signing command
+    stops with a one-line error (never a prompt); a read-only one shows the market alone."""
+
+    def callback(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Any:
+        if value is None:
+            return None
+        try:
+            return resolve_account(value, read_only)
+        except ClientError as error:
+            raise click.ClickException(str(error)) from None
+
+    what = (
+        "Keyfile alias, TEST::n on a devnet, or any 0x address" if read_only else "Keyfile alias or TEST::n"
+    )
+    return click.option("--account", "account", default=None, metavar="ACCOUNT", callback=callback, help=what)
+
+
+def require_account(account: Any) -> Any:
+    if account is None:
+        raise ClientError(
+            "pass --account ALIAS (a keyfile account: `ape accounts import ALIAS`), or TEST::n on a devnet"
+        )
+    return account
+
+
+def address_of(account: Any) -> str:
+    return account if isinstance(account, str) else account.address
+
+
 yes_option = click.option("--yes", is_flag=True, help="Sign and send without asking.")
 slippage_option = click.option(
     "--slippage",
@@ -126,6 +244,22 @@ deadline_option = click.option(
 )
 
 
+def amount_option(
+    help_text: str, required: bool = True, allow_all: bool = False, default: str | None = None
+) -> Callable:
+    """`--amount` as text, parsed exactly in the token's units once the token is known (`Session.amount`)."""
+    suffix = " or 'all'" if allow_all else ""
+    return click.option(
+        "--amount",
+        "amount_text",
+        type=str,
+        required=required and default is None,
+        default=default,
+        metavar="AMOUNT",
+        help=f"{help_text} (a decimal in the token's units{suffix}).",
+    )
+
+
 def trade_options(function: Callable) -> Callable:
     """The tail every position-changing command shares: --slippage, --deadline, --yes, --deployment, and
     one-line errors."""
@@ -138,10 +272,13 @@ def deployment_file(path: Path | None, provider: Any) -> Path:
     return path or default_path(provider.network.ecosystem.name, provider.network.name)
 
 
+# ---------------------------------------------------------------- the session
+
+
 class Session:
     """One deployment on the connected network: reads and previews through the provider's web3 (the same
-    modules a web page or a plain web3.py script uses), transactions built by `levstake.txs` and signed and
-    sent by Ape accounts."""
+    modules a web page or a plain web3.py script uses), transactions built by `levstake.txs`, simulated with
+    `Reader.simulate`, signed and sent by Ape accounts."""
 
     def __init__(self, web3: Any, deployment: Deployment, market: str | None = None) -> None:
         self.deployment = deployment
@@ -152,23 +289,76 @@ class Session:
     def snapshot(self, user: str | None = None) -> Snapshot:
         return self.reader.snapshot(user)
 
-    def units(self, amount: float | str) -> int:
-        """A human amount of X (or LST) in integer units."""
-        return model.to_units(amount, self.info.decimals)
+    def amount(self, text: str, token: str = "x") -> int:
+        """What the user typed, exactly in base units of X (or the LST); a one-line error otherwise."""
+        symbol = self.info.symbol if token == "x" else self.info.lst_symbol
+        return fmt.parse_amount(text, self.info.decimals, symbol)
+
+    def units(self, text: str) -> int:
+        return self.amount(text)
+
+    def exact(self, units: int, token: str = "x") -> str:
+        """Base units as the exact decimal and the symbol: what a user copies."""
+        symbol = self.info.symbol if token == "x" else self.info.lst_symbol if token == "lst" else token
+        return f"{fmt.exact(units, self.info.decimals)} {symbol}"
 
     def deadline(self, seconds: int) -> int:
         """`seconds` after the time the next block will have (a devnet's clock may run ahead of the last
         block's)."""
         return self.reader.block("pending").timestamp + seconds
 
-    def send(self, account: Any, tx: TxRequest, label: str | None = None) -> Any:
-        return send(label or tx.label, lambda: ape_wallet.send(account, tx))
+    def refuse(
+        self, txs: Sequence[TxRequest], sender: str, stand_ins: Sequence[TxRequest] = ()
+    ) -> list[Outcome]:
+        """
+        Simulate `stand_ins` then `txs` from `sender` at the pending block (`Reader.simulate`); a one-line
+        `ClientError` with the decoded reason when one would revert. `stand_ins` are transactions that the
+        signatures the command will ask for stand for (an authorization, a permit), simulated, never sent.
+        Returns the outcomes of `txs`.
+        """
+        outcomes = self.reader.simulate([*stand_ins, *txs], sender)
+        refused = first_refusal(outcomes)
+        if refused is not None:
+            raise ClientError(f"{refused.label} would revert ({refused.reason}); nothing was sent")
+        return outcomes[len(stand_ins) :]
+
+    def execute(
+        self,
+        account: Any,
+        txs: Sequence[TxRequest],
+        yes: bool,
+        stand_ins: Sequence[TxRequest] = (),
+        finish: Callable[[], Sequence[TxRequest]] | None = None,
+    ) -> list[Any]:
+        """
+        The one way a command sends: simulate everything first (refusing with the reason before any question),
+        ask (unless `yes`), let `finish` sign what it needs and give the final transactions, then before each
+        transaction simulate it again alone on the chain as it is then (the ones before it have landed) and
+        send it; one line per transaction. Returns the receipts.
+        """
+        outcomes = self.refuse(txs, account.address, stand_ins)
+        confirm(yes, account)
+        if finish is not None:
+            txs = list(finish())
+        receipts = []
+        for index, tx in enumerate(txs):
+            resimulate = index > 0 or finish is not None or not outcomes[index].checked
+            if resimulate:
+                try:
+                    self.refuse([tx], account.address)
+                except ClientError as error:
+                    if index == 0:
+                        raise
+                    raise ClientError(f"{error} (the {index} transaction(s) before it were sent)") from None
+            receipts.append(send(tx.label, lambda tx=tx: ape_wallet.send(account, tx)))
+        return receipts
 
 
 def load_protocol(path: Path | None) -> Session:
     """
     The deployment on the connected network (on the market `--market` names, if given); a one-line error
-    when there is none. Warns, before anything else is printed, when the market is not an official one.
+    when there is none. Warns, before anything else is printed, when the market is not an official one
+    (on stderr with --json, so that stdout stays JSON).
     """
     from ape import chain
 
@@ -177,7 +367,7 @@ def load_protocol(path: Path | None) -> Session:
     provider = chain.provider
     session = Session(provider.web3, Deployment.load(deployment_file(path, provider)), market)
     for warning in session.info.warnings:
-        click.echo(click.style(f"WARNING  {warning}", fg="red", bold=True))
+        click.echo(click.style(f"WARNING  {warning}", fg="red", bold=True), err=json_mode())
     return session
 
 
@@ -209,8 +399,7 @@ def unlock(account: Any) -> None:
 
 
 def send(label: str, action: Callable[[], Any]) -> Any:
-    """Run one transaction with a status line before and after it."""
-    click.echo(f"... {label}: waiting for the transaction", nl=True)
+    """Run one transaction; one line once it landed."""
     receipt = action()
     click.echo(f"ok  {label}: block {receipt.block_number}, {receipt.gas_used:,} gas, tx {receipt.txn_hash}")
     return receipt

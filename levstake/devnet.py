@@ -172,6 +172,7 @@ def deploy(url: str, path: Path) -> Deployment:
 
     from levstake import ape_wallet
     from levstake.deploy import deploy_protocol
+    from levstake.keeper import jobs
     from levstake.reads import Reader
     from levstake.txs import Builder
 
@@ -195,6 +196,12 @@ def deploy(url: str, path: Path) -> Deployment:
             builder.stake(staked, lender.address),
         ):
             ape_wallet.send(lender, tx)
+        # A day of rewards before anybody comes: the first stream then measures the backend's APR. Synced
+        # minutes after the stake, it would spread minutes of rewards over a day, and previews would show a
+        # staking APR near 0 (every open at negative carry) for the devnet's whole first day.
+        provider.make_request("evm_increaseTime", [DAY])
+        provider.make_request("evm_mine", [])
+        jobs.run_upkeep(reader, builder, ape_wallet.sender(test_accounts[KEEPER]))
     return deployment
 
 
@@ -254,13 +261,27 @@ class Upkeep:
 # ---------------------------------------------------------------- commands
 
 
+def attach_hint(url: str) -> str:
+    """How `ape run ... --network ethereum:local:foundry` reaches this devnet: ape-config.yaml names
+    127.0.0.1:8545, and `APE_FOUNDRY_HOST` moves it."""
+    configured = os.environ.get("APE_FOUNDRY_HOST") or f"http://{HOST}:{DEFAULT_PORT}"
+    if configured.rstrip("/") == url:
+        return "`ape run ... --network ethereum:local:foundry` attaches here"
+    return (
+        f"`--network ethereum:local:foundry` attaches here once `export APE_FOUNDRY_HOST={url}` is set in "
+        "the shell that runs `ape` (ape-config.yaml names 127.0.0.1:8545)"
+    )
+
+
 def up(port: int, state: Path, speed: float, block_time: float) -> int:
     url = f"http://{HOST}:{port}"
+    hint = attach_hint(url)  # before `deploy` points APE_FOUNDRY_HOST here for its own Ape session
     version = answering(url)
     if version is not None:
         if "anvil" in version.lower() and int(rpc(url, "eth_chainId"), 16) == CHAIN_ID:
             print(
-                f"devnet   already running at {url} (stop it with `make devnet-stop` or Ctrl-C where it runs)"
+                f"devnet   already running at {url}: {hint}; `make devnet-stop` (or Ctrl-C where it runs) "
+                "stops it"
             )
             return 0
         raise DevnetError(f"{url} answers but is not a devnet ({version}): choose another --port")
@@ -289,12 +310,16 @@ def up(port: int, state: Path, speed: float, block_time: float) -> int:
         path = default_path("ethereum", "local")
         deployment = matching_deployment(url, path)
         if deployment is None:
-            print(f"deploy   the protocol is not on this chain: deploying, then writing {path}", flush=True)
+            print(
+                f"deploy   the protocol is not on this chain: deploying, then writing {path} (a fresh clone "
+                "compiles the contracts first: about a minute)",
+                flush=True,
+            )
             deployment = deploy(url, path)
             print(
                 f"deployed router {deployment.contracts['router']}, market {deployment.contracts['market']}; "
                 f"reward reserve {REWARD_RESERVE:,} X; TEST::{LENDER} lends {LENDER_SUPPLY:,} X and stakes "
-                f"{LENDER_STAKE:,} X",
+                f"{LENDER_STAKE:,} X; the clock moved a day on so the first reward stream measures the APR",
                 flush=True,
             )
         else:
@@ -303,8 +328,7 @@ def up(port: int, state: Path, speed: float, block_time: float) -> int:
         pace = f"{speed:g} days of chain time per hour" if speed else "chain time as the wall clock"
         print(
             f"ready    in {time.monotonic() - started:.1f} s; {pace}, a block every {block_time:g} s, upkeep "
-            f"by TEST::{KEEPER}. `ape run ... --network ethereum:local:foundry` attaches here; Ctrl-C or "
-            "`make devnet-stop` stops it (the state stays)",
+            f"by TEST::{KEEPER}. {hint}; Ctrl-C or `make devnet-stop` stops it (the state stays)",
             flush=True,
         )
         while not stopping:

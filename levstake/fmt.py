@@ -1,19 +1,88 @@
-"""Human-friendly numbers for the scripts."""
+"""Amounts in and out, exactly (integers and `Decimal`, never floats), and human-friendly figures.
+
+`parse_amount` turns what a user types into base units of a token, refusing anything that is not exactly
+such an amount; `exact` prints base units so that pasting the text back gives the same integer; `amount`
+rounds for reading. Nothing here knows about a chain or a CLI: a web page parses and prints with the same
+functions."""
 
 from __future__ import annotations
 
 import math
+from decimal import Decimal, InvalidOperation
+
+MAX_UINT = 2**256 - 1
+# Larger exponents are refused before any arithmetic: no token amount has more than 78 digits.
+MAX_DIGITS = 80
+
+
+class AmountError(ValueError):
+    """Text that is not an amount of the token, with the reason as one line."""
+
+
+def parse_amount(text: str | Decimal, decimals: int, symbol: str = "") -> int:
+    """
+    `text` ("1.5", "1e-6", "1_000") in base units of a token with `decimals`: exact, or an `AmountError`
+    (not a number, NaN, infinite, zero or negative, more decimals than the token has, above 2^256 - 1 units).
+    """
+    what = f" of {symbol}" if symbol else ""
+    if isinstance(text, Decimal):
+        value = text
+    else:
+        cleaned = text.strip()
+        if "," in cleaned:
+            raise AmountError(f"amount {text!r}: write it without thousands separators (1000.5, not 1,000.5)")
+        try:
+            value = Decimal(cleaned)
+        except InvalidOperation:
+            raise AmountError(f"amount {text!r} is not a number") from None
+    if not value.is_finite():
+        raise AmountError(f"amount {text} is not a finite number")
+    if value.is_signed() or value.is_zero():
+        raise AmountError(f"amount {text} must be above 0")
+    _, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)
+    coefficient = int("".join(map(str, digits)))
+    while coefficient % 10 == 0:
+        coefficient //= 10
+        exponent += 1
+    shift = exponent + decimals
+    if shift + len(str(coefficient)) > MAX_DIGITS:
+        raise AmountError(f"amount {text} is too large (above 2^256 - 1 base units{what})")
+    if shift < 0:
+        token = symbol or "the token"
+        raise AmountError(f"amount {text} has {-exponent} decimal places; {token} has {decimals}")
+    units = coefficient * 10**shift
+    if units > MAX_UINT:
+        raise AmountError(f"amount {text} is too large (above 2^256 - 1 base units{what})")
+    return units
+
+
+def exact(units: int, decimals: int) -> str:
+    """Base units as the shortest exact decimal ("10.5", "0.000000000000000001"); no separators, so it can be
+    pasted back as an amount."""
+    sign = "-" if units < 0 else ""
+    whole, fraction = divmod(abs(units), 10**decimals)
+    if fraction == 0 or decimals == 0:
+        return f"{sign}{whole}"
+    return f"{sign}{whole}.{str(fraction).rjust(decimals, '0').rstrip('0')}"
 
 
 def amount(value: int, decimals: int, symbol: str = "", places: int = 4) -> str:
-    """Format integer token units as a decimal amount with an optional symbol."""
-    text = f"{value / 10**decimals:,.{places}f}"
+    """Base units as a decimal amount rounded to `places` (half to even), with separators and an optional
+    symbol; exact arithmetic, so 10^30 prints as 1,000,...,000.0000."""
+    quotient, remainder = divmod(abs(value) * 10**places, 10**decimals)
+    twice = 2 * remainder
+    if twice > 10**decimals or (twice == 10**decimals and quotient % 2):
+        quotient += 1
+    whole, fraction = divmod(quotient, 10**places)
+    sign = "-" if value < 0 and quotient else ""
+    text = f"{sign}{whole:,}" + (f".{fraction:0{places}d}" if places else "")
     return f"{text} {symbol}".rstrip()
 
 
 def rate(value: int, decimals: int, places: int = 8) -> str:
     """Format an exchange rate given as X units per 10**decimals LST units."""
-    return f"{value / 10**decimals:.{places}f}"
+    return amount(value, decimals, places=places).replace(",", "")
 
 
 def duration(seconds: float) -> str:

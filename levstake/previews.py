@@ -15,8 +15,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
-from levstake import model
+from levstake import fmt, model
 from levstake.model import (
+    BPS,
     CLOSE_TO_LST,
     CLOSE_TO_QUEUE,
     CLOSE_TO_X,
@@ -26,11 +27,17 @@ from levstake.model import (
     MarketSnapshot,
     ModelError,
 )
-from levstake.reads import Account, Position, ProtocolInfo, Rates, Snapshot
+from levstake.reads import Account, Position, ProtocolInfo, Rates, RequestView, Snapshot
 from levstake.rpc import ZERO_ADDRESS
 
 # `max_leverage_for` resolves to 0.0001x.
 LEVERAGE_STEP = WAD // 10_000
+# An adjust this close to the current leverage (in bps of it) changes nothing a user would see: refused.
+ADJUST_TOLERANCE_BPS = 10
+# Risks an open or an adjust up needs the user's explicit consent for: liquidation within this many seconds
+# at current rates, and a stream premium above this fraction of what is put in.
+RISK_HORIZON = model.YEAR
+PREMIUM_WARNING = 0.05
 # Liquidation thresholds are the rates that liquidate a position within this many seconds.
 LIQUIDATION_HORIZON = model.YEAR
 MAX_UINT = 2**256 - 1
@@ -264,6 +271,8 @@ def preview_open(info: ProtocolInfo, snapshot: Snapshot, assets: int, leverage: 
             lst, market, assets, leverage, position.collateral, position.borrow_shares, position.debt
         )
     except ModelError as error:
+        if str(error) == "router: amount too small":
+            raise PreviewError(_nothing_added(info, snapshot, assets, leverage)) from None
         raise PreviewError(_reason(error)) from None
     added, cost, borrowed = opened.collateral_added, opened.mint_cost, opened.borrowed
     market_after = replace(
@@ -298,6 +307,31 @@ def preview_open(info: ProtocolInfo, snapshot: Snapshot, assets: int, leverage: 
         entry=entry,
         state_after=after,
     )
+
+
+def _nothing_added(info: ProtocolInfo, snapshot: Snapshot, assets: int, leverage: int) -> str:
+    """Why the router would add no collateral: a position already above the leverage asked (open only adds
+    collateral), or an amount too small to buy a share."""
+    position, market = _position(snapshot), snapshot.market
+    value = assets + market.value(position.collateral)
+    if position.collateral and value > position.debt:
+        now = market.value(position.collateral)
+        current = now / (now - position.debt) if now > position.debt else math.inf
+        with_amount = value / (value - position.debt)
+        if with_amount * WAD >= leverage:
+            return (
+                f"the position is at {current:.2f}x ({with_amount:.2f}x with this amount), above the "
+                f"{leverage / WAD:g}x asked: open only adds collateral; step down with adjust first, or open "
+                f"at {with_amount:.2f}x or more"
+            )
+    return (
+        f"amount {_units(info, assets)} {info.symbol} is too small: the router would add no collateral "
+        "(it reverts 'router: amount too small')"
+    )
+
+
+def _units(info: ProtocolInfo, amount: int) -> str:
+    return fmt.exact(amount, info.decimals)
 
 
 def _entry_cost(
@@ -388,6 +422,11 @@ def preview_adjust(
     current = value * WAD // (value - position.debt)
     if leverage < WAD:
         raise PreviewError("leverage below 1x")
+    if abs(leverage - current) * BPS <= current * ADJUST_TOLERANCE_BPS:
+        raise PreviewError(
+            f"the position is at {current / WAD:.2f}x, within {ADJUST_TOLERANCE_BPS / 100:g}% of "
+            f"{leverage / WAD:g}x: adjusting would change nothing but cost gas"
+        )
     unstaked = borrowed = refund = 0
     cut = False
     if leverage > current:
@@ -519,6 +558,301 @@ def preview_close(info: ProtocolInfo, snapshot: Snapshot, mode: int = CLOSE_TO_X
     return ClosePreview(CLOSE_TO_LST, 0, rest, 0, worth, after)
 
 
+# ---------------------------------------------------------------- risks that need the user's consent
+
+
+@dataclass(frozen=True)
+class Risk:
+    """A reason to ask before an open or an adjust up: `kind` is "negative_carry", "liquidation" or
+    "stream_premium"; `reason` says it in one sentence."""
+
+    kind: str
+    reason: str
+
+
+def position_risks(after: PositionFigures, horizon: float = RISK_HORIZON) -> list[Risk]:
+    """What the position a transaction leads to risks at current rates (the rates after the transaction's own
+    effect): negative carry (the borrow APR above the staking APR: the equity shrinks every day) and
+    liquidation within `horizon` seconds."""
+    risks = []
+    if after.borrow_shares and after.borrow_apr > after.staking_apr:
+        loss = "" if after.net_apr is None else f", so the position's net APR is {fmt.percent(after.net_apr)}"
+        risks.append(
+            Risk(
+                "negative_carry",
+                f"negative carry: after your borrow the borrow APR ({fmt.percent(after.borrow_apr)}) is "
+                f"above the staking APR ({fmt.percent(after.staking_apr)}){loss}",
+            )
+        )
+    ttl = after.time_to_liquidation
+    if ttl is not None and ttl < horizon:
+        risks.append(
+            Risk(
+                "liquidation",
+                f"at these rates the position is liquidated in {fmt.duration(ttl)} (under "
+                f"{fmt.duration(horizon)})",
+            )
+        )
+    return risks
+
+
+def open_risks(preview: OpenPreview, horizon: float = RISK_HORIZON) -> list[Risk]:
+    """`position_risks` of the position an open leads to, and a stream premium above `PREMIUM_WARNING` of what
+    is put in (locked until the reward stream ends)."""
+    risks = position_risks(preview.after, horizon)
+    entry = preview.entry
+    if entry.put_in and entry.stream_premium > entry.put_in * PREMIUM_WARNING:
+        until = ""
+        if entry.premium_back_at is not None:
+            left = entry.premium_back_at - preview.state_after.timestamp
+            until = f" until the reward stream ends in {fmt.duration(left)}"
+        risks.append(
+            Risk(
+                "stream_premium",
+                f"the stream premium locks {fmt.percent(entry.stream_premium / entry.put_in)} of what you "
+                f"put in{until}",
+            )
+        )
+    return risks
+
+
+# ---------------------------------------------------------------- wallet and lender
+
+
+@dataclass(frozen=True)
+class WalletFigures:
+    """What the account holds outside the market: native coin, X, the LST and what it is worth at exit."""
+
+    native: int
+    x: int
+    lst: int
+    lst_worth: int
+
+
+def wallet_figures(snapshot: Snapshot) -> WalletFigures:
+    account = _account(snapshot)
+    worth = snapshot.lst.to_assets_down(account.lst_balance) if account.lst_balance else 0
+    return WalletFigures(account.native_balance, account.x_balance, account.lst_balance, worth)
+
+
+@dataclass(frozen=True)
+class LenderFigures:
+    """A lender's supply: shares, their worth in X, what can be withdrawn now (idle liquidity permitting) and
+    the supply APR it earns."""
+
+    shares: int
+    value: int
+    withdrawable: int
+    supply_apr: float
+
+
+def lender_figures(snapshot: Snapshot) -> LenderFigures | None:
+    """The account's lender supply; None when it has none."""
+    account = _account(snapshot)
+    if not account.lender_shares:
+        return None
+    return LenderFigures(
+        account.lender_shares,
+        account.lender_value or account.lender_assets,
+        account.lender_assets,
+        snapshot.rates.supply_apr / WAD,
+    )
+
+
+@dataclass(frozen=True)
+class LenderWithdrawPreview:
+    """A lender's withdrawal: `assets` of X by exact amount, or all `shares` (`redeem`, nothing left)."""
+
+    assets: int
+    shares: int
+    everything: bool
+    left: int
+
+
+def preview_lender_withdraw(
+    info: ProtocolInfo, snapshot: Snapshot, assets: int | None
+) -> LenderWithdrawPreview:
+    """`market.withdraw(assets)`, or with `assets` None a redeem of every share; refused beyond what the
+    account supplied or what the market holds idle."""
+    supply = lender_figures(snapshot)
+    if supply is None:
+        raise PreviewError("nothing supplied to withdraw")
+    idle = snapshot.market.total_supply_assets - snapshot.market.total_borrow_assets
+    wanted = supply.value if assets is None else assets
+    if wanted > supply.value:
+        raise PreviewError(
+            f"amount {_units(info, wanted)} {info.symbol} is above your supply {_units(info, supply.value)}"
+        )
+    if wanted > supply.withdrawable:
+        raise PreviewError(
+            f"the market has {_units(info, max(idle, 0))} {info.symbol} idle now (the rest is lent out): "
+            f"you can withdraw up to {_units(info, supply.withdrawable)} now, the rest once borrowers repay"
+        )
+    if assets is None:
+        return LenderWithdrawPreview(supply.value, supply.shares, True, 0)
+    return LenderWithdrawPreview(assets, 0, False, supply.value - assets)
+
+
+# ---------------------------------------------------------------- stake and unstake
+
+
+@dataclass(frozen=True)
+class StakePreview:
+    """Staking `assets` of X: `shares` of the LST minted at the book value (the rewards still streaming
+    included); `worth` is what they pay at exit right after (the stream premium and the instant fee aside)."""
+
+    assets: int
+    shares: int
+    worth: int
+
+
+def preview_stake(info: ProtocolInfo, snapshot: Snapshot, assets: int) -> StakePreview:
+    """`LiquidStaking.deposit(assets)`; refused when it mints no share (it reverts 'lst: zero shares')."""
+    if assets <= 0:
+        raise PreviewError("amount must be above 0")
+    lst = snapshot.lst
+    book = LstSnapshot(lst.total_assets + lst.locked, lst.total_supply)
+    shares = book.to_shares_down(assets)
+    if shares == 0:
+        raise PreviewError(
+            f"amount {_units(info, assets)} {info.symbol} is too small: it buys no {info.lst_symbol} share "
+            "(the LST reverts 'lst: zero shares')"
+        )
+    after = replace(lst, total_assets=lst.total_assets + assets, total_supply=lst.total_supply + shares)
+    return StakePreview(assets, shares, after.to_assets_down(shares))
+
+
+@dataclass(frozen=True)
+class UnstakePreview:
+    """Unstaking `shares` of the LST: instantly (`redeem`: `x_out` now, `fee` stays with the stakers) or
+    queued (no fee: `x_out` is paid from `ready_at` on, less its share of any loss meanwhile)."""
+
+    shares: int
+    queued: bool
+    gross: int
+    fee: int
+    x_out: int
+    ready_at: int | None
+    max_instant: int
+
+
+def preview_unstake(
+    info: ProtocolInfo, snapshot: Snapshot, shares: int, queue: bool = False
+) -> UnstakePreview:
+    lst = snapshot.lst
+    account = _account(snapshot)
+    if shares <= 0:
+        raise PreviewError("amount must be above 0")
+    if shares > account.lst_balance:
+        raise PreviewError(
+            f"amount {_units(info, shares)} {info.lst_symbol} is above your balance "
+            f"{_units(info, account.lst_balance)} {info.lst_symbol}"
+        )
+    gross = lst.to_assets_down(shares)
+    max_instant = min(account.lst_balance, lst.max_instant_shares())
+    if queue:
+        if gross < info.min_request:
+            raise PreviewError(
+                f"{_units(info, shares)} {info.lst_symbol} is worth {_units(info, gross)} {info.symbol}, "
+                f"below the smallest queued unstake ({_units(info, info.min_request)} {info.symbol}); "
+                "unstake it instantly"
+            )
+        ready = max(snapshot.timestamp + snapshot.unbonding_delay, snapshot.queue_ready_at)
+        return UnstakePreview(shares, True, gross, 0, gross, ready, max_instant)
+    if shares > lst.max_instant_shares():
+        raise PreviewError(
+            f"the LST's buffer pays at most {_units(info, lst.max_instant_shares())} {info.lst_symbol} "
+            "instantly now: unstake that much, or queue the unstake (no fee, paid after the unbonding "
+            f"delay of {fmt.duration(snapshot.unbonding_delay)})"
+        )
+    net = lst.preview_redeem(shares)
+    if net == 0:
+        raise PreviewError(
+            f"{_units(info, shares)} {info.lst_symbol} is too small: it pays nothing after the instant fee"
+        )
+    return UnstakePreview(shares, False, gross, gross - net, net, None, max_instant)
+
+
+def claim_refusal(request: RequestView, user: str, timestamp: int) -> str | None:
+    """Why claiming `request` from `user` now would revert or pay nothing (None: it pays). A due request the
+    buffer cannot fund yet also pays nothing: only a simulation of the claim tells."""
+    if request.claimed:
+        return f"request {request.request_id} was already claimed"
+    if user.lower() not in (request.owner.lower(), request.receiver.lower()):
+        return (
+            f"request {request.request_id} pays {request.receiver}: only it (or the request's owner) can "
+            "claim it"
+        )
+    if not request.due:
+        return (
+            f"request {request.request_id} is due in {fmt.duration(request.ready_at - timestamp)}: claiming "
+            "now pays nothing"
+        )
+    return None
+
+
+# ---------------------------------------------------------------- repay from the wallet
+
+
+@dataclass(frozen=True)
+class RepayPreview:
+    """Repaying debt with X from the wallet (`market.repay`), no buffer needed: part of it (`repaid` X burns
+    `burnt` borrow shares), or all of it, after which the whole collateral (`collateral_out` of the LST) comes
+    back to the wallet (`withdraw_collateral`). `after` is the position left (None once closed)."""
+
+    repaid: int
+    burnt: int
+    full: bool
+    collateral_out: int
+    before: PositionFigures
+    after: PositionFigures | None
+    state_after: Snapshot
+
+
+def preview_repay(info: ProtocolInfo, snapshot: Snapshot, assets: int | None) -> RepayPreview:
+    """`assets` of X off the debt, or with `assets` None the whole debt and then the collateral back."""
+    position = _position(snapshot)
+    before = position_figures(info, snapshot)
+    if before is None:
+        raise PreviewError("no position to repay")
+    account = _account(snapshot)
+    market = snapshot.market
+    if assets is None:
+        market_after, repaid, burnt = (
+            market.repaid(0, position.borrow_shares) if position.borrow_shares else (market, 0, 0)
+        )
+        collateral, shares, out = 0, 0, position.collateral
+    else:
+        if position.borrow_shares == 0:
+            raise PreviewError("the position has no debt to repay")
+        if assets >= position.debt:
+            raise PreviewError(
+                f"amount {_units(info, assets)} {info.symbol} is the whole debt "
+                f"({_units(info, position.debt)}) or more: repay all of it instead, which also returns the "
+                "collateral"
+            )
+        market_after, repaid, burnt = market.repaid(assets, 0)
+        if burnt == 0:
+            raise PreviewError(
+                f"amount {_units(info, assets)} {info.symbol} is too small to repay a debt share"
+            )
+        collateral, shares, out = position.collateral, position.borrow_shares - burnt, 0
+    if repaid > account.x_balance:
+        hint = " (wrap native coin first)" if info.native else ""
+        raise PreviewError(
+            f"repaying needs {_units(info, repaid)} {info.symbol} and your balance is "
+            f"{_units(info, account.x_balance)}{hint}"
+        )
+    after = _after(info, snapshot, snapshot.lst, market_after, collateral, shares)
+    return RepayPreview(repaid, burnt, assets is None, out, before, position_figures(info, after), after)
+
+
+def _account(snapshot: Snapshot) -> Account:
+    if snapshot.account is None:
+        raise PreviewError("the snapshot was read without an account")
+    return snapshot.account
+
+
 def _reason(error: ModelError) -> str:
     text = str(error)
     return {
@@ -536,22 +870,39 @@ def _reason(error: ModelError) -> str:
 
 
 __all__ = [
+    "ADJUST_TOLERANCE_BPS",
     "CLOSE_TO_LST",
     "CLOSE_TO_QUEUE",
     "CLOSE_TO_X",
     "AdjustPreview",
     "ClosePreview",
     "EntryCost",
+    "LenderFigures",
+    "LenderWithdrawPreview",
     "MarketFigures",
     "OpenPreview",
     "PositionFigures",
     "PreviewError",
+    "RepayPreview",
+    "StakePreview",
+    "Risk",
+    "UnstakePreview",
+    "WalletFigures",
     "check_leverage",
+    "claim_refusal",
     "figures_of",
+    "lender_figures",
     "market_figures",
+    "open_risks",
+    "position_risks",
     "max_leverage_for",
     "position_figures",
     "preview_adjust",
     "preview_close",
+    "preview_lender_withdraw",
     "preview_open",
+    "preview_repay",
+    "preview_stake",
+    "preview_unstake",
+    "wallet_figures",
 ]

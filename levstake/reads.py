@@ -17,11 +17,12 @@ one by one.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Any, Protocol
 
 from eth_utils import to_checksum_address
 
+from levstake.abi import revert_reason
 from levstake.deployment import Deployment, DeploymentError
 from levstake.model import LST_PARAMETERS, YEAR, LstSnapshot, MarketSnapshot, RateModel
 from levstake.rpc import Block, ReadError, Transport, Web3Transport
@@ -29,6 +30,8 @@ from levstake.rpc import Block, ReadError, Transport, Web3Transport
 # A read: (contract key, function, arguments). Keys are the deployment's ("market", "lst", ...) plus
 # "x" for the base asset; an address can stand for the key with the key's ABI as `(key, address)`.
 Call = tuple[Any, str, tuple[Any, ...]]
+# `LiquidStaking.request_ids_of` answers at most this many ids a call.
+REQUESTS_PAGE = 100
 
 
 # ---------------------------------------------------------------- what a snapshot holds
@@ -95,7 +98,8 @@ class Account:
     x_nonce: int  # EIP-2612
     lst_nonce: int
     lender_shares: int
-    lender_assets: int
+    lender_assets: int  # what the lender could withdraw now (`maxWithdraw`: limited by idle liquidity)
+    lender_value: int = 0  # what the lender's shares are worth (`convertToAssets`)
 
     @classmethod
     def holding(cls, address: str, position: Position) -> Account:
@@ -126,6 +130,10 @@ class Snapshot:
     oracle_cap: int
     pending: tuple[PendingChange, ...]
     account: Account | None = None
+    # The backend's unbonding delay and the LST's latest `ready_at`: a request filed now is due at
+    # max(timestamp + unbonding_delay, queue_ready_at).
+    unbonding_delay: int = 0
+    queue_ready_at: int = 0
 
     @property
     def position(self) -> Position | None:
@@ -171,6 +179,11 @@ class RequestView:
     claimed: bool
     due: bool
 
+    @property
+    def open(self) -> bool:
+        """Not claimed yet."""
+        return not self.claimed
+
 
 class Reader:
     """One deployment on one chain (on the market `market` names, if given, else the deployment's)."""
@@ -197,6 +210,7 @@ class Reader:
         self.info = self._read_info(chain_id)
         self._borrowers: dict[str, None] = {}
         self._borrowers_scanned = deployment.block
+        self._simulate_v1: bool | None = None  # whether the node answers eth_simulateV1 (None: not asked yet)
 
     @classmethod
     def from_web3(cls, w3: Any, deployment: Deployment, market: str | None = None) -> Reader:
@@ -344,6 +358,7 @@ class Reader:
         ]
         for name, parameter in LST_PARAMETERS.items():
             calls += [("lst", name, ()), ("lst", "pending_parameters", (parameter,))]
+        calls += [("validator", "unbonding_delay", ()), ("lst", "last_ready_at", ())]
         if user is not None:
             calls += [
                 ("market", "positions", (user,)),
@@ -367,7 +382,15 @@ class Reader:
                     raise ReadError(f"{key}.{name}: {result}")
                 results[index] = 0  # an X without EIP-2612: opens need an approval instead of a permit
         results, extra = results[: len(calls)], results[len(calls) :]
-        return self._assemble(block, results, user, extra)
+        snapshot = self._assemble(block, results, user, extra)
+        account = snapshot.account
+        if account is not None and account.lender_shares:
+            value = account.lender_assets
+            if value >= snapshot.market.total_supply_assets - snapshot.market.total_borrow_assets:
+                # maxWithdraw is capped by idle liquidity: the shares' worth needs its own call.
+                (value,) = self.call_many([("market", "convertToAssets", (account.lender_shares,))], block)
+            snapshot = replace(snapshot, account=replace(account, lender_value=value))
+        return snapshot
 
     def _assemble(self, block: Block, results: list[Any], user: str | None, extra: list[Any]) -> Snapshot:
         values = iter(results)
@@ -382,6 +405,7 @@ class Reader:
             current, (value, eta) = next(values), next(values)
             if eta:
                 pending.append(PendingChange(name, current, value, eta))
+        unbonding_delay, queue_ready_at = next(values), next(values)
         lst = LstSnapshot(
             total_assets,
             total_supply,
@@ -424,6 +448,8 @@ class Reader:
             oracle_cap=cap,
             pending=tuple(sorted(pending, key=lambda change: change.eta)),
             account=account,
+            unbonding_delay=unbonding_delay,
+            queue_ready_at=queue_ready_at,
         )
 
     def positions(self, users: Sequence[str], block: Block | str = "latest") -> dict[str, Position]:
@@ -473,28 +499,143 @@ class Reader:
     def request(self, request_id: int, block: Block | None = None) -> RequestView:
         """A queued unstake request of the LST; a `ReadError` for an unknown id."""
         block = block or self.block()
-        request, value, head = self.call_many(
-            [
-                ("lst", "requests", (request_id,)),
-                ("lst", "request_value", (request_id,)),
-                ("lst", "queue_head", ()),
-            ],
-            block,
-        )
-        owner, receiver, _, _, ready_at, _, claimed = request
-        if int(receiver, 16) == 0:
+        (view,) = self._request_views([request_id], block)
+        if view is None:
             raise ReadError(f"no unstake request {request_id}")
-        funded = request_id < head
-        return RequestView(
-            request_id,
-            owner,
-            receiver,
-            value,
-            ready_at,
-            funded,
-            bool(claimed),
-            funded or ready_at <= block.timestamp,
-        )
+        return view
+
+    def requests_of(self, receiver: str, block: Block | None = None) -> list[RequestView]:
+        """Every queued unstake paying `receiver` (claimed ones included), oldest first: two round trips,
+        three for more than a page of ids."""
+        block = block or self.block()
+        (count,) = self.call_many([("lst", "request_count_of", (receiver,))], block)
+        ids: list[int] = []
+        while len(ids) < count:
+            (page,) = self.call_many([("lst", "request_ids_of", (receiver, len(ids), REQUESTS_PAGE))], block)
+            if not page:
+                break
+            ids += page
+        return [view for view in self._request_views(ids, block) if view is not None]
+
+    def _request_views(self, ids: Sequence[int], block: Block) -> list[RequestView | None]:
+        calls: list[Call] = [("lst", "queue_head", ())]
+        for request_id in ids:
+            calls += [("lst", "requests", (request_id,)), ("lst", "request_value", (request_id,))]
+        head, *results = self.call_many(calls, block)
+        views: list[RequestView | None] = []
+        for index, request_id in enumerate(ids):
+            request, value = results[2 * index], results[2 * index + 1]
+            owner, receiver, _, _, ready_at, _, claimed = request
+            if int(receiver, 16) == 0:
+                views.append(None)
+                continue
+            funded = request_id < head
+            views.append(
+                RequestView(
+                    request_id,
+                    owner,
+                    receiver,
+                    value,
+                    ready_at,
+                    funded,
+                    bool(claimed),
+                    funded or ready_at <= block.timestamp,
+                )
+            )
+        return views
+
+    # ------------------------------------------------------------ simulating transactions
+
+    def simulate(self, txs: Sequence[Transaction], sender: str) -> list[Outcome]:
+        """
+        What `txs` would do if `sender` sent them in this order now: each one run on the state the ones
+        before it leave, at the pending block (its number and time), with the same calldata and value. One
+        transaction is an `eth_call`; several go through `eth_simulateV1` where the node has it (anvil, geth,
+        reth); where it does not (Ape's in-process chain) only the first is run and the others come back
+        `checked=False`: simulate each again, alone, right before sending it.
+        """
+        if not txs:
+            return []
+        calls = [_call_object(tx, sender) for tx in txs]
+        if len(txs) > 1 and self._simulate_v1 is not False:
+            outcomes = self._simulate_many(txs, calls)
+            if outcomes is not None:
+                return outcomes
+        (answer,) = self.transport.request_many([("eth_call", [calls[0], "pending"])])
+        first = _outcome(txs[0], answer)
+        return [first] + [Outcome(tx.label, False, "", b"", checked=False) for tx in txs[1:]]
+
+    def _simulate_many(self, txs: Sequence[Transaction], calls: list[dict[str, Any]]) -> list[Outcome] | None:
+        pending = self.block("pending")
+        payload = {
+            "blockStateCalls": [
+                {
+                    "blockOverrides": {"number": hex(pending.number), "time": hex(pending.timestamp)},
+                    "calls": calls,
+                }
+            ],
+            "validation": False,
+        }
+        (answer,) = self.transport.request_many([("eth_simulateV1", [payload, "latest"])])
+        if isinstance(answer, ReadError) or not isinstance(answer, list) or not answer:
+            self._simulate_v1 = False
+            return None
+        self._simulate_v1 = True
+        outcomes = []
+        for tx, result in zip(txs, answer[0]["calls"], strict=True):
+            if int(result["status"], 16) == 1:
+                outcomes.append(Outcome(tx.label, False, "", _bytes(result.get("returnData", "0x"))))
+                continue
+            error = result.get("error") or {}
+            data = error.get("data") or result.get("returnData")
+            reason = (
+                revert_reason(_bytes(data))
+                if isinstance(data, str) and data.startswith("0x") and len(data) > 2
+                else str(error.get("message", "reverted"))
+            )
+            outcomes.append(Outcome(tx.label, True, reason, b""))
+        return outcomes
+
+
+class Transaction(Protocol):
+    """What `simulate` needs of a transaction (`levstake.txs.TxRequest` is one)."""
+
+    to: str
+    data: bytes
+    value: int
+    label: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A simulated transaction: `reverted` with the decoded `reason`, or its return data; `checked` False
+    when it could not be run after the ones before it (see `Reader.simulate`)."""
+
+    label: str
+    reverted: bool
+    reason: str
+    output: bytes
+    checked: bool = True
+
+
+def first_refusal(outcomes: Sequence[Outcome]) -> Outcome | None:
+    """The first simulated transaction that would revert, if any."""
+    return next((outcome for outcome in outcomes if outcome.reverted), None)
+
+
+def _call_object(tx: Transaction, sender: str) -> dict[str, Any]:
+    return {
+        "from": to_checksum_address(sender),
+        "to": to_checksum_address(tx.to),
+        "data": "0x" + tx.data.hex(),
+        "value": hex(tx.value),
+    }
+
+
+def _outcome(tx: Transaction, answer: Any) -> Outcome:
+    if isinstance(answer, ReadError):
+        return Outcome(tx.label, True, str(answer), b"")
+    return Outcome(tx.label, False, "", bytes(answer))
 
 
 def _bytes(value: Any) -> bytes:
@@ -505,6 +646,7 @@ def _bytes(value: Any) -> bytes:
 
 __all__ = [
     "Account",
+    "Outcome",
     "PendingChange",
     "Position",
     "ProtocolInfo",
@@ -513,4 +655,6 @@ __all__ = [
     "RequestView",
     "Snapshot",
     "Stream",
+    "Transaction",
+    "first_refusal",
 ]

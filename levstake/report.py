@@ -1,8 +1,13 @@
-"""Text the scripts print: figures of the market and of positions, previews, the live table of `watch`. Every
-number comes from `levstake.previews`; this module only formats. A preview prints the position it leads to
-with the same lines `status` prints, so the two can be compared digit for digit."""
+"""Text and JSON the scripts print: figures of the market, of positions and of what an account holds,
+previews, the live table of `watch`. Every number comes from `levstake.previews`; this module only formats.
+A preview prints the position it leads to with the same lines `status` prints, so the two can be compared
+digit for digit. JSON amounts are base-unit integer strings with their exact decimal (`amount_json`)."""
 
 from __future__ import annotations
+
+import math
+import time
+from typing import Any
 
 import click
 
@@ -11,11 +16,16 @@ from levstake.model import CLOSE_TO_LST, CLOSE_TO_QUEUE
 from levstake.previews import (
     AdjustPreview,
     ClosePreview,
+    LenderFigures,
     MarketFigures,
     OpenPreview,
     PositionFigures,
+    RepayPreview,
+    Risk,
+    UnstakePreview,
+    WalletFigures,
 )
-from levstake.reads import PendingChange, ProtocolInfo
+from levstake.reads import PendingChange, ProtocolInfo, RequestView
 
 # `watch` flags positions whose health is below this (1.0 is liquidation).
 NEAR_LIQUIDATION = 1.002
@@ -193,3 +203,258 @@ def watch_table(
     if not positions:
         lines.append("(no open positions)")
     return lines
+
+
+# ---------------------------------------------------------------- holdings
+
+
+def _exact(info: ProtocolInfo, units: int, symbol: str) -> str:
+    return f"{fmt.exact(units, info.decimals)} {symbol}"
+
+
+def wallet_lines(info: ProtocolInfo, user: str, wallet: WalletFigures) -> list[str]:
+    """The account's wallet, exact (what a user copies into `--amount`)."""
+    worth = (
+        f" (worth {_exact(info, wallet.lst_worth, info.symbol)} at exit)"
+        if wallet.lst and wallet.lst_worth
+        else ""
+    )
+    native = "" if not info.native else f"{fmt.exact(wallet.native, 18)} native, "
+    return [
+        f"wallet   {user}: {native}{_exact(info, wallet.x, info.symbol)}, "
+        f"{_exact(info, wallet.lst, info.lst_symbol)}{worth}"
+    ]
+
+
+def lender_lines(info: ProtocolInfo, lender: LenderFigures | None) -> list[str]:
+    if lender is None:
+        return ["lending  none"]
+    line = (
+        f"lending  {_exact(info, lender.value, info.symbol)} supplied at supply APR "
+        f"{fmt.percent(lender.supply_apr)}"
+    )
+    if lender.withdrawable < lender.value:
+        line += (
+            f"; {_exact(info, lender.withdrawable, info.symbol)} can be withdrawn now (the rest is lent out)"
+        )
+    return [line]
+
+
+def request_lines(
+    info: ProtocolInfo, requests: list[RequestView], now: int, user: str | None = None
+) -> list[str]:
+    """Queued unstakes: what each pays and when; claimed ones are left out unless none is open."""
+    open_requests = [request for request in requests if not request.claimed]
+    if not open_requests:
+        claimed = len(requests)
+        return [f"requests none open{f' ({claimed} claimed)' if claimed else ''}"]
+    lines = []
+    for request in open_requests:
+        if request.funded:
+            when = "funded: claim it now"
+        elif request.due:
+            when = "due: claim it now (the claim funds it when the buffer can)"
+        else:
+            when = f"due in {fmt.duration(request.ready_at - now)} ({_utc(request.ready_at)})"
+        to = "" if user is None or request.receiver.lower() == user.lower() else f" to {request.receiver}"
+        lines.append(f"request  {request.request_id}: {_exact(info, request.value, info.symbol)}{to}, {when}")
+    return lines
+
+
+def _utc(timestamp: int) -> str:
+    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(timestamp))
+
+
+def unstake_lines(info: ProtocolInfo, preview: UnstakePreview, now: int) -> list[str]:
+    shares = _exact(info, preview.shares, info.lst_symbol)
+    if preview.queued:
+        assert preview.ready_at is not None
+        return [
+            f"unstake  {shares} queued: {_exact(info, preview.x_out, info.symbol)}, no fee, claimable in "
+            f"{fmt.duration(preview.ready_at - now)} ({_utc(preview.ready_at)})"
+        ]
+    return [
+        f"unstake  {shares} now: you receive {_exact(info, preview.x_out, info.symbol)} "
+        f"(worth {_exact(info, preview.gross, info.symbol)}, instant fee "
+        f"{_exact(info, preview.fee, info.symbol)}, which stays with the stakers)"
+    ]
+
+
+def repay_lines(info: ProtocolInfo, preview: RepayPreview) -> list[str]:
+    d, symbol = info.decimals, info.symbol
+    if preview.full:
+        lines = [
+            f"repay    all the debt, about {_exact(info, preview.repaid, symbol)} from your wallet (a few "
+            f"seconds of interest more once it lands), then "
+            f"{_exact(info, preview.collateral_out, info.lst_symbol)} of collateral back to your wallet"
+        ]
+        return lines + ["position none after it"]
+    return [
+        f"repay    {fmt.amount(preview.repaid, d, symbol)} of the debt from your wallet",
+        *position_lines(info, preview.after),
+    ]
+
+
+# ---------------------------------------------------------------- JSON (schema in the README)
+
+
+def amount_json(units: int, decimals: int) -> dict[str, str]:
+    """An amount that loses nothing: base units as an integer string and the exact decimal string."""
+    return {"units": str(units), "decimal": fmt.exact(units, decimals)}
+
+
+def _number(value: float | None) -> float | None:
+    """Floats for rates and ratios; JSON has no infinity: null (health without debt, time never reached)."""
+    return None if value is None or not math.isfinite(value) else value
+
+
+def tokens_json(info: ProtocolInfo) -> dict[str, Any]:
+    contracts = info.contracts
+    return {
+        "chain_id": info.chain_id,
+        "x": {"symbol": info.symbol, "decimals": info.decimals, "address": contracts["x"]},
+        "lst": {"symbol": info.lst_symbol, "decimals": info.decimals, "address": contracts["lst"]},
+        "market": contracts["market"],
+        "router": contracts["router"],
+    }
+
+
+def market_json(info: ProtocolInfo, view: MarketFigures) -> dict[str, Any]:
+    d = info.decimals
+    return {
+        "supplied": amount_json(view.supply_assets, d),
+        "borrowed": amount_json(view.borrow_assets, d),
+        "idle": amount_json(view.idle, d),
+        "utilization": view.utilization,
+        "borrow_apr": view.borrow_apr,
+        "supply_apr": view.supply_apr,
+        "staking_apr": view.staking_apr,
+        "max_ltv": view.max_ltv,
+        "liquidation_ltv": view.lltv,
+        "max_leverage": view.max_leverage,
+        "lst_exit_rate": view.exchange_rate,
+        "lst_book_rate": view.book_rate,
+        "lst_buffer": amount_json(view.lst_buffer, d),
+        "instant_room": amount_json(view.instant_room, d),
+    }
+
+
+def position_json(info: ProtocolInfo, position: PositionFigures | None) -> dict[str, Any] | None:
+    if position is None:
+        return None
+    d = info.decimals
+    return {
+        "collateral": amount_json(position.collateral, d),
+        "borrow_shares": str(position.borrow_shares),
+        "value": amount_json(position.value, d),
+        "debt": amount_json(position.debt, d),
+        "equity": amount_json(position.equity, d),
+        "equity_book": amount_json(position.equity_book, d),
+        "equity_exit": None if position.equity_exit is None else amount_json(position.equity_exit, d),
+        "exit_note": position.exit_note,
+        "leverage": _number(position.leverage),
+        "ltv": position.ltv,
+        "health": _number(position.health),
+        "staking_apr": position.staking_apr,
+        "borrow_apr": position.borrow_apr,
+        "net_apr": _number(position.net_apr),
+        "time_to_liquidation": _number(position.time_to_liquidation),
+        "liquidation_borrow_apr": _number(position.liquidation_borrow_apr),
+        "liquidation_staking_apr": _number(position.liquidation_staking_apr),
+        "close_fee": amount_json(position.close_fee, d),
+    }
+
+
+def pending_json(changes: tuple[PendingChange, ...]) -> list[dict[str, Any]]:
+    return [
+        {"parameter": change.name, "current": change.current, "value": change.value, "eta": change.eta}
+        for change in changes
+    ]
+
+
+def requests_json(info: ProtocolInfo, requests: list[RequestView]) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": request.request_id,
+            "owner": request.owner,
+            "receiver": request.receiver,
+            "value": amount_json(request.value, info.decimals),
+            "ready_at": request.ready_at,
+            "funded": request.funded,
+            "due": request.due,
+            "claimed": request.claimed,
+        }
+        for request in requests
+    ]
+
+
+def snapshot_json(info: ProtocolInfo, block: int, timestamp: int) -> dict[str, Any]:
+    return {"block": block, "timestamp": timestamp, **tokens_json(info)}
+
+
+def status_json(
+    info: ProtocolInfo,
+    snapshot_block: int,
+    timestamp: int,
+    market: MarketFigures,
+    pending: tuple[PendingChange, ...],
+    user: str | None,
+    wallet: WalletFigures | None,
+    lender: LenderFigures | None,
+    position: PositionFigures | None,
+    requests: list[RequestView] | None,
+) -> dict[str, Any]:
+    d = info.decimals
+    account = None
+    if user is not None and wallet is not None:
+        account = {
+            "address": user,
+            "native": amount_json(wallet.native, 18),
+            "x": amount_json(wallet.x, d),
+            "lst": amount_json(wallet.lst, d),
+            "lst_worth": amount_json(wallet.lst_worth, d),
+            "lender": None
+            if lender is None
+            else {
+                "shares": str(lender.shares),
+                "value": amount_json(lender.value, d),
+                "withdrawable": amount_json(lender.withdrawable, d),
+                "supply_apr": lender.supply_apr,
+            },
+            "position": position_json(info, position),
+            "requests": requests_json(info, requests or []),
+        }
+    return {
+        "kind": "status",
+        **snapshot_json(info, snapshot_block, timestamp),
+        "market": market_json(info, market),
+        "pending": pending_json(pending),
+        "account": account,
+    }
+
+
+def open_preview_json(info: ProtocolInfo, preview: OpenPreview, risks: list[Risk]) -> dict[str, Any]:
+    d, entry = info.decimals, preview.entry
+    return {
+        "put_in": amount_json(preview.assets, d),
+        "target_leverage": preview.target_leverage / 1e18,
+        "collateral_added": amount_json(preview.collateral_added, d),
+        "mint_cost": amount_json(preview.mint_cost, d),
+        "borrowed": amount_json(preview.borrowed, d),
+        "idle": amount_json(preview.idle, d),
+        "fits_liquidity": preview.fits_liquidity,
+        "before": position_json(info, preview.before),
+        "after": position_json(info, preview.after),
+        "market_after": market_json(info, preview.market_after),
+        "entry": {
+            "cost": amount_json(entry.cost, d),
+            "fraction": entry.fraction,
+            "exit_value_after": amount_json(entry.exit_value_after, d),
+            "refund": amount_json(entry.refund, d),
+            "stream_premium": amount_json(entry.stream_premium, d),
+            "premium_back_at": entry.premium_back_at,
+            "close_fee": amount_json(entry.close_fee, d),
+            "break_even": _number(entry.break_even),
+        },
+        "risks": [{"kind": risk.kind, "reason": risk.reason} for risk in risks],
+    }

@@ -10,6 +10,8 @@ from typing import Any, Protocol
 from levstake.abi import revert_reason
 
 ZERO_ADDRESS = "0x" + "00" * 20
+# Methods whose failures are the node's, not a transaction's: they raise rather than come back as a ReadError.
+READ_METHODS = ("eth_getBalance", "eth_getCode", "eth_getBlockByNumber", "eth_chainId", "eth_getLogs")
 
 
 class ReadError(Exception):
@@ -83,12 +85,14 @@ class Web3Transport:
         return self._from
 
     def _one(self, method: str, params: list[Any]) -> Any:
-        from web3.exceptions import ContractLogicError
+        from web3.exceptions import ContractLogicError, Web3Exception
 
         eth = self.w3.eth
         try:
             if method == "eth_call":
                 call = {"from": self._sender(), **params[0]}
+                if isinstance(call.get("value"), str):
+                    call["value"] = int(call["value"], 16)
                 return bytes(eth.call(call, block_identifier=_block_id(params[1])))
             if method == "eth_getBalance":
                 return int(eth.get_balance(params[0], block_identifier=_block_id(params[1])))
@@ -101,12 +105,24 @@ class Web3Transport:
                 return int(eth.chain_id)
             if method == "eth_getLogs":
                 return [dict(log) for log in eth.get_logs(params[0])]
+            # Anything else (eth_simulateV1, ...) as the provider answers it.
+            response = self.w3.provider.make_request(method, params)
         except ContractLogicError as error:
             data = error.data if isinstance(error.data, str) else None
             if data and data.startswith("0x"):
                 return ReadError(revert_reason(bytes.fromhex(data[2:])))
             return ReadError(str(error.message or error))
-        raise ValueError(f"unsupported method {method}")
+        except (ValueError, Web3Exception) as error:
+            if method in READ_METHODS:
+                raise
+            # A call the node refuses before running it (funds for the value, a bad request): its message.
+            message = error.args[0] if error.args else error
+            if isinstance(message, dict):
+                return _error(message)
+            return ReadError(str(message))
+        if "error" in response:
+            return _error(response["error"])
+        return _decode(method, response["result"])
 
 
 def _block_id(tag: Any) -> Any:

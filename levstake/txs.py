@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import eth_abi
+
 from levstake.deployment import Deployment
 from levstake.model import BPS, CLOSE_TO_X
 from levstake.reads import ProtocolInfo, Snapshot
@@ -40,12 +42,22 @@ class Signature:
 
 @dataclass(frozen=True)
 class TxRequest:
-    """One transaction to sign and send; `label` names it in logs and prompts."""
+    """One transaction to sign and send; `label` names it in logs and prompts; `returns` are the ABI types of
+    what the function returns (to read a simulation's answer with `decode`)."""
 
     to: str
     data: bytes
     value: int = 0
     label: str = ""
+    returns: tuple[str, ...] = ()
+
+    def decode(self, output: bytes) -> Any:
+        """The function's return value from a simulation's output: one value, a tuple for several, None
+        without outputs."""
+        if not self.returns:
+            return None
+        values = eth_abi.decode(list(self.returns), output)
+        return values[0] if len(values) == 1 else tuple(values)
 
     def as_rpc(self, sender: str | None = None) -> dict[str, Any]:
         """The `eth_sendTransaction` / `eth_call` parameter object."""
@@ -64,8 +76,8 @@ class Builder:
         self.address = info.contracts
 
     def _tx(self, key: str, function: str, *args: Any, value: int = 0, label: str = "") -> TxRequest:
-        data = self.deployment.abi(key).encode(function, *args)
-        return TxRequest(self.address[key], data, value, label or function)
+        abi = self.deployment.abi(key).function(function, len(args))
+        return TxRequest(self.address[key], abi.encode(*args), value, label or function, abi.outputs)
 
     # ------------------------------------------------------------ signatures a new wallet needs
 
@@ -180,6 +192,47 @@ class Builder:
 
     def claim(self, request_id: int) -> TxRequest:
         return self._tx("lst", "claim", request_id)
+
+    def unwrap(self, amount: int) -> TxRequest:
+        if not self.info.native:
+            raise TxError(f"{self.info.symbol} is not a wrapped native token")
+        return self._tx("x", "withdraw", amount, label="unwrap")
+
+    def unstake(self, shares: int, owner: str, receiver: str | None = None) -> TxRequest:
+        """Instant unstake of exactly `shares` (the LST's `redeem`: the fee stays with the stakers)."""
+        return self._tx("lst", "redeem", shares, receiver or owner, owner, label="unstake")
+
+    def request_unstake(self, shares: int, owner: str, receiver: str | None = None) -> TxRequest:
+        """Queued unstake of `shares`: no fee, paid once the backend's unbonding delay has passed."""
+        return self._tx("lst", "request_unstake", shares, receiver or owner, owner, label="queue unstake")
+
+    def lender_withdraw(self, assets: int, owner: str, receiver: str | None = None) -> TxRequest:
+        """A lender takes exactly `assets` of X out of the market."""
+        return self._tx("market", "withdraw", assets, receiver or owner, owner, label="withdraw")
+
+    def lender_redeem(self, shares: int, owner: str, receiver: str | None = None) -> TxRequest:
+        """A lender redeems exactly `shares` (all of them: nothing left behind)."""
+        return self._tx("market", "redeem", shares, receiver or owner, owner, label="withdraw")
+
+    def repay(self, on_behalf: str, assets: int = 0, shares: int = 0) -> TxRequest:
+        """`market.repay` from the wallet by exact `assets` or exact `shares` (all the debt: no dust)."""
+        if (assets == 0) == (shares == 0):
+            raise TxError("repay by assets or by shares, not both")
+        return self._tx("market", "repay", assets, shares, on_behalf, label="repay")
+
+    def withdraw_collateral(self, assets: int, on_behalf: str, receiver: str | None = None) -> TxRequest:
+        to = receiver or on_behalf
+        return self._tx("market", "withdraw_collateral", assets, on_behalf, to, label="withdraw collateral")
+
+    def set_authorization(self, authorized: str, is_authorized: bool) -> TxRequest:
+        """`market.set_authorization` sent by the user: what a signed authorization does, as a transaction."""
+        return self._tx(
+            "market", "set_authorization", self.address.get(authorized, authorized), is_authorized,
+            label="authorize" if is_authorized else "revoke",
+        )  # fmt: skip
+
+    def process_queue(self) -> TxRequest:
+        return self._tx("lst", "process_queue", label="process queue")
 
     # ------------------------------------------------------------ upkeep (permissionless)
 

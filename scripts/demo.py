@@ -1,10 +1,14 @@
 """
 The whole story on a devnet, told with the same commands a user types:
-deploy, lend, stake, preview, open 50x, time passes, live status, adjust, close.
+deploy, lend, stake, preview, open 50x, time passes, live status, adjust, close, and the ways out of staking
+and lending.
 
     ape run demo --network ethereum:local:foundry
 
-Each step prints the command it runs; the commands run in this process so that they share one devnet.
+Each step prints the command it runs; the commands run in this process so that they share one devnet. On
+anvil the clock starts at a fixed time and every block is one second after the one before, whatever the wall
+clock does: the output is the same at every run, and the README's transcript is a piece of it (a test runs
+the demo and compares).
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ import click
 from levstake.commands import deploy, devnet, leverage
 
 LENDER, STAKER, LEVERAGER = "TEST::3", "TEST::2", "TEST::4"
+# 2033-05-18 03:33:20 UTC: later than any fresh anvil's clock.
+START = 2_000_000_000
 
 
 def step(title: str) -> None:
@@ -27,10 +33,22 @@ def run(script: str, group: click.Command, *args: str) -> None:
     group.main(args=list(args), prog_name=f"ape run {script}", standalone_mode=False)
 
 
+def fixed_clock() -> None:
+    """Blocks at START, START + 1, ... on anvil (nothing to do on a chain without anvil's clock methods)."""
+    from ape import chain
+
+    provider = chain.provider
+    if "anvil" not in str(provider.web3.client_version).lower():
+        return
+    provider.make_request("evm_setNextBlockTimestamp", [START])
+    provider.make_request("anvil_setBlockTimestampInterval", [1])
+
+
 def main() -> None:
     # The commands print their own status lines; Ape's per-transaction log lines would drown them (a filter,
     # because the commands' options reset Ape's log level).
     logging.getLogger("ape").addFilter(lambda record: record.levelno >= logging.WARNING)
+    fixed_clock()
     step("Deploy the protocol (WrappedNative X, validator at 8% with a reward reserve, LST, market, router)")
     run("deploy", deploy.cli, "--account", "TEST::0")
 
@@ -72,3 +90,10 @@ def main() -> None:
 
     step("Close: repay everything through the repay callback, unstake instantly, receive X")
     run("leverage", leverage.cli, "close", "--account", LEVERAGER, "--yes")
+
+    step("Ways out: the staker unstakes some at once (the fee shown first) and queues more; the lender leaves")
+    run("leverage", leverage.cli, "unstake", "--amount", "40", "--account", STAKER, "--yes")
+    run("leverage", leverage.cli, "unstake", "--amount", "100", "--queue", "--account", STAKER, "--yes")
+    run("leverage", leverage.cli, "requests", "--account", STAKER)
+    run("leverage", leverage.cli, "withdraw", "--amount", "all", "--account", LENDER, "--yes")
+    run("leverage", leverage.cli, "status", "--account", LENDER)

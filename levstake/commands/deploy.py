@@ -16,14 +16,15 @@ from typing import Any
 
 import click
 from ape import project
-from ape.cli import account_option
 
 from levstake.cli import (
     ProviderCommand,
+    account_option,
     deployment_file,
     deployment_option,
     ensure_keystore,
     one_line_errors,
+    require_account,
     unlock,
 )
 from levstake.deploy import DEFAULT_REWARD_RESERVE, deploy_protocol
@@ -52,6 +53,7 @@ def cli(
     deployment_path: Path | None,
     provider: Any,
 ) -> None:
+    account = require_account(account)
     network = provider.network
     path = deployment_file(deployment_path, provider)
     local = is_local(network.name)

@@ -15,11 +15,13 @@ from typing import Any
 
 import click
 from ape import accounts, chain
-from ape.cli import account_option
 
-from levstake import ape_wallet, fmt, model
+from levstake import ape_wallet, fmt
 from levstake.cli import (
+    ClientError,
     ProviderCommand,
+    account_option,
+    address_of,
     deployment_option,
     ensure_keystore,
     load_protocol,
@@ -78,21 +80,25 @@ def advance(days: float, step: float, deployment_path: Path | None, provider: An
 
 
 @cli.command(cls=ProviderCommand)
-@account_option()
+@account_option(read_only=True)
 @click.option(
-    "--amount", type=click.FloatRange(min=0, min_open=True), default=100.0, show_default=True,
-    help="Native coins to add to the account's balance.",
+    "--amount", "amount_text", default="100", show_default=True, metavar="AMOUNT",
+    help="Native coins to add to the account's balance (a decimal).",
 )  # fmt: skip
 @one_line_errors
-def fund(account: Any, amount: float, provider: Any) -> None:
-    """Give ACCOUNT native coins on a devnet (anvil's or the test chain's balance setter)."""
+def fund(account: Any, amount_text: str, provider: Any) -> None:
+    """Give ACCOUNT (an alias, TEST::n or any address) native coins on a devnet (anvil's or the test chain's
+    balance setter)."""
     require_local(provider)
+    if account is None:
+        raise ClientError("pass --account ALIAS (or any 0x address) to fund")
     from ape.exceptions import APINotImplementedError
 
-    added = model.to_units(amount, 18)
-    balance = int(provider.get_balance(account.address)) + added
+    address = address_of(account)
+    added = fmt.parse_amount(amount_text, 18, "native")
+    balance = int(provider.get_balance(address)) + added
     try:
-        provider.set_balance(account.address, balance)
+        provider.set_balance(address, balance)
     except APINotImplementedError:  # the in-process chain: a transfer from its first dev account
-        accounts.test_accounts[0].transfer(account.address, added)
-    click.echo(f"funded   {account.address}: {fmt.amount(balance, 18)} native")
+        accounts.test_accounts[0].transfer(address, added)
+    click.echo(f"funded   {address}: {fmt.exact(balance, 18)} native")
