@@ -294,8 +294,9 @@ class Session:
         symbol = self.info.symbol if token == "x" else self.info.lst_symbol
         return fmt.parse_amount(text, self.info.decimals, symbol)
 
-    def units(self, text: str) -> int:
-        return self.amount(text)
+    def units(self, value: str | int | float) -> int:
+        """`value` X in base units (tests and scripts pass numbers; `str` keeps what was written exact)."""
+        return self.amount(str(value))
 
     def exact(self, units: int, token: str = "x") -> str:
         """Base units as the exact decimal and the symbol: what a user copies."""

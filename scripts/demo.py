@@ -91,7 +91,7 @@ def main() -> None:
     step("Close: repay everything through the repay callback, unstake instantly, receive X")
     run("leverage", leverage.cli, "close", "--account", LEVERAGER, "--yes")
 
-    step("Ways out: the staker unstakes some at once (the fee shown first) and queues more; the lender leaves")
+    step("Ways out: the staker unstakes some at once (the fee shown first), queues more; the lender leaves")
     run("leverage", leverage.cli, "unstake", "--amount", "40", "--account", STAKER, "--yes")
     run("leverage", leverage.cli, "unstake", "--amount", "100", "--queue", "--account", STAKER, "--yes")
     run("leverage", leverage.cli, "requests", "--account", STAKER)

@@ -52,6 +52,6 @@ def test_non_local_deployment_is_not_overwritten_without_force(deployment, tmp_p
 def test_unknown_account_is_a_one_line_error(run, tmp_path) -> None:
     result = run("deploy", "--account", "nobody", "--deployment", tmp_path / "x.json")
     assert result.exit_code != 0
-    assert "Account with alias 'nobody' not found" in result.output
+    assert "unknown account 'nobody'" in result.output
     assert "Traceback" not in result.output
     assert not (tmp_path / "x.json").exists()

@@ -43,7 +43,18 @@ def test_preview_signs_nothing_and_matches_the_open_to_the_wei(
         session.info, session.snapshot(user.address), session.units(10), 50 * WAD
     )
     assert number(r"leverage ([\d.]+)x", result.output) == pytest.approx(expected.after.leverage, abs=0.005)
-    result = lev("open", "--amount", "10", "--leverage", "50", "--native", "--account", LEVERAGER, "--yes")
+    result = lev(
+        "open",
+        "--accept-risk",
+        "--amount",
+        "10",
+        "--leverage",
+        "50",
+        "--native",
+        "--account",
+        LEVERAGER,
+        "--yes",
+    )
     assert result.exit_code == 0, result.output
     landed = expected.state_after.position
     # No reward stream and no earlier borrows: the LST rate and the debt shares do not move between blocks.
@@ -61,7 +72,7 @@ def test_a_new_wallet_opens_with_permit_and_authorization_in_one_transaction(
     assert contracts.x.allowance(newcomer, contracts.router) == 0
     assert not contracts.market.is_authorized(newcomer, contracts.router)
     nonce = newcomer.nonce
-    result = lev("open", "--amount", "3", "--leverage", "10", "--account", NEWCOMER, "--yes")
+    result = lev("open", "--accept-risk", "--amount", "3", "--leverage", "10", "--account", NEWCOMER, "--yes")
     assert result.exit_code == 0, result.output
     assert newcomer.nonce == nonce + 1
     assert contracts.market.is_authorized(newcomer, contracts.router)
@@ -71,7 +82,18 @@ def test_a_new_wallet_opens_with_permit_and_authorization_in_one_transaction(
 
 def test_declining_the_confirmation_sends_nothing(lev, figures, liquid_market, accounts) -> None:
     nonce = accounts[7].nonce
-    result = lev("open", "--amount", "1", "--leverage", "5", "--native", "--account", LEVERAGER, answer="n\n")
+    result = lev(
+        "open",
+        "--accept-risk",
+        "--amount",
+        "1",
+        "--leverage",
+        "5",
+        "--native",
+        "--account",
+        LEVERAGER,
+        answer="n\n",
+    )
     assert result.exit_code == 1
     assert "cancelled, nothing was signed" in result.output
     assert accounts[7].nonce == nonce
@@ -79,7 +101,18 @@ def test_declining_the_confirmation_sends_nothing(lev, figures, liquid_market, a
 
 
 def test_confirming_sends(lev, figures, liquid_market, accounts) -> None:
-    result = lev("open", "--amount", "1", "--leverage", "5", "--native", "--account", LEVERAGER, answer="y\n")
+    result = lev(
+        "open",
+        "--accept-risk",
+        "--amount",
+        "1",
+        "--leverage",
+        "5",
+        "--native",
+        "--account",
+        LEVERAGER,
+        answer="y\n",
+    )
     assert result.exit_code == 0, result.output
     assert figures(accounts[7]).leverage == pytest.approx(5, rel=1e-6)
 
@@ -89,14 +122,36 @@ def test_open_on_a_position_previews_the_whole_position_it_levers(
 ) -> None:
     # The case: a 2x position, then `open --amount 1 --leverage 10` re-levers all of it.
     assert (
-        lev("open", "--amount", "5", "--leverage", "2", "--native", "--account", LEVERAGER, "--yes").exit_code
+        lev(
+            "open",
+            "--accept-risk",
+            "--amount",
+            "5",
+            "--leverage",
+            "2",
+            "--native",
+            "--account",
+            LEVERAGER,
+            "--yes",
+        ).exit_code
         == 0
     )
     user = accounts[7]
     preview = lev("preview", "--amount", "1", "--leverage", "10")
     assert preview.exit_code == 0, preview.output
     expected = previews.preview_open(session.info, session.snapshot(user.address), session.units(1), 10 * WAD)
-    result = lev("open", "--amount", "1", "--leverage", "10", "--native", "--account", LEVERAGER, "--yes")
+    result = lev(
+        "open",
+        "--accept-risk",
+        "--amount",
+        "1",
+        "--leverage",
+        "10",
+        "--native",
+        "--account",
+        LEVERAGER,
+        "--yes",
+    )
     assert result.exit_code == 0, result.output
     assert "the router levers your whole position" in result.output
     landed = figures(user)
@@ -110,18 +165,34 @@ def test_open_on_a_position_previews_the_whole_position_it_levers(
 def test_dust_amounts_get_a_reason_not_inf_or_nan(lev, liquid_market) -> None:
     result = lev("preview", "--amount", "1e-18", "--leverage", "20")
     assert result.exit_code == 1
-    assert "amount is too small" in result.output
+    assert "is too small: the router would add no collateral" in result.output
     assert "inf" not in result.output and "nan" not in result.output
 
 
 def test_adjust_then_close(lev, session, contracts, figures, liquid_market, accounts) -> None:
     user = accounts[7]
-    assert lev("open", "--amount", "10", "--native", "--account", LEVERAGER, "--yes").exit_code == 0
+    assert (
+        lev(
+            "open",
+            "--accept-risk",
+            "--amount",
+            "10",
+            "--leverage",
+            "50",
+            "--native",
+            "--account",
+            LEVERAGER,
+            "--yes",
+        ).exit_code
+        == 0
+    )
     assert figures(user).leverage == pytest.approx(50, rel=1e-4)
     result = lev("adjust", "--leverage", "20", "--account", LEVERAGER, "--yes")
     assert result.exit_code == 0, result.output
     assert figures(user).leverage == pytest.approx(20, rel=1e-4)
     result = lev("adjust", "--leverage", "30", "--account", LEVERAGER, "--yes")
+    assert result.exit_code == 1 and "negative carry" in result.output, "adjusting up asks too"
+    result = lev("adjust", "--leverage", "30", "--accept-risk", "--account", LEVERAGER, "--yes")
     assert result.exit_code == 0, result.output
     # The fees of the move down raised the LST's rate; the oracle trails it (growth cap), so new collateral
     # costs a little more than the market values it and the router lands slightly above the target.
@@ -141,7 +212,18 @@ def test_adjust_then_close(lev, session, contracts, figures, liquid_market, acco
 
 def test_close_to_lst(lev, session, contracts, liquid_market, accounts) -> None:
     user = accounts[7]
-    opened = lev("open", "--amount", "2", "--leverage", "8", "--native", "--account", LEVERAGER, "--yes")
+    opened = lev(
+        "open",
+        "--accept-risk",
+        "--amount",
+        "2",
+        "--leverage",
+        "8",
+        "--native",
+        "--account",
+        LEVERAGER,
+        "--yes",
+    )
     assert opened.exit_code == 0
     expected = previews.preview_close(session.info, session.snapshot(user.address), CLOSE_TO_LST).lst_out
     result = lev("close", "--to-lst", "--account", LEVERAGER, "--yes")
@@ -150,7 +232,18 @@ def test_close_to_lst(lev, session, contracts, liquid_market, accounts) -> None:
 
 
 def test_status_shows_the_position(lev, liquid_market) -> None:
-    opened = lev("open", "--amount", "4", "--leverage", "25", "--native", "--account", LEVERAGER, "--yes")
+    opened = lev(
+        "open",
+        "--accept-risk",
+        "--amount",
+        "4",
+        "--leverage",
+        "25",
+        "--native",
+        "--account",
+        LEVERAGER,
+        "--yes",
+    )
     assert opened.exit_code == 0
     result = lev("status", "--account", LEVERAGER)
     assert result.exit_code == 0, result.output
@@ -181,7 +274,21 @@ def test_max_reports_what_liquidity_allows(lev, session, liquid_market) -> None:
 def test_watch_shows_positions_and_flags_those_near_liquidation(
     lev, contracts, liquid_market, accounts
 ) -> None:
-    assert lev("open", "--amount", "5", "--native", "--account", LEVERAGER, "--yes").exit_code == 0
+    assert (
+        lev(
+            "open",
+            "--accept-risk",
+            "--amount",
+            "5",
+            "--leverage",
+            "50",
+            "--native",
+            "--account",
+            LEVERAGER,
+            "--yes",
+        ).exit_code
+        == 0
+    )
     result = lev("watch", "--blocks", "1")
     assert result.exit_code == 0, result.output
     assert accounts[7].address in result.output
@@ -200,7 +307,8 @@ def test_watch_shows_positions_and_flags_those_near_liquidation(
     [
         (("open", "--amount", "1", "--leverage", "51", "--native"), "above the market's max 50.00x"),
         (("open", "--amount", "1", "--leverage", "0.5", "--native"), "below 1x"),
-        (("open", "--amount", "1000000000", "--native"), "is above your native balance"),
+        (("open", "--amount", "1000000000", "--leverage", "2", "--native"), "is above your native balance"),
+        (("open", "--amount", "1.0000000000000000001", "--leverage", "2", "--native"), "WNAT has 18"),
         (("open", "--amount", "1", "--leverage", "5"), "is above your WNAT balance"),
         (("adjust", "--leverage", "5"), "no position to adjust"),
         (("close",), "no position to close"),
@@ -215,10 +323,28 @@ def test_bad_input_is_a_one_line_error(lev, liquid_market, accounts, args, messa
     assert accounts[9].nonce == nonce
 
 
+def test_negative_carry_needs_accept_risk_and_says_why(lev, liquid_market, accounts) -> None:
+    # No reward stream on this chain: the staking APR is 0, below any borrow APR.
+    nonce = accounts[9].nonce
+    result = lev("open", "--amount", "1", "--leverage", "2", "--native", "--account", "TEST::9", "--yes")
+    assert result.exit_code == 1
+    last = result.output.strip().splitlines()[-1]
+    assert last.startswith("Error: negative carry: after your borrow the borrow APR")
+    assert "pass --accept-risk" in last
+    assert accounts[9].nonce == nonce
+
+
+def test_open_without_leverage_is_refused_not_50x(lev, liquid_market, accounts) -> None:
+    nonce = accounts[9].nonce
+    result = lev("open", "--amount", "1", "--native", "--account", "TEST::9", "--yes")
+    assert result.exit_code == 2 and "Missing option '--leverage'" in result.output
+    assert accounts[9].nonce == nonce
+
+
 def test_unknown_account(lev) -> None:
     result = lev("status", "--account", "no-such-wallet")
-    assert result.exit_code == 2
-    assert "Account with alias 'no-such-wallet' not found" in result.output
+    assert result.exit_code == 1
+    assert "unknown account 'no-such-wallet'" in result.output
 
 
 def test_missing_deployment_file(run, tmp_path) -> None:
@@ -255,7 +381,21 @@ def test_borrowers_are_read_incrementally_and_survive_a_devnet_rewind(
     before = reader.borrowers()
     assert leverager not in before
     snapshot = chain.snapshot()
-    assert lev("open", "--amount", "5", "--native", "--account", LEVERAGER, "--yes").exit_code == 0
+    assert (
+        lev(
+            "open",
+            "--accept-risk",
+            "--amount",
+            "5",
+            "--leverage",
+            "50",
+            "--native",
+            "--account",
+            LEVERAGER,
+            "--yes",
+        ).exit_code
+        == 0
+    )
     assert reader.borrowers() == [*before, leverager]
     assert reader._borrowers_scanned == chain.blocks.height + 1  # the next call reads only new blocks
     chain.restore(snapshot)
@@ -266,7 +406,18 @@ def test_close_into_the_queue_says_so_and_claim_pays_once_due(
     lev, session, contracts, liquid_market, accounts, chain
 ) -> None:
     user = accounts[7]
-    opened = lev("open", "--amount", "4", "--leverage", "10", "--native", "--account", LEVERAGER, "--yes")
+    opened = lev(
+        "open",
+        "--accept-risk",
+        "--amount",
+        "4",
+        "--leverage",
+        "10",
+        "--native",
+        "--account",
+        LEVERAGER,
+        "--yes",
+    )
     assert opened.exit_code == 0, opened.output
     expected = previews.preview_close(session.info, session.snapshot(user.address), CLOSE_TO_QUEUE)
     assert expected.mode == CLOSE_TO_QUEUE and expected.queued > 0
@@ -277,9 +428,10 @@ def test_close_into_the_queue_says_so_and_claim_pays_once_due(
     request = session.reader.request(request_id)
     assert request.receiver == user.address and not request.due
     assert request.value == pytest.approx(expected.queued, rel=1e-8)
+    nonce = user.nonce
     result = lev("claim", "--request", request_id, "--account", LEVERAGER, "--yes")
-    assert result.exit_code == 0, result.output
-    assert "nothing yet" in result.output
+    assert result.exit_code == 1, result.output
+    assert "claiming now pays nothing" in result.output and user.nonce == nonce
     chain.mine(deltatime=contracts.validator.unbonding_delay() + 1)
     x_before = contracts.x.balanceOf(user)
     result = lev("claim", "--request", request_id, "--account", LEVERAGER, "--yes")
@@ -291,7 +443,21 @@ def test_adjust_past_the_buffer_needs_partial(
     lev, session, contracts, figures, liquid_market, accounts
 ) -> None:
     user = accounts[7]
-    assert lev("open", "--amount", "10", "--native", "--account", LEVERAGER, "--yes").exit_code == 0
+    assert (
+        lev(
+            "open",
+            "--accept-risk",
+            "--amount",
+            "10",
+            "--leverage",
+            "50",
+            "--native",
+            "--account",
+            LEVERAGER,
+            "--yes",
+        ).exit_code
+        == 0
+    )
     contracts.lst.rebalance(sender=accounts[0])  # the buffer falls to its target, far below the step down
     result = lev("adjust", "--leverage", "2", "--account", LEVERAGER, "--yes")
     assert result.exit_code == 1
@@ -308,7 +474,11 @@ def test_an_announced_parameter_change_is_shown_with_its_time(
     lev, contracts, liquid_market, accounts
 ) -> None:
     contracts.lst.announce_parameter(3, 50, sender=accounts[0])
-    commands = (("status", "--account", LEVERAGER), ("preview", "--amount", "1"), ("watch", "--blocks", "1"))
+    commands = (
+        ("status", "--account", LEVERAGER),
+        ("preview", "--amount", "1", "--leverage", "2"),
+        ("watch", "--blocks", "1"),
+    )
     for args in commands:
         result = lev(*args)
         assert result.exit_code == 0, result.output
