@@ -234,8 +234,14 @@ class EntryCost:
     break_even: float | None
 
     @property
+    def base(self) -> int:
+        """What the cost is a part of: what is put in, plus the exit value of the position it is added to
+        (the router levers all of it: a dust amount on a position is not a 10^17 % cost)."""
+        return self.put_in + self.exit_value_before
+
+    @property
     def fraction(self) -> float:
-        return self.cost / self.put_in if self.put_in else 0.0
+        return self.cost / self.base if self.base else 0.0
 
 
 @dataclass(frozen=True)
@@ -601,7 +607,7 @@ def open_risks(preview: OpenPreview, horizon: float = RISK_HORIZON) -> list[Risk
     is put in (locked until the reward stream ends)."""
     risks = position_risks(preview.after, horizon)
     entry = preview.entry
-    if entry.put_in and entry.stream_premium > entry.put_in * PREMIUM_WARNING:
+    if entry.base and entry.stream_premium > entry.base * PREMIUM_WARNING:
         until = ""
         if entry.premium_back_at is not None:
             left = entry.premium_back_at - preview.state_after.timestamp
@@ -609,11 +615,18 @@ def open_risks(preview: OpenPreview, horizon: float = RISK_HORIZON) -> list[Risk
         risks.append(
             Risk(
                 "stream_premium",
-                f"the stream premium locks {fmt.percent(entry.stream_premium / entry.put_in)} of what you "
-                f"put in{until}",
+                f"the stream premium locks {fmt.percent(entry.stream_premium / entry.base)} of "
+                f"{entry_base(entry)}{until}",
             )
         )
     return risks
+
+
+def entry_base(entry: EntryCost) -> str:
+    """What an entry cost is a fraction of, in words."""
+    return (
+        "what you put in" if not entry.exit_value_before else "what you put in and the position's exit value"
+    )
 
 
 # ---------------------------------------------------------------- wallet and lender

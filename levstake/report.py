@@ -24,6 +24,7 @@ from levstake.previews import (
     Risk,
     UnstakePreview,
     WalletFigures,
+    entry_base,
 )
 from levstake.reads import PendingChange, ProtocolInfo, RequestView
 
@@ -88,7 +89,7 @@ def preview_lines(info: ProtocolInfo, preview: OpenPreview) -> list[str]:
     d, symbol = info.decimals, info.symbol
     whole = " (the router levers your whole position)" if preview.before is not None else ""
     lines = [
-        f"preview  put in {fmt.amount(preview.assets, d, symbol)} at "
+        f"preview  put in {_exact(info, preview.assets, symbol)} at "
         f"{preview.target_leverage / 1e18:g}x{whole}",
         f"         adds {fmt.amount(preview.collateral_added, d, info.lst_symbol)} for "
         f"{fmt.amount(preview.mint_cost, d, symbol)}, borrows {fmt.amount(preview.borrowed, d, symbol)}",
@@ -118,8 +119,8 @@ def entry_lines(info: ProtocolInfo, preview: OpenPreview) -> list[str]:
         "never at current rates" if entry.break_even is None else f"in about {fmt.duration(entry.break_even)}"
     )
     lines = [
-        f"entry    costs {fmt.amount(entry.cost, d, symbol)} at once ({fmt.percent(entry.fraction)} of what "
-        f"you put in): a close right after pays {fmt.amount(entry.exit_value_after, d, symbol)}",
+        f"entry    costs {fmt.amount(entry.cost, d, symbol)} at once ({fmt.percent(entry.fraction)} of "
+        f"{entry_base(entry)}): a close right after pays {fmt.amount(entry.exit_value_after, d, symbol)}",
         f"         stream premium {fmt.amount(entry.stream_premium, d, symbol)} (new LST pays the book value "
         f"of the rewards still streaming; {back}), closing fee {fmt.amount(entry.close_fee, d, symbol)}",
         f"         earned back {earned} at this net APR; no fee to open",
@@ -281,7 +282,7 @@ def unstake_lines(info: ProtocolInfo, preview: UnstakePreview, now: int) -> list
 
 
 def repay_lines(info: ProtocolInfo, preview: RepayPreview) -> list[str]:
-    d, symbol = info.decimals, info.symbol
+    symbol = info.symbol
     if preview.full:
         lines = [
             f"repay    all the debt, about {_exact(info, preview.repaid, symbol)} from your wallet (a few "
@@ -290,7 +291,7 @@ def repay_lines(info: ProtocolInfo, preview: RepayPreview) -> list[str]:
         ]
         return lines + ["position none after it"]
     return [
-        f"repay    {fmt.amount(preview.repaid, d, symbol)} of the debt from your wallet",
+        f"repay    {_exact(info, preview.repaid, symbol)} of the debt from your wallet",
         *position_lines(info, preview.after),
     ]
 

@@ -120,6 +120,13 @@ class Web3Transport:
             if isinstance(message, dict):
                 return _error(message)
             return ReadError(str(message))
+        except Exception as error:
+            # eth-tester (Ape's in-process chain) raises its own TransactionFailed for a call that reverts,
+            # with the decoded reason in the message.
+            if method != "eth_call" or type(error).__name__ != "TransactionFailed":
+                raise
+            text = str(error.args[0] if error.args else error)
+            return ReadError(text.removeprefix("execution reverted: "))
         if "error" in response:
             return _error(response["error"])
         return _decode(method, response["result"])

@@ -43,7 +43,11 @@ def leverage_label(wad: int) -> str:
     return f"{wad / WAD:g}x"
 
 
-def check_balance(session: Session, snapshot: Snapshot, assets: int, native: bool) -> None:
+def check_balance(
+    session: Session, snapshot: Snapshot, assets: int, native: bool, can_pay_native: bool = False
+) -> None:
+    """Refuse an amount above the wallet's balance, saying how to get X (`can_pay_native`: the command takes
+    --native)."""
     info, account = session.info, snapshot.account
     assert account is not None
     if native and not info.native:
@@ -51,7 +55,9 @@ def check_balance(session: Session, snapshot: Snapshot, assets: int, native: boo
     balance = account.native_balance if native else account.x_balance
     if assets > balance:
         what = "native balance" if native else f"{info.symbol} balance"
-        hint = "" if native or not info.native else " (`wrap` it first, or pay with --native)"
+        hint = ""
+        if not native and info.native:
+            hint = " (`wrap` it first, or pay with --native)" if can_pay_native else " (`wrap` it first)"
         raise ClientError(
             f"amount {session.exact(assets, 'x').split()[0]} is above your {what} "
             f"{session.exact(balance, 'x').split()[0]}{hint}"

@@ -103,7 +103,7 @@ def open_(
     session = load_protocol(deployment_path)
     snapshot = session.snapshot(account.address)
     assets, leverage = session.amount(amount_text), leverage_wad(session, leverage_text)
-    check_balance(session, snapshot, assets, native)
+    check_balance(session, snapshot, assets, native, can_pay_native=True)
     preview = _preview_open(session, snapshot, assets, leverage)
     if not preview.fits_liquidity:
         raise ClientError(

@@ -186,7 +186,7 @@ def test_close_preview_equals_what_lands(landing, leverage, mode) -> None:
 def test_a_dust_open_gets_the_routers_reason_not_inf_or_nan(landing) -> None:
     system, reader, builder, user = landing
     with system.chain.anchor():
-        with pytest.raises(previews.PreviewError, match="amount is too small"):
+        with pytest.raises(previews.PreviewError, match="is too small: the router would add no collateral"):
             previews.preview_open(reader.info, reader.snapshot(user), 1, 20 * WAD)
         with pytest.raises(Reverted, match="router: amount too small"):
             send(system, user, builder.open(1, 20 * WAD, 0, 2**64))

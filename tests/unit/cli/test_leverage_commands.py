@@ -228,7 +228,10 @@ def test_close_to_lst(lev, session, contracts, liquid_market, accounts) -> None:
     expected = previews.preview_close(session.info, session.snapshot(user.address), CLOSE_TO_LST).lst_out
     result = lev("close", "--to-lst", "--account", LEVERAGER, "--yes")
     assert result.exit_code == 0, result.output
-    assert contracts.lst.balanceOf(user) == pytest.approx(expected, rel=1e-8)
+    # The in-process chain stamps blocks with the wall clock: each second between preview and close adds
+    # about 1e-9 of the 14 X debt in interest (the close runs a few seconds later on a loaded machine).
+    assert contracts.lst.balanceOf(user) == pytest.approx(expected, rel=1e-7)
+    assert contracts.lst.balanceOf(user) <= expected
 
 
 def test_status_shows_the_position(lev, liquid_market) -> None:
