@@ -28,9 +28,18 @@ def step(title: str) -> None:
     click.echo(f"\n== {title}")
 
 
-def run(script: str, group: click.Command, *args: str) -> None:
+def run(script: str, group: click.Command, *args: str, refused: bool = False) -> None:
+    """Run one command as typed; `refused`: the demo shows a refusal (its one-line error, nothing sent)."""
     click.echo(f"$ ape run {script} {' '.join(args)}")
-    group.main(args=list(args), prog_name=f"ape run {script}", standalone_mode=False)
+    try:
+        group.main(args=list(args), prog_name=f"ape run {script}", standalone_mode=False)
+    except click.ClickException as error:
+        if not refused:
+            raise
+        click.echo(f"Error: {error.format_message()}")
+    else:
+        if refused:
+            raise RuntimeError(f"`{' '.join(args)}` was expected to be refused")
 
 
 def fixed_clock() -> None:
@@ -85,7 +94,8 @@ def main() -> None:
     run("leverage", leverage.cli, "status", "--account", LEVERAGER)
     run("leverage", leverage.cli, "watch", "--blocks", "1")
 
-    step("Take risk off: adjust to 20x")
+    step("Take risk off: adjust to 20x (to the leverage it has: refused, it would change nothing)")
+    run("leverage", leverage.cli, "adjust", "--leverage", "41", "--account", LEVERAGER, "--yes", refused=True)
     run("leverage", leverage.cli, "adjust", "--leverage", "20", "--account", LEVERAGER, "--yes")
 
     step("Close: repay everything through the repay callback, unstake instantly, receive X")
@@ -95,5 +105,11 @@ def main() -> None:
     run("leverage", leverage.cli, "unstake", "--amount", "40", "--account", STAKER, "--yes")
     run("leverage", leverage.cli, "unstake", "--amount", "100", "--queue", "--account", STAKER, "--yes")
     run("leverage", leverage.cli, "requests", "--account", STAKER)
+    run("leverage", leverage.cli, "claim", "--account", STAKER, "--yes", refused=True)
     run("leverage", leverage.cli, "withdraw", "--amount", "all", "--account", LENDER, "--yes")
     run("leverage", leverage.cli, "status", "--account", LENDER)
+
+    step("A week later the queued unstake is due: claimed, paid in full, no fee")
+    run("devnet", devnet.cli, "advance", "--days", "7")
+    run("leverage", leverage.cli, "requests", "--account", STAKER)
+    run("leverage", leverage.cli, "claim", "--account", STAKER, "--yes")
