@@ -198,10 +198,13 @@ def deploy(url: str, path: Path) -> Deployment:
             ape_wallet.send(lender, tx)
         # A day of rewards before anybody comes: the first stream then measures the backend's APR. Synced
         # minutes after the stake, it would spread minutes of rewards over a day, and previews would show a
-        # staking APR near 0 (every open at negative carry) for the devnet's whole first day.
+        # staking APR near 0 (every open at negative carry) for the devnet's whole first day. The stake is
+        # delegated first (the rebalance): while it sits in the LST's buffer it earns nothing.
+        keeper = ape_wallet.sender(test_accounts[KEEPER])
+        jobs.run_upkeep(reader, builder, keeper)
         provider.make_request("evm_increaseTime", [DAY])
         provider.make_request("evm_mine", [])
-        jobs.run_upkeep(reader, builder, ape_wallet.sender(test_accounts[KEEPER]))
+        jobs.run_upkeep(reader, builder, keeper)
     return deployment
 
 
