@@ -167,9 +167,13 @@ def test_the_readme_wallet_section_works_as_written(devnet, shell) -> None:
                 "open_native + signed authorization: one tx"
             )
     opened = outputs["ape run leverage open"]
-    assert "Sign and send?" in opened and "leverage 50.00x" in opened and "entry    costs" in opened
+    assert "Sign and send?" in opened and "entry    costs" in opened
+    # 50x asked; the devnet's first reward stream runs from the start, so the new LST costs its book value
+    # (the stream premium) while the oracle prices it lower: the position lands a little under 50x.
+    landed = re.findall(r"leverage ([\d.]+)x, LTV", opened.split("ok  open")[1])
+    assert landed and 49.9 <= float(landed[0]) <= 50.0, opened
     status = outputs["ape run leverage status"]
-    assert "leverage 50.00x" in status and "if closed now" in status
+    assert f"leverage {landed[0]}x" in status and "if closed now" in status
     assert key.address in outputs["ape run leverage watch"]
     closed = outputs["ape run leverage close"]
     expected = re.search(r"you receive about ([\d.]+) WNAT", closed)

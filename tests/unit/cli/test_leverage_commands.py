@@ -203,8 +203,9 @@ def test_adjust_then_close(lev, session, contracts, figures, liquid_market, acco
     assert result.exit_code == 0, result.output
     received = contracts.x.balanceOf(user) - before
     # The in-process chain stamps blocks with the wall clock: the seconds between preview and close add
-    # interest on the 490 X debt (about 1.6e-7 X a second at 1% APR), nothing else moves.
-    assert received == pytest.approx(expected, abs=session.units(1e-6))
+    # interest on the 490 X debt (about 1.6e-7 X a second at 1% APR), nothing else moves; up to a minute
+    # on a loaded machine (7 s measured with load average 10).
+    assert received == pytest.approx(expected, abs=session.units(1e-5))
     assert received <= expected
     assert figures(user) is None
     assert number(r"received ([\d,.]+)", result.output) == pytest.approx(received / 1e18, abs=1e-4)
