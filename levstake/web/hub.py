@@ -1,0 +1,204 @@
+"""
+One block subscription for every open page. The hub subscribes to new heads once (`eth_subscribe` over the
+node's websocket, or polling `eth_blockNumber` where the node has none), and at each new block reads what the
+open pages show (every connected account's snapshot in one batch), renders each page's live fragments once per
+(page, account) and pushes them to every page that shows them (server-sent events). Pages never poll.
+
+Blocks that arrive while a refresh runs are coalesced: the next refresh reads the newest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from levstake.rpc import Block
+from levstake.web.chain import Chain
+
+log = logging.getLogger("levstake.web")
+POLL_SECONDS = 0.25
+
+
+@dataclass(frozen=True)
+class Topic:
+    """What a page shows live: its name and the account it is for (None: no wallet)."""
+
+    page: str
+    account: str | None
+
+
+class Client:
+    """One open page: it only ever needs the newest payload, so an unread older one is replaced."""
+
+    def __init__(self, topic: Topic) -> None:
+        self.topic = topic
+        self.queue: asyncio.Queue[str] = asyncio.Queue(maxsize=1)
+
+    def offer(self, payload: str) -> None:
+        if self.queue.full():
+            self.queue.get_nowait()
+        self.queue.put_nowait(payload)
+
+
+Render = Callable[[Topic, Block], dict[str, str]]
+
+
+class Hub:
+    def __init__(self, chain: Chain, render: Render, ws_url: str | None) -> None:
+        self.chain = chain
+        self.render = render
+        self.ws_url = ws_url
+        self.clients: set[Client] = set()
+        # Chain subscriptions open now (1 while the hub runs: every page is served from it).
+        self.chain_subscriptions = 0
+        self.mode = "starting"
+        self.blocks_seen = 0
+        self.refreshes = 0
+        self.last_refresh_seconds = 0.0
+        self._payloads: dict[Topic, tuple[int, str]] = {}
+        self._wake = asyncio.Event()
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix="levstake-hub")
+        self._tasks: list[asyncio.Task] = []
+
+    # ------------------------------------------------------------ lifecycle
+
+    def start(self) -> None:
+        self._tasks = [asyncio.create_task(self._subscription()), asyncio.create_task(self._refresher())]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    # ------------------------------------------------------------ pages
+
+    def subscribe(self, topic: Topic) -> Client:
+        client = Client(topic)
+        self.clients.add(client)
+        asyncio.create_task(self._first_payload(client))
+        return client
+
+    def unsubscribe(self, client: Client) -> None:
+        self.clients.discard(client)
+
+    async def _first_payload(self, client: Client) -> None:
+        head = await asyncio.to_thread(self.chain.latest)
+        cached = self._payloads.get(client.topic)
+        if cached is not None and cached[0] == head.number:
+            client.offer(cached[1])
+            return
+        loop = asyncio.get_running_loop()
+        payloads = await loop.run_in_executor(self._executor, self._payloads_for, {client.topic}, head)
+        if client.topic in payloads:
+            client.offer(payloads[client.topic])
+
+    # ------------------------------------------------------------ the one subscription
+
+    async def _subscription(self) -> None:
+        while True:
+            try:
+                if self.ws_url:
+                    await self._websocket()
+                else:
+                    await self._poll()
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # noqa: BLE001 - the node went away: say so, poll until it is back
+                log.warning("block subscription lost (%s); polling", error)
+                self.chain_subscriptions = 0
+                try:
+                    await asyncio.wait_for(self._poll(), timeout=5.0)
+                except TimeoutError:
+                    pass
+                except asyncio.CancelledError:
+                    raise
+                except Exception:  # noqa: BLE001
+                    await asyncio.sleep(1.0)
+
+    async def _websocket(self) -> None:
+        from websockets.asyncio.client import connect
+
+        async with connect(self.ws_url, open_timeout=5, max_size=2**22) as socket:
+            request = {"jsonrpc": "2.0", "id": 1, "method": "eth_subscribe", "params": ["newHeads"]}
+            await socket.send(json.dumps(request))
+            answer = json.loads(await socket.recv())
+            if "error" in answer:
+                raise OSError(f"eth_subscribe: {answer['error']}")
+            self.chain_subscriptions, self.mode = 1, "eth_subscribe newHeads"
+            self._announce(await asyncio.to_thread(self.chain.reader.block))
+            try:
+                async for message in socket:
+                    head = json.loads(message).get("params", {}).get("result")
+                    if head:
+                        self._announce(Block(int(head["number"], 16), int(head["timestamp"], 16)))
+            finally:
+                self.chain_subscriptions = 0
+
+    async def _poll(self) -> None:
+        self.chain_subscriptions, self.mode = 1, "polling eth_getBlockByNumber"
+        try:
+            last = -1
+            while True:
+                block = await asyncio.to_thread(self.chain.reader.block)
+                if block.number != last:
+                    last = block.number
+                    self._announce(block)
+                await asyncio.sleep(POLL_SECONDS)
+        finally:
+            self.chain_subscriptions = 0
+
+    def _announce(self, block: Block) -> None:
+        self.blocks_seen += 1
+        self.chain.set_head(block)
+        self._wake.set()
+
+    # ------------------------------------------------------------ refreshes
+
+    async def _refresher(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            head = self.chain.latest()
+            topics = {client.topic for client in self.clients}
+            if not topics:
+                continue
+            started = time.perf_counter()
+            try:
+                payloads = await loop.run_in_executor(self._executor, self._payloads_for, topics, head)
+            except Exception as error:  # noqa: BLE001 - one bad block must not stop the pushes
+                log.exception("refresh at block %s failed", head.number)
+                payloads = {t: json.dumps({"block": head.number, "error": str(error)}) for t in topics}
+            self.last_refresh_seconds = time.perf_counter() - started
+            self.refreshes += 1
+            for client in list(self.clients):
+                payload = payloads.get(client.topic)
+                if payload is not None:
+                    client.offer(payload)
+            shown = {client.topic for client in self.clients}
+            for topic in [topic for topic in self._payloads if topic not in shown]:
+                self._payloads.pop(topic, None)
+
+    def _payloads_for(self, topics: set[Topic], head: Block) -> dict[Topic, str]:
+        """Each topic's fragments at `head`, every account's snapshot read in one batch first."""
+        self.chain.snapshots([None, *{topic.account for topic in topics if topic.account}], head)
+        payloads = {}
+        for topic in topics:
+            cached = self._payloads.get(topic)
+            if cached is not None and cached[0] == head.number:
+                payloads[topic] = cached[1]
+                continue
+            try:
+                body = {"block": head.number, "html": self.render(topic, head)}
+            except Exception as error:  # noqa: BLE001 - shown on that page, the others go on
+                log.exception("rendering %s at block %s failed", topic, head.number)
+                body = {"block": head.number, "error": str(error)}
+            payloads[topic] = json.dumps(body)
+            self._payloads[topic] = (head.number, payloads[topic])
+        return payloads

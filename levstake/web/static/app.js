@@ -1,0 +1,472 @@
+// LevStake page script: one hand-written ES module, no library.
+// - Wallets: EIP-6963 discovery (window.ethereum as a fallback), EIP-1193 requests only: connect, check the
+//   chain (wallet_switchEthereumChain / wallet_addEthereumChain), eth_signTypedData_v4, eth_sendTransaction,
+//   and EIP-5792 wallet_sendCalls where the wallet has it (one transaction at a time where it does not).
+// - Live parts: one EventSource per page; the server pushes rendered fragments at every block.
+// - Previews and transactions come from the server (levstake.previews / levstake.txs): no figure is computed
+//   here, and the server simulates every transaction before the wallet sees it.
+
+const config = JSON.parse(document.getElementById("page-config").textContent);
+const chainHex = "0x" + config.chainId.toString(16);
+const state = {
+  providers: new Map(), // uuid -> {info, provider}
+  wallet: null, // {info, provider}
+  account: null,
+  chainId: null,
+  events: null,
+  block: Number(document.body.dataset.block),
+  batch: null, // EIP-5792 available: null = not asked yet
+  busy: false,
+};
+
+const $ = (selector, root = document) => root.querySelector(selector);
+const $$ = (selector, root = document) => [...root.querySelectorAll(selector)];
+const short = (text) => `${text.slice(0, 6)}…${text.slice(-4)}`;
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// ------------------------------------------------------------------ wallet discovery (EIP-6963)
+
+window.addEventListener("eip6963:announceProvider", (event) => {
+  const { info, provider } = event.detail;
+  if (!info || !provider || state.providers.has(info.uuid)) return;
+  state.providers.set(info.uuid, { info, provider });
+  showWallet();
+  restore();
+});
+
+function wallets() {
+  const list = [...state.providers.values()];
+  if (!list.length && window.ethereum) {
+    list.push({ info: { uuid: "window.ethereum", name: "Browser wallet", rdns: "window.ethereum" }, provider: window.ethereum });
+  }
+  return list;
+}
+
+async function request(method, params = []) {
+  if (!state.wallet) throw new Error("no wallet connected");
+  return state.wallet.provider.request({ method, params });
+}
+
+function unsupported(error) {
+  const text = String((error && error.message) || error);
+  return error && (error.code === -32601 || error.code === 4200 || /method not found|not supported|unsupported|does not exist/i.test(text));
+}
+
+function walletError(error) {
+  if (error && error.code === 4001) return "cancelled in the wallet: nothing was signed or sent";
+  return String((error && (error.data && error.data.message)) || (error && error.message) || error).split("\n")[0];
+}
+
+async function connect(entry, ask = true) {
+  state.wallet = entry;
+  try {
+    const accounts = await request(ask ? "eth_requestAccounts" : "eth_accounts");
+    if (!accounts || !accounts.length) {
+      state.wallet = null;
+      showWallet();
+      return;
+    }
+    state.chainId = parseInt(await request("eth_chainId"), 16);
+    if (entry.provider.on && !entry.listening) {
+      entry.listening = true;
+      entry.provider.on("accountsChanged", (list) => setAccount(list && list[0]));
+      entry.provider.on("chainChanged", (id) => {
+        state.chainId = parseInt(id, 16);
+        state.batch = null;
+        showWallet();
+        refreshAll();
+      });
+    }
+    localStorage.setItem("levstake.wallet", entry.info.rdns || entry.info.uuid);
+    setAccount(accounts[0]);
+  } catch (error) {
+    state.wallet = null;
+    notice(`The wallet did not connect: ${walletError(error)}`);
+    showWallet();
+  }
+}
+
+function restore() {
+  // A page opened after a connect reconnects without asking (eth_accounts).
+  if (state.wallet) return;
+  const saved = localStorage.getItem("levstake.wallet");
+  const entry = saved && wallets().find((w) => (w.info.rdns || w.info.uuid) === saved);
+  if (entry) connect(entry, false);
+}
+
+function disconnect() {
+  localStorage.removeItem("levstake.wallet");
+  state.wallet = null;
+  setAccount(null);
+}
+
+function setAccount(account) {
+  state.account = account ? account : null;
+  if (!account) state.wallet = null;
+  const link = $('[data-nav="position"]');
+  if (link) link.href = state.account ? `/position?account=${state.account}` : "/position";
+  showWallet();
+  openEvents();
+  refreshAll();
+}
+
+const chainOk = () => state.chainId === config.chainId;
+
+function showWallet() {
+  const box = $("#wallet");
+  const text = $("#wallet-text");
+  const buttons = $("#wallet-buttons");
+  buttons.replaceChildren();
+  if (state.account) {
+    box.dataset.state = chainOk() ? "connected" : "wrong-chain";
+    text.innerHTML = "";
+    const who = document.createElement("span");
+    who.textContent = `${state.wallet ? state.wallet.info.name : "wallet"} · ${short(state.account)}`;
+    who.dataset.account = state.account;
+    const chain = document.createElement("span");
+    chain.className = chainOk() ? "chain-ok" : "chain-bad";
+    chain.textContent = chainOk() ? `chain ${config.chainId}` : `wrong chain ${state.chainId}`;
+    text.append(who, " · ", chain);
+    buttons.append(button("Disconnect", disconnect, "secondary"));
+    if (!chainOk()) {
+      notice(
+        `Your wallet is on chain ${state.chainId}; this page's protocol is on ${config.chainName} (chain ${config.chainId}). Nothing can be signed until the wallet switches.`,
+        button("Switch network", switchChain),
+      );
+    } else {
+      notice(null);
+    }
+    return;
+  }
+  const list = wallets();
+  if (!list.length) {
+    box.dataset.state = "none";
+    text.textContent = "No wallet found: the page is read-only.";
+    return;
+  }
+  box.dataset.state = "disconnected";
+  text.textContent = "Read-only until you connect:";
+  for (const entry of list) buttons.append(button(`Connect ${entry.info.name}`, () => connect(entry)));
+}
+
+async function switchChain() {
+  try {
+    await request("wallet_switchEthereumChain", [{ chainId: chainHex }]);
+  } catch (error) {
+    if (error && (error.code === 4902 || /unrecognized|unknown chain|not been added/i.test(String(error.message)))) {
+      try {
+        await request("wallet_addEthereumChain", [
+          {
+            chainId: chainHex,
+            chainName: config.chainName,
+            rpcUrls: [config.rpcUrl],
+            nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+          },
+        ]);
+        await request("wallet_switchEthereumChain", [{ chainId: chainHex }]);
+      } catch (inner) {
+        notice(`The wallet did not add the network: ${walletError(inner)}`);
+        return;
+      }
+    } else {
+      notice(`The wallet did not switch: ${walletError(error)}`);
+      return;
+    }
+  }
+  state.chainId = parseInt(await request("eth_chainId"), 16);
+  state.batch = null;
+  showWallet();
+  refreshAll();
+}
+
+function button(label, action, css = "") {
+  const element = document.createElement("button");
+  element.type = "button";
+  element.textContent = label;
+  if (css) element.className = css;
+  element.addEventListener("click", action);
+  return element;
+}
+
+function notice(text, ...extra) {
+  const box = $("#notice");
+  if (!text) {
+    box.hidden = true;
+    box.replaceChildren();
+    return;
+  }
+  box.hidden = false;
+  box.replaceChildren(text, ...extra);
+}
+
+// ------------------------------------------------------------------ live fragments (one EventSource)
+
+function openEvents() {
+  if (state.events) state.events.close();
+  const query = new URLSearchParams({ page: config.page });
+  if (state.account) query.set("account", state.account);
+  state.events = new EventSource(`/events?${query}`);
+  state.events.addEventListener("block", (event) => {
+    const data = JSON.parse(event.data);
+    if (data.error) {
+      notice(`The server could not read block ${data.block}: ${data.error}`);
+      return;
+    }
+    for (const [id, html] of Object.entries(data.html)) {
+      const element = document.getElementById(id);
+      if (element) element.innerHTML = html;
+    }
+    const changed = data.block !== state.block;
+    state.block = data.block;
+    document.body.dataset.block = data.block;
+    if (changed) refreshAll();
+  });
+}
+
+// ------------------------------------------------------------------ previews
+
+function fields(form) {
+  const out = {};
+  for (const [key, value] of new FormData(form)) out[key] = String(value).trim();
+  if (out.leverage_text !== undefined) {
+    out.leverage = out.leverage_text;
+    delete out.leverage_text;
+  }
+  return out;
+}
+
+function common() {
+  const out = {};
+  if (state.account) out.account = state.account;
+  if (state.account && state.chainId) out.chain = String(state.chainId);
+  return out;
+}
+
+const timers = new WeakMap();
+function schedule(form, delay = 60) {
+  clearTimeout(timers.get(form));
+  timers.set(form, setTimeout(() => preview(form), delay));
+}
+
+function refreshAll() {
+  for (const form of $$("form[data-live-preview]")) schedule(form, 0);
+}
+
+async function preview(form) {
+  const action = form.dataset.action;
+  const target = $(`[data-preview-for="${form.id}"]`);
+  const sequence = (form._sequence = (form._sequence || 0) + 1);
+  const query = new URLSearchParams({ ...fields(form), ...common() });
+  let answer;
+  let ok;
+  try {
+    const response = await fetch(`/api/preview/${action}?${query}`);
+    ok = response.ok;
+    answer = await response.json();
+  } catch (error) {
+    answer = { error: `the server did not answer (${error})` };
+    ok = false;
+  }
+  if (sequence !== form._sequence) return; // a newer preview is on its way
+  if (!ok) {
+    if (target) target.innerHTML = "";
+    reasons(form, [answer.error]);
+    ready(form, false, []);
+    return;
+  }
+  if (target) target.innerHTML = answer.html;
+  reasons(form, []); // the fragment lists the plan's reasons itself
+  if (answer.max_leverage !== undefined) {
+    const slider = $("[data-leverage-slider]", form);
+    slider.max = answer.max_leverage;
+    $("[data-leverage-max]", form).textContent = `${Number(answer.max_leverage).toFixed(2)}x`;
+  }
+  form.dataset.ok = answer.ok ? "yes" : "no";
+  ready(form, answer.ok, answer.warnings || []);
+}
+
+function reasons(form, list) {
+  const box = $("[data-reasons-box]", form);
+  if (!box) return;
+  box.replaceChildren();
+  if (!list.length) return;
+  const ul = document.createElement("ul");
+  ul.className = "reasons";
+  ul.dataset.reasons = "";
+  for (const text of list) {
+    const li = document.createElement("li");
+    li.textContent = text;
+    ul.append(li);
+  }
+  box.append(ul);
+}
+
+function ready(form, ok, warnings) {
+  const accept = $("[data-accept]", form);
+  const acceptBox = accept && $("input", accept);
+  if (accept) {
+    if (warnings.length) {
+      accept.hidden = false;
+      $("[data-accept-text]", accept).textContent = warnings.join("; ");
+    } else if (!(acceptBox && acceptBox.checked)) {
+      accept.hidden = true;
+    }
+  }
+  const blocked = !ok || (warnings.length && !(acceptBox && acceptBox.checked));
+  $("[data-submit]", form).disabled = state.busy || !state.account || !chainOk() || Boolean(blocked);
+}
+
+// Sliders and typed leverage stay in step.
+for (const form of $$("form[data-live-preview]")) {
+  const slider = $("[data-leverage-slider]", form);
+  const typed = $("[data-leverage-input]", form);
+  const label = $("[data-leverage-label]", form);
+  if (slider && typed) {
+    label.textContent = `${Number(slider.value).toFixed(2)}x`;
+    slider.addEventListener("input", () => {
+      typed.value = slider.value;
+      label.textContent = `${Number(slider.value).toFixed(2)}x`;
+    });
+    typed.addEventListener("input", () => {
+      if (typed.value !== "" && !Number.isNaN(Number(typed.value))) slider.value = typed.value;
+      label.textContent = `${typed.value}x`;
+    });
+  }
+  form.addEventListener("input", () => schedule(form));
+  form.addEventListener("change", () => schedule(form));
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    run(form.dataset.action, fields(form), form);
+  });
+}
+
+document.addEventListener("click", (event) => {
+  const claim = event.target.closest("[data-claim]");
+  if (claim) run("claim", { request: claim.dataset.claim }, null);
+});
+
+// ------------------------------------------------------------------ transactions
+
+function status(stateName, text) {
+  const box = $("#tx-status");
+  box.hidden = false;
+  box.dataset.state = stateName;
+  box.textContent = text;
+}
+
+async function post(path, body) {
+  const response = await fetch(path, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  const answer = await response.json();
+  if (!response.ok) answer.error = answer.error || `HTTP ${response.status}`;
+  return answer;
+}
+
+async function run(action, values, form) {
+  if (!state.account) return status("refused", "Connect a wallet first: the page is read-only without one.");
+  if (!chainOk()) return status("refused", `Switch the wallet to chain ${config.chainId} first.`);
+  state.busy = true;
+  if (form) $("[data-submit]", form).disabled = true;
+  try {
+    status("preparing", `${action}: the server builds and simulates the transaction…`);
+    let body = { ...values, ...common() };
+    let answer = await post(`/api/tx/${action}`, body);
+    if (answer.sign) {
+      const signatures = {};
+      for (const wanted of answer.sign) {
+        status("signing", `${action}: sign the ${wanted.kind} in your wallet (a signature, not a transaction)`);
+        signatures[wanted.kind] = await request("eth_signTypedData_v4", [state.account, wanted.typed_data]);
+      }
+      body = { ...body, signatures, deadline: answer.deadline };
+      status("preparing", `${action}: the server simulates the transaction with your signatures…`);
+      answer = await post(`/api/tx/${action}`, body);
+    }
+    if (answer.error) return status("refused", `${action} refused before signing: ${answer.error}`);
+    await send(action, answer.calls);
+  } catch (error) {
+    status(error && error.code === 4001 ? "cancelled" : "refused", `${action}: ${walletError(error)}`);
+  } finally {
+    state.busy = false;
+    refreshAll();
+  }
+}
+
+async function batchSupported() {
+  if (state.batch !== null) return state.batch;
+  try {
+    await request("wallet_getCapabilities", [state.account, [chainHex]]);
+    state.batch = true;
+  } catch (error) {
+    state.batch = false;
+  }
+  return state.batch;
+}
+
+async function send(action, calls) {
+  const plain = calls.map(({ to, data, value }) => ({ to, data, value }));
+  if (calls.length > 1 && (await batchSupported())) {
+    try {
+      status("signing", `${action}: confirm ${calls.length} calls (${calls.map((c) => c.label).join(", ")}) in your wallet`);
+      const sent = await request("wallet_sendCalls", [
+        { version: "2.0.0", chainId: chainHex, from: state.account, atomicRequired: false, calls: plain },
+      ]);
+      const id = typeof sent === "string" ? sent : sent.id;
+      status("pending", `${action}: ${calls.length} calls sent as one batch, pending…`);
+      for (;;) {
+        const result = await request("wallet_getCallsStatus", [id]);
+        const code = typeof result.status === "number" ? result.status : { PENDING: 100, CONFIRMED: 200 }[result.status] || 100;
+        if (code >= 200) {
+          const receipts = result.receipts || [];
+          for (const [index, receipt] of receipts.entries()) {
+            if (parseInt(receipt.status, 16) !== 1) return reverted(calls[index].label, receipt.transactionHash);
+          }
+          if (code !== 200) return status("reverted", `${action}: the batch failed (status ${code})`);
+          const last = receipts[receipts.length - 1];
+          return status("confirmed", `${action}: confirmed in block ${last ? parseInt(last.blockNumber, 16) : "?"} (${calls.length} calls, one batch)`);
+        }
+        await sleep(400);
+      }
+    } catch (error) {
+      if (!unsupported(error)) throw error;
+      state.batch = false; // the wallet has no wallet_sendCalls after all: one at a time
+    }
+  }
+  for (const [index, call] of calls.entries()) {
+    const step = calls.length > 1 ? ` (${index + 1} of ${calls.length}: ${call.label})` : "";
+    status("signing", `${action}${step}: confirm the transaction in your wallet`);
+    const hash = await request("eth_sendTransaction", [{ from: state.account, ...plain[index] }]);
+    status("pending", `${action}${step}: pending ${short(hash)}`);
+    const result = await receipt(hash);
+    if (result.status === "reverted") return status("reverted", `${action}${step}: reverted in block ${result.block}: ${result.reason}`);
+    status("confirmed", `${action}${step}: confirmed in block ${result.block} (${result.gas_used.toLocaleString()} gas)`);
+  }
+}
+
+async function receipt(hash) {
+  for (;;) {
+    const response = await fetch(`/api/tx/status?hash=${hash}`);
+    const answer = await response.json();
+    if (answer.status && answer.status !== "pending") return answer;
+    await sleep(300);
+  }
+}
+
+async function reverted(label, hash) {
+  const result = await receipt(hash);
+  status("reverted", `${label}: reverted in block ${result.block}: ${result.reason}`);
+}
+
+// ------------------------------------------------------------------ start
+
+window.dispatchEvent(new Event("eip6963:requestProvider"));
+showWallet();
+openEvents();
+refreshAll();
+setTimeout(() => {
+  // Wallets that only inject window.ethereum announce nothing: offer that one.
+  showWallet();
+  restore();
+}, 400);
