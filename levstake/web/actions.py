@@ -8,21 +8,33 @@ state, builds the transactions and simulates them from the user's address before
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from levstake import fmt, previews
+from levstake import fmt, previews, projections
 from levstake.model import CLOSE_TO_LST, CLOSE_TO_QUEUE, CLOSE_TO_X, WAD
 from levstake.previews import PreviewError
 from levstake.reads import Snapshot
-from levstake.txs import Signature, TxRequest, min_after_slippage, wallet_typed_data
+from levstake.rpc import ReadError
+from levstake.txs import Signature, TxRequest, min_after_slippage
 from levstake.web import params
 from levstake.web.chain import Chain
 
 CLOSE_MODES = {"x": CLOSE_TO_X, "lst": CLOSE_TO_LST, "queue": CLOSE_TO_QUEUE}
 # Points of the net-APR-against-leverage picture.
 APR_CURVE_POINTS = 25
+
+
+def wallet_typed_data(message: dict[str, Any]) -> str:
+    """EIP-712 typed data as the JSON string `eth_signTypedData_v4` takes, the message's integers written as
+    decimal strings (a browser's JSON numbers lose digits past 2^53)."""
+    values = {
+        key: str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+        for key, value in message["message"].items()
+    }
+    return json.dumps({**message, "message": values})
 
 
 @dataclass
@@ -105,10 +117,7 @@ def parse_form(chain: Chain, action: str, raw: dict[str, Any]) -> dict[str, Any]
         return {"mode": params.choice(raw.get("mode"), tuple(CLOSE_MODES), "mode", "x")}
     if action == "repay":
         everything = raw.get("amount") in ("all", None, "")
-        return {
-            "assets": None if everything else params.amount(raw.get("amount"), d, info.symbol),
-            "withdraw": params.flag(raw.get("withdraw"), "withdraw"),
-        }
+        return {"assets": None if everything else params.amount(raw.get("amount"), d, info.symbol)}
     if action in ("lend", "withdraw", "stake", "wrap", "unwrap"):
         form: dict[str, Any] = {"assets": params.amount(raw.get("amount"), d, info.symbol)}
         if action in ("lend", "stake"):
@@ -146,19 +155,20 @@ def plan_open(chain: Chain, snapshot: Snapshot, request: Request) -> Plan:
     if preview is None:
         return plan
     if snapshot.account is not None:
-        _guard(plan, lambda: previews.check_balance(info, snapshot, assets, native))
-    liquidity = previews.liquidity_error(info, snapshot, preview)
+        _guard(plan, lambda: projections.check_balance(info, snapshot, assets, native))
+    liquidity = projections.liquidity_error(info, snapshot, preview)
     if liquidity:
         plan.errors.append(liquidity)
+    risks = [risk.reason for risk in previews.open_risks(preview)]
     if not form["accept"]:
-        plan.warnings += previews.carry_warnings(preview.after)
+        plan.warnings += risks
     plan.context = {
         "preview": preview,
-        "curve": previews.net_apr_by_leverage(
+        "curve": projections.net_apr_by_leverage(
             info, snapshot, assets, _leverage_grid(info.max_leverage / WAD)
         ),
-        "health": previews.health_path(preview.after),
-        "risks": previews.carry_warnings(preview.after),
+        "health": projections.health_path(preview.after),
+        "risks": risks,
     }
     account = snapshot.account
     if account is None or not request.deadline:
@@ -195,8 +205,8 @@ def plan_adjust(chain: Chain, snapshot: Snapshot, request: Request) -> Plan:
         return plan
     going_up = preview.borrowed > 0
     if going_up and not form["accept"]:
-        plan.warnings += previews.carry_warnings(preview.after)
-    plan.context = {"preview": preview, "health": previews.health_path(preview.after)}
+        plan.warnings += [risk.reason for risk in previews.position_risks(preview.after)]
+    plan.context = {"preview": preview, "health": projections.health_path(preview.after)}
     account = snapshot.account
     if account is None or not request.deadline:
         return plan
@@ -257,7 +267,7 @@ def plan_close(chain: Chain, snapshot: Snapshot, request: Request) -> Plan:
             min_after_slippage(preview.value, request.slippage_bps), request.deadline, preview.mode
         )
         # `close` takes no signature: a position whose router authorization was revoked grants it first.
-        return [close] if account.authorized else [builder.set_authorization(True), close]
+        return [close] if account.authorized else [builder.set_authorization("router", True), close]
 
     plan.build = build
     return plan
@@ -286,7 +296,7 @@ def plan_repay(chain: Chain, snapshot: Snapshot, request: Request) -> Plan:
     _common(chain, request, plan)
     if preview is None:
         return plan
-    plan.context = {"preview": preview, "withdraw": form["withdraw"] and preview.full}
+    plan.context = {"preview": preview}
     account = snapshot.account
     if account is None or not request.deadline:
         return plan
@@ -295,18 +305,16 @@ def plan_repay(chain: Chain, snapshot: Snapshot, request: Request) -> Plan:
 
     def build(_: dict[str, Signature]) -> list[TxRequest]:
         # Interest runs until the transaction lands: a full repay (by shares) may pull a little more than
-        # previewed, so the approval leaves 0.1% of room.
-        needed = preview.assets + preview.assets // 1000 + 1 if preview.full else preview.assets
+        # previewed, so its approval leaves 0.1% of room.
+        needed = preview.repaid + preview.repaid // 1000 + 1 if preview.full else preview.repaid
         txs = []
-        if _allowance(chain, account.address, "market") < needed:
+        if preview.repaid and _allowance(chain, account.address, "market") < needed:
             txs.append(builder.approve("x", "market", needed))
-        if preview.full:
+        if not preview.full:
+            return [*txs, builder.repay(account.address, assets=preview.repaid)]
+        if position.borrow_shares:
             txs.append(builder.repay(account.address, shares=position.borrow_shares))
-            if form["withdraw"]:
-                txs.append(builder.withdraw_collateral(position.collateral, account.address))
-        else:
-            txs.append(builder.repay(account.address, assets=preview.assets))
-        return txs
+        return [*txs, builder.withdraw_collateral(position.collateral, account.address)]
 
     plan.build = build
     return plan
@@ -314,23 +322,23 @@ def plan_repay(chain: Chain, snapshot: Snapshot, request: Request) -> Plan:
 
 def plan_lend(chain: Chain, snapshot: Snapshot, request: Request) -> Plan:
     info, form = chain.info, request.form
-    withdraw = form["action"] == "withdraw"
-    plan = Plan("withdraw" if withdraw else "lend", "preview_lines.html")
+    if form["action"] == "withdraw":
+        return _plan_withdraw(chain, snapshot, request)
+    plan = Plan("lend", "preview_lines.html")
     assets = form["assets"]
     native = form.get("pay") == "native"
     preview = None
     if native:
-        _guard(plan, lambda: previews.check_balance(info, snapshot, assets, native=True))
+        _guard(plan, lambda: projections.check_balance(info, snapshot, assets, native=True))
         if not plan.errors:
-            preview = _guard(plan, lambda: previews.preview_lend(info, _as_x(snapshot, assets), assets))
-    else:
-        preview = _guard(plan, lambda: previews.preview_lend(info, snapshot, assets, withdraw))
+            preview = _guard(plan, lambda: projections.preview_lend(info, _as_x(snapshot, assets), assets))
+    elif snapshot.account is not None:
+        preview = _guard(plan, lambda: projections.preview_lend(info, snapshot, assets))
     _common(chain, request, plan)
     if preview is None:
         return plan
-    verb = "withdraw" if withdraw else "supply"
     plan.context["lines"] = [
-        f"{verb} {_x(chain, assets)}" + (" (wrapped from the native coin first)" if native else ""),
+        f"supply {_x(chain, assets)}" + (" (wrapped from the native coin first)" if native else ""),
         f"supply APR after it {fmt.percent(preview.supply_apr_after)}, borrow APR "
         f"{fmt.percent(preview.borrow_apr_after)}",
     ]
@@ -339,8 +347,6 @@ def plan_lend(chain: Chain, snapshot: Snapshot, request: Request) -> Plan:
         return plan
 
     def build(_: dict[str, Signature]) -> list[TxRequest]:
-        if withdraw:
-            return [chain.builder.withdraw_supply(assets, account.address)]
         funding = _funded(chain, account.address, "market", assets, native)
         return [*funding, chain.builder.lend(assets, account.address)]
 
@@ -348,10 +354,27 @@ def plan_lend(chain: Chain, snapshot: Snapshot, request: Request) -> Plan:
     return plan
 
 
+def _plan_withdraw(chain: Chain, snapshot: Snapshot, request: Request) -> Plan:
+    plan = Plan("withdraw", "preview_lines.html")
+    assets = request.form["assets"]
+    preview = None
+    if snapshot.account is not None:
+        preview = _guard(plan, lambda: previews.preview_lender_withdraw(chain.info, snapshot, assets))
+    _common(chain, request, plan)
+    if preview is None:
+        return plan
+    plan.context["lines"] = [
+        f"withdraw {_x(chain, preview.assets)}; {_x(chain, preview.left)} stays supplied"
+    ]
+    account = snapshot.account
+    if account is None or not request.deadline:
+        return plan
+    plan.build = lambda _: [chain.builder.lender_withdraw(preview.assets, account.address)]
+    return plan
+
+
 def _as_x(snapshot: Snapshot, assets: int) -> Snapshot:
     """The snapshot as if `assets` of the native coin were wrapped (for checks of a wrap-then-act batch)."""
-    from dataclasses import replace
-
     account = snapshot.account
     assert account is not None
     return replace(snapshot, account=replace(account, x_balance=account.x_balance + assets))
@@ -362,7 +385,7 @@ def plan_stake(chain: Chain, snapshot: Snapshot, request: Request) -> Plan:
     plan = Plan("stake", "preview_lines.html")
     assets, native = form["assets"], form["pay"] == "native"
     if snapshot.account is not None:
-        _guard(plan, lambda: previews.check_balance(info, snapshot, assets, native))
+        _guard(plan, lambda: projections.check_balance(info, snapshot, assets, native))
     preview = _guard(plan, lambda: previews.preview_stake(info, snapshot, assets))
     _common(chain, request, plan)
     if preview is None:
@@ -370,9 +393,8 @@ def plan_stake(chain: Chain, snapshot: Snapshot, request: Request) -> Plan:
     plan.context["lines"] = [
         f"stake {_x(chain, assets)} for about {_lst(chain, preview.shares)}"
         + (" (wrapped from the native coin first)" if native else ""),
-        f"stream premium {_x(chain, preview.stream_premium)}: new shares are priced at the book value "
-        "(rewards still streaming included); it comes back as the stream unlocks",
-        f"staking APR after your stake {fmt.percent(preview.staking_apr_after)}",
+        f"worth {_x(chain, preview.worth)} at the exit rate right after: new shares are priced at the book "
+        "value (rewards still streaming included), the difference comes back as the stream unlocks",
     ]
     account = snapshot.account
     if account is None or not request.deadline:
@@ -390,19 +412,22 @@ def plan_unstake(chain: Chain, snapshot: Snapshot, request: Request) -> Plan:
     form = request.form
     queued = form["mode"] == "queue"
     plan = Plan("unstake", "preview_lines.html")
-    preview = _guard(plan, lambda: previews.preview_unstake(chain.info, snapshot, form["shares"], queued))
+    preview = None
+    if snapshot.account is not None:
+        preview = _guard(plan, lambda: previews.preview_unstake(chain.info, snapshot, form["shares"], queued))
     _common(chain, request, plan)
     if preview is None:
         return plan
     if queued:
+        assert preview.ready_at is not None
         plan.context["lines"] = [
             f"queue {_lst(chain, preview.shares)}: {_x(chain, preview.gross)} fixed now, no fee",
-            f"claimable in about {fmt.duration(preview.ready_in)} (requests are paid in order; it earns "
-            "nothing while it waits)",
+            f"claimable in about {fmt.duration(preview.ready_at - snapshot.timestamp)} (requests are paid in "
+            "order; it earns nothing while it waits)",
         ]
     else:
         plan.context["lines"] = [
-            f"unstake {_lst(chain, preview.shares)} now: you receive {_x(chain, preview.assets_out)}",
+            f"unstake {_lst(chain, preview.shares)} now: you receive {_x(chain, preview.x_out)}",
             f"instant fee {_x(chain, preview.fee)} ({fmt.percent(preview.fee / max(preview.gross, 1))}; it "
             "rises as the LST's buffer empties and stays with the stakers)",
         ]
@@ -427,18 +452,13 @@ def plan_claim(chain: Chain, snapshot: Snapshot, request: Request) -> Plan:
     account = snapshot.account
     try:
         view = chain.reader.request(request_id)
-    except Exception as error:  # noqa: BLE001 - an unknown id reads as a revert
+    except ReadError as error:
         plan.errors.append(str(error))
         return plan
-    if account is not None and account.address not in (view.owner, view.receiver):
-        plan.errors.append(f"request {request_id} is not yours (lst: not request owner)")
-    elif view.claimed:
-        plan.errors.append(f"request {request_id} is already claimed")
-    elif not view.due:
-        wait = view.ready_at - snapshot.timestamp
-        plan.errors.append(
-            f"request {request_id} is due in {fmt.duration(max(wait, 0))}: a claim now pays nothing"
-        )
+    if account is not None:
+        refusal = previews.claim_refusal(view, account.address, snapshot.timestamp)
+        if refusal:
+            plan.errors.append(refusal)
     plan.context["lines"] = [f"claim request {request_id}: {_x(chain, view.value)} to {view.receiver}"]
     if account is None or not request.deadline or plan.errors:
         return plan
@@ -454,7 +474,7 @@ def plan_wrap(chain: Chain, snapshot: Snapshot, request: Request) -> Plan:
     if not info.native:
         plan.errors.append(f"{info.symbol} is not a wrapped native token")
     elif snapshot.account is not None:
-        _guard(plan, lambda: previews.check_balance(info, snapshot, assets, native=not unwrap))
+        _guard(plan, lambda: projections.check_balance(info, snapshot, assets, native=not unwrap))
     _common(chain, request, plan)
     plan.context["lines"] = [f"{'unwrap' if unwrap else 'wrap'} {_x(chain, assets)}"]
     if snapshot.account is None or not request.deadline or plan.errors:

@@ -24,8 +24,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from levstake.deployment import Deployment, DeploymentError
-from levstake.rpc import ReadError
-from levstake.simulate import SimulationError, require_success, revert_reason_of, simulate
+from levstake.reads import first_refusal
+from levstake.rpc import ReadError, Transport
 from levstake.web import actions, params
 from levstake.web.chain import Chain
 from levstake.web.hub import Hub, Topic
@@ -291,10 +291,10 @@ def create_app(config: Config) -> FastAPI:
                 return JSONResponse({"sign": pending.sign_requests(), "deadline": request_.deadline})
             assert plan.build is not None
             txs = plan.build(signed)
-            try:
-                outcomes = require_success(simulate(chain.reader.transport, request_.account, txs))
-            except SimulationError as error:
-                return _error(409, str(error))
+            outcomes = chain.reader.simulate(txs, request_.account)
+            refused = first_refusal(outcomes)
+            if refused is not None:
+                return _error(409, f"{refused.label} would revert: {refused.reason}")
             return JSONResponse(
                 {
                     "calls": [{**tx.as_rpc(), "label": tx.label} for tx in txs],
@@ -334,6 +334,19 @@ def create_app(config: Config) -> FastAPI:
         return JSONResponse(await run_in_threadpool(work))
 
     return app
+
+
+def revert_reason_of(transport: Transport, tx: dict[str, Any], block: int) -> str:
+    """Why a mined transaction reverted: replayed with `eth_call` on the state before its block (same sender,
+    target, data and value; earlier transactions of its block are not replayed)."""
+    call = {key: tx[key] for key in ("from", "to", "value") if tx.get(key) is not None}
+    call["data"] = tx.get("input") or tx.get("data") or "0x"
+    (answer,) = transport.request_many([("eth_call", [call, hex(max(block - 1, 0))])])
+    if isinstance(answer, ReadError):
+        return str(answer)
+    return (
+        "reverted (a replay before its block succeeds: a transaction earlier in the block changed the state)"
+    )
 
 
 def _with_deadline(request: actions.Request, deadline: int) -> actions.Request:

@@ -19,8 +19,10 @@ from web3 import Web3
 
 from levstake import previews
 from levstake.deployment import Deployment
+from levstake.history import PositionEvent, position_history
 from levstake.previews import PositionFigures
-from levstake.reads import PositionEvent, Reader, RequestView, Snapshot
+from levstake.projections import OracleAndQueue, oracle_and_queue
+from levstake.reads import Reader, RequestView, Snapshot
 from levstake.rpc import Block, ReadError
 from levstake.txs import Builder
 
@@ -90,6 +92,7 @@ class Chain:
         self._requests = Cache(256)
         self._equity = Cache(20_000)
         self._risk = Cache(8)
+        self._extras = Cache(8)
         self._lock = threading.Lock()
         # `Reader.borrowers` keeps what it scanned: one caller at a time.
         self._borrowers_lock = threading.Lock()
@@ -114,19 +117,14 @@ class Chain:
     def snapshots(
         self, accounts: Sequence[str | None], block: Block | None = None
     ) -> dict[str | None, Snapshot]:
-        """Snapshots of the market with each account at `block` (the latest announced): the missing ones in
-        one batch."""
+        """Snapshots of the market with each account at `block` (the latest announced): each read once per
+        block (one batched round trip each), whatever the number of pages showing it."""
         block = block or self.latest()
         wanted = [Web3.to_checksum_address(a) if a else None for a in accounts]
-        found = {a: self._snapshots.peek((block.number, a)) for a in wanted}
-        missing = [a for a, snapshot in found.items() if snapshot is None]
-        if missing:
-            fresh = self.reader.snapshots([a for a in missing if a is not None], block)
-            for account, snapshot in fresh.items():
-                self._snapshots.put((block.number, account), snapshot)
-                if account in found or account is None:
-                    found[account] = snapshot
-        return {a: found[a] for a in wanted}
+        return {
+            a: self._snapshots.get((block.number, a), lambda a=a: self.reader.snapshot(a, block))
+            for a in wanted
+        }
 
     def snapshot(self, account: str | None = None, block: Block | None = None) -> Snapshot:
         return self.snapshots([account], block)[Web3.to_checksum_address(account) if account else None]
@@ -142,7 +140,14 @@ class Chain:
     # ------------------------------------------------------------ per-account reads
 
     def history(self, account: str, block: Block) -> list[PositionEvent]:
-        return self._history.get((account, block.number), lambda: self.reader.history(account, block))
+        return self._history.get(
+            (account, block.number), lambda: position_history(self.reader, account, block)
+        )
+
+    def oracle_and_queue(self, block: Block) -> OracleAndQueue:
+        return self._extras.get(
+            block.number, lambda: oracle_and_queue(self.reader, self.snapshot(None, block), block)
+        )
 
     def requests(self, account: str, block: Block) -> list[RequestView]:
         return self._requests.get((account, block.number), lambda: self.reader.requests_of(account, block))

@@ -14,7 +14,8 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from levstake import fmt, previews
+from levstake import fmt, previews, projections
+from levstake.history import profit_since_open, since_last_close
 from levstake.model import WAD
 from levstake.rpc import Block
 from levstake.web import charts
@@ -56,7 +57,7 @@ def _days(seconds: float) -> str:
     return f"{seconds / DAY:g} d"
 
 
-def apr_chart(curve: list[previews.AprPoint], leverage: float, net_apr: float | None) -> Markup:
+def apr_chart(curve: list[projections.AprPoint], leverage: float, net_apr: float | None) -> Markup:
     marks = []
     if net_apr is not None:
         marks.append(charts.Mark(leverage, net_apr * 100, f"you: {leverage:.2f}x, {net_apr * 100:.2f}%"))
@@ -180,6 +181,7 @@ class Renderer:
         return {
             "block": block,
             "market": previews.market_figures(self.chain.info, snapshot),
+            "extra": self.chain.oracle_and_queue(block),
             "pending": [
                 {"change": change, "wait": change.eta - snapshot.timestamp} for change in snapshot.pending
             ],
@@ -198,13 +200,16 @@ class Renderer:
             snapshot=snapshot,
             wallet=snapshot.account,
             figures=figures,
-            profit=previews.profit_since_open(snapshot, figures, history),
+            profit=profit_since_open(snapshot, figures, history),
             requests=self.chain.requests(account, block),
             market=previews.market_figures(info, snapshot),
+            extra=self.chain.oracle_and_queue(block),
         )
         if figures is not None:
             context["close_options"] = close_options(self.chain, snapshot)
-            context["health_chart"] = health_chart(previews.health_path(figures), figures.time_to_liquidation)
+            context["health_chart"] = health_chart(
+                projections.health_path(figures), figures.time_to_liquidation
+            )
         return context
 
     def risk_context(self, block: Block) -> dict[str, Any]:
@@ -229,12 +234,7 @@ class Renderer:
         return parts
 
     def equity_svg(self, account: str, block: Block) -> str:
-        history = self.chain.history(account, block)
-        start = 0
-        for index, event in enumerate(history):
-            if event.kind == "Closed":
-                start = index + 1
-        episode = history[start:]
+        episode = since_last_close(self.chain.history(account, block))
         if not episode:
             return str(equity_chart(self.chain, [], [], block.timestamp))
         points = self.chain.equity_series(account, block, episode[0].block)

@@ -207,10 +207,14 @@ WALLET_SCRIPT = """
       return parsed.result;
     },
     on(name, listener) { (listeners[name] = listeners[name] || []).push(listener); },
-    removeListener(name, listener) { listeners[name] = (listeners[name] || []).filter((l) => l !== listener); },
+    removeListener(name, listener) {
+      listeners[name] = (listeners[name] || []).filter((l) => l !== listener);
+    },
   };
-  const info = { uuid: options.uuid, name: options.name, icon: "data:image/svg+xml,<svg xmlns='http://www.w3.org/2000/svg'/>", rdns: options.rdns };
-  const announce = () => window.dispatchEvent(new CustomEvent("eip6963:announceProvider", { detail: Object.freeze({ info, provider }) }));
+  const icon = "data:image/svg+xml,<svg xmlns='http://www.w3.org/2000/svg'/>";
+  const info = { uuid: options.uuid, name: options.name, icon, rdns: options.rdns };
+  const detail = Object.freeze({ info, provider });
+  const announce = () => window.dispatchEvent(new CustomEvent("eip6963:announceProvider", { detail }));
   window.addEventListener("eip6963:requestProvider", announce);
   announce();
 })();
@@ -232,7 +236,11 @@ class Wallet:
     batches: dict[str, list[str]] = field(default_factory=dict)
 
     def install(self, context: Any) -> None:
-        options = {"uuid": f"test-{self.account}-{self.chain_id}", "name": self.name, "rdns": "org.levstake.test"}
+        options = {
+            "uuid": f"test-{self.account}-{self.chain_id}",
+            "name": self.name,
+            "rdns": "org.levstake.test",
+        }
         context.expose_function("levstakeWallet", self.handle)
         context.add_init_script(WALLET_SCRIPT.replace("__WALLET__", json.dumps(options)))
 
@@ -256,7 +264,9 @@ class Wallet:
         if method == "wallet_switchEthereumChain":
             target = int(params[0]["chainId"], 16)
             if target not in self.known_chains:
-                return {"error": {"code": 4902, "message": "Unrecognized chain ID. Try adding the chain first."}}
+                return {
+                    "error": {"code": 4902, "message": "Unrecognized chain ID. Try adding the chain first."}
+                }
             self.chain_id = target
             return {"result": None, "chainId": hex(target)}
         if method == "wallet_addEthereumChain":
@@ -270,7 +280,9 @@ class Wallet:
             self.batches[batch_id] = hashes
             return {"result": {"id": batch_id}}
         if self.batch and method == "wallet_getCallsStatus":
-            receipts = [rpc(self.devnet_url, "eth_getTransactionReceipt", [h]) for h in self.batches[params[0]]]
+            receipts = [
+                rpc(self.devnet_url, "eth_getTransactionReceipt", [h]) for h in self.batches[params[0]]
+            ]
             failed = any(int(r["status"], 16) != 1 for r in receipts)
             return {"result": {"version": "2.0.0", "id": params[0], "chainId": hex(CHAIN_ID), "atomic": False,
                                "status": 500 if failed else 200, "receipts": receipts}}  # fmt: skip

@@ -1,0 +1,160 @@
+"""
+What the web page draws and checks beyond the CLI's previews, built only on them (`levstake.previews`) and on
+`levstake.model`: health projected over time at constant rates, net APR against leverage, a lender's deposit
+with the rates after it, the market's oracle and queue figures, and the one-line balance and liquidity
+reasons the page shows before anything is signed. No key, no Ape: usable from plain web3.py.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from levstake import fmt, model
+from levstake.model import ORACLE_SCALE, WAD
+from levstake.previews import OpenPreview, PositionFigures, PreviewError, max_leverage_for, preview_open
+from levstake.reads import Call, ProtocolInfo, Reader, Snapshot
+from levstake.rpc import Block
+
+
+def projected_health(health_now: float, staking_apr: float, borrow_apr: float, seconds: float) -> float:
+    """Health after `seconds` at constant rates: collateral grows at the staking APR, debt at the borrow APR
+    (continuously compounded, as `model.time_to_liquidation` assumes), so health follows e^((s - b) t)."""
+    if math.isinf(health_now):
+        return health_now
+    return health_now * math.exp((staking_apr - borrow_apr) * seconds / model.YEAR)
+
+
+def health_path(
+    figures: PositionFigures, horizon: float = model.YEAR, points: int = 53
+) -> list[tuple[float, float]]:
+    """(seconds from now, health) over `horizon` at today's rates."""
+    times = [horizon * index / (points - 1) for index in range(points)]
+    return [(t, projected_health(figures.health, figures.staking_apr, figures.borrow_apr, t)) for t in times]
+
+
+@dataclass(frozen=True)
+class AprPoint:
+    """Net APR at a leverage: at today's rates, and after an open of the amount at that leverage moves them
+    (None when that open cannot be previewed: liquidity short, amount too small)."""
+
+    leverage: float
+    at_current_rates: float
+    after_own_effect: float | None
+
+
+def net_apr_by_leverage(
+    info: ProtocolInfo, snapshot: Snapshot, assets: int, leverages: list[float]
+) -> list[AprPoint]:
+    staking, borrow = snapshot.staking_apr, snapshot.rates.borrow_apr / WAD
+    points = []
+    for leverage in leverages:
+        after = None
+        if assets > 0:
+            try:
+                open_ = preview_open(info, snapshot, assets, int(round(leverage * WAD)))
+                after = open_.after.net_apr if open_.fits_liquidity else None
+            except PreviewError:
+                after = None
+        points.append(AprPoint(leverage, model.net_apr(staking, borrow, leverage), after))
+    return points
+
+
+def check_balance(info: ProtocolInfo, snapshot: Snapshot, assets: int, native: bool = False) -> None:
+    """A one-line `PreviewError` when the account holds less than `assets` of X (or of the native coin)."""
+    account = snapshot.account
+    if account is None:
+        raise PreviewError("connect a wallet first")
+    if native and not info.native:
+        raise PreviewError(
+            f"{info.symbol} is not this network's wrapped native token; pay with {info.symbol}"
+        )
+    balance = account.native_balance if native else account.x_balance
+    if assets > balance:
+        what = "native balance" if native else f"{info.symbol} balance"
+        hint = "" if native or not info.native else " (wrap some first, or pay with the native coin)"
+        raise PreviewError(
+            f"amount {fmt.exact(assets, info.decimals)} is above your {what} "
+            f"{fmt.exact(balance, info.decimals)}{hint}"
+        )
+
+
+def liquidity_error(info: ProtocolInfo, snapshot: Snapshot, preview: OpenPreview) -> str | None:
+    """Why the market cannot lend what an open borrows (with the highest leverage that fits now), or None."""
+    if preview.fits_liquidity:
+        return None
+    unit = 10**info.decimals
+    fits = max_leverage_for(info, snapshot, preview.assets)
+    return (
+        f"liquidity short for {preview.target_leverage / WAD:g}x: the market has {preview.idle / unit:,.4f} "
+        f"{info.symbol} idle and this borrows {preview.borrowed / unit:,.4f}; up to {fits:.2f}x fits now"
+    )
+
+
+@dataclass(frozen=True)
+class LendPreview:
+    """A lender's deposit of `assets`: the market's supply and borrow APR after it."""
+
+    assets: int
+    supply_apr_after: float
+    borrow_apr_after: float
+
+
+def preview_lend(info: ProtocolInfo, snapshot: Snapshot, assets: int) -> LendPreview:
+    if assets <= 0:
+        raise PreviewError("amount must be above 0")
+    check_balance(info, snapshot, assets)
+    market = snapshot.market
+    utilization = model.utilization(market.total_supply_assets + assets, market.total_borrow_assets)
+    borrow = info.rate_model.borrow_apr(utilization)
+    return LendPreview(assets, info.rate_model.supply_apr(borrow, utilization) / WAD, borrow / WAD)
+
+
+@dataclass(frozen=True)
+class OracleAndQueue:
+    """The Market page's figures a `Snapshot` does not carry: the oracle's price and cap, the age of its last
+    snapshot (the cap's anchor), the LST's buffer target and its unstake queue."""
+
+    oracle_price: float
+    oracle_cap: float
+    snapshot_age: int
+    buffer_target: int
+    queue_liability: int
+    queue_length: int
+    unbonding: int
+
+
+def oracle_and_queue(reader: Reader, snapshot: Snapshot, block: Block) -> OracleAndQueue:
+    """One batched read at `block` besides the snapshot (taken at the same block)."""
+    calls: list[Call] = [
+        ("oracle", "snapshot_time", ()),
+        ("lst", "queue_liability", ()),
+        ("lst", "queue_head", ()),
+        ("lst", "next_request_id", ()),
+        ("validator", "unbonding_balance", (reader.addresses["lst"],)),
+    ]
+    snapshot_time, liability, head, next_id, unbonding = reader.call_many(calls, block)
+    lst = snapshot.lst
+    return OracleAndQueue(
+        oracle_price=snapshot.market.price / ORACLE_SCALE,
+        oracle_cap=snapshot.oracle_cap / ORACLE_SCALE,
+        snapshot_age=max(snapshot.timestamp - snapshot_time, 0),
+        buffer_target=lst.target(lst.total_assets),
+        queue_liability=liability,
+        queue_length=next_id - head,
+        unbonding=unbonding,
+    )
+
+
+__all__ = [
+    "AprPoint",
+    "LendPreview",
+    "OracleAndQueue",
+    "check_balance",
+    "health_path",
+    "liquidity_error",
+    "net_apr_by_leverage",
+    "oracle_and_queue",
+    "preview_lend",
+    "projected_health",
+]
