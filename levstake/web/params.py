@@ -76,8 +76,10 @@ def leverage(value: Any, name: str = "leverage") -> int:
         number = float(text)
     except ValueError:
         raise BadRequest(f"{name} must be a number such as 20") from None
-    if not math.isfinite(number) or number < 1 or number > 10_000:
+    if not math.isfinite(number) or number > 10_000:
         raise BadRequest(f"{name} must be between 1 and the market's max")
+    if number < 1:
+        raise BadRequest(f"{name} {number:g}x is below 1x")  # the CLI's words (previews.check_leverage)
     return int(round(number * 10_000)) * (WAD // 10_000)
 
 

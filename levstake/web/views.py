@@ -111,7 +111,8 @@ def health_chart(path: list[tuple[float, float]], ttl: float | None) -> Markup:
 def equity_chart(chain: Chain, points: list[Any], events: list[Any], now: int) -> Markup:
     unit = 10**chain.info.decimals
     if not points:
-        return Markup('<p class="muted">No history yet.</p>')
+        empty = charts.Chart("Equity since the position was opened", "", "", [], str, str)
+        return charts.render(empty)
     start = points[0].timestamp
     span = max(now - start, 1)
     scale, label = (
@@ -207,6 +208,7 @@ class Renderer:
         )
         if figures is not None:
             context["close_options"] = close_options(self.chain, snapshot)
+            context["equity_chart"] = Markup(self.equity_svg(account, block))
             context["health_chart"] = health_chart(
                 projections.health_path(figures), figures.time_to_liquidation
             )

@@ -204,7 +204,8 @@ function notice(text, ...extra) {
 function openEvents() {
   if (state.events) state.events.close();
   const query = new URLSearchParams({ page: config.page });
-  if (state.account) query.set("account", state.account);
+  const shown = viewed();
+  if (shown) query.set("account", shown);
   state.events = new EventSource(`/events?${query}`);
   state.events.addEventListener("block", (event) => {
     const data = JSON.parse(event.data);
@@ -235,9 +236,12 @@ function fields(form) {
   return out;
 }
 
+// The account the page shows: the connected wallet's, else the one in the address (?account=, read-only).
+const viewed = () => state.account || config.account;
+
 function common() {
   const out = {};
-  if (state.account) out.account = state.account;
+  if (viewed()) out.account = viewed();
   if (state.account && state.chainId) out.chain = String(state.chainId);
   return out;
 }

@@ -1,0 +1,272 @@
+"""
+The web page in a real browser (Debian's chromium driven by Playwright) over a real anvil with the protocol
+deployed (`python -m levstake.devnet up` on a port of its own), the page's own wallet code talking EIP-1193 to
+an injected test wallet that anvil signs for. One devnet, one server and one browser for the module.
+
+Screenshots of each state go to `.cache/web-shots/` (LEVSTAKE_WEB_SHOTS moves them).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from eth_account import Account
+from harness import DEV_KEYS, ROOT, Devnet, Wallet, WebServer, launch_browser
+
+from levstake.deployment import Deployment
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+pytestmark = pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="chromium not installed")
+
+SHOTS = Path(os.environ.get("LEVSTAKE_WEB_SHOTS", ROOT / ".cache" / "web-shots"))
+# anvil's dev accounts 3, 4 and 5 (keys of the devnet's public mnemonic).
+BORROWER, LENDER, NEWCOMER = (Account.from_key(DEV_KEYS[index]).address for index in (3, 4, 5))
+TIMEOUT = 20_000
+
+
+@pytest.fixture(scope="module")
+def devnet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Devnet]:
+    chain = Devnet(tmp_path_factory.mktemp("web-devnet"))
+    chain.start()
+    chain.start_rewards(Deployment.load(chain.deployment_path))
+    yield chain
+    chain.stop()
+
+
+@pytest.fixture(scope="module")
+def server(devnet: Devnet) -> Iterator[WebServer]:
+    web = WebServer(devnet)
+    web.start()
+    yield web
+    web.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with playwright_api.sync_playwright() as playwright:
+        chromium = launch_browser(playwright)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def open_context(browser: Any, server: WebServer, devnet: Devnet):
+    contexts = []
+
+    def open_(wallet: Wallet | None) -> Any:
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context.set_default_timeout(TIMEOUT)
+        if wallet is not None:
+            wallet.install(context)
+        contexts.append(context)
+        return context
+
+    yield open_
+    for context in contexts:
+        context.close()
+
+
+_BASE: dict[str, str] = {}
+
+
+@pytest.fixture(autouse=True)
+def _base(server: WebServer) -> None:
+    _BASE["url"] = server.url
+
+
+def _url(_: Any, path: str) -> str:
+    return _BASE["url"] + path
+
+
+def shot(page: Any, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def connect(page: Any, url: str, wallet_name: str = "Test Wallet") -> None:
+    page.goto(url)
+    page.get_by_role("button", name=f"Connect {wallet_name}").click()
+    page.wait_for_selector("#wallet[data-state='connected'], #wallet[data-state='wrong-chain']")
+
+
+def set_leverage(page: Any, form: str, leverage: str) -> None:
+    page.locator(f"#{form} [data-leverage-slider]").fill(leverage)
+    page.locator(f"#{form} [data-leverage-input]").fill(leverage)
+
+
+def wait_preview(page: Any, form: str, text: str) -> Any:
+    preview = page.locator(f"[data-preview-for='{form}']")
+    playwright_api.expect(preview).to_contain_text(text)
+    return preview
+
+
+def accept_if_asked(page: Any, form: str) -> None:
+    accept = page.locator(f"#{form} [data-accept]")
+    if accept.is_visible():
+        accept.locator("input").check()
+
+
+def submit(page: Any, form: str) -> str:
+    button = page.locator(f"#{form} [data-submit]")
+    playwright_api.expect(button).to_be_enabled()
+    button.click()
+    status = page.locator("#tx-status")
+    playwright_api.expect(status).to_have_attribute("data-state", re.compile("confirmed|reverted|refused"))
+    text = status.inner_text()
+    assert status.get_attribute("data-state") == "confirmed", text
+    return text
+
+
+def cli_status(devnet: Devnet, account: str) -> dict[str, Any]:
+    """`ape run leverage status --account A --json`: the CLI's figures over the same devnet."""
+    env = {**devnet.env, "APE_FOUNDRY_HOST": devnet.url}
+    command = ["ape", "run", "leverage", "status", "--account", account, "--json"]
+    command += ["--network", "ethereum:local:foundry"]
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return json.loads(done.stdout[done.stdout.index("{") :])
+
+
+def test_no_wallet_leaves_the_page_read_only_and_nothing_to_sign(open_context) -> None:
+    page = open_context(None).new_page()
+    for path, name in (("/", "market"), ("/open", "open"), ("/risk", "risk"), ("/lend", "lend")):
+        page.goto(_url(page, path))
+        playwright_api.expect(page.locator("#wallet-text")).to_contain_text("No wallet found")
+        shot(page, f"no-wallet-{name}")
+    page.goto(_url(page, "/open"))
+    wait_preview(page, "open-form", "You put in")
+    playwright_api.expect(page.locator("#open-form [data-submit]")).to_be_disabled()
+    playwright_api.expect(page.locator("[data-preview-for='open-form']")).to_contain_text("connect a wallet")
+
+
+def test_open_50x_by_signature_and_one_transaction_then_adjust_to_20x_and_close(
+    open_context, devnet: Devnet
+) -> None:
+    wallet = Wallet(devnet.url, BORROWER)
+    context = open_context(wallet)
+    position = context.new_page()
+    connect(position, _url(position, "/position"))
+    playwright_api.expect(position.locator("#live-position [data-empty]")).to_contain_text("No position")
+
+    page = context.new_page()
+    page.goto(_url(page, "/open"))
+    page.wait_for_selector("#wallet[data-state='connected']")  # reconnected without asking
+    page.locator("#open-form input[name=amount]").fill("10")
+    set_leverage(page, "open-form", "50")
+    preview = wait_preview(page, "open-form", "at 50x")
+    for part in (
+        "Time to liquidation",
+        "Liquidated within a year if",
+        "Entry cost",
+        "Earned back",
+        "Net APR",
+    ):
+        playwright_api.expect(preview).to_contain_text(part)
+    assert preview.locator("svg").count() == 2  # net APR against leverage, health over the next year
+    shot(page, "open-preview-50x")
+    accept_if_asked(page, "open-form")
+    sent_before = len(wallet.sent("eth_sendTransaction"))
+    text = submit(page, "open-form")
+    shot(page, "open-confirmed")
+    assert "confirmed" in text
+    assert len(wallet.sent("eth_signTypedData_v4")) == 1  # the market's authorization of the router
+    assert len(wallet.sent("eth_sendTransaction")) == sent_before + 1  # and one transaction
+
+    # The position page, never reloaded, shows the position pushed at the next block.
+    live = position.locator("#live-position [data-position]")
+    playwright_api.expect(live).to_be_visible()
+    shot(position, "position-after-open")
+    cli = cli_status(devnet, BORROWER)
+    playwright_api.expect(live).to_have_attribute("data-block", str(cli["block"]))
+    figures = cli["account"]["position"]
+    for name in ("collateral", "debt", "equity_book", "equity_exit"):
+        shown = position.locator(f"#live-position [data-figure='{name}']").get_attribute("data-units")
+        assert shown == figures[name]["units"], name
+    for name in ("leverage", "health", "net_apr"):
+        shown = position.locator(f"#live-position [data-figure='{name}']").get_attribute("data-value")
+        assert float(shown) == pytest.approx(figures[name], rel=1e-12), name
+    assert 45 < figures["leverage"] <= 50
+
+    set_leverage(position, "adjust-form", "20")
+    wait_preview(position, "adjust-form", "20x")
+    accept_if_asked(position, "adjust-form")
+    submit(position, "adjust-form")
+    leverage = position.locator("#live-position [data-figure='leverage']")
+    # The router aims at 20x with its LTV margin: within 0.1% of it.
+    playwright_api.expect(leverage).to_have_attribute("data-value", re.compile(r"^(19\.9[89]|20\.0[01])"))
+    shot(position, "position-after-adjust-20x")
+    assert len(wallet.sent("eth_signTypedData_v4")) == 1  # authorized already: nothing more to sign
+
+    position.locator("#close-form input[value=x]").check()
+    wait_preview(position, "close-form", "You receive about")
+    submit(position, "close-form")
+    playwright_api.expect(position.locator("#live-position [data-empty]")).to_contain_text("No position")
+    shot(position, "position-after-close")
+
+
+def test_bad_input_gets_a_one_line_reason_and_nothing_is_signed(open_context, devnet: Devnet) -> None:
+    wallet = Wallet(devnet.url, NEWCOMER)
+    page = open_context(wallet).new_page()
+    connect(page, _url(page, "/open"))
+    cases = [
+        ("abc", "10", "amount"),
+        ("-1", "10", "amount"),
+        ("100000000", "2", "above your native balance"),
+        ("10", "500", "above the market's max"),
+        ("10", "0.5", "below 1x"),
+        ("200000", "50", "liquidity short"),
+    ]
+    for amount, leverage, reason in cases:
+        page.locator("#open-form input[name=amount]").fill(amount)
+        page.locator("#open-form [data-leverage-input]").fill(leverage)
+        box = page.locator("#open-form [data-reasons-box], [data-preview-for='open-form'] [data-reasons]")
+        playwright_api.expect(box.filter(has_text=reason).first).to_be_visible()
+        playwright_api.expect(page.locator("#open-form [data-submit]")).to_be_disabled()
+    shot(page, "open-bad-input")
+    page.goto(_url(page, "/position"))
+    page.wait_for_selector("#wallet[data-state='connected']")
+    set_leverage(page, "adjust-form", "10")
+    wait_preview(page, "adjust-form", "no position")
+    playwright_api.expect(page.locator("#adjust-form [data-submit]")).to_be_disabled()
+    shot(page, "position-none")
+    assert not wallet.sent("eth_sendTransaction") and not wallet.sent("eth_signTypedData_v4")
+
+
+def test_a_wallet_on_the_wrong_chain_is_offered_the_devnet_and_signs_nothing_before(
+    open_context, devnet: Devnet
+) -> None:
+    wallet = Wallet(devnet.url, NEWCOMER, chain_id=1)
+    page = open_context(wallet).new_page()
+    connect(page, _url(page, "/open"))
+    playwright_api.expect(page.locator("#wallet")).to_have_attribute("data-state", "wrong-chain")
+    playwright_api.expect(page.locator("#notice")).to_contain_text("chain 1")
+    playwright_api.expect(page.locator("#open-form [data-submit]")).to_be_disabled()
+    shot(page, "wrong-chain")
+    page.get_by_role("button", name="Switch network").click()
+    playwright_api.expect(page.locator("#wallet")).to_have_attribute("data-state", "connected")
+    assert wallet.sent("wallet_addEthereumChain")  # the devnet was unknown to it: added, then switched
+    assert not wallet.sent("eth_sendTransaction") and not wallet.sent("eth_signTypedData_v4")
+
+
+def test_lending_with_approval_goes_as_one_batch_where_the_wallet_has_wallet_send_calls(
+    open_context, devnet: Devnet
+) -> None:
+    wallet = Wallet(devnet.url, LENDER, batch=True)
+    page = open_context(wallet).new_page()
+    connect(page, _url(page, "/lend"))
+    page.locator("#lend-form input[name=amount]").fill("25")
+    page.locator("#lend-form select[name=pay]").select_option("native")
+    wait_preview(page, "lend-form", "supply APR after it")
+    text = submit(page, "lend-form")
+    assert "one batch" in text, text
+    (batch,) = wallet.sent("wallet_sendCalls")
+    assert len(batch[0]["calls"]) == 3  # wrap, approve, deposit
+    playwright_api.expect(page.locator("#live-lend [data-figure='lender_assets']")).to_contain_text("25")
+    shot(page, "lend-batched")
