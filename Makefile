@@ -19,7 +19,12 @@ BLOCK_TIME ?= 12
 # file apart, so a running devnet is never touched.
 OWN_CHAIN := APE_FOUNDRY_HOST=auto LEVSTAKE_DEPLOYMENTS=$(CURDIR)/.cache/deployments
 
-.PHONY: setup test demo bench fuzz defences lint clean devnet devnet-stop
+# `make web`: the page on 127.0.0.1:$(WEB_PORT) over the devnet (started in the background when not running).
+WEB_PORT ?= 8000
+# The browser tests drive Debian's chromium (Playwright's own browser download is never used).
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: setup test demo bench fuzz defences lint clean devnet devnet-stop web
 
 setup: $(STAMP) $(ANVIL)
 
@@ -38,11 +43,16 @@ $(ANVIL): package.json
 # staking unit tests, the attack files and the CLI in one, the lending, router, fuzz and end-to-end wallet
 # tests in the other (its log is printed after). Compiled once, first: Ape's build and the revm tests'
 # artifact cache (.cache/revm-artifacts) at the same time.
-TESTS_A := tests/unit/staking tests/attacks tests/unit/cli
+TESTS_A := tests/unit/staking tests/attacks tests/unit/cli tests/web
 TESTS_B := tests/unit/devnet tests/unit/model tests/unit/keeper tests/unit/lending tests/unit/leverage tests/fuzz \
 	tests/previews tests/e2e
-test: setup
-	ruff check levstake scripts tests
+$(CHROMIUM):
+	@echo "chromium is missing: installing Debian's package for the browser tests (apt-get, as root)"
+	if [ "$$(id -u)" -eq 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
+	else sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi
+
+test: setup $(CHROMIUM)
+	ruff check levstake scripts tests examples
 	python tests/fuzz/revm_chain.py & artifacts=$$!; ape compile; compiled=$$?; \
 	wait $$artifacts && test $$compiled -eq 0
 	@log=$$(mktemp); \
@@ -55,9 +65,14 @@ test: setup
 demo: setup
 	$(OWN_CHAIN) ape run demo --network $(DEVNET)
 
-bench: setup
+bench: setup $(CHROMIUM)
 	$(OWN_CHAIN) ape run bench --network $(DEVNET)
 	$(OWN_CHAIN) ape run bench_reads --network $(DEVNET)
+	python tests/web/bench_web.py
+
+web: setup
+	python -m levstake.web --port $(WEB_PORT) --devnet-port $(DEVNET_PORT) --devnet-state $(DEVNET_STATE) \
+		--speed $(SPEED) --block-time $(BLOCK_TIME)
 
 devnet: setup
 	python -m levstake.devnet up --port $(DEVNET_PORT) --state $(DEVNET_STATE) --speed $(SPEED) \
@@ -82,7 +97,7 @@ defences: setup
 	python tests/attacks/check_defences.py
 
 lint: setup
-	ruff check levstake scripts tests
+	ruff check levstake scripts tests examples
 
 clean:
 	rm -rf $(VENV) node_modules .build .cache

@@ -12,6 +12,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -270,3 +271,57 @@ def test_lending_with_approval_goes_as_one_batch_where_the_wallet_has_wallet_sen
     assert len(batch[0]["calls"]) == 3  # wrap, approve, deposit
     playwright_api.expect(page.locator("#live-lend [data-figure='lender_assets']")).to_contain_text("25")
     shot(page, "lend-batched")
+
+
+EXAMPLE_WITHOUT_APE = """
+import runpy, sys
+sys.argv = ["web3_open_close.py", *sys.argv[1:]]
+try:
+    runpy.run_path("examples/web3_open_close.py", run_name="__main__")
+except SystemExit as stop:
+    assert not stop.code, stop.code
+loaded = sorted(name for name in sys.modules if name == "ape" or name.startswith(("ape.", "ape_")))
+assert not loaded, f"the example imported Ape: {loaded[:5]}"
+"""
+
+
+def test_plain_web3_example_signs_authorization_and_permit_opens_10x_and_closes(devnet: Devnet) -> None:
+    command = [sys.executable, "-c", EXAMPLE_WITHOUT_APE, "--rpc", devnet.url]
+    command += ["--deployment", str(devnet.deployment_path), "--key", DEV_KEYS[6]]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    assert "signed   authorization permit" in lines  # a fresh key: both signatures, no approval transaction
+    assert [line.split(":")[0] for line in lines if line.startswith("sent")] == [
+        "sent     wrap", "sent     open", "sent     close",
+    ]  # fmt: skip
+    opened = next(line for line in lines if line.startswith("position opened"))
+    leverage = float(opened.split(": ")[1].split("x")[0])
+    assert 9.9 < leverage < 10.1, opened  # 10x at the oracle's price, which moves as the stream unlocks
+    assert lines[-1] == "position closed : none"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status", "reason"),
+    [
+        ("GET", "/api/preview/open?amount=1e999&leverage=10", None, 400, "amount"),
+        ("GET", "/api/preview/open?amount=10&leverage=nan", None, 400, "leverage"),
+        ("GET", "/api/preview/open?amount=10&leverage=10&account=0x1234", None, 400, "account"),
+        ("GET", "/api/preview/open?amount=10&leverage=10&slippage=99999", None, 400, "slippage"),
+        ("GET", "/api/preview/close?mode=everything", None, 400, "mode"),
+        ("GET", "/api/preview/set_owner", None, 404, "no action"),
+        ("GET", "/events?page=admin", None, 400, "page"),
+        ("GET", "/api/tx/status?hash=0xzz", None, 400, "hash"),
+        ("POST", "/api/tx/open", b"not json", 400, "JSON"),
+        ("POST", "/api/tx/open", b"[1, 2]", 400, "JSON object"),
+        ("POST", "/api/tx/open", b'{"amount": "10", "leverage": "10"}', 400, "account"),
+        ("POST", "/api/tx/open", b"{" + b" " * 20_000 + b"}", 413, "bytes"),
+    ],
+)
+def test_malformed_requests_get_a_4xx_with_a_reason_never_a_trace(
+    server: WebServer, method: str, path: str, body: bytes | None, status: int, reason: str
+) -> None:
+    code, answer = server.get(path) if method == "GET" else server.post(path, None, raw=body)
+    assert code == status, answer
+    assert reason.lower() in answer["error"].lower(), answer
+    assert "Traceback" not in json.dumps(answer) and len(answer["error"].splitlines()) == 1
