@@ -159,6 +159,7 @@ def plan_open(chain: Chain, snapshot: Snapshot, request: Request) -> Plan:
     liquidity = projections.liquidity_error(info, snapshot, preview)
     if liquidity:
         plan.errors.append(liquidity)
+        return plan  # figures of a borrow the market cannot lend would only mislead
     risks = [risk.reason for risk in previews.open_risks(preview)]
     if not form["accept"]:
         plan.warnings += risks

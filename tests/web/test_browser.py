@@ -183,7 +183,6 @@ def test_open_50x_by_signature_and_one_transaction_then_adjust_to_20x_and_close(
     # The position page, never reloaded, shows the position pushed at the next block.
     live = position.locator("#live-position [data-position]")
     playwright_api.expect(live).to_be_visible()
-    shot(position, "position-after-open")
     cli = cli_status(devnet, BORROWER)
     playwright_api.expect(live).to_have_attribute("data-block", str(cli["block"]))
     figures = cli["account"]["position"]
@@ -194,6 +193,7 @@ def test_open_50x_by_signature_and_one_transaction_then_adjust_to_20x_and_close(
         shown = position.locator(f"#live-position [data-figure='{name}']").get_attribute("data-value")
         assert float(shown) == pytest.approx(figures[name], rel=1e-12), name
     assert 45 < figures["leverage"] <= 50
+    shot(position, "position-after-open")
 
     set_leverage(position, "adjust-form", "20")
     wait_preview(position, "adjust-form", "20x")
