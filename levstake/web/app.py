@@ -23,6 +23,7 @@ from sse_starlette.sse import EventSourceResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from levstake.abi import revert_reason
 from levstake.deployment import Deployment, DeploymentError
 from levstake.reads import first_refusal
 from levstake.rpc import ReadError, Transport
@@ -337,8 +338,13 @@ def create_app(config: Config) -> FastAPI:
 
 
 def revert_reason_of(transport: Transport, tx: dict[str, Any], block: int) -> str:
-    """Why a mined transaction reverted: replayed with `eth_call` on the state before its block (same sender,
-    target, data and value; earlier transactions of its block are not replayed)."""
+    """Why a mined transaction reverted: the node's call trace of it (`debug_traceTransaction`, anvil / geth /
+    reth) decoded, else a replay with `eth_call` on the state before its block (same sender, target, data and
+    value; earlier transactions of its block and its block's time are not replayed)."""
+    (trace,) = transport.request_many([("debug_traceTransaction", [tx["hash"], {"tracer": "callTracer"}])])
+    output = trace.get("output") if isinstance(trace, dict) else None
+    if isinstance(output, str) and len(output) > 2:
+        return revert_reason(bytes.fromhex(output[2:]))
     call = {key: tx[key] for key in ("from", "to", "value") if tx.get(key) is not None}
     call["data"] = tx.get("input") or tx.get("data") or "0x"
     (answer,) = transport.request_many([("eth_call", [call, hex(max(block - 1, 0))])])

@@ -325,3 +325,23 @@ def test_malformed_requests_get_a_4xx_with_a_reason_never_a_trace(
     assert code == status, answer
     assert reason.lower() in answer["error"].lower(), answer
     assert "Traceback" not in json.dumps(answer) and len(answer["error"].splitlines()) == 1
+
+
+def test_a_transaction_that_reverts_after_signing_shows_the_contract_reason(
+    open_context, devnet: Devnet
+) -> None:
+    """The server's simulation passes; an hour goes by before the wallet sends (the hook), so the router
+    reverts on its deadline and the page says so in the contract's words."""
+    user = devnet.call("eth_accounts")[7]
+    wallet = Wallet(devnet.url, user, before_send=lambda _: devnet.call("evm_increaseTime", 3600))
+    page = open_context(wallet).new_page()
+    connect(page, _url(page, "/open"))
+    page.locator("#open-form input[name=amount]").fill("5")
+    set_leverage(page, "open-form", "10")
+    wait_preview(page, "open-form", "at 10x")
+    accept_if_asked(page, "open-form")
+    page.locator("#open-form [data-submit]").click()
+    status = page.locator("#tx-status")
+    playwright_api.expect(status).to_have_attribute("data-state", "reverted")
+    playwright_api.expect(status).to_contain_text("router: deadline passed")
+    shot(page, "open-reverted")
