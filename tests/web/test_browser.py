@@ -345,3 +345,23 @@ def test_a_transaction_that_reverts_after_signing_shows_the_contract_reason(
     playwright_api.expect(status).to_have_attribute("data-state", "reverted")
     playwright_api.expect(status).to_contain_text("router: deadline passed")
     shot(page, "open-reverted")
+
+
+def test_a_fresh_wallet_paying_with_x_signs_authorization_and_permit_then_sends_one_transaction(
+    open_context, devnet: Devnet
+) -> None:
+    user = devnet.call("eth_accounts")[2]
+    deployment = Deployment.load(devnet.deployment_path)
+    devnet.send(user, deployment.contracts["x"], deployment.abi("x").encode("deposit"), value=20 * 10**18)
+    wallet = Wallet(devnet.url, user)
+    page = open_context(wallet).new_page()
+    connect(page, _url(page, "/open"))
+    page.locator("#open-form select[name=pay]").select_option("x")
+    page.locator("#open-form input[name=amount]").fill("10")
+    set_leverage(page, "open-form", "20")
+    wait_preview(page, "open-form", "at 20x")
+    accept_if_asked(page, "open-form")
+    submit(page, "open-form")
+    kinds = [json.loads(params[1])["primaryType"] for params in wallet.sent("eth_signTypedData_v4")]
+    assert sorted(kinds) == ["Authorization", "Permit"], kinds
+    assert len(wallet.sent("eth_sendTransaction")) == 1  # no approval: the permit rides in the open
