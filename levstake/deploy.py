@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from levstake.deployment import CONTRACT_TYPES, Deployment
+from levstake.deployment import ALL_TYPES, Deployment
 from levstake.model import to_units
 
 DEFAULT_VALIDATOR_APR_BPS = 800  # the devnet's 8% staking APR
@@ -104,6 +104,15 @@ def deploy_router(project: Any, deployer: Any, factory: Any, wrapped_native: str
     return deployer.deploy(project.LeverageRouter, factory, wrapped_native or ZERO_ADDRESS)
 
 
+def deploy_keeper_contracts(project: Any, deployer: Any, factory: Any) -> dict[str, Any]:
+    """The Liquidator and the LeverageGuard for the factory's markets, and the keeper's PositionLens."""
+    return {
+        "liquidator": deployer.deploy(project.Liquidator, factory),
+        "guard": deployer.deploy(project.LeverageGuard, factory),
+        "lens": deployer.deploy(project.PositionLens),
+    }
+
+
 DEFAULT_REWARD_RESERVE = 1_000  # X the devnet's validator can pay out as rewards
 
 
@@ -118,7 +127,8 @@ def deploy_protocol(
 ) -> Deployment:
     """
     The whole system on the connected network: staking (a new WrappedNative as X unless `asset` is given),
-    lending with the default 98% / 99% market, and the router. The validator's reward reserve is funded with
+    lending with the default 98% / 99% market, the router, the liquidator, the guard and the keeper's
+    lens. The validator's reward reserve is funded with
     `reward_reserve` X, wrapped from the deployer's native balance when X is the new WrappedNative.
     """
     treasury = treasury or deployer.address
@@ -142,6 +152,7 @@ def deploy_protocol(
         "factory": lending.factory,
         "market": lending.market,
         "router": router,
+        **deploy_keeper_contracts(project, deployer, lending.factory),
     }
     return Deployment(
         ecosystem=network.ecosystem.name,
@@ -172,5 +183,5 @@ def contract_abis(project: Any) -> dict[str, list[dict[str, Any]]]:
             entry.model_dump(mode="json", by_alias=True, exclude_none=True)
             for entry in getattr(project, name).contract_type.abi
         ]
-        for name in CONTRACT_TYPES.values()
+        for name in ALL_TYPES.values()
     }

@@ -26,6 +26,15 @@ CONTRACT_TYPES = {
     "router": "LeverageRouter",
 }
 CONTRACT_KEYS = tuple(CONTRACT_TYPES)
+# Deployed with the protocol since the keeper (`ape run deploy`, `make devnet`); optional in a file, so that
+# files written before them still load for everything else: `Deployment.require` names what is missing.
+LEVERAGE_TYPES = {
+    "liquidator": "Liquidator",
+    "guard": "LeverageGuard",
+    "lens": "PositionLens",
+}
+LEVERAGE_KEYS = tuple(LEVERAGE_TYPES)
+ALL_TYPES = {**CONTRACT_TYPES, **LEVERAGE_TYPES}
 
 
 class DeploymentError(Exception):
@@ -72,7 +81,16 @@ class Deployment:
 
     def abi(self, key: str) -> ContractAbi:
         """The ABI of the contract named `key` ("market", "router", ...), parsed once."""
-        return self._codecs[CONTRACT_TYPES[key]]
+        return self._codecs[ALL_TYPES[key]]
+
+    def require(self, *keys: str) -> None:
+        """Raise when the file lacks any of `keys` (an address or its ABI): it predates them."""
+        missing = [key for key in keys if key not in self.contracts or ALL_TYPES[key] not in self.abis]
+        if missing:
+            raise DeploymentError(
+                f"the deployment file lacks {', '.join(missing)} (written before they were deployed): deploy "
+                "again (`make devnet` does when its file lacks them)"
+            )
 
     @cached_property
     def _codecs(self) -> dict[str, ContractAbi]:

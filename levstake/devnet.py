@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from levstake.deployment import Deployment, DeploymentError, default_path
+from levstake.deployment import LEVERAGE_KEYS, Deployment, DeploymentError, default_path
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8545
@@ -155,7 +155,7 @@ def matching_deployment(url: str, path: Path) -> Deployment | None:
         deployment = Deployment.load(path)
     except DeploymentError:
         return None
-    if deployment.chain_id != CHAIN_ID:
+    if deployment.chain_id != CHAIN_ID or not set(LEVERAGE_KEYS) <= set(deployment.contracts):
         return None
     for address in deployment.contracts.values():
         if rpc(url, "eth_getCode", [address, "latest"]) in ("0x", "0x0", None):

@@ -245,6 +245,52 @@ class Builder:
     def update_snapshot(self) -> TxRequest:
         return self._tx("oracle", "update_snapshot", label="oracle snapshot")
 
+    # ------------------------------------------------------------ liquidator and guard (deployment keys
+    # "liquidator", "guard"; `Deployment.require` says when a file predates them)
+
+    def liquidate(
+        self,
+        borrower: str,
+        seized_assets: int,
+        repaid_shares: int,
+        min_profit: int,
+        deadline: int,
+        keep_lst: bool = False,
+    ) -> TxRequest:
+        """A capital-free liquidation through the Liquidator (the caller pays gas only)."""
+        return self._tx(
+            "liquidator",
+            "liquidate",
+            self.address["market"],
+            borrower,
+            seized_assets,
+            repaid_shares,
+            min_profit,
+            deadline,
+            keep_lst,
+        )
+
+    def protect(self, user: str, tip_bps: int) -> TxRequest:
+        return self._tx("guard", "protect", self.address["market"], user, tip_bps)
+
+    def guard_checkpoint(self) -> TxRequest:
+        return self._tx("guard", "checkpoint", self.address["market"], label="carry checkpoint")
+
+    def set_guard(
+        self, health_floor: int, target_leverage: int, max_tip_bps: int, carry_hours: int
+    ) -> TxRequest:
+        market = self.address["market"]
+        return self._tx("guard", "set_guard", market, health_floor, target_leverage, max_tip_bps, carry_hours)
+
+    def revoke_guard(self) -> TxRequest:
+        return self._tx("guard", "revoke", self.address["market"], label="revoke guard")
+
+    def authorize_guard(self, allowed: bool = True) -> TxRequest:
+        """The market authorization `protect` needs (False withdraws it, which stops the guard as well)."""
+        return self._tx(
+            "market", "set_authorization", self.address["guard"], allowed, label="authorize guard"
+        )
+
 
 def _account(snapshot: Snapshot):
     if snapshot.account is None:

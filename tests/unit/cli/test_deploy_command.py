@@ -7,12 +7,12 @@ import json
 import pytest
 
 from levstake.deploy import DEFAULT_LLTV, DEFAULT_MAX_LTV
-from levstake.deployment import CONTRACT_KEYS, Deployment, DeploymentError
+from levstake.deployment import CONTRACT_KEYS, LEVERAGE_KEYS, Deployment, DeploymentError
 
 
 def test_deploy_writes_a_complete_file(deployment, chain, project) -> None:
     data = json.loads(deployment.read_text())
-    assert set(data["contracts"]) == set(CONTRACT_KEYS)
+    assert set(data["contracts"]) == set(CONTRACT_KEYS) | set(LEVERAGE_KEYS)
     assert data["chain_id"] == chain.chain_id
     assert (data["ecosystem"], data["network"]) == ("ethereum", "local")
     for address in data["contracts"].values():
@@ -25,6 +25,11 @@ def test_deploy_writes_a_complete_file(deployment, chain, project) -> None:
     assert validator.reward_reserve() == 1_000 * 10**18 == data["parameters"]["reward_reserve"]
     router = project.LeverageRouter.at(data["contracts"]["router"])
     assert router.wrapped_native() == data["contracts"]["x"]
+    # The liquidator and the guard serve the deployment's factory; the file carries their ABIs.
+    for key in ("liquidator", "guard"):
+        contract = getattr(project, {"liquidator": "Liquidator", "guard": "LeverageGuard"}[key])
+        assert contract.at(data["contracts"][key]).registry() == data["contracts"]["factory"]
+    Deployment.load(deployment).require(*LEVERAGE_KEYS)
 
 
 def test_local_deployment_file_is_replaced(run, tmp_path) -> None:
