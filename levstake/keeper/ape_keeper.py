@@ -1,0 +1,84 @@
+"""A `Keeper` on Ape's connected network: reads through a retried web3 transport of the provider's HTTP
+endpoint, sends with an Ape account (a Silverback bot's signer), the deployment file of that network."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+from levstake.deployment import Deployment, default_path
+from levstake.keeper.keeper import Keeper
+from levstake.keeper.retry import RetryTransport, with_retries
+from levstake.reads import Reader
+from levstake.rpc import ReadError, Web3Transport
+from levstake.txs import Builder, TxRequest
+
+# Settings from the environment (a Silverback bot takes no arguments of its own).
+DRY_RUN_ENV = "LEVSTAKE_KEEPER_DRY_RUN"
+ALTRUIST_ENV = "LEVSTAKE_KEEPER_ALTRUIST"
+KEEP_LST_ENV = "LEVSTAKE_KEEPER_KEEP_LST"
+X_PER_NATIVE_ENV = "LEVSTAKE_KEEPER_X_PER_NATIVE"
+RPC_TIMEOUT = 10
+
+
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").lower() in ("1", "true", "yes")
+
+
+def make_keeper(provider: Any, signer: Any | None, log: Callable[[str], None]) -> Keeper:
+    """The keeper of Ape's connected `provider`. Without a signer it runs dry (reads and decides, sends
+    nothing), as with LEVSTAKE_KEEPER_DRY_RUN=1."""
+    from web3 import Web3
+
+    network = provider.network
+    deployment = Deployment.load(default_path(network.ecosystem.name, network.name))
+    w3 = Web3(Web3.HTTPProvider(provider.http_uri, request_kwargs={"timeout": RPC_TIMEOUT}))
+
+    def on_retry(error: BaseException, delay: float) -> None:
+        log(f"rpc      {type(error).__name__}: {str(error)[:120]}; retrying in {delay:g} s")
+
+    transport = RetryTransport(Web3Transport(w3), on_retry=on_retry)
+    reader = Reader(transport, deployment)
+    builder = Builder(deployment, reader.info)
+    dry_run = signer is None or _flag(DRY_RUN_ENV)
+    sender = signer.address if signer is not None else reader.addresses["router"]
+    if not reader.info.native and X_PER_NATIVE_ENV not in os.environ:
+        raise SystemExit(
+            f"{reader.info.symbol} is not the native coin: set {X_PER_NATIVE_ENV} (X per native coin) so gas "
+            "can be priced in X"
+        )
+    x_per_native = float(os.environ.get(X_PER_NATIVE_ENV, "1"))
+
+    def estimate(tx: TxRequest) -> tuple[int, int]:
+        gas, price = transport.request_many([("eth_estimateGas", [tx.as_rpc(sender)]), ("eth_gasPrice", [])])
+        for answer in (gas, price):
+            if isinstance(answer, ReadError):
+                raise answer
+        return int(gas, 16), int(price, 16)
+
+    def send(tx: TxRequest, gas_limit: int) -> Any:
+        transaction = network.ecosystem.create_transaction(
+            receiver=tx.to, data=tx.data, value=tx.value, sender=signer.address, gas_limit=gas_limit
+        )
+        # A send is retried only when it never reached the node (connection refused): a time-out after the
+        # node took it could otherwise send it twice; the next block decides again from the chain.
+        return with_retries(lambda: signer.call(transaction), fault=_never_reached)
+
+    return Keeper(
+        reader,
+        builder,
+        send,
+        estimate,
+        dry_run=dry_run,
+        altruist=_flag(ALTRUIST_ENV),
+        keep_lst=_flag(KEEP_LST_ENV),
+        x_per_native=x_per_native,
+        log=log,
+    )
+
+
+def _never_reached(error: BaseException) -> bool:
+    import requests
+
+    return isinstance(error, (requests.exceptions.ConnectionError, ConnectionRefusedError))
