@@ -1,14 +1,15 @@
 """
-A chain for the keeper bot's end-to-end tests: anvil on a free port with the protocol deployed as `make
-devnet`
-deploys it (a lender supplying 100,000 X), an RPC proxy in front of it that can be told to fail or stall, and
-keeper bots run as `silverback run` processes (what `make keeper` runs) whose log lines the tests read.
+A chain for the keeper bot's end-to-end tests: anvil on a free port with the protocol deployed as
+`make devnet` deploys it (a lender supplying 100,000 X), an RPC proxy in front of it that can be told to fail
+or stall, and keeper bots run as `silverback run` processes (what `make keeper` runs) whose lines the tests
+read.
 """
 
 from __future__ import annotations
 
 import http.server
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -39,10 +40,13 @@ def free_port() -> int:
 
 class Proxy:
     """JSON-RPC passed on to `target`; `mode` "error" answers HTTP 502, "hang" holds each request until the
-    mode changes back."""
+    mode changes back, "pair" holds a transaction until a second one arrives (3 s at most) and then passes
+    both: two bots that read the same block both send before either transaction is mined."""
 
     def __init__(self, target: str) -> None:
         self.target, self.mode, self.requests = target, "pass", 0
+        self.pairing = threading.Condition()
+        self.held, self.generation = 0, 0
         proxy = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -51,6 +55,8 @@ class Proxy:
                 proxy.requests += 1
                 while proxy.mode == "hang":
                     time.sleep(0.05)
+                if proxy.mode == "pair" and b"eth_sendRawTransaction" in body:
+                    proxy.pair()
                 if proxy.mode == "error":
                     self.send_response(502)
                     self.end_headers()
@@ -75,6 +81,17 @@ class Proxy:
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def pair(self) -> None:
+        with self.pairing:
+            generation = self.generation
+            self.held += 1
+            if self.held >= 2:
+                self.generation, self.held = self.generation + 1, 0
+                self.pairing.notify_all()
+                return
+            if not self.pairing.wait_for(lambda: self.generation != generation, timeout=3):
+                self.held = 0  # nobody came: it goes alone
 
     def close(self) -> None:
         self.mode = "pass"
@@ -136,8 +153,10 @@ class Bot:
         raise AssertionError(f"no line with {text!r} within {timeout} s:\n" + "\n".join(self.lines[-40:]))
 
     def handled(self, block_hash: str) -> bool:
-        """Whether the block handler finished the block with this hash (Silverback's completion line)."""
-        return any(f"on_block[block={block_hash}] - " in line for line in self.lines[-200:])
+        """Whether the block handler finished the block with this hash (Silverback's completion line, which
+        gives the time taken: "on_block[block=0x...] - 0.123s")."""
+        done = re.compile(re.escape(f"on_block[block={block_hash}] - ") + r"[\d.]+s")
+        return any(done.search(line) for line in self.lines[-300:])
 
     def text(self) -> str:
         return "\n".join(self.lines)

@@ -24,7 +24,7 @@ import pytest
 from keeper_world import WAD, World
 
 DAY = 86_400
-DEPLOYER, GUARDED, PLAIN, PUSHER, TWIN_A, BOT, SECOND_BOT, LENDER = 0, 1, 2, 3, 4, 7, 6, 8
+GUARDED, PLAIN, PUSHER, TWIN_A, SECOND_PUSHER, SECOND_BOT, BOT, LENDER = 1, 2, 3, 4, 5, 6, 7, 8
 EQUITY = 100 * WAD
 FLOOR, TARGET, TIP_BPS = WAD * 1005 // 1000, 20 * WAD, 50
 
@@ -66,6 +66,14 @@ def lender_assets(world: World) -> int:
     return world.call("market", "convertToAssets", world.call("market", "balanceOf", lender))
 
 
+def push_utilization(world: World, pusher: int = PUSHER) -> None:
+    """Another borrower takes the market to ~99% utilization: borrowing costs more than staking earns."""
+    supplied, borrowed, *_ = world.call("market", "market_state")
+    open_position(world, pusher, (supplied * 99 // 100 - borrowed) // 9, 10 * WAD)
+    _, _, utilization, borrow_apr, _ = world.call("market", "market_state")
+    assert utilization > WAD * 98 // 100 and borrow_apr > WAD * 30 // 100
+
+
 def step(world: World, bot, seconds: int) -> None:
     """Move the clock, mine, and wait until the bot has handled that block and any it mined itself."""
     world.mine(seconds)
@@ -76,20 +84,17 @@ def test_a_guarded_50x_position_keeps_more_equity_than_its_liquidated_twin(world
     guarded, plain = world.accounts[GUARDED], world.accounts[PLAIN]
     open_position(world, GUARDED, EQUITY, 50 * WAD)
     open_position(world, PLAIN, EQUITY, 50 * WAD)
+    # A third position, at 45x, reaches health 1 a few chain days after the 50x one: the two-bot race's.
+    open_position(world, TWIN_A, EQUITY, 45 * WAD)
     authorize(world, GUARDED, "guard")
     world.send(GUARDED, world.builder.set_guard(FLOOR, TARGET, TIP_BPS, 0))
-    # Another borrower takes the market to ~99% utilization: borrowing costs more than staking earns.
-    supplied, borrowed, *_ = world.call("market", "market_state")
-    pusher_equity = (supplied * 99 // 100 - borrowed) // 9
-    open_position(world, PUSHER, pusher_equity, 10 * WAD)
-    _, _, utilization, borrow_apr, _ = world.call("market", "market_state")
-    assert utilization > WAD * 98 // 100 and borrow_apr > WAD * 30 // 100
+    push_utilization(world)
     deposit = lender_assets(world)
     started, days = time.monotonic(), 0
     while world.call("market", "positions", plain)[1] != 0:
         assert days < 40, bot.text()[-4000:]
-        step(world, bot, DAY)
-        days += 1
+        step(world, bot, 2 * DAY)
+        days += 2
         assert lender_assets(world) >= deposit
     print(f"{days} chain days in {time.monotonic() - started:.1f} s")
     protected = bot.wait_for("protect   block")
@@ -113,3 +118,71 @@ def test_a_guarded_50x_position_keeps_more_equity_than_its_liquidated_twin(world
     assert profit > 0
     assert lender_assets(world) >= deposit
     assert not [line for line in bot.lines if "failed " in line or "ERROR" in line]
+
+
+def test_the_bot_rides_out_an_rpc_that_errors_then_stalls(world, bot) -> None:
+    mark = len(bot.lines)
+    world.proxy.mode = "error"
+    time.sleep(1)
+    # A day passes while the bot cannot read: the oracle's daily snapshot falls due.
+    world.mine(DAY)
+    time.sleep(1)
+    world.proxy.mode = "hang"
+    time.sleep(4)
+    world.proxy.mode = "pass"
+    world.settle(bot, timeout=60)
+    after = bot.lines[mark:]
+    assert any(line.startswith("WARNING:  rpc") for line in after), "\n".join(after)
+    assert any("oracle_snapshot block" in line for line in after), "\n".join(after)
+    assert not [line for line in after if "failed " in line or "ERROR" in line or "Shutdown" in line]
+
+
+def test_a_chain_that_goes_back_is_noticed(world, bot) -> None:
+    snapshot = world.w3.provider.make_request("evm_snapshot", [])["result"]
+    for _ in range(3):
+        world.mine(DAY)
+        world.settle(bot)
+    mark = len(bot.lines)
+    # What a devnet restarted from a state file dumped a while ago looks like: the head goes back.
+    world.w3.provider.make_request("evm_revert", [snapshot])
+    world.mine(DAY)
+    world.settle(bot)
+    after = bot.lines[mark:]
+    assert any("went back" in line for line in after), "\n".join(after)
+    # Indexed again and acting on the new head: the day's oracle snapshot of the replayed history is sent.
+    assert any("oracle_snapshot block" in line for line in after), "\n".join(after)
+    assert not [line for line in after if "failed " in line or "ERROR" in line]
+
+
+def test_two_bots_send_a_liquidation_once_and_the_loser_logs_a_lost_race(world, bot) -> None:
+    second = world.bot(SECOND_BOT, name="second")
+    second.wait_for("Startup complete", timeout=90)
+    twin = world.accounts[TWIN_A]
+    marks = len(bot.lines), len(second.lines)
+    # The guard's step-down and the liquidation repaid debt: utilization is pushed back up.
+    push_utilization(world, SECOND_PUSHER)
+    # Each transaction waits for the other bot's of the same round: both read the block before either lands.
+    world.proxy.mode = "pair"
+    try:
+        for _ in range(10):
+            world.mine(2 * DAY)
+            world.settle(bot, second)
+            if world.call("market", "positions", twin)[1] == 0:
+                break
+    finally:
+        world.proxy.mode = "pass"
+    liquidated = world.deployment.abi("liquidator").event("Liquidated")
+    logs = world.w3.eth.get_logs(
+        {
+            "address": world.deployment.contracts["liquidator"],
+            "topics": ["0x" + liquidated.topic.hex(), None, None, "0x" + "00" * 12 + twin[2:].lower()],
+            "fromBlock": 0,
+        }
+    )
+    assert len(logs) == 1
+    lines = bot.lines[marks[0] :] + second.lines[marks[1] :]
+    winners = [line for line in lines if line.startswith("SUCCESS:  liquidate") and twin in line]
+    losers = [line for line in lines if "lost race" in line and "liquidate" in line and twin in line]
+    print(*winners, *losers, sep="\n")
+    assert len(winners) == 1 and len(losers) == 1
+    assert not [line for line in lines if "failed " in line or "ERROR" in line]
