@@ -21,6 +21,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 from levstake.keeper import jobs, scan
@@ -336,6 +337,8 @@ class Keeper:
         """What the bot got: the liquidation's X (and LST at its book value) or the tip, from the events."""
         from levstake.ape_wallet import events
 
+        if isinstance(receipt, Mapping):  # web3's receipt: the same logs under a key
+            receipt = SimpleNamespace(logs=receipt.get("logs", []))
         if action.kind == "liquidate":
             found = events(receipt, self.reader.deployment.abi("liquidator"), "Liquidated", action.tx.to)
             return sum(event["assets_out"] for event in found) + sum(event["shares_out"] for event in found)
@@ -391,9 +394,11 @@ def check_carry_checkpoint(last_time: int, now: int, carry_hours: list[int]) -> 
     """Due when some guarded user has a carry trigger and the market's last checkpoint is an hour old."""
     if not any(carry_hours):
         return None
+    if last_time == 0:
+        return "no carry checkpoint yet"
     if now < last_time + CHECKPOINT_EVERY:
         return None
-    return "an hour since the guard's last carry checkpoint" if last_time else "no carry checkpoint yet"
+    return "an hour since the guard's last carry checkpoint"
 
 
 def _job_tx(builder: Builder, name: str) -> TxRequest:

@@ -18,7 +18,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
+
+import eth_abi
+from eth_utils import keccak, to_checksum_address
 
 from levstake.model import WAD, MarketSnapshot
 from levstake.reads import Reader
@@ -28,6 +32,7 @@ from levstake.rpc import Block
 LENS_CHUNK = 2_000
 # eth_getLogs ranges: nodes refuse large ones (10,000 blocks is a common limit).
 LOG_RANGE = 10_000
+LENS_SELECTOR = keccak(text="positions_of(address,address[])")[:4]
 
 
 @dataclass(frozen=True)
@@ -111,8 +116,9 @@ class EventIndex:
             if isinstance(answer, Exception):
                 raise answer
         for log in answers[0]:
-            topics = [_bytes(topic) for topic in log["topics"]]
-            self.borrowers[supplied.decode(topics, _bytes(log["data"]))["on_behalf"]] = None
+            # `on_behalf` is the second indexed field: the last 20 bytes of topic 2 (decoding every log
+            # with the ABI was most of a 10,000-position start-up).
+            self.borrowers[to_checksum_address(_bytes(log["topics"][2])[12:])] = None
         if guard_events:
             set_event, revoked = guard_events
             for log in sorted(answers[1], key=_log_order):
@@ -166,18 +172,41 @@ def read_positions(
         ("market", "total_borrow_shares", ()),
         ("oracle", "price", ()),
         ("oracle", "rate", ()),
-        *[("lens", "positions_of", (market, part)) for part in chunks],
     ]
-    (state, shares, price, rate, *raw) = reader.call_many(calls, block)
+    lens, tag = reader.addresses["lens"], hex(block.number)
+    extra = [
+        ("eth_call", [{"to": lens, "data": _lens_calldata(market, tuple(part))}, tag]) for part in chunks
+    ]
+    (state, shares, price, rate, *raw) = reader.call_many(calls, block, extra=extra)
     snapshot = MarketSnapshot(state[1], shares, price, reader.info.max_ltv, reader.info.lltv, state[0], rate)
     result = []
-    for part, answers in zip(chunks, raw, strict=True):
-        for user, (collateral, borrow_shares) in zip(part, answers, strict=True):
+    for part, answer in zip(chunks, raw, strict=True):
+        if isinstance(answer, Exception):
+            raise answer
+        for user, (collateral, borrow_shares) in zip(part, _pairs(answer), strict=True):
             debt = snapshot.debt_up(borrow_shares) if borrow_shares else 0
             result.append(
                 ScannedPosition(user, collateral, borrow_shares, debt, snapshot.health_wad(collateral, debt))
             )
     return result
+
+
+@lru_cache(maxsize=64)
+def _lens_calldata(market: str, users: tuple[str, ...]) -> str:
+    """`positions_of(market, users)` calldata: the same chunks come back every block, encoded once."""
+    return "0x" + (LENS_SELECTOR + eth_abi.encode(["address", "address[]"], [market, list(users)])).hex()
+
+
+def _pairs(data: bytes) -> list[tuple[int, int]]:
+    """An ABI-encoded dynamic array of (uint256, uint256), read directly (eth_abi took most of a scan)."""
+    count = int.from_bytes(data[32:64], "big")
+    return [
+        (
+            int.from_bytes(data[64 + 64 * i : 96 + 64 * i], "big"),
+            int.from_bytes(data[96 + 64 * i : 128 + 64 * i], "big"),
+        )
+        for i in range(count)
+    ]
 
 
 def liquidatable(positions: Iterable[ScannedPosition]) -> list[str]:

@@ -1,0 +1,191 @@
+"""
+The keeper's decisions and fault handling as plain functions, no chain and no runner: an action is sent at
+most once per block; a revert meaning another keeper acted first is a lost race (logged, not counted, not
+raised) while any other failure is counted and rests the action; a liquidation is sent only when its profit
+covers the gas, with that gas cost as `min_profit`; a dry run sends nothing; RPC faults are retried with
+back-off and nothing else is; the carry checkpoint falls due hourly and only for a carry guard.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import eth_abi
+import pytest
+import requests
+
+from levstake.keeper import keeper as keeper_module
+from levstake.keeper import retry, scan
+from levstake.keeper.keeper import COOLDOWN_BLOCKS, Action, Keeper, check_carry_checkpoint
+from levstake.rpc import Block, ReadError
+from levstake.txs import TxRequest
+
+ADDRESS = "0x" + "11" * 20
+LIQUIDATE_ABI = [
+    {
+        "type": "function",
+        "name": "liquidate",
+        "inputs": [{"name": n, "type": t} for n, t in [
+            ("market", "address"), ("borrower", "address"), ("seized_assets", "uint256"),
+            ("repaid_shares", "uint256"), ("min_profit", "uint256"), ("deadline", "uint256"),
+            ("keep_lst", "bool"),
+        ]],
+        "outputs": [],
+    },
+    {
+        "type": "event",
+        "name": "Liquidated",
+        "inputs": [{"name": n, "type": "uint256", "indexed": False} for n in ("assets_out", "shares_out")],
+        "anonymous": False,
+    },
+]  # fmt: skip
+
+
+class FakeDeployment:
+    block = 0
+
+    def require(self, *keys: str) -> None:
+        pass
+
+    def abi(self, key: str):
+        from levstake.abi import ContractAbi
+
+        return ContractAbi(LIQUIDATE_ABI)
+
+
+def make_keeper(send_error: BaseException | None = None, gas: int = 100_000, price: int = 10**9, **options):
+    sent: list[tuple[TxRequest, int]] = []
+    lines: list[str] = []
+
+    def send(tx: TxRequest, gas_limit: int):
+        if send_error is not None:
+            raise send_error
+        sent.append((tx, gas_limit))
+        return {"gasUsed": gas, "effectiveGasPrice": price}
+
+    reader = SimpleNamespace(
+        deployment=FakeDeployment(),
+        addresses={"market": ADDRESS, "liquidator": ADDRESS},
+        info=SimpleNamespace(decimals=18),
+    )
+    keeper = Keeper(reader, None, send, lambda tx: (gas, price), log=lines.append, **options)  # type: ignore[arg-type]
+    return keeper, sent, lines
+
+
+def liquidation(value: int) -> Action:
+    function = FakeDeployment().abi("liquidator").function("liquidate", 7)
+    data = function.encode(ADDRESS, ADDRESS, 0, 5, 0, 2**40, False)
+    return Action("liquidate", ADDRESS, TxRequest(ADDRESS, data, 0, "liquidate"), "health below 1", value)
+
+
+def test_an_action_is_sent_once_per_block_however_often_the_block_is_handled() -> None:
+    keeper, sent, _ = make_keeper()
+    action = Action("sync_rewards", None, TxRequest(ADDRESS, b"", 0, "sync"), "due")
+    assert keeper.perform(Block(7, 0), action).status == "sent"
+    assert keeper.perform(Block(7, 0), action).status == "skipped"
+    assert len(sent) == 1
+    assert keeper.perform(Block(8, 0), action).status == "sent"
+
+
+@pytest.mark.parametrize(
+    "reason", ["market: position is healthy", "guard: no trigger holds", "oracle: snapshot too recent"]
+)
+def test_a_revert_from_a_lost_race_is_logged_not_counted(reason) -> None:
+    keeper, _, lines = make_keeper(send_error=ReadError(reason))
+    outcome = keeper.perform(Block(7, 0), liquidation(10**18))
+    assert outcome.status == "lost race" and keeper.stats.failed == 0 and keeper.stats.lost_races == 1
+    assert reason in lines[-1] and lines[-1].startswith("lost race")
+
+
+def test_an_unexpected_failure_is_counted_and_the_action_rests() -> None:
+    keeper, _, _ = make_keeper(send_error=ReadError("market: something new"))
+    action = liquidation(10**18)
+    assert keeper.perform(Block(7, 0), action).status == "failed"
+    assert keeper.stats.failed == 1
+    assert keeper.perform(Block(8, 0), action).detail.startswith("already sent")
+    keeper.send = lambda tx, gas: {"gasUsed": 1, "effectiveGasPrice": 1}
+    assert keeper.perform(Block(7 + COOLDOWN_BLOCKS, 0), action).status == "sent"
+
+
+def test_a_failure_raises_only_after_the_blocks_other_actions(monkeypatch) -> None:
+    keeper, sent, _ = make_keeper()
+    bad = Action("rebalance", None, TxRequest("0x" + "22" * 20, b"", 0, "rebalance"), "due")
+    good = Action("sync_rewards", None, TxRequest(ADDRESS, b"", 0, "sync"), "due")
+
+    def send(tx, gas_limit):
+        if tx.to != ADDRESS:
+            raise RuntimeError("boom")
+        sent.append(tx)
+        return {"gasUsed": 1, "effectiveGasPrice": 1}
+
+    keeper.send = send
+    monkeypatch.setattr(keeper, "_notice_chain", lambda block: True)
+    monkeypatch.setattr(keeper.index, "update", lambda height: False)
+    monkeypatch.setattr(keeper, "upkeep_actions", lambda block: [bad, good])
+    monkeypatch.setattr(keeper, "guard_actions", lambda block: (set(), []))
+    monkeypatch.setattr(keeper, "liquidation_actions", lambda block, exclude: [])
+    with pytest.raises(keeper_module.KeeperFailure, match="rebalance"):
+        keeper.on_block(Block(9, 0))
+    assert sent == [good.tx]
+
+
+def test_a_liquidation_is_sent_only_when_its_profit_covers_the_gas_and_asks_for_that_much() -> None:
+    gas, price = 250_000, 2 * 10**9
+    cost = gas * keeper_module.ESTIMATE_GAS_MARGIN_BPS // 10_000 * price
+    keeper, sent, lines = make_keeper(gas=gas, price=price)
+    assert keeper.perform(Block(7, 0), liquidation(cost - 1)).status == "skipped"
+    assert not sent and "below gas cost" in lines[-1]
+    assert keeper.perform(Block(8, 0), liquidation(cost)).status == "sent"
+    ((tx, gas_limit),) = sent
+    arguments = eth_abi.decode(
+        ["address", "address", "uint256", "uint256", "uint256", "uint256", "bool"], tx.data[4:]
+    )
+    assert arguments[4] == cost and arguments[3] == 5 and gas_limit == cost // price
+
+
+def test_a_dry_run_sends_nothing_and_says_what_it_would_send() -> None:
+    keeper, sent, lines = make_keeper(dry_run=True)
+    assert keeper.perform(Block(7, 0), liquidation(10**18)).status == "dry-run"
+    assert not sent and lines[-1].startswith("dry-run") and "would send liquidate" in lines[-1]
+
+
+def test_rpc_faults_are_retried_with_back_off_and_reverts_are_not() -> None:
+    calls, delays = [], []
+
+    def flaky():
+        calls.append(1)
+        if len(calls) < 3:
+            raise requests.ConnectionError("refused")
+        return "answer"
+
+    assert retry.with_retries(flaky, sleep=delays.append) == "answer"
+    assert delays == [0.25, 0.5]
+    with pytest.raises(ValueError):
+        retry.with_retries(lambda: (_ for _ in ()).throw(ValueError("revert")), sleep=delays.append)
+    assert delays == [0.25, 0.5]
+    always = retry.with_retries
+    with pytest.raises(requests.Timeout):
+        always(lambda: (_ for _ in ()).throw(requests.Timeout()), attempts=3, sleep=delays.append)
+    assert delays[2:] == [0.25, 0.5]
+
+
+def test_the_carry_checkpoint_is_due_hourly_and_only_for_a_carry_guard() -> None:
+    assert check_carry_checkpoint(1_000, 1_000 + 3_600, [0, 0]) is None
+    assert check_carry_checkpoint(1_000, 1_000 + 3_599, [24]) is None
+    assert check_carry_checkpoint(1_000, 1_000 + 3_600, [0, 24]) is not None
+    assert check_carry_checkpoint(0, 5, [24]) == "no carry checkpoint yet"
+
+
+def test_the_lens_answer_is_read_as_the_abi_says() -> None:
+    pairs = [(1, 2), (2**255, 0), (0, 7)]
+    data = eth_abi.encode(["(uint256,uint256)[]"], [pairs])
+    assert scan._pairs(data) == pairs
+    assert scan._pairs(eth_abi.encode(["(uint256,uint256)[]"], [[]])) == []
+
+
+def test_a_liquidation_plan_with_a_reason_or_a_loss_is_skipped() -> None:
+    plan = scan.LiquidationPlan(ADDRESS, 0, 5, 10, 10, 11, 1, "")
+    assert scan.worth_liquidating(plan, 1) is None
+    assert "below the gas cost" in scan.worth_liquidating(plan, 2)
+    losing = scan.LiquidationPlan(ADDRESS, 0, 5, 10, 10, 9, -1, "liquidator: would lose money")
+    assert scan.worth_liquidating(losing, 0) == "liquidator: would lose money"

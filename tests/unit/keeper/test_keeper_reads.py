@@ -1,0 +1,91 @@
+"""
+The keeper's batched reads on revm equal the contracts' own views: a position's debt and health from the lens
+and one market read equal `LendingMarket.position` (so the bot's health < 1 is the market's), the plans
+equal `Liquidator.quote`, the statuses `LeverageGuard.status`; and the scan makes one round trip however
+many positions (2,000 per lens call).
+"""
+
+from __future__ import annotations
+
+import pytest
+from boa_leverage import borrow_to_utilization, deploy_leverage, guarded_user, open_position, utilizer
+from boa_system import WAD, RevmChain, deploy_system, lend
+from revm_chain import _artifacts
+from revm_reads import RevmTransport, deployment_of
+
+from levstake.deployment import LEVERAGE_TYPES
+from levstake.keeper import scan
+from levstake.reads import Reader
+
+DAY = 86_400
+
+
+@pytest.fixture(scope="module")
+def scanned(decimals):
+    system = deploy_system(decimals, RevmChain())
+    leverage = deploy_leverage(system)
+    lens = system.chain.deploy("leverage/PositionLens.vy", sender=system.owner)
+    lend(system, 10_000)
+    users = [
+        open_position(system, f"borrower{i}", 10 + i, leverage) for i, leverage in enumerate((50, 45, 30, 10))
+    ]
+    guarded = guarded_user(leverage, "guarded", 20, 50, WAD * 1005 // 1000, 20 * WAD, 50)
+    borrow_to_utilization(system, utilizer(system), WAD * 99 // 100)
+    system.chain.time_travel(14 * DAY)
+    deployment = deployment_of(system)
+    deployment.contracts.update(
+        liquidator=leverage.liquidator.address, guard=leverage.guard.address, lens=lens.address
+    )
+    paths = {"Liquidator": "leverage/Liquidator.vy", "LeverageGuard": "leverage/LeverageGuard.vy"}
+    paths["PositionLens"] = "leverage/PositionLens.vy"
+    deployment.abis.update({name: _artifacts(paths[name])[2] for name in LEVERAGE_TYPES.values()})
+    transport = RevmTransport(system.chain)
+    reader = Reader(transport, deployment)
+    stranger = system.chain.generate_address("never borrowed")
+    return system, leverage, reader, transport, [*users, guarded, stranger], guarded
+
+
+def test_scanned_health_and_debt_are_the_markets_own(scanned) -> None:
+    system, _, reader, _, users, _ = scanned
+    block = reader.block()
+    positions = scan.read_positions(reader, users, block, chunk=2)
+    assert [p.user for p in positions] == users
+    for position in positions:
+        collateral, debt, _, health = system.market.position(position.user)
+        assert (position.collateral, position.debt, position.health) == (collateral, debt, health)
+    liquidatable = scan.liquidatable(positions)
+    assert liquidatable == [p.user for p in positions if system.market.position(p.user)[3] < WAD]
+    # The 50x and 45x positions fell below 1 in two weeks at 99% utilization; the 10x one did not.
+    assert users[0] in liquidatable and users[3] not in liquidatable
+
+
+def test_one_round_trip_reads_every_position_whatever_the_chunk(scanned) -> None:
+    _, _, reader, transport, users, _ = scanned
+    block = reader.block()
+    before = transport.round_trips
+    assert scan.read_positions(reader, users, block, chunk=1) == scan.read_positions(reader, users, block)
+    assert transport.round_trips == before + 2
+
+
+def test_plans_are_the_liquidators_quotes(scanned) -> None:
+    system, leverage, reader, _, users, _ = scanned
+    block = reader.block()
+    for keep in (False, True):
+        for plan in scan.liquidation_plans(reader, users[:2], block, keep):
+            quote = leverage.liquidator.quote(system.market, plan.user, 0, 0, keep)
+            assert (plan.seized, plan.repaid, plan.exit_assets, plan.profit, plan.reason) == (
+                quote[2], quote[3], quote[4], quote[6], quote[7]
+            )  # fmt: skip
+            assert scan.worth_liquidating(plan, 0) == (plan.reason or None)
+
+
+def test_statuses_are_the_guards(scanned) -> None:
+    system, leverage, reader, _, users, guarded = scanned
+    (status,) = scan.guard_statuses(reader, [guarded], reader.block())
+    assert tuple(leverage.guard.status(system.market, guarded)) == (
+        status.guarded, status.authorized, status.health, status.leverage, status.carry_run,
+        status.health_trigger, status.carry_trigger,
+    )  # fmt: skip
+    assert status.health_trigger and scan.protect_due(status) == "health"
+    (unguarded,) = scan.guard_statuses(reader, [users[0]], reader.block())
+    assert scan.protect_due(unguarded) is None
