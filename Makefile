@@ -24,7 +24,7 @@ WEB_PORT ?= 8000
 # The browser tests drive Debian's chromium (Playwright's own browser download is never used).
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: setup test demo bench fuzz defences lint clean devnet devnet-stop web
+.PHONY: setup test demo bench fuzz defences lint clean devnet devnet-stop web keeper
 
 setup: $(STAMP) $(ANVIL)
 
@@ -69,6 +69,7 @@ bench: setup $(CHROMIUM)
 	$(OWN_CHAIN) ape run bench --network $(DEVNET)
 	$(OWN_CHAIN) ape run bench_reads --network $(DEVNET)
 	python tests/web/bench_web.py
+	$(OWN_CHAIN) ape run bench_keeper --network $(DEVNET)
 
 web: setup
 	python -m levstake.web --port $(WEB_PORT) --devnet-port $(DEVNET_PORT) --devnet-state $(DEVNET_STATE) \
@@ -80,6 +81,15 @@ devnet: setup
 
 devnet-stop:
 	python -m levstake.devnet stop --state $(DEVNET_STATE)
+
+# `make keeper`: the keeper bot (levstake/keeper/bot.py, a Silverback bot) on `make devnet`, signing as
+# KEEPER_SIGNER (not TEST::9, which the devnet's own upkeep sends from); DRY_RUN=1 reads and decides but sends
+# nothing. Elsewhere: `silverback run levstake.keeper.bot:bot --network N --account ALIAS --runner ...`.
+KEEPER_SIGNER ?= TEST::7
+DRY_RUN ?=
+keeper: setup
+	SILVERBACK_SIGNER_ALIAS=$(KEEPER_SIGNER) LEVSTAKE_KEEPER_DRY_RUN=$(DRY_RUN) silverback run \
+		levstake.keeper.bot:bot --network $(DEVNET) --runner levstake.keeper.runner:KeeperRunner
 
 # Long random runs of the stateful tests (market, then the whole system): each prints steps run, invariant
 # checks and violations. FUZZ_STEPS is per decimals (X with 18 and 6, one process each, in parallel); the

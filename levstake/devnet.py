@@ -10,8 +10,9 @@ does not match the chain, and the devnet's upkeep in the same process.
 - The deployment file (`deployments/ethereum-local.json`, or under `LEVSTAKE_DEPLOYMENTS`) is reused when
   every contract it names is on the chain; otherwise the protocol is deployed (Ape, the deployer is TEST::0),
   the validator's reward reserve funded and a lender (TEST::8) supplies enough X for 50x.
-- Upkeep (`levstake.keeper.jobs`, sent by TEST::9): a block every `--block-time` seconds, each followed by
-  every due job. `--speed N` runs N days of chain time per real hour.
+- Upkeep (the keeper bot's round, `levstake.keeper.keeper`: jobs, protects, liquidations; sent by TEST::9): a
+  block every `--block-time` seconds, each followed by a round. `--speed N` runs N days of chain time per real
+  hour.
 - `up` when a devnet already answers on the port says so and exits 0; Ctrl-C (or `stop`) stops anvil, which
   writes the state file.
 """
@@ -241,6 +242,9 @@ class Upkeep:
         self.builder = Builder(deployment, self.reader.info)
         self.send = jobs.Web3Sender(self.w3, self.w3.eth.accounts[KEEPER])
         self.jobs = jobs
+        # The keeper bot's round (levstake.keeper.keeper): upkeep, guard protects and liquidations.
+        self.lines: list[str] = []
+        self.keeper = keeper_round(self.w3, self.reader, self.builder, self.send, self.lines.append)
         self.clock = Clock(speed, time.monotonic())
         self.block_time = block_time
         self.next_block = time.monotonic() + block_time
@@ -255,10 +259,26 @@ class Upkeep:
                 self.w3.provider.make_request("evm_increaseTime", [seconds])
             self.w3.provider.make_request("evm_mine", [])
             self.next_block = now + self.block_time
-        lines = []
-        for name, reason in self.jobs.run_upkeep(self.reader, self.builder, self.send).items():
-            lines.append(f"upkeep   block {self.w3.eth.block_number}: {name} ({reason})")
+        from levstake.keeper.keeper import KeeperFailure
+
+        try:
+            self.keeper.on_block(self.reader.block())
+        except KeeperFailure as error:
+            self.lines.append(f"failed   {error}")
+        lines, self.lines[:] = list(self.lines), []
         return lines
+
+
+def keeper_round(w3: Any, reader: Any, builder: Any, send: Any, log: Any) -> Any:
+    """The keeper of `levstake.keeper.keeper` sending from the devnet's unlocked keeper account."""
+    from levstake.keeper.keeper import Keeper
+
+    def estimate(tx: Any) -> tuple[int, int]:
+        return int(w3.eth.estimate_gas(tx.as_rpc(send.address))), int(w3.eth.gas_price)
+
+    keeper = Keeper(reader, builder, lambda tx, _gas: send(tx), estimate, log=log)
+    keeper.start()
+    return keeper
 
 
 # ---------------------------------------------------------------- commands

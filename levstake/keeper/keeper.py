@@ -320,7 +320,8 @@ class Keeper:
         except Exception as error:  # noqa: BLE001 - classified below
             return self._failed(block, action, error, stage="send")
         used, price = _receipt_gas(receipt)
-        outcome = Outcome(action, "sent", used, int(used * (price or gas_price) * self.x_per_native))
+        paid = gas_price if price is None else price
+        outcome = Outcome(action, "sent", used, int(used * paid * self.x_per_native))
         outcome.received = self._received(action, receipt)
         self.stats.sent += 1
         self.stats.outcomes.append(outcome)
@@ -418,5 +419,6 @@ def _decode_args(function: Any, data: bytes) -> list[Any]:
 def _receipt_gas(receipt: Any) -> tuple[int, int | None]:
     """(gas used, gas price) of an Ape receipt or a web3 one (a mapping)."""
     if isinstance(receipt, Mapping):
-        return int(receipt["gasUsed"]), int(receipt.get("effectiveGasPrice") or 0) or None
+        price = receipt.get("effectiveGasPrice")
+        return int(receipt["gasUsed"]), None if price is None else int(price)
     return int(receipt.gas_used), getattr(receipt, "gas_price", None)
