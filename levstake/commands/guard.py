@@ -1,0 +1,146 @@
+"""
+Set, see and revoke a LeverageGuard on the account's position (not wired into a script yet: a click group
+meant to be added to `ape run leverage` as `guard`).
+
+    guard set    --floor 1.005 --target 20 --tip-bps 50 [--carry-hours 24] --account <alias> [--yes]
+    guard see    --account <alias>
+    guard revoke --account <alias> [--keep-authorization] [--yes]
+
+`set` authorizes the guard on the market when it is not yet (a second transaction) and says what a keeper may
+then do: step the position down to the target once its health falls below the floor (or the carry has been
+negative for the hours given), taking at most the tip. `see` prints what `status()` says a keeper would find.
+`revoke` deletes the settings and withdraws the market authorization too (unless `--keep-authorization`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+from ape.cli import account_option
+
+from levstake.cli import (
+    Session,
+    confirm,
+    deployment_option,
+    ensure_keystore,
+    load_protocol,
+    one_line_errors,
+    yes_option,
+)
+from levstake.keeper import scan
+from levstake.model import WAD
+
+ensure_keystore()
+
+
+def _settings(session: Session, user: str) -> tuple[tuple[int, int, int, int], bool, scan.GuardStatus]:
+    session.deployment.require("guard")
+    market, guard = session.info.contracts["market"], session.info.contracts["guard"]
+    block = session.reader.block()
+    settings, authorized = session.reader.call_many(
+        [("guard", "settings", (market, user)), ("market", "is_authorized", (user, guard))], block
+    )
+    (status,) = scan.guard_statuses(session.reader, [user], block)
+    return tuple(settings), bool(authorized), status
+
+
+def guard_lines(settings: tuple[int, int, int, int], authorized: bool, status: scan.GuardStatus) -> list[str]:
+    floor, target, tip_bps, carry_hours = settings
+    if not target:
+        return ["guard    none on this market"]
+    carry = f", or after {carry_hours} h of negative carry" if carry_hours else ""
+    lines = [
+        f"guard    step down to {target / WAD:.2f}x when health < {floor / WAD:.4f}{carry}; "
+        f"tip at most {tip_bps / 100:.2f}% of the equity",
+        f"now      health {status.health / WAD:.4f}, leverage "
+        + ("insolvent" if status.leverage >= 2**255 else f"{status.leverage / WAD:.2f}x")
+        + f", carry run {status.carry_run / 3_600:.1f} h",
+    ]
+    if not authorized:
+        lines.append(
+            "WARNING  the guard is not authorized on the market: it cannot act (run `guard set` again)"
+        )
+    trigger = scan.protect_due(status)
+    lines.append(
+        f"trigger  {trigger} holds: any keeper may protect now" if trigger else "trigger  none holds"
+    )
+    return lines
+
+
+@click.group()
+def cli() -> None:
+    """A LeverageGuard on the account's position: set, see, revoke."""
+
+
+@cli.command(name="set")
+@account_option()
+@click.option(
+    "--floor", type=click.FloatRange(1, 2, min_open=True), required=True, help="Health floor, e.g. 1.005."
+)
+@click.option(
+    "--target", type=click.FloatRange(min=1), required=True, help="Leverage to step down to, e.g. 20."
+)
+@click.option(
+    "--tip-bps", type=click.IntRange(0, 100), default=50, show_default=True, help="Most a keeper takes."
+)
+@click.option(
+    "--carry-hours", type=click.IntRange(0, 720), default=0, show_default=True, help="0: health only."
+)
+@yes_option
+@deployment_option
+@one_line_errors
+def set_(
+    account: Any,
+    floor: float,
+    target: float,
+    tip_bps: int,
+    carry_hours: int,
+    yes: bool,
+    deployment_path: Path | None,
+) -> None:
+    """Guard the position (replacing an earlier guard) and authorize the guard on the market if needed."""
+    session = load_protocol(deployment_path)
+    settings = (int(round(floor * 10**6)) * 10**12, int(round(target * 10**6)) * 10**12, tip_bps, carry_hours)
+    _, authorized, status = _settings(session, account.address)
+    for line in guard_lines(settings, True, status)[:1]:
+        click.echo(line)
+    if not authorized:
+        click.echo("         and authorize the guard on the market (a second transaction)")
+    confirm(yes, account)
+    session.send(account, session.builder.set_guard(*settings), "set guard")
+    if not authorized:
+        session.send(account, session.builder.authorize_guard(True))
+    for line in guard_lines(*_settings(session, account.address)):
+        click.echo(line)
+
+
+@cli.command()
+@account_option()
+@deployment_option
+@one_line_errors
+def see(account: Any, deployment_path: Path | None) -> None:
+    """The guard's settings and what a keeper would find now."""
+    session = load_protocol(deployment_path)
+    for line in guard_lines(*_settings(session, account.address)):
+        click.echo(line)
+
+
+@cli.command()
+@account_option()
+@click.option("--keep-authorization", is_flag=True, help="Leave the guard authorized on the market.")
+@yes_option
+@deployment_option
+@one_line_errors
+def revoke(account: Any, keep_authorization: bool, yes: bool, deployment_path: Path | None) -> None:
+    """Delete the guard's settings (and its market authorization)."""
+    session = load_protocol(deployment_path)
+    settings, authorized, _ = _settings(session, account.address)
+    if not settings[1]:
+        raise click.ClickException("no guard on this market")
+    confirm(yes, account)
+    session.send(account, session.builder.revoke_guard())
+    if authorized and not keep_authorization:
+        session.send(account, session.builder.authorize_guard(False))
+    click.echo("guard    revoked: no keeper can protect this position")

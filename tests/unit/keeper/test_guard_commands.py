@@ -1,0 +1,51 @@
+"""`guard set | see | revoke` (levstake/commands/guard.py) on the in-process chain: set authorizes the guard
+and stores exactly the settings given; see prints them and whether a trigger holds; revoke deletes them and
+withdraws the authorization, after which `protect` can no longer act."""
+
+from __future__ import annotations
+
+from click.testing import CliRunner
+
+from levstake.commands import deploy, guard, leverage
+from levstake.deployment import Deployment
+
+
+def invoke(group, *args: object):
+    return CliRunner().invoke(group.cli, [str(arg) for arg in args])
+
+
+def test_guard_set_see_revoke(tmp_path, project, accounts) -> None:
+    path = tmp_path / "ethereum-local.json"
+    assert invoke(deploy, "--account", "TEST::0", "--deployment", path).exit_code == 0
+    for args in (
+        ("wrap", "--amount", 500, "--account", "TEST::6"),
+        ("lend", "--amount", 500, "--account", "TEST::6"),
+    ):
+        result = invoke(leverage, *args, "--yes", "--deployment", path)
+        assert result.exit_code == 0, result.output
+    result = invoke(leverage, "open", "--amount", 1, "--leverage", 30, "--native", "--account", "TEST::5",
+                    "--yes", "--deployment", path)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    contracts = Deployment.load(path).contracts
+    market, guard_contract = (
+        project.LendingMarket.at(contracts["market"]),
+        project.LeverageGuard.at(contracts["guard"]),
+    )
+    user = accounts[5].address
+
+    result = invoke(guard, "set", "--floor", 1.005, "--target", 20, "--tip-bps", 40, "--carry-hours", 24,
+                    "--account", "TEST::5", "--yes", "--deployment", path)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert tuple(guard_contract.settings(market, user)) == (10**18 * 1005 // 1000, 20 * 10**18, 40, 24)
+    assert market.is_authorized(user, guard_contract)
+    seen = invoke(guard, "see", "--account", "TEST::5", "--deployment", path)
+    assert "step down to 20.00x when health < 1.0050, or after 24 h of negative carry" in seen.output
+    assert "tip at most 0.40%" in seen.output and "trigger  none holds" in seen.output
+
+    result = invoke(guard, "revoke", "--account", "TEST::5", "--yes", "--deployment", path)
+    assert result.exit_code == 0, result.output
+    assert tuple(guard_contract.settings(market, user)) == (0, 0, 0, 0)
+    assert not market.is_authorized(user, guard_contract)
+    assert "none on this market" in invoke(guard, "see", "--account", "TEST::5", "--deployment", path).output
+    again = invoke(guard, "revoke", "--account", "TEST::5", "--yes", "--deployment", path)
+    assert again.exit_code == 1 and "no guard on this market" in again.output
