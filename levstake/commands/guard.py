@@ -18,15 +18,16 @@ from pathlib import Path
 from typing import Any
 
 import click
-from ape.cli import account_option
 
 from levstake.cli import (
     Session,
-    confirm,
+    account_option,
+    address_of,
     deployment_option,
     ensure_keystore,
     load_protocol,
     one_line_errors,
+    require_account,
     yes_option,
 )
 from levstake.keeper import scan
@@ -101,6 +102,7 @@ def set_(
     deployment_path: Path | None,
 ) -> None:
     """Guard the position (replacing an earlier guard) and authorize the guard on the market if needed."""
+    account = require_account(account)
     session = load_protocol(deployment_path)
     settings = (int(round(floor * 10**6)) * 10**12, int(round(target * 10**6)) * 10**12, tip_bps, carry_hours)
     _, authorized, status = _settings(session, account.address)
@@ -108,22 +110,22 @@ def set_(
         click.echo(line)
     if not authorized:
         click.echo("         and authorize the guard on the market (a second transaction)")
-    confirm(yes, account)
-    session.send(account, session.builder.set_guard(*settings), "set guard")
+    txs = [session.builder.set_guard(*settings)]
     if not authorized:
-        session.send(account, session.builder.authorize_guard(True))
+        txs.append(session.builder.authorize_guard(True))
+    session.execute(account, txs, yes)
     for line in guard_lines(*_settings(session, account.address)):
         click.echo(line)
 
 
 @cli.command()
-@account_option()
+@account_option(read_only=True)
 @deployment_option
 @one_line_errors
 def see(account: Any, deployment_path: Path | None) -> None:
     """The guard's settings and what a keeper would find now."""
     session = load_protocol(deployment_path)
-    for line in guard_lines(*_settings(session, account.address)):
+    for line in guard_lines(*_settings(session, address_of(require_account(account)))):
         click.echo(line)
 
 
@@ -135,12 +137,13 @@ def see(account: Any, deployment_path: Path | None) -> None:
 @one_line_errors
 def revoke(account: Any, keep_authorization: bool, yes: bool, deployment_path: Path | None) -> None:
     """Delete the guard's settings (and its market authorization)."""
+    account = require_account(account)
     session = load_protocol(deployment_path)
     settings, authorized, _ = _settings(session, account.address)
     if not settings[1]:
         raise click.ClickException("no guard on this market")
-    confirm(yes, account)
-    session.send(account, session.builder.revoke_guard())
+    txs = [session.builder.revoke_guard()]
     if authorized and not keep_authorization:
-        session.send(account, session.builder.authorize_guard(False))
+        txs.append(session.builder.authorize_guard(False))
+    session.execute(account, txs, yes)
     click.echo("guard    revoked: no keeper can protect this position")

@@ -23,8 +23,8 @@ def test_guard_set_see_revoke(tmp_path, project, accounts) -> None:
     ):
         result = invoke(leverage, *args, "--yes", "--deployment", path)
         assert result.exit_code == 0, result.output
-    result = invoke(leverage, "open", "--amount", 1, "--leverage", 30, "--native", "--account", "TEST::5",
-                    "--yes", "--deployment", path)  # fmt: skip
+    result = invoke(leverage, "open", "--amount", 1, "--leverage", 30, "--native", "--accept-risk",
+                    "--account", "TEST::5", "--yes", "--deployment", path)  # fmt: skip
     assert result.exit_code == 0, result.output
     contracts = Deployment.load(path).contracts
     market, guard_contract = (
