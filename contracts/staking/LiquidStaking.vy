@@ -30,6 +30,12 @@
                    up to `max_instant_fee_bps` at the margin.
                  - A queued request is paid only once it is older than the backend's
                    unbonding delay, so the queue is never a fee-free instant exit.
+                 - The queue's cover: X counted for a queued request is only ever held
+                   in the buffer or in unbonding that matures by the request's
+                   `ready_at`. A filing is covered by unbonding first (the buffer only
+                   for what the stake cannot cover); paybacks and slashes are taken
+                   from the queue's unbonding first; what the buffer holds for the
+                   queue is never unbonded again, delegated or open to instant exits.
                  - Every state-changing entry point holds one lock (transient
                    storage) and views revert while it is held; every rounding
                    favours the stakers who stay; products use 512-bit `mul_div`.
@@ -136,6 +142,15 @@ struct PendingParameter:
     eta: uint256
 
 
+struct Cover:
+    # The queue's cover as it stands: the part of the backend's unbonding the queue counts
+    # on, the part of the queue's liability the buffer must hold, and the unbonding the
+    # queue does not count on.
+    in_flight: uint256
+    held: uint256
+    free: uint256
+
+
 struct Books:
     # The LST's accounts as they are once a pending backend loss is applied.
     total_assets: uint256
@@ -174,6 +189,13 @@ loss_factor: public(uint256)
 # X held for funded, unclaimed requests (not part of `totalAssets`).
 queue_reserve: public(uint256)
 last_ready_at: public(uint256)
+# Unbonding at the backend that the queue does not count on (asked for the buffer's target).
+# The rest of the unbonding covers the queue: paybacks and slashes take the queue's part first
+# (`_cover`), so the queue never counts on X that has landed or is gone.
+free_unbonding: public(uint256)
+# The latest `ready_at` the backend gave for unbonding the LST asked for: no request is due
+# before unbonding the queue may count on can mature.
+unbonding_ready_at: public(uint256)
 request_count_of: public(HashMap[address, uint256])
 _request_ids: HashMap[address, HashMap[uint256, uint256]]
 
@@ -517,17 +539,29 @@ def _fee_along(level: uint256, amount: uint256, target: uint256) -> uint256:
 
 @view
 @internal
+def _cover(liability: uint256) -> Cover:
+    """
+    @dev Splits the queue's `liability` between the unbonding it counts on and what the
+         buffer must hold. Whatever unbonding has landed or been slashed is taken from
+         the queue's part first (the free part is capped at what is left), so the queue
+         counts only on X still on its way; unbonding beyond the liability is free.
+    """
+    unbonding: uint256 = staticcall backend.unbonding_balance(self)
+    in_flight: uint256 = min(unbonding - min(self.free_unbonding, unbonding), liability)
+    return Cover(in_flight=in_flight, held=liability - in_flight, free=unbonding - in_flight)
+
+
+@view
+@internal
 def _exit_room() -> uint256:
     """
-    @dev The part of the buffer instant exits may take. What the queue is owed beyond
-         what is unbonding for it (when the backend could not unbond it all, or paid
-         it back before the requests are due) stays for the queue, so instant exits can
-         never delay a request; the instant fee sees the same smaller buffer.
+    @dev The part of the buffer instant exits may take: what the buffer holds beyond the
+         queue's part (the queue's liability less the unbonding it counts on), so instant
+         exits can never delay a request; the instant fee sees the same smaller buffer.
     """
     buffer: uint256 = self.buffer
     owed: uint256 = self._queue_liability(self.queue_scaled, self._books().loss_factor)
-    unbonding: uint256 = staticcall backend.unbonding_balance(self)
-    return buffer - min(buffer, owed - min(owed, unbonding))
+    return buffer - min(buffer, self._cover(owed).held)
 
 
 @view
@@ -926,28 +960,36 @@ def _liability() -> uint256:
 
 
 @internal
-def _request_unbonding():
+def _request_unbonding(keep: uint256):
     """
-    @dev Asks the backend to unbond what the queue is owed beyond what is already
-         unbonding, plus what the buffer lacks to its target beyond the unbonding the
-         queue does not need. The queue is covered by unbonding only, never by the
-         buffer, so instant exits draining the buffer cannot delay a request past its
-         `ready_at`. Shortfalls below the minimum request wait for the next call (one
-         backend entry per real need, not per wei).
+    @dev Asks the backend to unbond what the queue's cover lacks, then what the buffer
+         lacks to its target beyond the unbonding the queue does not count on, in one
+         request. The queue's part the buffer holds stays there, up to `keep` (at a
+         filing: what it held before, so a new request is covered by unbonding first,
+         by the buffer only for what the stake cannot cover). Unbonding already in
+         flight is taken first: every request is due no earlier than it matures
+         (`unbonding_ready_at`). The buffer's shortfall below `min_request` waits (one
+         backend entry per real need, not per wei); the queue's never does.
     """
-    unbonding: uint256 = staticcall backend.unbonding_balance(self)
-    liability: uint256 = self._liability()
+    cover: Cover = self._cover(self._liability())
+    short: uint256 = cover.held - min(cover.held, min(self.buffer, keep))
+    taken: uint256 = min(short, cover.free)
+    free: uint256 = cover.free - taken
+    staked: uint256 = staticcall backend.staked_balance(self)
+    for_queue: uint256 = min(short - taken, staked)
+    # What the buffer holds beyond the queue's part once this request is made.
+    held: uint256 = cover.held - taken - for_queue
+    room: uint256 = self.buffer - min(self.buffer, held)
     target: uint256 = self._target(self._total_assets())
-    buffer: uint256 = self.buffer
-    need: uint256 = 0
-    if liability > unbonding:
-        need = liability - unbonding + target - min(target, buffer)
-    else:
-        need = target - min(target, buffer + unbonding - liability)
-    amount: uint256 = min(need, staticcall backend.staked_balance(self))
-    if amount < min_request:
+    for_buffer: uint256 = min(target - min(target, room + free), staked - for_queue)
+    if for_queue == 0 and for_buffer < min_request:
+        for_buffer = 0
+    self.free_unbonding = free + for_buffer
+    amount: uint256 = for_queue + for_buffer
+    if amount == 0:
         return
     ready_at: uint256 = extcall backend.request_undelegate(amount)
+    self.unbonding_ready_at = max(self.unbonding_ready_at, ready_at)
     log UnbondingRequested(amount=amount, ready_at=ready_at)
 
 
@@ -1017,9 +1059,10 @@ def _has_due_request() -> bool:
 def request_unstake(shares: uint256, receiver: address = msg.sender, owner: address = msg.sender) -> uint256:
     """
     @notice Queued unstake: burns `shares` now and fixes the X they are worth
-            (rounded down, no fee). Paid to `receiver` in FIFO order once the backend's
-            unbonding delay has passed, less its share of any loss (slashing) that
-            happens while it waits; it earns no rewards meanwhile.
+            (rounded down, no fee). Paid to `receiver` in FIFO order once its `ready_at`
+            has passed: the backend's unbonding delay from now, or later if the request
+            before it is due later or unbonding the queue counts on matures later. Less
+            its share of any loss (slashing) while it waits; it earns no rewards meanwhile.
     @param shares Shares to burn (worth at least `min_request`).
     @param receiver Receiver of the X; may claim it, as may `owner`.
     @param owner Owner of the shares (needs an allowance if not the caller).
@@ -1034,10 +1077,19 @@ def request_unstake(shares: uint256, receiver: address = msg.sender, owner: addr
     if msg.sender != owner:
         erc20._spend_allowance(owner, msg.sender, shares)
     erc20._burn(owner, shares)
+    # What the buffer holds for the queue before this request stays as it is: the request is
+    # covered by unbonding first (unbonding it no longer needs is settled as free first).
+    cover: Cover = self._cover(self._liability())
+    self.free_unbonding = cover.free
     # Rounded down, so the request is never worth more than the shares it burnt.
     scaled: uint256 = math._mul_div(amount, RAY, self.loss_factor, False)
     self.queue_scaled += scaled
-    ready_at: uint256 = max(block.timestamp + staticcall backend.unbonding_delay(), self.last_ready_at)
+    self._request_unbonding(cover.held)
+    # Never due before the unbonding the queue counts on can mature (after the backend's delay
+    # was shortened, unbonding asked earlier may mature later than the delay from now).
+    ready_at: uint256 = max(
+        max(block.timestamp + staticcall backend.unbonding_delay(), self.last_ready_at), self.unbonding_ready_at
+    )
     self.last_ready_at = ready_at
     request_id: uint256 = self.next_request_id
     self.next_request_id = request_id + 1
@@ -1050,7 +1102,6 @@ def request_unstake(shares: uint256, receiver: address = msg.sender, owner: addr
     log UnstakeRequested(
         request_id=request_id, owner=owner, receiver=receiver, shares=shares, amount=amount, ready_at=ready_at
     )
-    self._request_unbonding()
     self._exit()
     return request_id
 
@@ -1201,27 +1252,27 @@ def on_backend_report(total_balance: uint256):
 def rebalance():
     """
     @notice Permissionless upkeep: pulls matured X back from the backend and funds
-            due requests, asks the backend to unbond what the queue and the buffer
-            target need (so a drained buffer refills within the unbonding delay),
-            and delegates the buffer above target when nothing waits for it.
+            due requests, asks the backend to unbond what the queue's cover and the
+            buffer target lack (so a drained buffer refills within the unbonding
+            delay), and delegates the buffer above its target and the queue's part
+            when nothing waits for it. It never unbonds X the buffer holds for the
+            queue, and never both unbonds and delegates.
     """
     self._enter()
     self._apply_loss()
     self._process_queue()
-    self._request_unbonding()
+    self._request_unbonding(max_value(uint256))
     if not self._has_due_request():
         target: uint256 = self._target(self._total_assets())
         buffer: uint256 = self.buffer
-        have: uint256 = buffer + staticcall backend.unbonding_balance(self)
-        need: uint256 = self._liability() + target
-        if buffer > target and have > need:
-            amount: uint256 = min(buffer - target, have - need)
-            if amount >= min_request:
-                self.buffer = buffer - amount
-                self.backend_accounted += amount
-                log Delegated(amount=amount)
-                assert extcall _X.approve(backend.address, amount, default_return_value=True), "lst: approve failed"
-                extcall backend.delegate(amount)
+        room: uint256 = buffer - min(buffer, self._cover(self._liability()).held)
+        if room > target and room - target >= min_request:
+            amount: uint256 = room - target
+            self.buffer = buffer - amount
+            self.backend_accounted += amount
+            log Delegated(amount=amount)
+            assert extcall _X.approve(backend.address, amount, default_return_value=True), "lst: approve failed"
+            extcall backend.delegate(amount)
     self._exit()
 
 

@@ -234,8 +234,10 @@ MUTATIONS = (
         "        is_static_call=True,\n        revert_on_failure=True,\n",
         ("test_hostile_rate_model_cannot_freeze_or_seize.py",),
         also=(
-            ("    success: bool = False\n    response: Bytes[32] = b\"\"\n    success, response = raw_call(",
-             "    success: bool = True\n    response: Bytes[32] = raw_call("),
+            (
+                '    success: bool = False\n    response: Bytes[32] = b""\n    success, response = raw_call(',
+                "    success: bool = True\n    response: Bytes[32] = raw_call(",
+            ),
         ),
     ),
     Mutation(
@@ -316,24 +318,56 @@ MUTATIONS = (
     Mutation(
         "rebalance never unbonds to refill the buffer",
         LST,
-        "    target: uint256 = self._target(self._total_assets())\n    buffer: uint256 = self.buffer\n"
-        "    need: uint256 = 0\n",
-        "    target: uint256 = 0\n    buffer: uint256 = self.buffer\n    need: uint256 = 0\n",
+        "    target: uint256 = self._target(self._total_assets())\n    for_buffer: uint256 = min(",
+        "    target: uint256 = 0\n    for_buffer: uint256 = min(",
         ("test_buffer_drain_cannot_block_close.py",),
     ),
     Mutation(
-        "the queue counts on the buffer (instant exits can starve a request)",
+        "a filing is covered by the buffer first (the queue takes the instant exits' buffer)",
         LST,
-        "        need = liability - unbonding + target - min(target, buffer)\n",
-        "        need = liability + target - min(liability + target, buffer + unbonding)\n",
+        "    self._request_unbonding(cover.held)\n",
+        "    self._request_unbonding(max_value(uint256))\n",
         ("test_instant_exits_cannot_starve_the_queue.py",),
     ),
     Mutation(
         "instant exits may take the X the queue is owed (an early payback)",
         LST,
-        "    return buffer - min(buffer, owed - min(owed, unbonding))\n",
+        "    return buffer - min(buffer, self._cover(owed).held)\n",
         "    return buffer\n",
-        ("test_instant_exits_cannot_starve_the_queue.py",),
+        ("test_instant_exits_cannot_starve_the_queue.py", "test_reunbonding_cannot_free_the_queue_cover.py"),
+    ),
+    # ------------------------------------------------------------ issue 26: the queue's cover, batches, pairs
+    Mutation(
+        "all unbonding counts as the queue's cover (a landed payback is not the queue's first)",
+        LST,
+        "    in_flight: uint256 = min(unbonding - min(self.free_unbonding, unbonding), liability)\n",
+        "    in_flight: uint256 = min(unbonding, liability)\n",
+        ("test_reunbonding_cannot_free_the_queue_cover.py",),
+    ),
+    Mutation(
+        "rebalance unbonds again what the buffer holds for the queue",
+        LST,
+        "    short: uint256 = cover.held - min(cover.held, min(self.buffer, keep))\n",
+        "    short: uint256 = cover.held\n",
+        (
+            "test_reunbonding_cannot_free_the_queue_cover.py",
+            "test_rebalance_churn_cannot_delay_a_large_request.py",
+        ),
+    ),
+    Mutation(
+        "rebalance delegates the buffer the queue holds (churn delays a request larger than the stake)",
+        LST,
+        "        room: uint256 = buffer - min(buffer, self._cover(self._liability()).held)\n",
+        "        room: uint256 = buffer\n",
+        ("test_rebalance_churn_cannot_delay_a_large_request.py",),
+    ),
+    Mutation(
+        "a request is due before the unbonding it counts on matures (after the delay was shortened)",
+        LST,
+        "        max(block.timestamp + staticcall backend.unbonding_delay(), self.last_ready_at), "
+        "self.unbonding_ready_at\n",
+        "        block.timestamp + staticcall backend.unbonding_delay(), self.last_ready_at\n",
+        ("test_shortened_delay_cannot_make_a_request_late.py",),
     ),
     Mutation(
         "deposits priced without the locked stream (a deposit dilutes the book value)",

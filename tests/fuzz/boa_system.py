@@ -43,11 +43,13 @@ __all__ = [
     "VIRTUAL_SHARES",
     "WAD",
     "BoaSystem",
+    "assert_unbonding_within_need",
     "RevmChain",
     "attempt",
     "deploy_system",
     "deployer",
     "mul_div_up",
+    "rebalance_checked",
     "revert_reason",
     "reverts",
     "set_lst_parameter",
@@ -207,6 +209,41 @@ def deploy_system(decimals: int, chain: Any = None, native: bool = False) -> Boa
     return BoaSystem(
         decimals, chain, owner, treasury, guardian, x, validator, lst, irm, oracle, factory, market, router
     )
+
+
+def assert_unbonding_within_need(system: BoaSystem) -> None:
+    """After a call that opened unbonding: the LST's unbonding at the backend is at most the queue's liability
+    plus the buffer's target shortfall `max(0, target - buffer)`. The backend removes stake units rounded up,
+    so its stake may drop a wei or two more than what went into unbonding: the LST's views count that as a
+    loss, which moves the liability and the target by at most that loss plus a unit of rounding each."""
+    lst, validator = system.lst, system.validator
+    shortfall = max(lst.target_buffer() - lst.buffer(), 0)
+    unbonding, liability = validator.unbonding_balance(lst), lst.queue_liability()
+    rounding = max(lst.backend_accounted() - validator.total_balance(lst), 0) + 2
+    assert unbonding <= liability + shortfall + rounding, (
+        f"the LST has {unbonding} unbonding, beyond the queue's {liability} and the buffer's shortfall "
+        f"{shortfall}"
+    )
+
+
+def rebalance_checked(system: BoaSystem) -> tuple[bool, int]:
+    """`rebalance`, then what the README promises of it: the call did not both unbond and delegate, and
+    whatever it unbonded is within the need (`assert_unbonding_within_need`). Returns (whether it unbonded,
+    X it delegated)."""
+    lst, validator = system.lst, system.validator
+    entries, cash, landing = (
+        validator.unbonding_tail(lst),
+        system.x.balanceOf(lst),
+        validator.withdrawable(lst),
+    )
+    lst.rebalance()
+    unbonded = validator.unbonding_tail(lst) > entries
+    # X only enters the LST by the paybacks that have matured and only leaves it by delegation.
+    delegated = cash + landing - system.x.balanceOf(lst)
+    assert not (unbonded and delegated > 0), "one rebalance both unbonded and delegated"
+    if unbonded:
+        assert_unbonding_within_need(system)
+    return unbonded, delegated
 
 
 def lend(system: BoaSystem, amount: float) -> None:

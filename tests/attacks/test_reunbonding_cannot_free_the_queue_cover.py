@@ -1,0 +1,90 @@
+"""A queued request is promised its X at `ready_at`. The fifth review (issue 26) found that X the buffer
+already held for the queue was unbonded a second time and then handed to instant exits: at t0 an instant exit
+emptied the buffer and `rebalance` unbonded the shortfall (maturing t0+7d); at t0+1d V filed a 1,000.51 X
+request (due t0+8d), covered by that unbonding, so nothing new was asked for it. At t0+7d the payback landed
+and `rebalance` saw the queue owed more than was unbonding, unbonded V's 1,000.51 X again (maturing t0+14d)
+and delegated the buffer down to its target; instant exits, which counted the new unbonding as the queue's
+cover, then took the whole buffer (9,201.89 X). V was paid 6.00 days after `ready_at`. Reproduced here before
+the fix: 1,000.82 X filed, the claim at `ready_at` paid 0, paid 6.0 days late.
+
+The defence (one rule for every path): X counted as a request's cover is only ever held in the buffer or in
+unbonding that matures by the request's `ready_at`. Unbonding that lands is the queue's first, and what the
+buffer holds for the queue is never unbonded again, delegated, or open to instant exits.
+"""
+
+from __future__ import annotations
+
+import pytest
+from boa_system import MAX_UINT, BoaSystem, RevmChain, attempt, deploy_system, rebalance_checked
+
+DAY = 86_400
+
+
+def staker(system: BoaSystem, alias: str, amount: float) -> str:
+    user = system.chain.generate_address(alias)
+    system.mint_x(user, system.units(amount))
+    system.x.approve(system.lst, MAX_UINT, sender=user)
+    system.lst.deposit(system.units(amount), sender=user)
+    return user
+
+
+def keeper(system: BoaSystem, checked: bool = False) -> None:
+    if checked:
+        rebalance_checked(system)
+    else:
+        system.lst.rebalance()
+    system.lst.sync_rewards()
+
+
+@pytest.fixture(scope="module")
+def world(decimals):
+    """t0: an instant exit emptied the buffer and `rebalance` unbonded the shortfall; t0+1d: V files."""
+    system = deploy_system(decimals, RevmChain())
+    lst = system.lst
+    whale = staker(system, "whale", 100_000)
+    lst.rebalance()
+    holder = staker(system, "holder", 10_000)
+    v = staker(system, "v", 1_000.51)
+    lst.rebalance()
+    lst.redeem(lst.maxRedeem(whale), sender=whale)
+    lst.rebalance()
+    assert system.validator.unbonding_balance(lst) > system.units(9_000), "the refill is unbonding"
+    system.chain.time_travel(DAY)
+    keeper(system)
+    request_id = lst.request_unstake(lst.balanceOf(v), sender=v)
+    return system, whale, holder, v, request_id
+
+
+def test_a_landed_payback_is_not_unbonded_again(world) -> None:
+    """Every keeper call, the payback's too, unbonds at most the buffer's target shortfall and never both
+    unbonds and delegates (`rebalance_checked`); once the refill has landed, V's X is in the buffer and
+    out of the instant exits' reach."""
+    system, _, _, _, request_id = world
+    lst, validator = system.lst, system.validator
+    with system.chain.anchor():
+        amount = lst.requests(request_id)[2]
+        for _ in range(6):
+            system.chain.time_travel(DAY)
+            keeper(system, checked=True)
+        assert validator.withdrawable(lst) == 0, "the refill has landed"
+        exits_can_take = lst.convertToAssets(lst.max_instant_redeem())
+        assert lst.buffer() - exits_can_take >= amount, "V's X is open to instant exits"
+
+
+def test_instant_exits_after_the_payback_cannot_delay_the_request(world) -> None:
+    system, whale, holder, v, request_id = world
+    lst = system.lst
+    with system.chain.anchor():
+        amount, ready_at = lst.requests(request_id)[2], lst.requests(request_id)[4]
+        for _ in range(6):
+            system.chain.time_travel(DAY)
+            keeper(system)
+        for exiter in (holder, whale):
+            shares = lst.maxRedeem(exiter)
+            if shares:
+                lst.redeem(shares, sender=exiter)
+        assert lst.buffer() >= amount, "instant exits took the X the buffer holds for the queue"
+        system.chain.time_travel(ready_at - system.chain.timestamp)
+        paid, reason = attempt(lst.claim, request_id, sender=v)
+        assert reason is None
+        assert paid == amount, "the request was not paid at ready_at"
