@@ -91,7 +91,8 @@ wrapped_native: public(immutable(address))
 # The market and user of the call in progress: callbacks are only valid for them.
 _market: transient(address)
 _user: transient(address)
-# A queued unstake `close` filed for the user: (X it is worth, request id).
+# A queued unstake the `close` in progress filed for the user: (X it is worth, request id); reset
+# by every `close`, since transient storage outlives a call when a transaction makes several.
 _queued_assets: transient(uint256)
 _queued_id: transient(uint256)
 
@@ -299,6 +300,10 @@ def close(market: ILendingMarket, min_out: uint256, deadline: uint256, mode: uin
     # Matured unbonding waiting at the backend refills the buffer before it is needed.
     if staticcall ILiquidStaking(tokens.lst.address).max_instant_redeem() < collateral:
         extcall ILiquidStaking(tokens.lst.address).process_queue()
+    # Transient storage lives for the whole transaction: a close earlier in it (a batch, a
+    # bundle) must not count its queued unstake in this one's `min_out` or event.
+    self._queued_assets = 0
+    self._queued_id = 0
     self._market = market.address
     self._user = msg.sender
     repaid: uint256 = 0

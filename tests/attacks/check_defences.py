@@ -370,6 +370,13 @@ MUTATIONS = (
         ("test_shortened_delay_cannot_make_a_request_late.py",),
     ),
     Mutation(
+        "a close keeps an earlier close's queued unstake (transient storage not reset)",
+        ROUTER,
+        "    self._queued_assets = 0\n    self._queued_id = 0\n",
+        "",
+        ("test_close_slippage_cannot_count_another_close.py",),
+    ),
+    Mutation(
         "deposits priced without the locked stream (a deposit dilutes the book value)",
         LST,
         "    return books.total_assets + books.locked\n",
