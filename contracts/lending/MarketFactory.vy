@@ -15,6 +15,9 @@
                  - A market's own parameters can never block its exits: only enabled
                    (audited, stateless) rate models and oracles can be listed, and
                    the market bounds and falls back on the rate model anyway.
+                 - Every listed market lends the asset its collateral is an LST of:
+                   the oracle enabled for a collateral prices it in that asset, so
+                   no pair is checked on one token only.
                  - Max LTV is at most 98%: a position at the limit keeps equity of at
                    least 2% of its collateral, twice the LST's 1% instant-fee ceiling,
                    so every position can pay its way out.
@@ -22,6 +25,7 @@
 
 from ethereum.ercs import IERC20
 from ethereum.ercs import IERC20Detailed
+from ethereum.ercs import IERC4626
 from snekmate.auth import ownable
 from snekmate.auth import ownable_2step
 from interfaces import IPriceOracle
@@ -169,7 +173,8 @@ def create_market(
 ) -> address:
     """
     @notice Deploys a market. Permissionless for allowed (max LTV, LLTV) pairs, enabled
-            rate models and oracles enabled for the collateral.
+            rate models and oracles enabled for the collateral, whose asset must be
+            the market's loan asset (the collateral is an LST of it).
     @return The market's address.
     """
     # The market's constructor relies on these checks (see LendingMarket.__init__).
@@ -178,6 +183,11 @@ def create_market(
     assert reserve_factor <= MAX_RESERVE_FACTOR, "factory: reserve factor too high"
     assert self.is_irm_enabled[irm.address], "factory: irm not enabled"
     assert self.is_oracle_enabled[oracle.address][collateral.address], "factory: oracle not enabled"
+    # The oracle is enabled per collateral and prices it in the collateral's own asset: the
+    # market must lend that asset, or a listed market misprices a foreign loan token.
+    assert staticcall IERC4626(collateral.address).asset() == asset.address, (
+        "factory: collateral is not an lst of the asset"
+    )
     market: address = create_from_blueprint(
         blueprint,
         asset.address,

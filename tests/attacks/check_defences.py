@@ -377,6 +377,14 @@ MUTATIONS = (
         ("test_close_slippage_cannot_count_another_close.py",),
     ),
     Mutation(
+        "the factory lists a market lending another asset than its collateral's",
+        FACTORY,
+        "    assert staticcall IERC4626(collateral.address).asset() == asset.address, (\n"
+        '        "factory: collateral is not an lst of the asset"\n    )\n',
+        "",
+        ("test_factory_cannot_list_a_foreign_loan_asset.py",),
+    ),
+    Mutation(
         "deposits priced without the locked stream (a deposit dilutes the book value)",
         LST,
         "    return books.total_assets + books.locked\n",

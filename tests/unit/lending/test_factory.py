@@ -127,10 +127,22 @@ def test_create_market_refuses_oracle_not_enabled_for_collateral(
         factory.create_market(
             x, collateral, oracle, irm, DEFAULT_MAX_LTV, DEFAULT_LLTV, 0, "m", "m", sender=attacker
         )
-    factory.create_market(
-        x, collateral, foreign, irm, DEFAULT_MAX_LTV, DEFAULT_LLTV, 0, "m", "m", sender=attacker
-    )
+    # Enabled for the collateral it prices, the oracle is accepted.
+    factory.enable_oracle(foreign, lst, sender=owner)
+    factory.create_market(x, lst, foreign, irm, DEFAULT_MAX_LTV, DEFAULT_LLTV, 0, "m", "m", sender=attacker)
     assert factory.market_count() == 2
+
+
+def test_create_market_refuses_a_loan_asset_the_collateral_is_not_an_lst_of(
+    project, factory, owner, attacker, lst, oracle, irm
+):
+    """The oracle is enabled per collateral and prices it in the collateral's own asset."""
+    foreign = owner.deploy(project.MockToken, "Foreign T", "T", 6)
+    with ape.reverts("factory: collateral is not an lst of the asset"):
+        factory.create_market(
+            foreign, lst, oracle, irm, DEFAULT_MAX_LTV, DEFAULT_LLTV, 0, "m", "m", sender=attacker
+        )
+    assert factory.market_count() == 1
 
 
 def test_create_market_refuses_zero_token(factory, attacker, x, lst, oracle, irm):
