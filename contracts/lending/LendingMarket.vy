@@ -909,11 +909,16 @@ def liquidate(
     total_shares: uint256 = self.total_borrow_shares
     seized: uint256 = seized_assets
     repaid_sh: uint256 = repaid_shares
+    position: Position = self.positions[borrower]
     if seized_assets != 0:
-        quoted: uint256 = math._mul_div(seized_assets, rate, ORACLE_SCALE, True)
-        repaid_sh = self._to_shares_up(
-            math._mul_div(quoted, WAD, liquidation_incentive, True), total_assets, total_shares
-        )
+        # X owed for the seized collateral at the incentive, rounded up once.
+        owed: uint256 = math._mul_div(seized_assets, rate, liquidation_incentive * (ORACLE_SCALE // WAD), True)
+        repaid_sh = self._to_shares_up(owed, total_assets, total_shares)
+        # All the collateral of a written-down position is seizable by amount: when its whole
+        # debt pays what is owed within one unit of rounding, exactly that debt is repaid.
+        if repaid_sh > position.borrow_shares:
+            if self._to_assets_up(position.borrow_shares, total_assets, total_shares) + 1 >= owed:
+                repaid_sh = position.borrow_shares
     else:
         seized = math._mul_div(
             math._mul_div(
@@ -923,7 +928,6 @@ def liquidate(
             rate,
             False,
         )
-    position: Position = self.positions[borrower]
     assert repaid_sh <= position.borrow_shares, "market: repay exceeds debt"
     assert seized <= position.collateral, "market: seize exceeds collateral"
     repaid: uint256 = self._to_assets_up(repaid_sh, total_assets, total_shares)

@@ -385,6 +385,20 @@ MUTATIONS = (
         ("test_factory_cannot_list_a_foreign_loan_asset.py",),
     ),
     Mutation(
+        "seizing a written-down position's last collateral by amount fails on rounding",
+        MARKET,
+        "total_shares) + 1 >= owed:\n                repaid_sh = position.borrow_shares\n",
+        "total_shares) + 1 >= owed:\n                pass\n",
+        ("test_liquidation_by_amount_cannot_get_stuck_on_rounding.py",),
+    ),
+    Mutation(
+        "any seize beyond the debt repays just the debt (a liquidator takes more than the incentive)",
+        MARKET,
+        "            if self._to_assets_up(position.borrow_shares, total_assets, total_shares) + 1 >= owed:",
+        "            if True:",
+        ("test_liquidation_by_amount_cannot_get_stuck_on_rounding.py",),
+    ),
+    Mutation(
         "deposits priced without the locked stream (a deposit dilutes the book value)",
         LST,
         "    return books.total_assets + books.locked\n",

@@ -96,8 +96,11 @@ def liquidation(
     writes off."""
     if seized_assets:
         seized = seized_assets
-        quoted = up(seized_assets, rate, ORACLE_SCALE)
-        repaid_sh = to_shares_up(up(quoted, WAD, incentive), total_assets, total_shares)
+        # Rounded up once; the whole debt is repaid when it pays what is owed within one unit.
+        owed = up(seized_assets, rate, incentive * (ORACLE_SCALE // WAD))
+        repaid_sh = to_shares_up(owed, total_assets, total_shares)
+        if repaid_sh > borrow_shares and to_assets_up(borrow_shares, total_assets, total_shares) + 1 >= owed:
+            repaid_sh = borrow_shares
     else:
         repaid_sh = repaid_shares
         seized = down(
