@@ -143,11 +143,14 @@ class MarketMachine(RuleBasedStateMachine):
         collateral, shares = self.market.positions(borrower)
         _, total_assets, total_shares, _ = self.totals()
         rate, incentive, dust = self.rate(), self.market.liquidation_incentive(), self.market.dust()
+        clamped = False
         if seized_assets:
             seized = seized_assets
-            quoted = mul_div_up(seized_assets, rate, ORACLE_SCALE)
-            owed = mul_div_up(quoted, WAD, incentive)
+            # Rounded up once; the whole debt is repaid when it pays what is owed within one unit.
+            owed = mul_div_up(seized_assets, rate, incentive * (ORACLE_SCALE // WAD))
             repaid_sh = mul_div_up(owed, total_shares + VIRTUAL_SHARES, total_assets + 1)
+            if repaid_sh > shares and self.debt(shares, total_assets, total_shares) + 1 >= owed:
+                repaid_sh, clamped = shares, True
         else:
             repaid_sh = repaid_shares
             owed = repaid_shares * (total_assets + 1) // (total_shares + VIRTUAL_SHARES)
@@ -180,6 +183,7 @@ class MarketMachine(RuleBasedStateMachine):
             "swept": swept,
             "position": (collateral, shares),
             "bad_assets": bad_assets,
+            "clamped": clamped,
         }
 
     # ------------------------------------------------------------ lenders
@@ -376,8 +380,12 @@ class MarketMachine(RuleBasedStateMachine):
         assert self.system.lst.balanceOf(self.liquidator) - lst_before == seized
         assert x_before - self.system.x.balanceOf(self.liquidator) == repaid
         assert tuple(self.market.positions(borrower)) == expected["position"]
-        # The liquidator gets collateral worth at most repaid x incentive, plus dust not worth keeping.
-        assert (seized - expected["swept"]) * rate * WAD <= repaid * incentive * ORACLE_SCALE
+        # The liquidator gets collateral worth at most repaid x incentive, plus dust not worth keeping; when
+        # a seize by amount repays the whole debt because it pays the seize within one unit, one unit more.
+        paid = repaid + 1 if expected["clamped"] else repaid
+        assert (seized - expected["swept"]) * rate * WAD <= paid * incentive * ORACLE_SCALE
+        if expected["clamped"]:
+            OUTCOMES["liquidate: whole debt repaid for a seize within one unit"] += 1
         assert expected["swept"] * rate // ORACLE_SCALE < self.market.dust()
         # Lenders lose exactly the debt written off, nothing more.
         written_off = self.market.bad_debt_total() - bad_before
