@@ -1254,8 +1254,8 @@ def rebalance():
     @notice Permissionless upkeep: pulls matured X back from the backend and funds
             due requests, asks the backend to unbond what the queue's cover and the
             buffer target lack (so a drained buffer refills within the unbonding
-            delay), and delegates the buffer above its target and the queue's part
-            when nothing waits for it. It never unbonds X the buffer holds for the
+            delay), and delegates what the buffer holds beyond its target and the
+            queue's part when nothing waits for it. It never unbonds X the buffer holds for the
             queue, and never both unbonds and delegates.
     """
     self._enter()

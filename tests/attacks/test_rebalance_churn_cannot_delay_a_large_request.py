@@ -9,8 +9,8 @@ day, rebalance daily): paid 6.96 days late, and 60 more calls an hour before `re
 of the buffer into unbonding.
 
 The defence: what the buffer holds for the queue is never unbonded or delegated again; `rebalance` unbonds
-only for the part of the queue nobody holds and for the buffer's target shortfall, and delegates only the
-buffer above its target and the queue's part, so no call both unbonds and delegates.
+only for the part of the queue nobody holds and for the buffer's target shortfall, and delegates only what
+the buffer holds beyond its target and the queue's part, so no call both unbonds and delegates.
 """
 
 from __future__ import annotations
