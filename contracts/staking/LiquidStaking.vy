@@ -1,4 +1,5 @@
 # pragma version 0.4.3
+# pragma optimize codesize
 """
 @title LiquidStaking
 @custom:contract-name LiquidStaking
@@ -6,11 +7,12 @@
 @notice Liquid staking token over a base asset X: ERC-20 + EIP-2612 + ERC-4626.
         Staked X is delegated to a staking backend; backend gains are streamed
         linearly over as long as they took to accrue (at least a reward cycle);
-        losses apply at once, pro rata to stakers and the unstake queue.
+        losses apply at once: a slash of the unbonding the unstake queue counts
+        on to the queue, every other loss to the stakers.
         Unstaking is instant from the idle buffer (for a fee that stays with
         stakers and rises as the buffer falls below its target) or queued
         (shares burnt, amount fixed, FIFO, paid once the backend's unbonding
-        delay has passed, less any loss that happened while it waited).
+        delay has passed, less the slash of its unbonding while it waited).
 @custom:security - Internal accounting only: `totalAssets` = buffer + accounted
                    backend balance - rewards still streaming - X owed to the
                    unfunded queue. Transfers of X or LST to this contract change
@@ -33,8 +35,10 @@
                  - The queue's cover: X counted for a queued request is only ever held
                    in the buffer or in unbonding that matures by the request's
                    `ready_at`. A filing is covered by unbonding first (the buffer only
-                   for what the stake cannot cover); paybacks and slashes are taken
-                   from the queue's unbonding first; what the buffer holds for the
+                   for what the stake cannot cover); paybacks are taken from the
+                   queue's unbonding first; a slash of the queue's unbonding comes off
+                   its liability in full (never netted against uncounted rewards), so
+                   no loss makes the buffer's part grow; what the buffer holds for the
                    queue is never unbonded again, delegated or open to instant exits.
                  - Every state-changing entry point holds one lock (transient
                    storage) and views revert while it is held; every rounding
@@ -158,6 +162,9 @@ struct Books:
     locked: uint256
     loss_factor: uint256
     loss: uint256
+    # The unbonding the LST expects back and the part the queue does not count on.
+    unbonding: uint256
+    free_unbonding: uint256
 
 
 asset: public(immutable(address))
@@ -190,9 +197,12 @@ loss_factor: public(uint256)
 queue_reserve: public(uint256)
 last_ready_at: public(uint256)
 # Unbonding at the backend that the queue does not count on (asked for the buffer's target).
-# The rest of the unbonding covers the queue: paybacks and slashes take the queue's part first
-# (`_cover`), so the queue never counts on X that has landed or is gone.
+# The rest of the unbonding covers the queue: paybacks take the queue's part first (`_cover`), and
+# a slash cuts both parts alike (`_books`), so the queue never counts on X that has landed or is gone.
 free_unbonding: public(uint256)
+# Unbonding the LST asked the backend for, less the paybacks it pulled and the slashes it
+# applied: whatever the backend's unbonding balance falls short of it was slashed.
+unbonding_expected: public(uint256)
 # The latest `ready_at` the backend gave for unbonding the LST asked for: no request is due
 # before unbonding the queue may count on can mature.
 unbonding_ready_at: public(uint256)
@@ -389,28 +399,56 @@ def _queue_liability(scaled: uint256, factor: uint256) -> uint256:
 def _books() -> Books:
     """
     @dev The accounts with a pending backend loss applied, exactly as `_apply_loss`
-         writes them. The loss is shared pro rata by everything the backend and the
-         buffer hold for stakers and the queue; the reward stream is untouched unless
-         the loss leaves too little to pay it.
+         writes them. A slash of the unbonding the queue counts on is the queue's own
+         loss, certain whatever else the backend holds: it comes off the queue's
+         liability (the loss factor) and off `backend_accounted` in full, never netted
+         against rewards the LST has not counted yet, and the part of the liability the
+         buffer holds stays exactly as it was (so a slash can never make the buffer owe
+         the queue X that instant exits may already have taken). Any other loss (of the
+         stake, of the free unbonding, net of uncounted rewards) falls on the stakers:
+         the queue's X is only ever in the buffer or in unbonding.
     """
-    current: uint256 = staticcall backend.total_balance(self)
     accounted: uint256 = self.backend_accounted
     factor: uint256 = self.loss_factor
-    pool: uint256 = self.buffer + accounted
+    free: uint256 = self.free_unbonding
+    expected: uint256 = self.unbonding_expected
+    unbonding: uint256 = staticcall backend.unbonding_balance(self)
+    scaled: uint256 = self.queue_scaled
+    liability: uint256 = self._queue_liability(scaled, factor)
     loss: uint256 = 0
+    if unbonding < expected:
+        drop: uint256 = expected - unbonding
+        in_flight: uint256 = min(expected - min(free, expected), liability)
+        # The backend cuts every entry alike: the queue's share of the cut, rounded up.
+        queue_cut: uint256 = math._mul_div(drop, in_flight, expected, True)
+        if queue_cut != 0:
+            # Rounded down: the queue's liability falls by at least its cut.
+            factor = max(math._mul_div(factor, liability - queue_cut, liability, False), 1)
+        cut_liability: uint256 = self._queue_liability(scaled, factor)
+        # The queue counts on its unbonding less exactly what its liability lost.
+        in_flight -= min(in_flight, liability - cut_liability)
+        free = unbonding - min(in_flight, unbonding)
+        liability = cut_liability
+        loss = queue_cut
+        accounted -= min(queue_cut, accounted)
+        expected = unbonding
+    current: uint256 = staticcall backend.total_balance(self)
     if current < accounted:
-        loss = accounted - current
-        # pool > loss: the buffer stays; keep the factor above zero whatever happens.
-        factor = max(math._mul_div(factor, pool - loss, pool, False), 1)
+        loss += accounted - current
         accounted = current
-        pool -= loss
-    liability: uint256 = self._queue_liability(self.queue_scaled, factor)
+    pool: uint256 = self.buffer + accounted
     locked: uint256 = self._locked_rewards()
     # Only a loss larger than everything unlocked can make the stream unpayable.
     room: uint256 = pool - min(liability, pool)
     locked = min(locked, room)
     return Books(
-        total_assets=room - locked, accounted=accounted, locked=locked, loss_factor=factor, loss=loss
+        total_assets=room - locked,
+        accounted=accounted,
+        locked=locked,
+        loss_factor=factor,
+        loss=loss,
+        unbonding=expected,
+        free_unbonding=free,
     )
 
 
@@ -440,12 +478,16 @@ def _apply_loss():
          include it, so whoever calls first changes nothing anybody is paid.
     """
     books: Books = self._books()
-    if books.loss == 0:
+    if books.loss == 0 and books.unbonding == self.unbonding_expected:
         return
     old_liability: uint256 = self._queue_liability(self.queue_scaled, self.loss_factor)
     new_liability: uint256 = self._queue_liability(self.queue_scaled, books.loss_factor)
     self.backend_accounted = books.accounted
     self.loss_factor = books.loss_factor
+    self.unbonding_expected = books.unbonding
+    self.free_unbonding = books.free_unbonding
+    if books.loss == 0:
+        return
     if books.locked < self._locked_rewards():
         # The loss ate into the stream itself: what is left of it keeps the end.
         self.stream_amount = books.locked
@@ -539,7 +581,7 @@ def _fee_along(level: uint256, amount: uint256, target: uint256) -> uint256:
 
 @view
 @internal
-def _cover(liability: uint256) -> Cover:
+def _cover(liability: uint256, free_unbonding: uint256) -> Cover:
     """
     @dev Splits the queue's `liability` between the unbonding it counts on and what the
          buffer must hold. Whatever unbonding has landed or been slashed is taken from
@@ -547,7 +589,7 @@ def _cover(liability: uint256) -> Cover:
          counts only on X still on its way; unbonding beyond the liability is free.
     """
     unbonding: uint256 = staticcall backend.unbonding_balance(self)
-    in_flight: uint256 = min(unbonding - min(self.free_unbonding, unbonding), liability)
+    in_flight: uint256 = min(unbonding - min(free_unbonding, unbonding), liability)
     return Cover(in_flight=in_flight, held=liability - in_flight, free=unbonding - in_flight)
 
 
@@ -560,8 +602,9 @@ def _exit_room() -> uint256:
          exits can never delay a request; the instant fee sees the same smaller buffer.
     """
     buffer: uint256 = self.buffer
-    owed: uint256 = self._queue_liability(self.queue_scaled, self._books().loss_factor)
-    return buffer - min(buffer, self._cover(owed).held)
+    books: Books = self._books()
+    owed: uint256 = self._queue_liability(self.queue_scaled, books.loss_factor)
+    return buffer - min(buffer, self._cover(owed, books.free_unbonding).held)
 
 
 @view
@@ -971,7 +1014,7 @@ def _request_unbonding(keep: uint256):
          (`unbonding_ready_at`). The buffer's shortfall below `min_request` waits (one
          backend entry per real need, not per wei); the queue's never does.
     """
-    cover: Cover = self._cover(self._liability())
+    cover: Cover = self._cover(self._liability(), self.free_unbonding)
     short: uint256 = cover.held - min(cover.held, min(self.buffer, keep))
     taken: uint256 = min(short, cover.free)
     free: uint256 = cover.free - taken
@@ -988,6 +1031,7 @@ def _request_unbonding(keep: uint256):
     amount: uint256 = for_queue + for_buffer
     if amount == 0:
         return
+    self.unbonding_expected += amount
     ready_at: uint256 = extcall backend.request_undelegate(amount)
     self.unbonding_ready_at = max(self.unbonding_ready_at, ready_at)
     log UnbondingRequested(amount=amount, ready_at=ready_at)
@@ -998,7 +1042,7 @@ def _fund_queue():
     """
     @dev Funds requests in FIFO order once they are older than the unbonding delay
          they were filed with, from the buffer (where the backend's paybacks land),
-         each at its amount less its share of the losses since it was filed.
+         each at its amount less the slashes of its unbonding since it was filed.
     """
     head: uint256 = self.queue_head
     end: uint256 = self.next_request_id
@@ -1031,6 +1075,7 @@ def _process_queue():
     pulled: uint256 = extcall backend.withdraw_unbonded()
     if pulled != 0:
         self.backend_accounted -= min(pulled, self.backend_accounted)
+        self.unbonding_expected -= min(pulled, self.unbonding_expected)
         self.buffer += pulled
         log BackendPaidBack(amount=pulled)
     self._fund_queue()
@@ -1062,7 +1107,7 @@ def request_unstake(shares: uint256, receiver: address = msg.sender, owner: addr
             (rounded down, no fee). Paid to `receiver` in FIFO order once its `ready_at`
             has passed: the backend's unbonding delay from now, or later if the request
             before it is due later or unbonding the queue counts on matures later. Less
-            its share of any loss (slashing) while it waits; it earns no rewards meanwhile.
+            the slash of the unbonding it counts on while it waits; it earns no rewards meanwhile.
     @param shares Shares to burn (worth at least `min_request`).
     @param receiver Receiver of the X; may claim it, as may `owner`.
     @param owner Owner of the shares (needs an allowance if not the caller).
@@ -1079,7 +1124,7 @@ def request_unstake(shares: uint256, receiver: address = msg.sender, owner: addr
     erc20._burn(owner, shares)
     # What the buffer holds for the queue before this request stays as it is: the request is
     # covered by unbonding first (unbonding it no longer needs is settled as free first).
-    cover: Cover = self._cover(self._liability())
+    cover: Cover = self._cover(self._liability(), self.free_unbonding)
     self.free_unbonding = cover.free
     # Rounded down, so the request is never worth more than the shares it burnt.
     scaled: uint256 = math._mul_div(amount, RAY, self.loss_factor, False)
@@ -1166,6 +1211,19 @@ def queue_liability() -> uint256:
     """
     self._check_not_entered()
     return self._queue_liability(self.queue_scaled, self._books().loss_factor)
+
+
+@view
+@external
+def queue_cover() -> Cover:
+    """
+    @notice The queue's cover now (after any pending loss): the backend's unbonding the
+            queue counts on, the part of its liability the buffer must hold (closed to
+            instant exits), and the unbonding it does not count on.
+    """
+    self._check_not_entered()
+    books: Books = self._books()
+    return self._cover(self._queue_liability(self.queue_scaled, books.loss_factor), books.free_unbonding)
 
 
 @view
@@ -1265,7 +1323,7 @@ def rebalance():
     if not self._has_due_request():
         target: uint256 = self._target(self._total_assets())
         buffer: uint256 = self.buffer
-        room: uint256 = buffer - min(buffer, self._cover(self._liability()).held)
+        room: uint256 = buffer - min(buffer, self._cover(self._liability(), self.free_unbonding).held)
         if room > target and room - target >= min_request:
             amount: uint256 = room - target
             self.buffer = buffer - amount

@@ -27,11 +27,10 @@ warps. After every step the invariants of ../shared/DESIGN.md are checked from o
    (`keep_time`), whatever instant exits, extra `rebalance` calls and requests larger than the stake happen:
    a. cover, after every step: for every unfunded request i, in FIFO order, the part of the buffer instant
       exits cannot take plus the backend's unbonding entries that mature by i's `ready_at` are worth at
-      least the requests up to i (their value as the next call pays it); a request a slash cut the cover of
-      is exempt from then on (a slash shrinks the cover by more than the request's loss share when the
-      backend holds rewards nobody synced, and by rounding);
+      least the requests up to i (their value as the next call pays it), slashes (reported or not, with
+      rewards the LST has not counted yet at the backend) included: no request is exempt;
    b. liveness, after every `rebalance`, `process_queue` and `claim` at time t: every request due by t is
-      funded (exempt requests aside), unless that call funded its 64 requests or the backend still holds
+      funded, unless that call funded its 64 requests or the backend still holds
       matured entries (it pays 32 per call);
    c. need, after every call that opens unbonding (`rebalance`, `request_unstake`, a close to the queue):
       the LST's unbonding at the backend is at most the queue's liability plus the buffer's target
@@ -78,7 +77,6 @@ BPS = 10_000
 STATS: Counter[str] = Counter()
 INVARIANTS = 8
 DAY = 86_400
-RAY = 10**27
 # Requests one call funds, entries the backend pays per call (LiquidStaking.MAX_FUNDED_PER_CALL,
 # SimulatedValidator.MAX_PAYOUTS_PER_CALL).
 FUNDED_PER_CALL = 64
@@ -185,9 +183,8 @@ class SystemMachine(RuleBasedStateMachine):
         self.one = 10**s.decimals
         self.holders = [*self.actors, self.liquidator]
         self.borrowers = [*self.actors, self.batcher.address]
-        # Queue checks (7.): requests whose cover a slash cut, and caches of what never changes (a request's
-        # scaled amount and ready_at) or changes only with a slash (a backend entry's amount).
-        self.exempt: set[int] = set()
+        # Queue checks (7.): caches of what never changes (a request's scaled amount and ready_at) or changes
+        # only with a slash (a backend entry's amount).
         self.larger_than_stake: set[int] = set()
         self._requests: dict[int, tuple[int, int]] = {}
         self._entries: dict[int, tuple[int, int]] = {}
@@ -244,21 +241,10 @@ class SystemMachine(RuleBasedStateMachine):
                 self._entries[index] = tuple(self.validator.unbondings(self.lst, index))
         return [self._entries[index] for index in range(head, tail)]
 
-    def loss_factor(self) -> int:
-        """The queue's loss factor as the next call applies it (LiquidStaking._books)."""
-        lst = self.lst
-        factor, accounted = lst.loss_factor(), lst.backend_accounted()
-        current = self.validator.total_balance(lst)
-        if current < accounted:
-            pool = lst.buffer() + accounted
-            factor = max(factor * (pool - (accounted - current)) // pool, 1)
-        return factor
-
     def queue_held(self) -> int:
-        """X the buffer holds for the queue (the liability less the unbonding it counts on)."""
-        lst = self.lst
-        liability, unbonding = lst.queue_liability(), self.validator.unbonding_balance(lst)
-        return liability - min(unbonding - min(lst.free_unbonding(), unbonding), liability)
+        """X the buffer holds for the queue (the liability less the unbonding it counts on), after any pending
+        loss as the next call applies it."""
+        return self.lst.queue_cover()[1]
 
     def cover_shortfalls(self) -> dict[int, int]:
         """7a. For each unfunded request whose cover falls short: by how much. The cover of request i is the
@@ -269,12 +255,11 @@ class SystemMachine(RuleBasedStateMachine):
         if head == end:
             return {}
         protected = min(lst.buffer(), self.queue_held())
-        factor = self.loss_factor()
         entries = sorted(self.entries(), key=lambda entry: entry[1])
         shortfalls, owed, matured, index = {}, 0, protected, 0
         for request_id in range(head, end):
-            scaled, ready_at = self.request(request_id)
-            owed += scaled * factor // RAY
+            ready_at = self.request(request_id)[1]
+            owed += lst.request_value(request_id)
             while index < len(entries) and entries[index][1] <= ready_at:
                 matured += entries[index][0]
                 index += 1
@@ -294,7 +279,7 @@ class SystemMachine(RuleBasedStateMachine):
         for request_id in range(head, end):
             if self.request(request_id)[1] > now:
                 break
-            assert request_id in self.exempt, f"request {request_id} is due and was not funded"
+            raise AssertionError(f"request {request_id} is due and was not funded")
 
     def pulling(self, rule: str, function, *args, sender: str | None = None) -> str | None:
         """A call that pulls matured unbonding and funds due requests (`process_queue`, `claim`), then 7b."""
@@ -466,12 +451,11 @@ class SystemMachine(RuleBasedStateMachine):
         # Unreported: nobody touches the LST until some later rule does (a lagged keeper).
         reason = outcome(self.validator.slash, self.lst, bps, reported, sender=self.system.owner)
         self.note("slash" if reported else "slash_unreported", reason)
-        # The entries shrank; a request whose cover the slash cut is exempt from 7a and 7b from now on.
+        # The entries shrank (7a, checked after this step, then sees whether a request's cover shrank more
+        # than the request did).
         self._entries.clear()
-        cut = set(self.cover_shortfalls()) - self.exempt
-        if cut:
-            STATS["queue: requests whose cover a slash cut"] += len(cut)
-            self.exempt |= cut
+        if reason is None and self.queued():
+            STATS["queue: slashes while requests wait"] += 1
 
     @rule()
     def update_snapshot(self) -> None:
@@ -874,9 +858,7 @@ class SystemMachine(RuleBasedStateMachine):
         # 7a. Every unfunded request is covered by its ready_at (7b, 7c and 8. are asserted inside the rules,
         # 3., 5. and 6. too).
         for request_id, short in self.cover_shortfalls().items():
-            assert request_id in self.exempt, (
-                f"request {request_id}'s cover is short by {short} of its ready_at"
-            )
+            raise AssertionError(f"request {request_id}'s cover is short by {short} of its ready_at")
         STATS["invariant checks"] += INVARIANTS
         self._rules_run += 1
         STATS["steps"] += min(self._rules_run, 1)
@@ -913,6 +895,7 @@ MUST_REACH = (
     "queue: request larger than the stake",
     "queue: repeated rebalances while a request larger than the stake waits",
     "queue: buffer drained down to what it holds for the queue",
+    "queue: slashes while requests wait",
     "requests funded by a pulling call",
     "batch: close after a queued close, min_out checked",
     "batch_close2_open: ok",
