@@ -185,8 +185,8 @@ class LstSnapshot:
     total_supply: int
     # Rewards still streaming: not in `totalAssets`, but in the book value the oracle's `rate()` reads.
     locked: int = 0
-    # X in the instant-exit buffer, and the part of it the queue is owed beyond what is unbonding for it
-    # (instant exits cannot take that part).
+    # X in the instant-exit buffer, and the part of the queue's liability the buffer must hold (the LST's
+    # `queue_cover().held`: the liability less the unbonding the queue counts on; exits cannot take it).
     buffer: int = 0
     reserved: int = 0
     target_buffer_bps: int = 0

@@ -337,7 +337,7 @@ class Reader:
         """The market, the LST and (with `user`) the account at `block` (the latest when not given: one more
         round trip for its number and time)."""
         block = block or self.block()
-        router, lst = self.addresses["router"], self.addresses["lst"]
+        router = self.addresses["router"]
         calls: list[Call] = [
             ("market", "market_state", ()),
             ("market", "total_borrow_shares", ()),
@@ -350,8 +350,7 @@ class Reader:
             ("lst", "stream_start", ()),
             ("lst", "stream_end", ()),
             ("lst", "buffer", ()),
-            ("lst", "queue_liability", ()),
-            ("validator", "unbonding_balance", (lst,)),
+            ("lst", "queue_cover", ()),
             ("lst", "target_buffer_bps", ()),
             ("lst", "instant_fee_bps", ()),
             ("lst", "max_instant_fee_bps", ()),
@@ -398,7 +397,7 @@ class Reader:
         borrow_shares, price, rate, cap = next(values), next(values), next(values), next(values)
         total_assets, total_supply = next(values), next(values)
         stream = Stream(next(values), next(values), next(values))
-        buffer, liability, unbonding = next(values), next(values), next(values)
+        buffer, (_, held, _) = next(values), next(values)
         target_bps, fee_bps, max_fee_bps = next(values), next(values), next(values)
         pending = []
         for name in LST_PARAMETERS:
@@ -412,7 +411,7 @@ class Reader:
             # A loss larger than what is unlocked can cut the stream: the view's totals already say so.
             stream.locked(block.timestamp) if total_assets else 0,
             buffer,
-            max(liability - unbonding, 0),
+            held,
             target_bps,
             fee_bps,
             max_fee_bps,

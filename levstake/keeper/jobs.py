@@ -41,7 +41,10 @@ class UpkeepState:
     buffer: int
     target: int
     liability: int
-    unbonding: int
+    # The LST's `queue_cover()`: the part of the queue's liability the buffer must hold, and the unbonding
+    # the queue does not count on.
+    held: int
+    free: int
     staked: int
     withdrawable: int
     min_request: int
@@ -54,7 +57,7 @@ def read_upkeep(reader: Reader, block: Block | None = None) -> UpkeepState:
     block = block or reader.block()
     lst = reader.info.contracts["lst"]
     (
-        stream_end, balance, accounted, buffer, target, liability, unbonding, staked, withdrawable, head, end,
+        stream_end, balance, accounted, buffer, target, liability, cover, staked, withdrawable, head, end,
         snapshot_time,
     ) = reader.call_many(
         [
@@ -64,7 +67,7 @@ def read_upkeep(reader: Reader, block: Block | None = None) -> UpkeepState:
             ("lst", "buffer", ()),
             ("lst", "target_buffer", ()),
             ("lst", "queue_liability", ()),
-            ("validator", "unbonding_balance", (lst,)),
+            ("lst", "queue_cover", ()),
             ("validator", "staked_balance", (lst,)),
             ("validator", "withdrawable", (lst,)),
             ("lst", "queue_head", ()),
@@ -81,8 +84,8 @@ def read_upkeep(reader: Reader, block: Block | None = None) -> UpkeepState:
         if request[4] <= block.timestamp:  # ready_at
             head_due = value
     return UpkeepState(
-        block.number, block.timestamp, stream_end, balance, accounted, buffer, target, liability, unbonding,
-        staked, withdrawable, reader.info.min_request, head_due, snapshot_time,
+        block.number, block.timestamp, stream_end, balance, accounted, buffer, target, liability, cover[1],
+        cover[2], staked, withdrawable, reader.info.min_request, head_due, snapshot_time,
     )  # fmt: skip
 
 
@@ -109,18 +112,21 @@ def check_rebalance(state: UpkeepState, tolerance_bps: int = BUFFER_TOLERANCE_BP
         return "matured unbonding waits at the backend"
     if state.head_due is not None and state.head_due <= state.buffer:
         return "a due queued request can be funded"
-    buffer, target, liability, unbonding = state.buffer, state.target, state.liability, state.unbonding
+    buffer, target, held, free, staked = state.buffer, state.target, state.held, state.free, state.staked
     least = max(state.min_request, target * tolerance_bps // 10_000)
-    if liability > unbonding:
-        # The queue is owed X nothing is unbonding for yet: act at once.
-        need, threshold = liability - unbonding + target - min(target, buffer), state.min_request
-    else:
-        need, threshold = target - min(target, buffer + unbonding - liability), least
-    if min(need, state.staked) >= threshold:
-        return "the buffer and the queue need unbonding"
-    if state.head_due is None and buffer > target and buffer + unbonding > liability + target:
-        if min(buffer - target, buffer + unbonding - liability - target) >= least:
-            return "the buffer holds more than its target"
+    # `LiquidStaking._request_unbonding`: the queue's part the buffer lacks is taken from the free unbonding
+    # first, then unbonded at once whatever its size; the buffer's shortfall beyond the free unbonding waits
+    # for `min_request` (here: the tolerance).
+    short = held - min(held, buffer)
+    taken = min(short, free)
+    if min(short - taken, staked) > 0:
+        return "the queue needs unbonding"
+    room = buffer - min(buffer, held - taken)
+    if min(target - min(target, room + free - taken), staked) >= least:
+        return "the buffer needs unbonding"
+    # Delegation: only what the buffer holds beyond the queue's part and its target, with nothing due.
+    if state.head_due is None and room > target and room - target >= least:
+        return "the buffer holds more than its target"
     return None
 
 
