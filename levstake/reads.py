@@ -130,8 +130,8 @@ class Snapshot:
     oracle_cap: int
     pending: tuple[PendingChange, ...]
     account: Account | None = None
-    # The backend's unbonding delay and the LST's latest `ready_at`: a request filed now is due at
-    # max(timestamp + unbonding_delay, queue_ready_at).
+    # The backend's unbonding delay and the latest of the LST's `last_ready_at` and `unbonding_ready_at`: a
+    # request filed now is due at max(timestamp + unbonding_delay, queue_ready_at).
     unbonding_delay: int = 0
     queue_ready_at: int = 0
 
@@ -357,7 +357,11 @@ class Reader:
         ]
         for name, parameter in LST_PARAMETERS.items():
             calls += [("lst", name, ()), ("lst", "pending_parameters", (parameter,))]
-        calls += [("validator", "unbonding_delay", ()), ("lst", "last_ready_at", ())]
+        calls += [
+            ("validator", "unbonding_delay", ()),
+            ("lst", "last_ready_at", ()),
+            ("lst", "unbonding_ready_at", ()),
+        ]
         if user is not None:
             calls += [
                 ("market", "positions", (user,)),
@@ -404,7 +408,7 @@ class Reader:
             current, (value, eta) = next(values), next(values)
             if eta:
                 pending.append(PendingChange(name, current, value, eta))
-        unbonding_delay, queue_ready_at = next(values), next(values)
+        unbonding_delay, queue_ready_at = next(values), max(next(values), next(values))
         lst = LstSnapshot(
             total_assets,
             total_supply,

@@ -30,8 +30,11 @@
                  - The instant fee is an integral along the buffer level: splitting
                    an exit does not make it cheaper, and emptying the buffer costs
                    up to `max_instant_fee_bps` at the margin.
-                 - A queued request is paid only once it is older than the backend's
-                   unbonding delay, so the queue is never a fee-free instant exit.
+                 - A queued request is paid only once its `ready_at` has passed: the
+                   backend's unbonding delay from filing at least, or later when the
+                   request ahead of it or the latest unbonding the LST asked for
+                   (`unbonding_ready_at`) matures later. So the queue is never a
+                   fee-free instant exit.
                  - The queue's cover: X counted for a queued request is only ever held
                    in the buffer or in unbonding that matures by the request's
                    `ready_at`. A filing is covered by unbonding first (the buffer only
@@ -92,8 +95,9 @@ MAX_UINT: constant(uint256) = max_value(uint256)
 VIRTUAL_SHARES: constant(uint256) = 10**6
 VIRTUAL_ASSETS: constant(uint256) = 10**6
 
-# Owner changes wait this long, longer than the devnet backend's 7-day unbonding delay, so a user who
-# disagrees can leave through the queue before the change applies.
+# Owner changes wait this long, longer than the devnet backend's default 7-day unbonding delay, so a user
+# who disagrees can leave through the queue before the change applies while the backend's delay (which a
+# request's `ready_at` follows, up to the devnet's 60 days) stays under 10 days; instant exits never wait.
 PARAMETER_DELAY: constant(uint256) = 10 * 86_400
 PARAM_REWARD_CYCLE: constant(uint256) = 0
 PARAM_MAX_APR: constant(uint256) = 1
@@ -1040,8 +1044,8 @@ def _request_unbonding(keep: uint256):
 @internal
 def _fund_queue():
     """
-    @dev Funds requests in FIFO order once they are older than the unbonding delay
-         they were filed with, from the buffer (where the backend's paybacks land),
+    @dev Funds requests in FIFO order once their `ready_at` has passed, from the
+         buffer (where the backend's paybacks land),
          each at its amount less the slashes of its unbonding since it was filed.
     """
     head: uint256 = self.queue_head

@@ -224,7 +224,8 @@ def close(
     snapshot = session.snapshot(account.address)
     asked = CLOSE_TO_QUEUE if queue else CLOSE_TO_LST if to_lst else CLOSE_TO_X
     expected = previews.preview_close(info, snapshot, asked)
-    echo(report.close_lines(info, expected, asked, snapshot.unbonding_delay))
+    due = max(snapshot.timestamp + snapshot.unbonding_delay, snapshot.queue_ready_at)
+    echo(report.close_lines(info, expected, asked, due - snapshot.timestamp))
     echo(report.pending_lines(snapshot.pending, snapshot.timestamp))
     tx = session.builder.close(
         min_after_slippage(expected.value, slippage_bps), session.deadline(deadline_seconds), asked
