@@ -1,7 +1,8 @@
 """
-Losses (slashing): shared pro rata by the stakers and the queue through the loss factor, applied in the
-slash transaction (the validator pushes a report), included in every view before anybody applies them, and
-leaving the reward stream alone unless the loss is larger than everything unlocked.
+Losses (slashing): a slash of the unbonding the queue counts on is the queue's (through the loss factor),
+every other loss the stakers'; applied in the slash transaction (the validator pushes a report), included in
+every view before anybody applies them, and leaving the reward stream alone unless the loss is larger than
+everything unlocked.
 """
 
 import ape
@@ -24,21 +25,22 @@ def locked_at(lst, timestamp: int) -> int:
     return amount - amount * (timestamp - start) // (end - start)
 
 
-def test_loss_is_shared_pro_rata_by_stakers_and_queue(
+def test_the_queue_bears_the_slash_of_its_unbonding_and_the_stakers_that_of_the_stake(
     lst, x, validator, owner, delegated_without_rewards, staker, units
 ):
     rid = request_id(lst.request_unstake(units(20), staker, staker, sender=staker))
     stakers, queue = lst.totalAssets(), lst.queue_liability()
     assert (stakers, queue) == (units(80), units(20))
-    # 10% of the backend's 90 X (72 staked, 18 unbonding) is 9% of the 100 X the LST holds.
+    # The request is covered by unbonding (the buffer stays for instant exits): 70 X staked, 20 X unbonding.
+    assert (validator.staked_balance(lst), validator.unbonding_balance(lst)) == (units(70), units(20))
     tx = validator.slash(lst, 1_000, sender=owner)
     event = loss_event(tx, lst)
     assert event is not None, "the validator's report applies the loss in the slash transaction"
-    assert (event.loss, event.loss_factor) == (units(9), RAY * 91 // 100)
-    # Both sides shrink by the same factor.
-    assert lst.totalAssets() == stakers * 91 // 100
-    assert lst.queue_liability() == lst.request_value(rid) == queue * 91 // 100
-    assert event.queue_share == queue - lst.queue_liability()
+    # 10% of the backend's 90 X: 2 X of the queue's unbonding, 7 X of the stakers' stake; the buffer's 10 X
+    # are not slashed.
+    assert (event.loss, event.queue_share, event.loss_factor) == (units(9), units(2), RAY * 9 // 10)
+    assert lst.totalAssets() == stakers - units(7)
+    assert lst.queue_liability() == lst.request_value(rid) == queue * 9 // 10
     # The X in the buffer is still there; the loss is booked against what the backend holds.
     assert lst.buffer() == units(10) and x.balanceOf(lst) == units(10)
     assert lst.backend_accounted() == validator.total_balance(lst) == units(81)
@@ -122,7 +124,7 @@ def read_views(lst, staker, unit: int) -> dict:
 @pytest.fixture
 def unreported_loss(lst, validator, owner, delegated_without_rewards, staker, units):
     """
-    100 X staked, 90 X delegated (72 X staked, 18 X unbonding for a 20 X request), then 10% of the backend
+    100 X staked, 90 X delegated (70 X staked, 20 X unbonding for a 20 X request), then 10% of the backend
     slashed without a report (a backend that does not push one): the loss is left for the next call to apply.
     """
     lst.request_unstake(units(20), staker, staker, sender=staker)
@@ -136,12 +138,12 @@ def unreported_loss(lst, validator, owner, delegated_without_rewards, staker, un
 def test_views_include_a_pending_loss(unreported_loss, staker, other, units):
     lst = unreported_loss
     before = read_views(lst, staker, units(1))
-    # 9 X of the 100 X held: the views already show the 9% cut of the queue and of the stakers.
-    assert before["queue_liability"] == before["request_value"] == units(18.2)
-    assert before["totalAssets"] == units(72.8)
+    # 9 X of the 90 X at the backend: the views already show the queue's 2 X and the stakers' 7 X.
+    assert before["queue_liability"] == before["request_value"] == units(18)
+    assert before["totalAssets"] == units(73)
     tx = lst.sync_rewards(sender=other)
     event = loss_event(tx, lst)
-    assert (event.loss, event.queue_share, event.loss_factor) == (units(9), units(1.8), RAY * 91 // 100)
+    assert (event.loss, event.queue_share, event.loss_factor) == (units(9), units(2), RAY * 9 // 10)
     assert read_views(lst, staker, units(1)) == before
 
 

@@ -205,27 +205,27 @@ def test_request_ids_are_listed_by_receiver(lst, delegated, staker, other, units
     assert list(lst.request_ids_of(staker, 2, 10)) == []
 
 
-def test_slash_while_waiting_reduces_the_payout_pro_rata(
+def test_slash_while_waiting_reduces_the_payout_by_its_unbondings_cut(
     lst, x, validator, owner, delegated_without_rewards, staker, units, warp
 ):
     rid = request_id(lst.request_unstake(units(20), staker, staker, sender=staker))  # unbonds 20 X
     factor_before = lst.loss_factor()
     assert factor_before == RAY
-    # 10% of the 70 X staked and of the 20 X unbonding: 9 X of the 100 X the LST holds.
+    # 10% of the 70 X staked (the stakers') and of the 20 X unbonding (the queue's).
     tx = validator.slash(lst, 1_000, sender=owner)
     loss = events(tx, lst.LossApplied)[0]
-    assert (loss.loss, loss.loss_factor) == (units(9), RAY * 91 // 100)
+    assert (loss.loss, loss.loss_factor) == (units(9), RAY * 9 // 10)
     factor_after = lst.loss_factor()
     payout = units(20) * factor_after // factor_before
-    assert payout == units(18.2)
+    assert payout == units(18)
     assert lst.request_value(rid) == lst.queue_liability() == payout
     assert loss.queue_share == units(20) - payout
-    # The stakers lose the same 9%.
-    assert lst.totalAssets() == units(80) * 91 // 100
+    # The stakers lose the stake's 7 X: 80 X less 7.
+    assert lst.totalAssets() == units(73)
     warp(validator.unbonding_delay())
     before = x.balanceOf(staker)
     tx = lst.claim(rid, sender=staker)
-    # The 20 X unbonding less its 10%; the buffer pays the other 0.2 X.
+    # The 20 X unbonding less its 10% pays the request exactly: the buffer owes it nothing.
     assert events(tx, lst.BackendPaidBack)[0].amount == units(18)
     assert x.balanceOf(staker) - before == payout
     assert lst.requests(rid).paid == payout
