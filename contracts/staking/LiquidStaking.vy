@@ -207,6 +207,9 @@ free_unbonding: public(uint256)
 # Unbonding the LST asked the backend for, less the paybacks it pulled and the slashes it
 # applied: whatever the backend's unbonding balance falls short of it was slashed.
 unbonding_expected: public(uint256)
+# Unbonding requests the LST made since all of its unbonding was last back: a bound on the backend
+# entries a slash cuts, each rounding its cut down by less than a unit.
+unbonding_requests: public(uint256)
 # The latest `ready_at` the backend gave for unbonding the LST asked for: no request is due
 # before unbonding the queue may count on can mature.
 unbonding_ready_at: public(uint256)
@@ -423,8 +426,11 @@ def _books() -> Books:
     if unbonding < expected:
         drop: uint256 = expected - unbonding
         in_flight: uint256 = min(expected - min(free, expected), liability)
-        # The backend cuts every entry alike: the queue's share of the cut, rounded up.
-        queue_cut: uint256 = math._mul_div(drop, in_flight, expected, True)
+        # The backend cuts every entry alike, each rounding its cut down: the queue's unbonding may
+        # have lost up to a unit per entry more than its share of the cut, so it is charged that too.
+        queue_cut: uint256 = min(
+            math._mul_div(drop, in_flight, expected, True) + self.unbonding_requests, in_flight
+        )
         if queue_cut != 0:
             # Rounded down: the queue's liability falls by at least its cut.
             factor = max(math._mul_div(factor, liability - queue_cut, liability, False), 1)
@@ -1036,6 +1042,7 @@ def _request_unbonding(keep: uint256):
     if amount == 0:
         return
     self.unbonding_expected += amount
+    self.unbonding_requests += 1
     ready_at: uint256 = extcall backend.request_undelegate(amount)
     self.unbonding_ready_at = max(self.unbonding_ready_at, ready_at)
     log UnbondingRequested(amount=amount, ready_at=ready_at)
@@ -1080,6 +1087,8 @@ def _process_queue():
     if pulled != 0:
         self.backend_accounted -= min(pulled, self.backend_accounted)
         self.unbonding_expected -= min(pulled, self.unbonding_expected)
+        if self.unbonding_expected == 0:
+            self.unbonding_requests = 0
         self.buffer += pulled
         log BackendPaidBack(amount=pulled)
     self._fund_queue()

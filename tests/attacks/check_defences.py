@@ -340,8 +340,8 @@ MUTATIONS = (
     Mutation(
         "a slash of the queue's unbonding is not the queue's loss (uncounted rewards hide it)",
         LST,
-        "        queue_cut: uint256 = math._mul_div(drop, in_flight, expected, True)\n",
-        "        queue_cut: uint256 = 0\n",
+        "            math._mul_div(drop, in_flight, expected, True) + self.unbonding_requests, in_flight\n",
+        "            0, in_flight\n",
         ("test_slash_hidden_by_unsynced_rewards_cannot_delay_the_queue.py",),
     ),
     Mutation(
