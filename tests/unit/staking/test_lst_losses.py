@@ -37,10 +37,12 @@ def test_the_queue_bears_the_slash_of_its_unbonding_and_the_stakers_that_of_the_
     event = loss_event(tx, lst)
     assert event is not None, "the validator's report applies the loss in the slash transaction"
     # 10% of the backend's 90 X: 2 X of the queue's unbonding, 7 X of the stakers' stake; the buffer's 10 X
-    # are not slashed.
-    assert (event.loss, event.queue_share, event.loss_factor) == (units(9), units(2), RAY * 9 // 10)
-    assert lst.totalAssets() == stakers - units(7)
-    assert lst.queue_liability() == lst.request_value(rid) == queue * 9 // 10
+    # are not slashed. The queue is charged a unit more per backend entry (each entry's cut rounds down).
+    margin = lst.unbonding_requests() + 1
+    assert event.loss == units(9) and units(2) <= event.queue_share <= units(2) + margin
+    assert RAY * 9 // 10 - RAY * margin // units(20) <= event.loss_factor <= RAY * 9 // 10
+    assert stakers - units(7) <= lst.totalAssets() <= stakers - units(7) + margin
+    assert queue * 9 // 10 - margin <= lst.request_value(rid) <= lst.queue_liability() <= queue * 9 // 10
     # The X in the buffer is still there; the loss is booked against what the backend holds.
     assert lst.buffer() == units(10) and x.balanceOf(lst) == units(10)
     assert lst.backend_accounted() == validator.total_balance(lst) == units(81)
@@ -138,12 +140,15 @@ def unreported_loss(lst, validator, owner, delegated_without_rewards, staker, un
 def test_views_include_a_pending_loss(unreported_loss, staker, other, units):
     lst = unreported_loss
     before = read_views(lst, staker, units(1))
-    # 9 X of the 90 X at the backend: the views already show the queue's 2 X and the stakers' 7 X.
-    assert before["queue_liability"] == before["request_value"] == units(18)
-    assert before["totalAssets"] == units(73)
+    # 9 X of the 90 X at the backend: the views already show the queue's 2 X and the stakers' 7 X (up to the
+    # unit per backend entry the queue is charged more).
+    margin = lst.unbonding_requests() + 1
+    assert units(18) - margin <= before["request_value"] <= before["queue_liability"] <= units(18)
+    assert units(73) <= before["totalAssets"] <= units(73) + margin
     tx = lst.sync_rewards(sender=other)
     event = loss_event(tx, lst)
-    assert (event.loss, event.queue_share, event.loss_factor) == (units(9), units(2), RAY * 9 // 10)
+    assert event.loss == units(9) and units(2) <= event.queue_share <= units(2) + margin
+    assert units(18) - margin <= lst.queue_liability() <= units(18)
     assert read_views(lst, staker, units(1)) == before
 
 
