@@ -423,8 +423,8 @@ MUTATIONS = (
     Mutation(
         "a queued request keeps its amount through a slash",
         LST,
-        "        factor = max(math._mul_div(factor, pool - loss, pool, False), 1)\n",
-        "        factor = factor\n",
+        "            factor = max(math._mul_div(factor, liability - queue_cut, liability, False), 1)\n",
+        "            factor = factor\n",
         ("test_queue_cannot_dodge_slash.py",),
     ),
     Mutation(
@@ -447,8 +447,8 @@ MUTATIONS = (
         # stream keeps its end, so it unlocks at the same speed. It survived, rightly.)
         "a loss is seen only inside a call, not by views (an exit depends on who poked first)",
         LST,
-        "    if current < accounted:\n        loss = accounted - current\n",
-        "    if current < accounted and self._lock:\n        loss = accounted - current\n",
+        "    if current < accounted:\n        loss += accounted - current\n",
+        "    if current < accounted and self._lock:\n        loss += accounted - current\n",
         ("test_slash_is_shared_whoever_pokes_first.py",),
     ),
     Mutation(
