@@ -43,7 +43,7 @@ $(ANVIL): package.json
 # staking unit tests, the attack files and the CLI in one, the lending, router, fuzz and end-to-end wallet
 # tests in the other (its log is printed after). Compiled once, first: Ape's build and the revm tests'
 # artifact cache (.cache/revm-artifacts) at the same time.
-TESTS_A := tests/unit/staking tests/attacks tests/unit/cli tests/web
+TESTS_A := tests/unit/staking tests/attacks tests/unit/cli tests/web tests/unit/bench
 TESTS_B := tests/unit/devnet tests/unit/model tests/unit/keeper tests/unit/lending tests/unit/leverage tests/fuzz \
 	tests/previews tests/e2e
 $(CHROMIUM):
@@ -65,8 +65,14 @@ test: setup $(CHROMIUM)
 demo: setup
 	$(OWN_CHAIN) ape run demo --network $(DEVNET)
 
+# Gas on a pinned clock (levstake/gasbench.py), twice, each on a fresh anvil: bench/gas.md is written only when
+# the two runs agree on every row and on the traced open's breakdown. Then read, preview and web latency.
+BENCH_RUNS := .cache/bench
 bench: setup $(CHROMIUM)
-	$(OWN_CHAIN) ape run bench --network $(DEVNET)
+	rm -f $(BENCH_RUNS)/run1.json $(BENCH_RUNS)/run2.json
+	$(OWN_CHAIN) LEVSTAKE_BENCH_OUT=$(BENCH_RUNS)/run1.json ape run bench --network $(DEVNET) > /dev/null
+	$(OWN_CHAIN) LEVSTAKE_BENCH_OUT=$(BENCH_RUNS)/run2.json ape run bench --network $(DEVNET) > /dev/null
+	python -m levstake.gasreport $(BENCH_RUNS)/run1.json $(BENCH_RUNS)/run2.json --write bench/gas.md
 	$(OWN_CHAIN) ape run bench_reads --network $(DEVNET)
 	python tests/web/bench_web.py
 	$(OWN_CHAIN) ape run bench_keeper --network $(DEVNET)
