@@ -120,11 +120,15 @@ def breakdown(
     counted = _int(struct_logs[-1].get("refund", 0)) if struct_logs else 0
     refund = min(counted, (gas_used + counted) // 5)
     own_gas: Counter[str] = Counter()
+    own_by_function: Counter[str] = Counter()
     for depth, frame in frames:
         children = sum(_int(child["gasUsed"]) for child in frame.get("calls", []) or [])
         # The top frame's gasUsed is the receipt's: intrinsic gas in, refund out.
         top = refund - intrinsic if depth == 0 else 0
         own_gas[name(frame["to"])] += _int(frame["gasUsed"]) - children + top
+        own_by_function[f"{name(frame['to'])}.{function(frame.get('input', ''))}"] += (
+            _int(frame["gasUsed"]) - children + top
+        )
 
     # The struct logger gives no addresses: follow the call stack by depth (a call's target is on its stack).
     contexts = [entry]
@@ -137,6 +141,7 @@ def breakdown(
     slots_written: set[tuple[str, str]] = set()
     logs: Counter[str] = Counter()
     by_op: Counter[str] = Counter()
+    compute: Counter[str] = Counter()
     for index, step in enumerate(struct_logs):
         depth, op, cost, stack = step["depth"], step["op"], _int(step["gasCost"]), step.get("stack") or []
         del contexts[depth:]
@@ -152,6 +157,8 @@ def breakdown(
                     contexts.append(here if op in {"DELEGATECALL", "CALLCODE"} else target)
                 continue  # its gasCost includes the gas it forwards
         by_op[_category(op)] += cost
+        if _category(op) in {"other opcodes", "memory"}:
+            compute[name(here)] += cost
         if op == "SLOAD":
             reads["cold" if cost >= COLD_SLOAD else "warm"] += 1
             read_by[here] += 1
@@ -183,6 +190,8 @@ def breakdown(
         "calls": dict(sorted(calls.items(), key=lambda item: (-item[1], item[0]))),
         "repeated": repeated,
         "own_gas": dict(own_gas.most_common()),
+        "own_by_function": dict(own_by_function.most_common()),
+        "compute": dict(compute.most_common()),
         "contracts_touched": len(touched) - 2,
         "cold_accounts": cold_accounts,
         "sloads": dict(reads),
@@ -358,6 +367,24 @@ def render_breakdown(found: dict[str, Any], bytecode: dict[str, int]) -> list[st
     lines += ["", "### Gas spent in each contract's own code (call tracer: a frame less its sub-calls)", ""]
     lines += ["| contract | gas |", "| --- | ---: |"]
     lines += [f"| {name} | {gas:,} |" for name, gas in found["own_gas"].items()]
+    lines += [
+        "",
+        "The same by function (all calls to it together; the router's `open` frame with the intrinsic",
+        "gas and the refund taken out, as above):",
+        "",
+        "| function | gas |",
+        "| --- | ---: |",
+    ]
+    lines += [f"| {label} | {gas:,} |" for label, gas in found["own_by_function"].items()]
+    lines += [
+        "",
+        "Computation (opcodes other than storage, calls, logs and hashing; memory included) by contract:",
+        "where cheaper math would save:",
+        "",
+        "| contract | gas |",
+        "| --- | ---: |",
+    ]
+    lines += [f"| {contract} | {gas:,} |" for contract, gas in found["compute"].items()]
     lines += [
         "",
         "### By opcode (struct logger; calls excluded: their cost includes the gas they forward)",
