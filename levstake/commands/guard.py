@@ -1,6 +1,6 @@
 """
-Set, see and revoke a LeverageGuard on the account's position (not wired into a script yet: a click group
-meant to be added to `ape run leverage` as `guard`).
+Set, see and revoke a LeverageGuard on the account's position (`ape run guard ...`, each command takes
+`--network` as the leverage commands do).
 
     guard set    --floor 1.005 --target 20 --tip-bps 50 [--carry-hours 24] --account <alias> [--yes]
     guard see    --account <alias>
@@ -20,6 +20,7 @@ from typing import Any
 import click
 
 from levstake.cli import (
+    ProviderCommand,
     Session,
     account_option,
     address_of,
@@ -55,7 +56,10 @@ def guard_lines(settings: tuple[int, int, int, int], authorized: bool, status: s
     lines = [
         f"guard    step down to {target / WAD:.2f}x when health < {floor / WAD:.4f}{carry}; "
         f"tip at most {tip_bps / 100:.2f}% of the equity",
-        f"now      health {status.health / WAD:.4f}, leverage "
+        # status() reports max uint health for a position without debt: no figure a user should read
+        "now      no debt: nothing to protect until the position borrows"
+        if status.health >= 2**255
+        else f"now      health {status.health / WAD:.4f}, leverage "
         + ("insolvent" if status.leverage >= 2**255 else f"{status.leverage / WAD:.2f}x")
         + f", carry run {status.carry_run / 3_600:.1f} h",
     ]
@@ -75,7 +79,7 @@ def cli() -> None:
     """A LeverageGuard on the account's position: set, see, revoke."""
 
 
-@cli.command(name="set")
+@cli.command(name="set", cls=ProviderCommand)
 @account_option()
 @click.option(
     "--floor", type=click.FloatRange(1, 2, min_open=True), required=True, help="Health floor, e.g. 1.005."
@@ -118,7 +122,7 @@ def set_(
         click.echo(line)
 
 
-@cli.command()
+@cli.command(cls=ProviderCommand)
 @account_option(read_only=True)
 @deployment_option
 @one_line_errors
@@ -129,7 +133,7 @@ def see(account: Any, deployment_path: Path | None) -> None:
         click.echo(line)
 
 
-@cli.command()
+@cli.command(cls=ProviderCommand)
 @account_option()
 @click.option("--keep-authorization", is_flag=True, help="Leave the guard authorized on the market.")
 @yes_option
