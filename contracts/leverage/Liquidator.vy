@@ -255,8 +255,12 @@ def quote(
     seized: uint256 = sizes_seized
     repaid_sh: uint256 = sizes_repaid
     if sizes_seized != 0:
-        quoted: uint256 = math._mul_div(sizes_seized, rate, ORACLE_SCALE, True)
-        repaid_sh = self._to_shares(math._mul_div(quoted, WAD, incentive, True), total_assets, total_shares, True)
+        # The market rounds the X owed up once, and repays exactly the whole debt when it pays
+        # what is owed within one unit (a written-down position's last collateral).
+        owed: uint256 = math._mul_div(sizes_seized, rate, incentive * (ORACLE_SCALE // WAD), True)
+        repaid_sh = self._to_shares(owed, total_assets, total_shares, True)
+        if repaid_sh > borrow_shares and self._to_assets(borrow_shares, total_assets, total_shares, True) + 1 >= owed:
+            repaid_sh = borrow_shares
     else:
         seized = self._seized_for(sizes_repaid, total_assets, total_shares, incentive, rate)
     if repaid_sh > borrow_shares:

@@ -46,10 +46,12 @@ class Books:
         """What `liquidate(borrower, seized_assets, repaid_shares)` seizes and charges (dust rule too)."""
         seized, repaid_sh = seized_assets, repaid_shares
         if seized_assets:
-            quoted = mul_div(seized_assets, self.rate, ORACLE_SCALE, up=True)
-            repaid_sh = to_shares(
-                mul_div(quoted, WAD, self.incentive, up=True), self.total_assets, self.total_shares, up=True
-            )
+            # the market rounds the X owed up once, and clamps to the whole debt within one unit
+            owed = mul_div(seized_assets, self.rate, self.incentive * (ORACLE_SCALE // WAD), up=True)
+            repaid_sh = to_shares(owed, self.total_assets, self.total_shares, up=True)
+            whole = to_assets(borrow_shares, self.total_assets, self.total_shares, up=True)
+            if repaid_sh > borrow_shares and whole + 1 >= owed:
+                repaid_sh = borrow_shares
         else:
             worth = to_assets(repaid_shares, self.total_assets, self.total_shares)
             seized = mul_div(mul_div(worth, self.incentive, WAD), ORACLE_SCALE, self.rate)
