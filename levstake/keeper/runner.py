@@ -18,6 +18,7 @@ import os
 
 from ape import chain
 from ape.logging import logger
+from silverback.exceptions import Halt
 from silverback.main import TaskData
 from silverback.runner import PollingRunner
 
@@ -46,7 +47,20 @@ class KeeperRunner(PollingRunner):
             if last is not None and number < last:
                 logger.warning(f"restart  head went back from block {last} to {number} (a restarted devnet?)")
             if last is None or number != last:
+                try:
+                    # Awaited: one block handler at a time, so a slow round never overlaps the next one.
+                    await self.run_task(task_data, head)
+                except Halt:
+                    raise
+                except Exception as error:  # noqa: BLE001 - handing the block over re-reads it by hash
+                    # An RPC fault while the block is handed to the worker is not the handler's failure:
+                    # without this it ended the bot (the runner's task died); the same block is tried again.
+                    logger.warning(
+                        f"rpc      block {number} not handed over ({type(error).__name__}: "
+                        f"{str(error)[:100]}); next try in {backoff:g} s"
+                    )
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, MAX_BACKOFF)
+                    continue
                 last = number
-                # Awaited: one block handler at a time, so a slow round never overlaps the next one.
-                await self.run_task(task_data, head)
             await asyncio.sleep(interval)

@@ -123,10 +123,11 @@ def test_a_guarded_50x_position_keeps_more_equity_than_its_liquidated_twin(world
 def test_the_bot_rides_out_an_rpc_that_errors_then_stalls(world, bot) -> None:
     mark = len(bot.lines)
     world.proxy.mode = "error"
-    time.sleep(1)
+    # Longer than the HTTP provider's own retries (which swallow a 1-s outage), so the runner sees the fault.
+    time.sleep(5)
     # A day passes while the bot cannot read: the oracle's daily snapshot falls due.
     world.mine(DAY)
-    time.sleep(1)
+    time.sleep(5)
     world.proxy.mode = "hang"
     time.sleep(4)
     world.proxy.mode = "pass"
