@@ -13,8 +13,8 @@ time it lasts. (A design reading the borrow APR of the moment against the stakin
 from __future__ import annotations
 
 import pytest
-from boa_leverage import deploy_leverage, guarded_user
-from boa_system import MAX_UINT, WAD, RevmChain, deploy_system, lend, reverts
+from boa_leverage import carry_attack_world
+from boa_system import WAD, RevmChain, deploy_system, lend, reverts
 
 FLOOR = 1_001 * WAD // 1_000
 TARGET = 20 * WAD
@@ -26,27 +26,7 @@ HOUR = 3_600
 def world(decimals):
     system = deploy_system(decimals, RevmChain())
     lend(system, 1_000_000)
-    leverage = deploy_leverage(system)
-    victim = guarded_user(leverage, "victim", 100, 50, FLOOR, TARGET, 100, carry_hours=HOURS)
-    keeper = system.chain.generate_address("keeper")
-    # The attacker's collateral is in place from the start (a deposit into the LST while a reward stream is
-    # locked raises its rate, which would only make its own first interval look better).
-    attacker = system.chain.generate_address("attacker")
-    system.mint_x(attacker, system.units(3_000_000))
-    system.x.approve(system.lst, MAX_UINT, sender=attacker)
-    system.lst.approve(system.market, MAX_UINT, sender=attacker)
-    shares = system.lst.deposit(system.units(2_500_000), sender=attacker)
-    system.market.supply_collateral(shares, attacker, sender=attacker)
-    # The LST delegates all but its buffer and a day of rewards is synced: from here its rate grows along its
-    # reward stream (6.5% a year after the fee), and a keeper records a checkpoint every hour.
-    system.lst.rebalance()
-    system.chain.time_travel(24 * HOUR)
-    system.lst.sync_rewards()
-    for _ in range(12):
-        system.chain.time_travel(HOUR)
-        leverage.guard.checkpoint(system.market, sender=keeper)
-    assert leverage.guard.carry_run(system.market) == 0
-    return leverage, victim, attacker
+    return carry_attack_world(system, FLOOR, TARGET, HOURS)
 
 
 def borrow_everything(system, attacker) -> None:

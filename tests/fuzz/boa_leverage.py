@@ -153,3 +153,33 @@ def stake_and_delegate(system: BoaSystem, amount: float) -> str:
     system.lst.deposit(system.units(amount), sender=staker)
     system.lst.rebalance()
     return staker
+
+
+def carry_attack_world(
+    system: BoaSystem, floor: int, target: int, carry_hours: int
+) -> tuple[Leverage, str, str]:
+    """A carry-guarded 50x victim on a market with 1M X lent, and an attacker holding 2.5M X of LST as
+    collateral (in place from the start: a deposit into the LST while a reward stream is locked raises its
+    rate, which would only make the attacker's own first interval look better), after a day of synced
+    rewards and twelve hourly checkpoints with no carry run: the set-up of the carry-trigger attack files."""
+    hour = 3_600
+    leverage = deploy_leverage(system)
+    victim = guarded_user(leverage, "victim", 100, 50, floor, target, 100, carry_hours=carry_hours)
+    keeper = system.chain.generate_address("keeper")
+    attacker = system.chain.generate_address("attacker")
+    system.mint_x(attacker, system.units(3_000_000))
+    system.x.approve(system.lst, MAX_UINT, sender=attacker)
+    system.x.approve(system.market, MAX_UINT, sender=attacker)
+    system.lst.approve(system.market, MAX_UINT, sender=attacker)
+    shares = system.lst.deposit(system.units(2_500_000), sender=attacker)
+    system.market.supply_collateral(shares, attacker, sender=attacker)
+    # The LST delegates all but its buffer and a day of rewards is synced: from here its rate grows along its
+    # reward stream (6.5% a year after the fee), and a keeper records a checkpoint every hour.
+    system.lst.rebalance()
+    system.chain.time_travel(24 * hour)
+    system.lst.sync_rewards()
+    for _ in range(12):
+        system.chain.time_travel(hour)
+        leverage.guard.checkpoint(system.market, sender=keeper)
+    assert leverage.guard.carry_run(system.market) == 0
+    return leverage, victim, attacker
