@@ -13,6 +13,7 @@ import argparse
 import json
 import sys
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -336,7 +337,15 @@ def _counts(kinds: dict[str, int]) -> str:
     return f"{sum(kinds.values())} ({kinds.get('cold', 0)} cold, {kinds.get('warm', 0)} warm)"
 
 
+def _table(columns: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str]:
+    """A Markdown table: the first column left-aligned, the others (figures) right-aligned."""
+    lines = ["| " + " | ".join(columns) + " |", "| --- |" + " ---: |" * (len(columns) - 1)]
+    return lines + ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+
+
 def render_breakdown(found: dict[str, Any], bytecode: dict[str, int]) -> list[str]:
+    rest = found["gas_used"] + found["refund"] - found["intrinsic"] - sum(found["by_op"].values())
+    floor = found["floor"]
     lines = [
         "## Breakdown of one open 50x (steady state)",
         "",
@@ -349,98 +358,94 @@ def render_breakdown(found: dict[str, Any], bytecode: dict[str, int]) -> list[st
         "",
         "### External calls (by type, target and function)",
         "",
-        "| call | times |",
-        "| --- | ---: |",
-    ]
-    lines += [f"| {call} | {count} |" for call, count in found["calls"].items()]
-    lines += [
+        *_table(("call", "times"), found["calls"].items()),
         "",
         "### Calls repeated within the open (inclusive gas: a call with everything it calls)",
         "",
-        "| function | times | first call | the later calls together |",
-        "| --- | ---: | ---: | ---: |",
-    ]
-    lines += [
-        f"| {label} | {figures['times']} | {figures['first']:,} | {figures['later']:,} |"
-        for label, figures in found["repeated"].items()
-    ]
-    lines += ["", "### Gas spent in each contract's own code (call tracer: a frame less its sub-calls)", ""]
-    lines += ["| contract | gas |", "| --- | ---: |"]
-    lines += [f"| {name} | {gas:,} |" for name, gas in found["own_gas"].items()]
-    lines += [
+        *_table(
+            ("function", "times", "first call", "the later calls together"),
+            (
+                (label, figures["times"], f"{figures['first']:,}", f"{figures['later']:,}")
+                for label, figures in found["repeated"].items()
+            ),
+        ),
+        "",
+        "### Gas spent in each contract's own code (call tracer: a frame less its sub-calls)",
+        "",
+        *_table(("contract", "gas"), ((name, f"{gas:,}") for name, gas in found["own_gas"].items())),
         "",
         "The same by function (all calls to it together; the router's `open` frame with the intrinsic",
         "gas and the refund taken out, as above):",
         "",
-        "| function | gas |",
-        "| --- | ---: |",
-    ]
-    lines += [f"| {label} | {gas:,} |" for label, gas in found["own_by_function"].items()]
-    lines += [
+        *_table(
+            ("function", "gas"), ((label, f"{gas:,}") for label, gas in found["own_by_function"].items())
+        ),
         "",
         "Computation (opcodes other than storage, calls, logs and hashing; memory included) by contract:",
         "where cheaper math would save:",
         "",
-        "| contract | gas |",
-        "| --- | ---: |",
-    ]
-    lines += [f"| {contract} | {gas:,} |" for contract, gas in found["compute"].items()]
-    lines += [
+        *_table(("contract", "gas"), ((name, f"{gas:,}") for name, gas in found["compute"].items())),
         "",
         "### By opcode (struct logger; calls excluded: their cost includes the gas they forward)",
         "",
-    ]
-    lines += ["| opcodes | gas |", "| --- | ---: |", f"| intrinsic + calldata | {found['intrinsic']:,} |"]
-    lines += [f"| {op} | {gas:,} |" for op, gas in found["by_op"].items()]
-    rest = found["gas_used"] + found["refund"] - found["intrinsic"] - sum(found["by_op"].values())
-    lines += [
-        f"| calls (cold account accesses: {found['cold_accounts']}; value, memory expansion) | {rest:,} |",
-        f"| refund | -{found['refund']:,} |",
+        *_table(
+            ("opcodes", "gas"),
+            [
+                ("intrinsic + calldata", f"{found['intrinsic']:,}"),
+                *((op, f"{gas:,}") for op, gas in found["by_op"].items()),
+                (
+                    f"calls (cold account accesses: {found['cold_accounts']}; value, memory expansion)",
+                    f"{rest:,}",
+                ),
+                ("refund", f"-{found['refund']:,}"),
+            ],
+        ),
         "",
         "### Storage",
         "",
         "SSTOREs by cost (a slot read first is already warm when written):",
         "",
-        "| SSTORE | times |",
-        "| --- | ---: |",
-    ]
-    lines += [f"| {kind} | {count} |" for kind, count in sorted(found["sstores"].items())]
-    lines += ["", "Slots changed when the transaction ends (prestate diff):", "", "| kind | slots |"]
-    lines += ["| --- | ---: |"] + [f"| {kind} | {count} |" for kind, count in found["changed_slots"].items()]
-    lines += [
+        *_table(("SSTORE", "times"), sorted(found["sstores"].items())),
         "",
-        "| contract | SLOADs | distinct slots read | read only | written | changed at the end |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
-    ]
-    for contract, figures in found["storage_by_contract"].items():
-        lines.append(f"| {contract} | " + " | ".join(str(value) for value in figures.values()) + " |")
-    lines += ["", "### Events", "", "| event | times |", "| --- | ---: |"]
-    lines += [f"| {event} | {count} |" for event, count in found["events"].items()]
-    floor = found["floor"]
-    lines += [
+        "Slots changed when the transaction ends (prestate diff):",
+        "",
+        *_table(("kind", "slots"), found["changed_slots"].items()),
+        "",
+        *_table(
+            ("contract", "SLOADs", "distinct slots read", "read only", "written", "changed at the end"),
+            ((contract, *figures.values()) for contract, figures in found["storage_by_contract"].items()),
+        ),
+        "",
+        "### Events",
+        "",
+        *_table(("event", "times"), found["events"].items()),
         "",
         "### Floor for an open that must do what ours does",
         "",
         "Every contract entered once, every slot the open changes written once, every other slot it reads",
         "read once, its events, nothing else computed (no refunds counted):",
         "",
-        "| part | gas |",
-        "| --- | ---: |",
-    ]
-    lines += [f"| {part} | {gas:,} |" for part, gas in floor.items() if part != "floor"]
-    lines += [
-        f"| **floor** | **{floor['floor']:,}** |",
+        *_table(
+            ("part", "gas"),
+            [
+                *((part, f"{gas:,}") for part, gas in floor.items() if part != "floor"),
+                ("**floor**", f"**{floor['floor']:,}**"),
+            ],
+        ),
         "",
         f"Measured {found['gas_used']:,} = {found['gas_used'] / floor['floor']:.2f} x the floor.",
         "",
         "### Bytecode",
         "",
-        "| code | bytes | limit | room |",
-        "| --- | ---: | ---: | ---: |",
+        *_table(
+            ("code", "bytes", "limit", "room"),
+            (
+                (label, f"{size:,}", f"{BLUEPRINT_LIMIT:,}", f"{BLUEPRINT_LIMIT - size:,}")
+                for label, size in bytecode.items()
+            ),
+        ),
+        "",
     ]
-    for label, size in bytecode.items():
-        lines.append(f"| {label} | {size:,} | {BLUEPRINT_LIMIT:,} | {BLUEPRINT_LIMIT - size:,} |")
-    lines.append("")
     return lines
 
 
