@@ -20,7 +20,7 @@ import os
 from collections import namedtuple
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -61,28 +61,36 @@ def _type(entry: dict[str, Any]) -> str:
     return kind
 
 
-def _encode_word(kind: str, value: Any) -> bytes:
+def _word_encoder(kind: str) -> Any:
+    """A one-word type's encoder (a contract passed for an address is its address)."""
     if kind == "address":
-        return bytes(12) + bytes.fromhex(value[2:])
+        return lambda value: bytes(12) + bytes.fromhex(_arg(value)[2:])
     if kind == "bool":
-        return (1 if value else 0).to_bytes(32, "big")
+        return lambda value: (1 if value else 0).to_bytes(32, "big")
     if kind.startswith("bytes"):
-        return bytes(value).ljust(32, b"\x00")
+        return lambda value: bytes(value).ljust(32, b"\x00")
     if kind.startswith("int"):
-        return value.to_bytes(32, "big", signed=True)
-    return value.to_bytes(32, "big")
+        return lambda value: value.to_bytes(32, "big", signed=True)
+    return lambda value: value.to_bytes(32, "big")
 
 
-def _decode_word(kind: str, word: bytes) -> Any:
+@lru_cache(maxsize=65_536)
+def _checksummed(raw: bytes) -> str:
+    # A run meets a few dozen addresses and decodes them hundreds of thousands of times (keccak each).
+    return to_checksum_address(raw)
+
+
+def _word_decoder(kind: str) -> Any:
     if kind == "address":
-        return to_checksum_address(word[12:])
+        return lambda word: _checksummed(bytes(word[12:]))
     if kind == "bool":
-        return word[31] == 1
+        return lambda word: word[31] == 1
     if kind.startswith("bytes"):
-        return word[: int(kind[5:])]
+        size = int(kind[5:])
+        return lambda word: word[:size]
     if kind.startswith("int"):
-        return int.from_bytes(word, "big", signed=True)
-    return int.from_bytes(word, "big")
+        return lambda word: int.from_bytes(word, "big", signed=True)
+    return lambda word: int.from_bytes(word, "big")
 
 
 def _is_word(kind: str) -> bool:
@@ -105,6 +113,11 @@ def _flat_words(entry: dict[str, Any]) -> list[str] | None:
     return [kind] if _is_word(kind) else None
 
 
+def _all_words(entries: list[dict[str, Any]]) -> list[str] | None:
+    flat = [_flat_words(entry) for entry in entries]
+    return None if any(words is None for words in flat) else sum(flat, [])
+
+
 @cache
 def _struct(fields: tuple[str, ...]) -> Any:
     return namedtuple("Struct", fields)
@@ -122,54 +135,65 @@ def _regroup(entry: dict[str, Any], values: Iterator[Any]) -> Any:
     return next(values)
 
 
-class _Function:
-    """One external function (all its overloads: Vyper emits one per default argument). Calls whose
-    arguments and results are all one-word values are encoded here (eth_abi's general codec was most of a
-    step's time); anything dynamic goes through eth_abi."""
+class _Overload:
+    """One ABI entry's calldata encoder and result decoder. Arguments and results that are all one-word
+    values are encoded here, with a codec per word chosen once (eth_abi's general codec was most of a step's
+    time, and then choosing the codec by type at every call was most of what was left outside revm); anything
+    dynamic goes through eth_abi."""
 
-    def __init__(self, contract: Contract, overloads: list[dict[str, Any]]) -> None:
-        self.contract = contract
-        self.by_arity: dict[int, tuple[bytes, list[str], list[str], Any, Any, list[dict[str, Any]]]] = {}
-        for entry in overloads:
-            inputs = [_type(item) for item in entry["inputs"]]
-            outputs = [_type(item) for item in entry["outputs"]]
-            selector = keccak(text=f"{entry['name']}({','.join(inputs)})")[:4]
-            fast_in = [_flat_words(item) for item in entry["inputs"]]
-            fast_out = [_flat_words(item) for item in entry["outputs"]]
-            self.by_arity[len(inputs)] = (
-                selector,
-                inputs,
-                outputs,
-                None if any(words is None for words in fast_in) else sum(fast_in, []),
-                None if any(words is None for words in fast_out) else sum(fast_out, []),
-                entry["outputs"],
-            )
+    def __init__(self, entry: dict[str, Any]) -> None:
+        self.inputs = [_type(item) for item in entry["inputs"]]
+        self.outputs = [_type(item) for item in entry["outputs"]]
+        self.selector = keccak(text=f"{entry['name']}({','.join(self.inputs)})")[:4]
+        self.out_entries = entry["outputs"]
+        words_in, words_out = _all_words(entry["inputs"]), _all_words(entry["outputs"])
+        self.encoders = None if words_in is None else [_word_encoder(kind) for kind in words_in]
+        # Without struct arguments, the arguments are the words (no flattening).
+        self.flat_in = all(item["type"] != "tuple" for item in entry["inputs"])
+        self.decoders = None if words_out is None else [_word_decoder(kind) for kind in words_out]
+        self.flat_out = all(item["type"] != "tuple" for item in entry["outputs"])
+        self.spans = [(32 * i, 32 * i + 32) for i in range(len(self.decoders or ()))]
 
-    def __call__(self, *args: Any, sender: str | None = None, value: int = 0) -> Any:
-        selector, inputs, outputs, words_in, words_out, out_entries = self.by_arity[len(args)]
-        chain = self.contract.chain
-        values = [_arg(arg) for arg in args]
-        if words_in is not None:
-            flat = _flatten(values)
-            data = selector + b"".join(
-                _encode_word(kind, item) for kind, item in zip(words_in, flat, strict=True)
-            )
-        else:
-            data = selector + eth_abi.encode(inputs, values)
-        output = chain.call(sender or chain.default_sender, self.contract.address, data, value)
-        if not outputs:
+    def encode(self, args: tuple[Any, ...]) -> bytes:
+        if self.encoders is None:
+            return self.selector + eth_abi.encode(self.inputs, [_arg(arg) for arg in args])
+        words = args if self.flat_in else _flatten([_arg(arg) for arg in args])
+        return self.selector + b"".join(
+            [encode(item) for encode, item in zip(self.encoders, words, strict=True)]
+        )
+
+    def decode(self, output: bytes) -> Any:
+        if not self.outputs:
             return None
-        if words_out is not None:
-            items = iter(
-                [_decode_word(kind, output[32 * i : 32 * i + 32]) for i, kind in enumerate(words_out)]
-            )
-            decoded = tuple(_regroup(entry, items) for entry in out_entries)
+        if self.decoders is not None:
+            values = [
+                decode(output[start:end])
+                for decode, (start, end) in zip(self.decoders, self.spans, strict=True)
+            ]
+            if self.flat_out:
+                return values[0] if len(values) == 1 else tuple(values)
+            items = iter(values)
+            decoded = tuple(_regroup(entry, items) for entry in self.out_entries)
         else:
             decoded = tuple(
                 _as_struct(entry, item) if entry["type"] == "tuple" else item
-                for entry, item in zip(out_entries, eth_abi.decode(outputs, output), strict=True)
+                for entry, item in zip(self.out_entries, eth_abi.decode(self.outputs, output), strict=True)
             )
-        return decoded[0] if len(outputs) == 1 else decoded
+        return decoded[0] if len(self.outputs) == 1 else decoded
+
+
+class _Function:
+    """One external function (all its overloads: Vyper emits one per default argument)."""
+
+    def __init__(self, contract: Contract, overloads: list[dict[str, Any]]) -> None:
+        self.contract = contract
+        self.by_arity = {len(entry["inputs"]): _Overload(entry) for entry in overloads}
+
+    def __call__(self, *args: Any, sender: str | None = None, value: int = 0) -> Any:
+        overload = self.by_arity[len(args)]
+        chain = self.contract.chain
+        data = overload.encode(args)
+        return overload.decode(chain.call(sender or chain.default_sender, self.contract.address, data, value))
 
 
 def _flatten(values: list[Any]) -> list[Any]:
