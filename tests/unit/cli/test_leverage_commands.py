@@ -1,4 +1,4 @@
-"""`ape run leverage ...` on the in-process chain: every command, its numbers, and its one-line errors."""
+"""`ape run leverage ...` in-process on anvil: every command, its numbers, and its one-line errors."""
 
 from __future__ import annotations
 
@@ -202,9 +202,8 @@ def test_adjust_then_close(lev, session, contracts, figures, liquid_market, acco
     result = lev("close", "--account", LEVERAGER, "--yes")
     assert result.exit_code == 0, result.output
     received = contracts.x.balanceOf(user) - before
-    # The in-process chain stamps blocks with the wall clock: the seconds between preview and close add
-    # interest on the 490 X debt (about 1.6e-7 X a second at 1% APR), nothing else moves; up to a minute
-    # on a loaded machine (7 s measured with load average 10).
+    # Blocks are a second apart (conftest's anvil): the close lands a block after the preview's state, and
+    # that second adds interest on the 490 X debt (about 1.6e-7 X a second at 1% APR); nothing else moves.
     assert received == pytest.approx(expected, abs=session.units(1e-5))
     assert received <= expected
     assert figures(user) is None
@@ -229,8 +228,8 @@ def test_close_to_lst(lev, session, contracts, liquid_market, accounts) -> None:
     expected = previews.preview_close(session.info, session.snapshot(user.address), CLOSE_TO_LST).lst_out
     result = lev("close", "--to-lst", "--account", LEVERAGER, "--yes")
     assert result.exit_code == 0, result.output
-    # The in-process chain stamps blocks with the wall clock: each second between preview and close adds
-    # about 1e-9 of the 14 X debt in interest (the close runs a few seconds later on a loaded machine).
+    # Blocks are a second apart (conftest's anvil): the second between preview and close adds about 1e-9
+    # of the 14 X debt in interest.
     assert contracts.lst.balanceOf(user) == pytest.approx(expected, rel=1e-7)
     assert contracts.lst.balanceOf(user) <= expected
 
