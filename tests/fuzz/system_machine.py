@@ -40,6 +40,9 @@ warps. After every step the invariants of ../shared/DESIGN.md are checked from o
    in one transaction; the batch must leave exactly the state the same calls leave one transaction each,
    each call must deliver what it delivers alone, and a close's `min_out` must count only what that close
    delivered (its exact value passes, one unit more reverts `router: slippage`).
+9. and 10. The guard and the Liquidator (issue 29; invariants 6 and 7 of the design) with their users, a
+   keeper and a liquidator as actors: `leverage_actors.py` says what each checks, and
+   `check_machine_mutations.py` shows that each of those checks fails when what it guards is broken.
 """
 
 from __future__ import annotations
@@ -70,6 +73,7 @@ from eth_utils import keccak
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
+from leverage_actors import LeverageActors, LeverageWorld
 from revm_chain import Contract, RevmChain
 
 ACTORS = 4
@@ -159,9 +163,11 @@ class Deployment:
             sender=owner,
         )
         s.mint_x(self.batcher.address, units(10**9))
+        # The guard, the Liquidator and a keeper without capital (9. and 10.: `leverage_actors.py`).
+        self.leverage = LeverageWorld(self)
 
 
-class SystemMachine(RuleBasedStateMachine):
+class SystemMachine(LeverageActors, RuleBasedStateMachine):
     def __init__(self, deployment: Deployment) -> None:
         super().__init__()
         d = deployment
@@ -183,6 +189,7 @@ class SystemMachine(RuleBasedStateMachine):
         self.one = 10**s.decimals
         self.holders = [*self.actors, self.liquidator]
         self.borrowers = [*self.actors, self.batcher.address]
+        self.attach_leverage(d.leverage, STATS)
         # Queue checks (7.): caches of what never changes (a request's scaled amount and ready_at) or changes
         # only with a slash (a backend entry's amount).
         self.larger_than_stake: set[int] = set()
@@ -899,6 +906,19 @@ MUST_REACH = (
     "requests funded by a pulling call",
     "batch: close after a queued close, min_out checked",
     "batch_close2_open: ok",
+    # The guard, the Liquidator and the keeper (issue 29, `leverage_actors.py`).
+    "guard_set: ok",
+    "guard_set: guard: target not above the floor",
+    "guard: protected on the health trigger",
+    "guard: protected on the carry trigger",
+    "protect_anyone: guard: no trigger holds",
+    "protect_after_revoke: guard: not guarded",
+    "protect_after_revoke: guard: not authorized",
+    "keeper_protect: ok",
+    "liquidator: ok",
+    "keeper_liquidate: ok",
+    "keeper_liquidate_direct: ok",
+    "keeper: liquidated a watched position without bad debt",
 )
 
 
