@@ -26,6 +26,13 @@ POLL_ENV = "LEVSTAKE_KEEPER_POLL"
 MAX_BACKOFF = 30.0
 
 
+async def _back_off(what: str, error: Exception, backoff: float) -> float:
+    """Logs an RPC fault, waits `backoff` seconds and returns the next wait (doubled, at most MAX_BACKOFF)."""
+    logger.warning(f"rpc      {what} ({type(error).__name__}: {str(error)[:100]}); next try in {backoff:g} s")
+    await asyncio.sleep(backoff)
+    return min(backoff * 2, MAX_BACKOFF)
+
+
 class KeeperRunner(PollingRunner):
     async def _block_task(self, task_data: TaskData) -> None:
         interval = float(os.environ.get(POLL_ENV, "1"))
@@ -35,12 +42,7 @@ class KeeperRunner(PollingRunner):
             try:
                 head = await asyncio.to_thread(lambda: chain.provider.get_block("latest"))
             except Exception as error:  # noqa: BLE001 - any RPC failure: wait and ask again
-                logger.warning(
-                    f"rpc      head unavailable ({type(error).__name__}: {str(error)[:100]}); "
-                    f"next try in {backoff:g} s"
-                )
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, MAX_BACKOFF)
+                backoff = await _back_off("head unavailable", error, backoff)
                 continue
             backoff = interval
             number = int(head.number)
@@ -55,12 +57,7 @@ class KeeperRunner(PollingRunner):
                 except Exception as error:  # noqa: BLE001 - handing the block over re-reads it by hash
                     # An RPC fault while the block is handed to the worker is not the handler's failure:
                     # without this it ended the bot (the runner's task died); the same block is tried again.
-                    logger.warning(
-                        f"rpc      block {number} not handed over ({type(error).__name__}: "
-                        f"{str(error)[:100]}); next try in {backoff:g} s"
-                    )
-                    await asyncio.sleep(backoff)
-                    backoff = min(backoff * 2, MAX_BACKOFF)
+                    backoff = await _back_off(f"block {number} not handed over", error, backoff)
                     continue
                 last = number
             await asyncio.sleep(interval)
