@@ -30,8 +30,6 @@ from levstake.rpc import Block, ReadError, Transport, Web3Transport
 # A read: (contract key, function, arguments). Keys are the deployment's ("market", "lst", ...) plus
 # "x" for the base asset; an address can stand for the key with the key's ABI as `(key, address)`.
 Call = tuple[Any, str, tuple[Any, ...]]
-# `LiquidStaking.request_ids_of` answers at most this many ids a call.
-REQUESTS_PAGE = 100
 
 
 # ---------------------------------------------------------------- what a snapshot holds
@@ -168,7 +166,9 @@ class ProtocolInfo:
 
 @dataclass(frozen=True)
 class RequestView:
-    """A queued unstake: what it pays (funded amount, or its worth now), to whom, and when it is due."""
+    """A queued unstake: what it pays (funded amount, or what is set aside plus what the rest is worth now),
+    to whom, and when it is due. Funded (all of it set aside) can come before due: X that lands for the queue
+    is set aside for the oldest requests at once."""
 
     request_id: int
     owner: str
@@ -183,6 +183,41 @@ class RequestView:
     def open(self) -> bool:
         """Not claimed yet."""
         return not self.claimed
+
+    @property
+    def claimable(self) -> bool:
+        """`claim` pays it now: funded, due and not claimed yet."""
+        return self.funded and self.due and not self.claimed
+
+
+class EventLog:
+    """
+    Every log of one event of one contract, decoded, oldest first. Each `read` queries only the blocks no
+    earlier read covered, so `watch` and the page do not re-read the whole history at every block; from the
+    start again when the chain went back (a devnet restored from a snapshot).
+    """
+
+    def __init__(self, transport: Transport, address: str, abi: Any, event: str, start: int) -> None:
+        self._transport, self._address, self._event = transport, address, abi.event(event)
+        self._start = self.scanned = start  # the first block the next read queries
+        self._logs: list[Any] = []
+
+    def read(self, height: int) -> list[Any]:
+        if height + 1 < self.scanned:
+            self._logs, self.scanned = [], self._start
+        if height >= self.scanned:
+            query = {
+                "address": self._address,
+                "topics": ["0x" + self._event.topic.hex()],
+                "fromBlock": hex(self.scanned),
+                "toBlock": hex(height),
+            }
+            (logs,) = self._transport.request_many([("eth_getLogs", [query])])
+            for log in logs:
+                topics = [_bytes(topic) for topic in log["topics"]]
+                self._logs.append(self._event.decode(topics, _bytes(log["data"])))
+            self.scanned = height + 1
+        return self._logs
 
 
 class Reader:
@@ -208,8 +243,16 @@ class Reader:
         if market is not None:
             self._use_market(to_checksum_address(market))
         self.info = self._read_info(chain_id)
-        self._borrowers: dict[str, None] = {}
-        self._borrowers_scanned = deployment.block
+        self._supplies = EventLog(
+            transport,
+            self.addresses["market"],
+            deployment.abi("market"),
+            "SupplyCollateral",
+            deployment.block,
+        )
+        self._filings = EventLog(
+            transport, self.addresses["lst"], deployment.abi("lst"), "UnstakeRequested", deployment.block
+        )
         self._simulate_v1: bool | None = None  # whether the node answers eth_simulateV1 (None: not asked yet)
 
     @classmethod
@@ -468,36 +511,8 @@ class Reader:
         return positions
 
     def borrowers(self) -> list[str]:
-        """
-        Every account that ever supplied collateral, in order of first appearance. Only blocks not read by an
-        earlier call are queried, so `watch` does not re-read the whole history at every block.
-        """
-        height = self.block().number
-        if height + 1 < self._borrowers_scanned:  # the chain went back (devnet snapshot): start over
-            self._borrowers, self._borrowers_scanned = {}, self.deployment.block
-        if height >= self._borrowers_scanned:
-            event = self.deployment.abi("market").event("SupplyCollateral")
-            (logs,) = self.transport.request_many(
-                [
-                    (
-                        "eth_getLogs",
-                        [
-                            {
-                                "address": self.addresses["market"],
-                                "topics": ["0x" + event.topic.hex()],
-                                "fromBlock": hex(self._borrowers_scanned),
-                                "toBlock": hex(height),
-                            }
-                        ],
-                    )
-                ]
-            )
-            for log in logs:
-                topics = [_bytes(topic) for topic in log["topics"]]
-                decoded = event.decode(topics, _bytes(log["data"]))
-                self._borrowers[decoded["on_behalf"]] = None
-            self._borrowers_scanned = height + 1
-        return list(self._borrowers)
+        """Every account that ever supplied collateral, in order of first appearance."""
+        return list(dict.fromkeys(log["on_behalf"] for log in self._supplies.read(self.block().number)))
 
     def request(self, request_id: int, block: Block | None = None) -> RequestView:
         """A queued unstake request of the LST; a `ReadError` for an unknown id."""
@@ -508,16 +523,11 @@ class Reader:
         return view
 
     def requests_of(self, receiver: str, block: Block | None = None) -> list[RequestView]:
-        """Every queued unstake paying `receiver` (claimed ones included), oldest first: two round trips,
-        three for more than a page of ids."""
+        """Every queued unstake paying `receiver` (claimed ones included), oldest first: the LST's
+        `UnstakeRequested` events (only blocks no earlier call read), then one round trip."""
         block = block or self.block()
-        (count,) = self.call_many([("lst", "request_count_of", (receiver,))], block)
-        ids: list[int] = []
-        while len(ids) < count:
-            (page,) = self.call_many([("lst", "request_ids_of", (receiver, len(ids), REQUESTS_PAGE))], block)
-            if not page:
-                break
-            ids += page
+        receiver = to_checksum_address(receiver)
+        ids = [log["request_id"] for log in self._filings.read(block.number) if log["receiver"] == receiver]
         return [view for view in self._request_views(ids, block) if view is not None]
 
     def _request_views(self, ids: Sequence[int], block: Block) -> list[RequestView | None]:
@@ -542,7 +552,7 @@ class Reader:
                     ready_at,
                     funded,
                     bool(claimed),
-                    funded or ready_at <= block.timestamp,
+                    ready_at <= block.timestamp,
                 )
             )
         return views

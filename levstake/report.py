@@ -251,12 +251,13 @@ def request_lines(
         return [f"requests none open{f' ({claimed} claimed)' if claimed else ''}"]
     lines = []
     for request in open_requests:
-        if request.funded:
+        if request.due and request.funded:
             when = "funded: claim it now"
         elif request.due:
             when = "due: claim it now (the claim funds it when the buffer can)"
         else:
-            when = f"due in {fmt.duration(request.ready_at - now)} ({_utc(request.ready_at)})"
+            aside = ", its X set aside" if request.funded else ""
+            when = f"due in {fmt.duration(request.ready_at - now)} ({_utc(request.ready_at)}{aside})"
         to = "" if user is None or request.receiver.lower() == user.lower() else f" to {request.receiver}"
         lines.append(f"request  {request.request_id}: {_exact(info, request.value, info.symbol)}{to}, {when}")
     return lines

@@ -36,8 +36,7 @@ struct UnstakeRequest:
 
 
 interface IQueue:
-    def request_count_of(receiver: address) -> uint256: view
-    def request_ids_of(receiver: address, start: uint256, count: uint256) -> DynArray[uint256, 100]: view
+    def next_request_id() -> uint256: view
     def requests(request_id: uint256) -> UnstakeRequest: view
     def claim(request_id: uint256) -> uint256: nonpayable
 
@@ -95,7 +94,7 @@ def run(calls: DynArray[Call, MAX_CALLS], deadline: uint256):
     for call: Call in calls:
         x_before: uint256 = staticcall x.balanceOf(self)
         lst_before: uint256 = staticcall IERC20(lst.address).balanceOf(self)
-        requests_before: uint256 = staticcall IQueue(lst.address).request_count_of(self)
+        requests_before: uint256 = staticcall IQueue(lst.address).next_request_id()
         if call.is_open:
             extcall router.open(call.market, call.assets, call.leverage, call.bound, deadline)
         else:
@@ -105,10 +104,10 @@ def run(calls: DynArray[Call, MAX_CALLS], deadline: uint256):
         self.x_out.append(x_after - min(x_after, x_before))
         self.lst_out_value.append(staticcall lst.convertToAssets(lst_after - min(lst_after, lst_before)))
         queued: uint256 = 0
-        filed: uint256 = staticcall IQueue(lst.address).request_count_of(self) - requests_before
-        if filed != 0:
-            for request_id: uint256 in staticcall IQueue(lst.address).request_ids_of(self, requests_before, filed):
-                queued += (staticcall IQueue(lst.address).requests(request_id)).amount
+        # Only the router files requests in this call, each paying this account.
+        filed: uint256 = staticcall IQueue(lst.address).next_request_id()
+        for request_id: uint256 in range(requests_before, filed, bound=MAX_CALLS):
+            queued += (staticcall IQueue(lst.address).requests(request_id)).amount
         self.queued_out.append(queued)
 
 

@@ -12,7 +12,8 @@
         Unstaking is instant from the idle buffer (for a fee that stays with
         stakers and rises as the buffer falls below its target) or queued
         (shares burnt, amount fixed, FIFO, paid once the backend's unbonding
-        delay has passed, less the slash of its unbonding while it waited).
+        delay has passed, less its share of the slashes of the queue's
+        unbonding until its X is back in the buffer).
 @custom:security - Internal accounting only: `totalAssets` = buffer + accounted
                    backend balance - rewards still streaming - X owed to the
                    unfunded queue. Transfers of X or LST to this contract change
@@ -37,12 +38,15 @@
                    fee-free instant exit.
                  - The queue's cover: X counted for a queued request is only ever held
                    in the buffer or in unbonding that matures by the request's
-                   `ready_at`. A filing is covered by unbonding first (the buffer only
-                   for what the stake cannot cover); paybacks are taken from the
-                   queue's unbonding first; a slash of the queue's unbonding comes off
-                   its liability in full (never netted against uncounted rewards), so
-                   no loss makes the buffer's part grow; what the buffer holds for the
-                   queue is never unbonded again, delegated or open to instant exits.
+                   `ready_at`. A filing first lets matured unbonding land, then is
+                   covered by new unbonding of the stake (then free unbonding, the
+                   buffer only for the rest, set aside for it at once); paybacks are
+                   taken from the queue's unbonding first and set aside for requests in
+                   FIFO order as they land, due or not, so a slash reaches only requests
+                   whose X is still unbonding; a slash of the queue's unbonding comes
+                   off its liability in full (never netted against uncounted rewards),
+                   so no loss makes the buffer's part grow; what the buffer holds for
+                   the queue is never unbonded again, delegated or open to instant exits.
                  - Every state-changing entry point holds one lock (transient
                    storage) and views revert while it is held; every rounding
                    favours the stakers who stay; products use 512-bit `mul_div`.
@@ -126,7 +130,6 @@ MIN_TARGET_BUFFER_BPS: constant(uint256) = 500
 MAX_TARGET_BUFFER_BPS: constant(uint256) = 5_000
 DEFAULT_TARGET_BUFFER_BPS: constant(uint256) = 1_000
 
-MAX_REQUESTS_PAGE: constant(uint256) = 100
 # Requests funded by one call; later ones wait for the next call (which keeps what this one did).
 MAX_FUNDED_PER_CALL: constant(uint256) = 64
 
@@ -136,10 +139,10 @@ struct UnstakeRequest:
     receiver: address
     # X the burnt shares were worth when the request was filed.
     amount: uint256
-    # `amount` in loss-factor units: the request is worth `scaled * loss_factor / RAY`.
+    # The part not set aside yet, in loss-factor units: worth `scaled * loss_factor / RAY`.
     scaled: uint256
     ready_at: uint256
-    # X set aside at funding (the request is funded once its id is below `queue_head`).
+    # X set aside so far (the request is funded, all of it set aside, once its id is below `queue_head`).
     paid: uint256
     claimed: bool
 
@@ -207,14 +210,15 @@ free_unbonding: public(uint256)
 # Unbonding the LST asked the backend for, less the paybacks it pulled and the slashes it
 # applied: whatever the backend's unbonding balance falls short of it was slashed.
 unbonding_expected: public(uint256)
+# The part of the free unbonding asked before all the unbonding the queue counts on: the backend pays
+# entries in the order they were asked, so what lands is this part first (the buffer's), then the queue's.
+free_ahead: public(uint256)
 # Unbonding requests the LST made since all of its unbonding was last back: a bound on the backend
 # entries a slash cuts, each rounding its cut down by less than a unit.
 unbonding_requests: public(uint256)
 # The latest `ready_at` the backend gave for unbonding the LST asked for: no request is due
 # before unbonding the queue may count on can mature.
 unbonding_ready_at: public(uint256)
-request_count_of: public(HashMap[address, uint256])
-_request_ids: HashMap[address, HashMap[uint256, uint256]]
 
 # Parameters (owner, bounded, delayed).
 reward_cycle: public(uint256)
@@ -492,6 +496,11 @@ def _apply_loss():
         return
     old_liability: uint256 = self._queue_liability(self.queue_scaled, self.loss_factor)
     new_liability: uint256 = self._queue_liability(self.queue_scaled, books.loss_factor)
+    if books.unbonding != self.unbonding_expected:
+        # The slash cut the entries ahead like all others, each rounding its cut down: rounded down and
+        # less a unit per entry, so no X of the queue's is ever counted as the buffer's when it lands.
+        ahead: uint256 = math._mul_div(self.free_ahead, books.unbonding, self.unbonding_expected, False)
+        self.free_ahead = min(ahead - min(ahead, self.unbonding_requests), books.free_unbonding)
     self.backend_accounted = books.accounted
     self.loss_factor = books.loss_factor
     self.unbonding_expected = books.unbonding
@@ -1013,23 +1022,37 @@ def _liability() -> uint256:
 
 
 @internal
-def _request_unbonding(keep: uint256):
+def _request_unbonding(keep: uint256, filing: bool) -> uint256:
     """
     @dev Asks the backend to unbond what the queue's cover lacks, then what the buffer
          lacks to its target beyond the unbonding the queue does not count on, in one
          request. The queue's part the buffer holds stays there, up to `keep` (at a
-         filing: what it held before, so a new request is covered by unbonding first,
-         by the buffer only for what the stake cannot cover). Unbonding already in
-         flight is taken first: every request is due no earlier than it matures
-         (`unbonding_ready_at`). The buffer's shortfall below `min_request` waits (one
-         backend entry per real need, not per wei); the queue's never does.
+         filing: what it held before). A filing's new part is unbonded from the stake
+         first, so the filer's X is at risk for the whole delay like any unbonding (were
+         it covered by unbonding already on its way for the buffer, a filing made just
+         before that lands would be out of reach of slashes at once, at the stakers'
+         cost), then taken from the free unbonding, and the buffer holds the rest; upkeep
+         takes the free unbonding first (it matures sooner). Every request is due no
+         earlier than the unbonding matures (`unbonding_ready_at`). The buffer's shortfall
+         below `min_request` waits (one backend entry per real need, not per wei); the
+         queue's never does.
+    @return The part of the queue's liability beyond `keep` that the buffer must hold.
     """
     cover: Cover = self._cover(self._liability(), self.free_unbonding)
     short: uint256 = cover.held - min(cover.held, min(self.buffer, keep))
-    taken: uint256 = min(short, cover.free)
-    free: uint256 = cover.free - taken
     staked: uint256 = staticcall backend.staked_balance(self)
-    for_queue: uint256 = min(short - taken, staked)
+    for_queue: uint256 = 0
+    if filing:
+        for_queue = min(short, staked)
+    taken: uint256 = min(short - for_queue, cover.free)
+    for_queue += min(short - for_queue - taken, staked - for_queue)
+    # With none of the queue's unbonding on its way, all the free unbonding is ahead of what comes next;
+    # what the queue takes of it may be the part ahead.
+    ahead: uint256 = min(self.free_ahead, cover.free)
+    if cover.in_flight == 0:
+        ahead = cover.free
+    self.free_ahead = ahead - min(taken, ahead)
+    free: uint256 = cover.free - taken
     # What the buffer holds beyond the queue's part once this request is made.
     held: uint256 = cover.held - taken - for_queue
     room: uint256 = self.buffer - min(self.buffer, held)
@@ -1039,40 +1062,66 @@ def _request_unbonding(keep: uint256):
         for_buffer = 0
     self.free_unbonding = free + for_buffer
     amount: uint256 = for_queue + for_buffer
-    if amount == 0:
-        return
-    self.unbonding_expected += amount
-    self.unbonding_requests += 1
-    ready_at: uint256 = extcall backend.request_undelegate(amount)
-    self.unbonding_ready_at = max(self.unbonding_ready_at, ready_at)
-    log UnbondingRequested(amount=amount, ready_at=ready_at)
+    if amount != 0:
+        self.unbonding_expected += amount
+        self.unbonding_requests += 1
+        ready_at: uint256 = extcall backend.request_undelegate(amount)
+        self.unbonding_ready_at = max(self.unbonding_ready_at, ready_at)
+        log UnbondingRequested(amount=amount, ready_at=ready_at)
+    return short - taken - for_queue
+
+
+@internal
+def _set_aside(part: uint256, scaled: uint256, factor: uint256) -> uint256:
+    """
+    @dev Moves `part` X of a request worth `scaled` (in loss-factor units) from the
+         buffer to the reserve, and returns what of `scaled` is left: the part's shares
+         rounded up, so what is left is never worth more than the rest.
+    """
+    cut: uint256 = min(math._mul_div(part, RAY, factor, True), scaled)
+    self.queue_scaled -= cut
+    self.buffer -= part
+    self.queue_reserve += part
+    return scaled - cut
 
 
 @internal
 def _fund_queue():
     """
-    @dev Funds requests in FIFO order once their `ready_at` has passed, from the
-         buffer (where the backend's paybacks land),
-         each at its amount less the slashes of its unbonding since it was filed.
+    @dev Sets X aside for requests in FIFO order, each at what it is worth now (its
+         amount less its share of the slashes of the queue's unbonding since it was
+         filed): a due request whole from anything the buffer holds, else (due or not)
+         in part from the X that has landed for the queue (the buffer's part of the
+         queue's liability) as soon as it lands, so no later slash of unbonding other
+         requests count on can reach X already back. A request is funded once all of it
+         is set aside, and paid from its `ready_at`.
     """
     head: uint256 = self.queue_head
     end: uint256 = self.next_request_id
+    if head == end:
+        return
     factor: uint256 = self.loss_factor
-    funded: uint256 = 0
+    held: uint256 = self._cover(self._liability(), self.free_unbonding).held
     for _: uint256 in range(MAX_FUNDED_PER_CALL):
         if head == end:
             break
-        request: UnstakeRequest = self.requests[head]
-        if request.ready_at > block.timestamp:
+        scaled: uint256 = self.requests[head].scaled
+        value: uint256 = math._mul_div(scaled, factor, RAY, False)
+        room: uint256 = held
+        if self.requests[head].ready_at <= block.timestamp and value <= self.buffer:
+            room = value
+        part: uint256 = min(value, room)
+        paid: uint256 = self.requests[head].paid + part
+        if part != 0:
+            self.requests[head].paid = paid
+            scaled = self._set_aside(part, scaled, factor)
+            held -= min(part, held)
+        if part < value:
+            self.requests[head].scaled = scaled
             break
-        payout: uint256 = math._mul_div(request.scaled, factor, RAY, False)
-        if payout > self.buffer:
-            break
-        self.buffer -= payout
-        self.queue_reserve += payout
-        self.queue_scaled -= request.scaled
-        self.requests[head].paid = payout
-        log RequestFunded(request_id=head, amount=payout)
+        # Funded: what its rounding left is no longer owed.
+        self.queue_scaled -= scaled
+        log RequestFunded(request_id=head, amount=paid)
         head += 1
     self.queue_head = head
 
@@ -1087,6 +1136,11 @@ def _process_queue():
     if pulled != 0:
         self.backend_accounted -= min(pulled, self.backend_accounted)
         self.unbonding_expected -= min(pulled, self.unbonding_expected)
+        # What lands is the free unbonding asked before the queue's first (it goes to the buffer), then the
+        # queue's (`_cover`): a filing is never put out of reach of slashes by X landing for the buffer.
+        landed_free: uint256 = min(pulled, self.free_ahead)
+        self.free_ahead -= landed_free
+        self.free_unbonding -= min(landed_free, self.free_unbonding)
         if self.unbonding_expected == 0:
             self.unbonding_requests = 0
         self.buffer += pulled
@@ -1130,6 +1184,10 @@ def request_unstake(shares: uint256, receiver: address = msg.sender, owner: addr
     assert shares != 0, "lst: zero shares"
     assert receiver != empty(address), "lst: zero receiver"
     self._apply_loss()
+    # Matured unbonding lands first (funding what it can): a filing then counts only on
+    # unbonding still on its way, never on X already back that would put it out of reach
+    # of slashes at once.
+    self._process_queue()
     amount: uint256 = self._to_assets(shares, self._total_assets(), False)
     assert amount >= min_request, "lst: request below minimum"
     if msg.sender != owner:
@@ -1140,9 +1198,15 @@ def request_unstake(shares: uint256, receiver: address = msg.sender, owner: addr
     cover: Cover = self._cover(self._liability(), self.free_unbonding)
     self.free_unbonding = cover.free
     # Rounded down, so the request is never worth more than the shares it burnt.
-    scaled: uint256 = math._mul_div(amount, RAY, self.loss_factor, False)
+    factor: uint256 = self.loss_factor
+    scaled: uint256 = math._mul_div(amount, RAY, factor, False)
     self.queue_scaled += scaled
-    self._request_unbonding(cover.held)
+    # What neither the stake nor the free unbonding covers, the buffer holds for this
+    # request: set aside now at its amount, so no slash of the unbonding earlier
+    # requests count on reaches it (rounded like a partial funding).
+    paid: uint256 = min(min(self._request_unbonding(cover.held, True), amount), self.buffer)
+    if paid != 0:
+        scaled = self._set_aside(paid, scaled, factor)
     # Never due before the unbonding the queue counts on can mature (after the backend's delay
     # was shortened, unbonding asked earlier may mature later than the delay from now).
     ready_at: uint256 = max(
@@ -1152,11 +1216,8 @@ def request_unstake(shares: uint256, receiver: address = msg.sender, owner: addr
     request_id: uint256 = self.next_request_id
     self.next_request_id = request_id + 1
     self.requests[request_id] = UnstakeRequest(
-        owner=owner, receiver=receiver, amount=amount, scaled=scaled, ready_at=ready_at, paid=0, claimed=False
+        owner=owner, receiver=receiver, amount=amount, scaled=scaled, ready_at=ready_at, paid=paid, claimed=False
     )
-    index: uint256 = self.request_count_of[receiver]
-    self._request_ids[receiver][index] = request_id
-    self.request_count_of[receiver] = index + 1
     log UnstakeRequested(
         request_id=request_id, owner=owner, receiver=receiver, shares=shares, amount=amount, ready_at=ready_at
     )
@@ -1167,9 +1228,10 @@ def request_unstake(shares: uint256, receiver: address = msg.sender, owner: addr
 @external
 def claim(request_id: uint256) -> uint256:
     """
-    @notice Pays a funded unstake request to its receiver (callable by its receiver
-            or owner). Pulls matured paybacks and funds due requests first; if the
-            request is still not funded it returns 0 and keeps that progress.
+    @notice Pays a funded, due unstake request to its receiver (callable by its
+            receiver or owner). Pulls matured paybacks and funds requests first; if
+            the request is still not funded or not due it returns 0 and keeps that
+            progress.
     @param request_id The request to claim.
     @return The X paid (0 while the request waits).
     """
@@ -1180,7 +1242,7 @@ def claim(request_id: uint256) -> uint256:
     assert not request.claimed, "lst: already claimed"
     self._apply_loss()
     self._process_queue()
-    if request_id >= self.queue_head:
+    if request_id >= self.queue_head or request.ready_at > block.timestamp:
         self._exit()
         return 0
     paid: uint256 = self.requests[request_id].paid
@@ -1194,26 +1256,15 @@ def claim(request_id: uint256) -> uint256:
 
 @view
 @external
-def is_claimable(request_id: uint256) -> bool:
-    """
-    @notice True once the request is funded and not yet claimed.
-    @dev A due request that nobody funded yet is funded by the next claim or
-         `rebalance`, so this can be False while `claim` would pay.
-    """
-    request: UnstakeRequest = self.requests[request_id]
-    return request.receiver != empty(address) and not request.claimed and request_id < self.queue_head
-
-
-@view
-@external
 def request_value(request_id: uint256) -> uint256:
     """
-    @notice X the request pays: its funded amount, or what it is worth now if unfunded.
+    @notice X the request pays: its funded amount, or what is set aside plus what the rest is worth now.
     """
     self._check_not_entered()
+    paid: uint256 = self.requests[request_id].paid
     if request_id < self.queue_head:
-        return self.requests[request_id].paid
-    return math._mul_div(self.requests[request_id].scaled, self._books().loss_factor, RAY, False)
+        return paid
+    return paid + math._mul_div(self.requests[request_id].scaled, self._books().loss_factor, RAY, False)
 
 
 @view
@@ -1237,22 +1288,6 @@ def queue_cover() -> Cover:
     self._check_not_entered()
     books: Books = self._books()
     return self._cover(self._queue_liability(self.queue_scaled, books.loss_factor), books.free_unbonding)
-
-
-@view
-@external
-def request_ids_of(receiver: address, start: uint256, count: uint256) -> DynArray[uint256, MAX_REQUESTS_PAGE]:
-    """
-    @notice Ids of the requests paying `receiver`, in creation order, `count` (at most
-            100) from index `start`.
-    """
-    ids: DynArray[uint256, MAX_REQUESTS_PAGE] = []
-    total: uint256 = self.request_count_of[receiver]
-    for i: uint256 in range(MAX_REQUESTS_PAGE):
-        if i >= count or start + i >= total:
-            break
-        ids.append(self._request_ids[receiver][start + i])
-    return ids
 
 
 # ---------------------------------------------------------------- rewards
@@ -1332,7 +1367,7 @@ def rebalance():
     self._enter()
     self._apply_loss()
     self._process_queue()
-    self._request_unbonding(max_value(uint256))
+    self._request_unbonding(max_value(uint256), False)
     if not self._has_due_request():
         target: uint256 = self._target(self._total_assets())
         buffer: uint256 = self.buffer

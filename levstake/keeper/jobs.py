@@ -48,7 +48,7 @@ class UpkeepState:
     staked: int
     withdrawable: int
     min_request: int
-    head_due: int | None  # what the oldest unfunded request pays, when it is due now
+    head_due: int | None  # what the oldest unfunded request still needs set aside, when it is due now
     oracle_snapshot_time: int
 
 
@@ -81,8 +81,8 @@ def read_upkeep(reader: Reader, block: Block | None = None) -> UpkeepState:
         request, value = reader.call_many(
             [("lst", "requests", (head,)), ("lst", "request_value", (head,))], block
         )
-        if request[4] <= block.timestamp:  # ready_at
-            head_due = value
+        if request[4] <= block.timestamp:  # ready_at; funding takes what is not set aside yet (`paid`)
+            head_due = value - request[5]
     return UpkeepState(
         block.number, block.timestamp, stream_end, balance, accounted, buffer, target, liability, cover[1],
         cover[2], staked, withdrawable, reader.info.min_request, head_due, snapshot_time,

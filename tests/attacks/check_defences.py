@@ -325,8 +325,8 @@ MUTATIONS = (
     Mutation(
         "a filing is covered by the buffer first (the queue takes the instant exits' buffer)",
         LST,
-        "    self._request_unbonding(cover.held)\n",
-        "    self._request_unbonding(max_value(uint256))\n",
+        "self._request_unbonding(cover.held, True)",
+        "self._request_unbonding(max_value(uint256), True)",
         ("test_instant_exits_cannot_starve_the_queue.py",),
     ),
     Mutation(
@@ -454,8 +454,8 @@ MUTATIONS = (
     Mutation(
         "the queue funds requests before the unbonding delay (a fee-free instant exit)",
         LST,
-        "        if request.ready_at > block.timestamp:\n            break\n",
-        "",
+        "    if request_id >= self.queue_head or request.ready_at > block.timestamp:\n",
+        "    if request_id >= self.queue_head:\n",
         ("test_queue_cannot_skip_the_instant_fee.py",),
     ),
     Mutation(
@@ -468,8 +468,10 @@ MUTATIONS = (
     Mutation(
         "a claim that is not ready reverts, undoing its progress",
         LST,
-        "    if request_id >= self.queue_head:\n        self._exit()\n        return 0\n",
-        '    assert request_id < self.queue_head, "lst: request not ready"\n',
+        "    if request_id >= self.queue_head or request.ready_at > block.timestamp:\n"
+        "        self._exit()\n        return 0\n",
+        "    assert request_id < self.queue_head and request.ready_at <= block.timestamp, "
+        '"lst: request not ready"\n',
         ("test_dust_requests_cannot_stall_the_queue.py",),
     ),
     # ------------------------------------------------------------ owner parameters, router allowances
@@ -614,6 +616,41 @@ MUTATIONS = (
             "test_callback_from_another_market_is_refused.py",
             "test_reentrancy_into_guard_and_liquidator_fails.py",
         ),
+    ),
+    Mutation(
+        "landed X waits for the requests to be due (one loss factor over held and unbonding requests)",
+        LST,
+        "        room: uint256 = held\n",
+        "        room: uint256 = 0\n",
+        ("test_a_later_filer_cannot_pass_his_slash_to_earlier_requests.py",),
+    ),
+    Mutation(
+        "a filing is covered by the buffer's unbonding on its way before the stake",
+        LST,
+        "    if filing:\n        for_queue = min(short, staked)\n",
+        "",
+        ("test_filing_when_buffer_unbonding_lands_cannot_dodge_a_slash.py",),
+    ),
+    Mutation(
+        "what lands is the queue's payback first, even the buffer's unbonding asked before the queue's",
+        LST,
+        "        landed_free: uint256 = min(pulled, self.free_ahead)\n",
+        "        landed_free: uint256 = 0\n",
+        ("test_filing_when_buffer_unbonding_lands_cannot_dodge_a_slash.py",),
+    ),
+    Mutation(
+        "a filing does not pull matured unbonding first",
+        LST,
+        "    # of slashes at once.\n    self._process_queue()\n",
+        "    # of slashes at once.\n",
+        ("test_filing_when_buffer_unbonding_lands_cannot_dodge_a_slash.py",),
+    ),
+    Mutation(
+        "what the buffer holds for a filing is pooled with the requests waiting on unbonding",
+        LST,
+        "    if paid != 0:\n        scaled = self._set_aside(paid, scaled, factor)\n",
+        "    paid = 0\n",
+        ("test_an_earlier_filer_cannot_pass_his_slash_to_a_request_the_buffer_holds.py",),
     ),
 )
 

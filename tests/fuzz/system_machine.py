@@ -193,7 +193,7 @@ class SystemMachine(LeverageActors, RuleBasedStateMachine):
         # Queue checks (7.): caches of what never changes (a request's scaled amount and ready_at) or changes
         # only with a slash (a backend entry's amount).
         self.larger_than_stake: set[int] = set()
-        self._requests: dict[int, tuple[int, int]] = {}
+        self._requests: dict[int, int] = {}
         self._entries: dict[int, tuple[int, int]] = {}
         # Hypothesis checks the invariants once before the first rule, then after every rule.
         self._rules_run = -1
@@ -233,11 +233,10 @@ class SystemMachine(LeverageActors, RuleBasedStateMachine):
 
     # ------------------------------------------------------------ the queue (7.)
 
-    def request(self, request_id: int) -> tuple[int, int]:
-        """(scaled, ready_at) of a request: fixed at filing."""
+    def ready_at(self, request_id: int) -> int:
+        """A request's `ready_at`: fixed at filing."""
         if request_id not in self._requests:
-            request = self.lst.requests(request_id)
-            self._requests[request_id] = (request[3], request[4])
+            self._requests[request_id] = self.lst.requests(request_id)[4]
         return self._requests[request_id]
 
     def entries(self) -> list[tuple[int, int]]:
@@ -265,8 +264,9 @@ class SystemMachine(LeverageActors, RuleBasedStateMachine):
         entries = sorted(self.entries(), key=lambda entry: entry[1])
         shortfalls, owed, matured, index = {}, 0, protected, 0
         for request_id in range(head, end):
-            ready_at = self.request(request_id)[1]
-            owed += lst.request_value(request_id)
+            ready_at = self.ready_at(request_id)
+            # What is set aside already (a head funded in part) is in the reserve: only the rest needs cover.
+            owed += lst.request_value(request_id) - lst.requests(request_id)[5]
             while index < len(entries) and entries[index][1] <= ready_at:
                 matured += entries[index][0]
                 index += 1
@@ -284,7 +284,7 @@ class SystemMachine(LeverageActors, RuleBasedStateMachine):
             return
         now = self.chain.timestamp
         for request_id in range(head, end):
-            if self.request(request_id)[1] > now:
+            if self.ready_at(request_id) > now:
                 break
             raise AssertionError(f"request {request_id} is due and was not funded")
 
@@ -421,8 +421,9 @@ class SystemMachine(LeverageActors, RuleBasedStateMachine):
     def claim_oldest(self) -> None:
         head, count = self.lst.queue_head(), self.lst.next_request_id()
         for request_id in range(max(head - 1, 0), count):
-            if self.lst.is_claimable(request_id):
-                receiver = self.lst.requests(request_id)[1]
+            _, receiver, _, _, ready_at, _, claimed = self.lst.requests(request_id)
+            # Funded (below the head), due and not claimed: `claim` pays it.
+            if request_id < head and ready_at <= self.chain.timestamp and not claimed:
                 if receiver == self.batcher.address:
                     paid = self.pulling(
                         "claim_call", self.batcher.claim, request_id, sender=self.system.owner
@@ -709,7 +710,7 @@ class SystemMachine(LeverageActors, RuleBasedStateMachine):
             tuple(market.positions(user) for market in self.markets),
             self.x.balanceOf(user),
             lst.balanceOf(user),
-            lst.request_count_of(user),
+            lst.next_request_id(),
             lst.buffer(),
             lst.queue_liability(),
             lst.totalSupply(),

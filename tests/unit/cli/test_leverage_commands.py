@@ -400,7 +400,7 @@ def test_borrowers_are_read_incrementally_and_survive_a_devnet_rewind(
         == 0
     )
     assert reader.borrowers() == [*before, leverager]
-    assert reader._borrowers_scanned == chain.blocks.height + 1  # the next call reads only new blocks
+    assert reader._supplies.scanned == chain.blocks.height + 1  # the next call reads only new blocks
     chain.restore(snapshot)
     assert reader.borrowers() == before
 

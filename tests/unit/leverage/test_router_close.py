@@ -112,7 +112,8 @@ def test_close_to_queue_files_a_request_paying_the_user(
     # Filed by the router (which burnt the shares) for the user, who alone receives the X.
     assert request.owner == router.address and request.receiver == leverager.address
     assert request.amount == amount and not request.claimed
-    assert list(lst.request_ids_of(leverager, 0, 10)) == [event.request_id]
+    (filed,) = lst.UnstakeRequested.from_receipt(tx)
+    assert (filed.request_id, filed.receiver) == (event.request_id, leverager.address)
     assert (event.assets_out, event.shares_out) == (0, 0)
     assert x.balanceOf(leverager) == balance and lst.balanceOf(leverager) == 0
     assert market.positions(leverager) == (0, 0)

@@ -108,3 +108,12 @@ def exit_rule(lst) -> dict[str, int]:
 def request_id(tx) -> int:
     # Read ids from the event: Ape's return_value on the in-process chain is taken after the block.
     return next(log.request_id for log in tx.events if log.event_name == "UnstakeRequested")
+def claimable(lst, request_id: int) -> bool:
+    """`claim` pays the request now: funded (all of it set aside), due at the head block, not claimed."""
+    from ape import chain
+
+    request = lst.requests(request_id)
+    due = request.ready_at <= chain.blocks.head.timestamp
+    return request_id < lst.queue_head() and due and not request.claimed
+
+

@@ -6,7 +6,8 @@ receiver or the owner; `process_queue` is permissionless.
 
 import ape
 import pytest
-from lst_math import RAY, request_id
+from ape import chain
+from lst_math import RAY, claimable, request_id
 
 DAY = 86_400
 # Matured entries the backend pays back per `withdraw_unbonded` call (its MAX_PAYOUTS_PER_CALL).
@@ -58,12 +59,14 @@ def test_a_waiting_request_earns_nothing(lst, delegated, staker, other, units, w
     assert lst.request_value(rid) == units(50)
 
 
-def test_not_funded_before_ready_at_even_with_a_full_buffer(lst, x, staker, stake, units, next_block_at):
+def test_not_paid_before_ready_at_even_with_its_x_set_aside(lst, x, staker, stake, units, next_block_at):
     stake(staker, units(100))
     tx = lst.request_unstake(units(10), staker, staker, sender=staker)
     rid = request_id(tx)
-    # The 100 X buffer covers the request and the target: nothing to unbond.
+    # Nothing is staked: the buffer covers the request, which is set aside at once (no slash can reach it).
     assert not events(tx, lst.UnbondingRequested)
+    assert lst.requests(rid).paid == units(10) and lst.queue_reserve() == units(10)
+    assert lst.buffer() == units(90) and lst.queue_liability() == 0
     ready_at = lst.requests(rid).ready_at
     before = x.balanceOf(staker)
     for now in (tx.timestamp + 1, ready_at - 1):
@@ -71,16 +74,16 @@ def test_not_funded_before_ready_at_even_with_a_full_buffer(lst, x, staker, stak
         assert lst.claim.call(rid, sender=staker) == 0
         next_block_at(now)
         tx = lst.claim(rid, sender=staker)
-        assert not events(tx, lst.RequestFunded) and not events(tx, lst.UnstakeClaimed)
+        assert not events(tx, lst.UnstakeClaimed)
         assert x.balanceOf(staker) == before
-        assert lst.queue_head() == 0 and lst.requests(rid).paid == 0
-        assert not lst.is_claimable(rid)
-    assert lst.buffer() == units(100)
+        assert lst.requests(rid).paid == units(10) and not lst.requests(rid).claimed
+        assert not claimable(lst, rid)
+    assert lst.buffer() == units(90)
     next_block_at(ready_at)
     tx = lst.claim(rid, sender=staker)
-    assert [(e.request_id, e.amount) for e in events(tx, lst.RequestFunded)] == [(rid, units(10))]
     assert events(tx, lst.UnstakeClaimed)[0].amount == units(10)
     assert x.balanceOf(staker) - before == units(10)
+    assert lst.queue_reserve() == 0
 
 
 def test_funded_from_the_backend_payback(lst, x, validator, delegated, staker, units, warp):
@@ -137,7 +140,7 @@ def test_fifo_whole_requests(lst, x, validator, delegated_without_rewards, stake
     assert lst.request_value(second) == units(1) < lst.buffer() < lst.request_value(first) == units(50)
     assert lst.queue_head() == first
     assert lst.requests(first).paid == lst.requests(second).paid == 0
-    assert not lst.is_claimable(first) and not lst.is_claimable(second)
+    assert not claimable(lst, first) and not claimable(lst, second)
     # The next call pulls the last two entries (51 X) and funds both, in order, in that one call.
     before = x.balanceOf(other)
     tx = lst.claim(second, sender=other)
@@ -151,7 +154,7 @@ def test_fifo_whole_requests(lst, x, validator, delegated_without_rewards, stake
     assert lst.queue_head() == second + 1 and lst.queue_liability() == 0
     assert lst.buffer() == units(10)
     assert lst.queue_reserve() == PAYOUTS * minimum + units(50)
-    assert lst.is_claimable(first) and not lst.is_claimable(second)
+    assert claimable(lst, first) and not claimable(lst, second)
 
 
 def test_claim_by_receiver_or_owner_only(lst, x, validator, delegated, staker, other, attacker, units, warp):
@@ -194,15 +197,15 @@ def test_request_for_another_owner_needs_allowance(lst, delegated, staker, other
     assert lst.requests(0).owner == staker and lst.requests(0).receiver == other
 
 
-def test_request_ids_are_listed_by_receiver(lst, delegated, staker, other, units):
+def test_requests_are_found_by_receiver_in_the_filing_events(lst, delegated, staker, other, units):
+    # No per-receiver index on chain (two storage slots per filing): readers filter the indexed event.
     for receiver in (staker, other, staker):
         lst.request_unstake(units(1), receiver, staker, sender=staker)
-    assert lst.request_count_of(staker) == 2 and lst.request_count_of(other) == 1
-    assert list(lst.request_ids_of(staker, 0, 10)) == [0, 2]
-    assert list(lst.request_ids_of(other, 0, 10)) == [1]
-    assert list(lst.request_ids_of(staker, 1, 10)) == [2]
-    assert list(lst.request_ids_of(staker, 0, 1)) == [0]
-    assert list(lst.request_ids_of(staker, 2, 10)) == []
+    end = chain.blocks.height + 1
+    filed = [(log.request_id, log.receiver) for log in lst.UnstakeRequested.range(0, end)]
+    assert filed == [(0, staker.address), (1, other.address), (2, staker.address)]
+    for_other = lst.UnstakeRequested.range(0, end, search_topics={"receiver": other.address})
+    assert [log.request_id for log in for_other] == [1]
 
 
 def test_slash_while_waiting_reduces_the_payout_by_its_unbondings_cut(
@@ -233,12 +236,13 @@ def test_slash_while_waiting_reduces_the_payout_by_its_unbondings_cut(
 
 
 def test_claim_keeps_progress_when_more_than_64_requests_are_due(
-    lst, x, validator, staker, stake, units, warp
+    lst, x, validator, delegated_without_rewards, staker, units, warp
 ):
-    stake(staker, units(100))
+    # Each request is unbonded at filing (nothing set aside); once due, the 10 X buffer funds them whole.
     count = 70
     for _ in range(count):
         lst.request_unstake(units(0.1), staker, staker, sender=staker)
+    assert lst.queue_reserve() == 0 and lst.queue_liability() == count * units(0.1)
     warp(validator.unbonding_delay())
     last = count - 1
     assert lst.claim.call(last, sender=staker) == 0
@@ -263,7 +267,7 @@ def test_process_queue_is_permissionless(lst, x, validator, delegated, staker, a
     assert events(tx, lst.BackendPaidBack)[0].amount == units(50)
     assert [(e.request_id, e.amount) for e in events(tx, lst.RequestFunded)] == [(rid, units(50))]
     assert x.balanceOf(attacker) == attacker_before
-    assert lst.is_claimable(rid) and lst.queue_reserve() == units(50)
+    assert claimable(lst, rid) and lst.queue_reserve() == units(50)
     assert lst.claim(rid, sender=staker).events.filter(lst.UnstakeClaimed)[0].amount == units(50)
 
 

@@ -101,11 +101,12 @@ def test_delegation_keeps_what_the_queue_needs(
     rid = request_id(tx)
     assert events(tx, lst.UnbondingRequested)[0].amount == units(90)
     stake(other, units(30))
-    # Buffer 40 X, target 3.5 X: the excess is 36.5 X, but 95 X are owed and only 90 X are on the way.
+    # Buffer 35 X (the 5 X set aside for the request apart), target 3.5 X: 31.5 X are delegated.
     tx = lst.rebalance(sender=other)
     assert events(tx, lst.Delegated)[0].amount == units(31.5)
     assert not events(tx, lst.UnbondingRequested)
-    assert lst.buffer() == units(8.5)
+    # The 5 X the stake could not cover were set aside for the request at filing.
+    assert lst.buffer() == units(3.5) and lst.requests(rid).paid == lst.queue_reserve() == units(5)
     warp(validator.unbonding_delay())
     tx = lst.rebalance(sender=other)
     assert [(e.request_id, e.amount) for e in events(tx, lst.RequestFunded)] == [(rid, units(95))]
