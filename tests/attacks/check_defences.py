@@ -652,6 +652,13 @@ MUTATIONS = (
         "    paid = 0\n",
         ("test_an_earlier_filer_cannot_pass_his_slash_to_a_request_the_buffer_holds.py",),
     ),
+    Mutation(
+        "the loss factor never starts over once a slash of the whole queue took it to its floor",
+        LST,
+        "    if self.queue_scaled == 0:\n        # Nothing waits",
+        "    if False:\n        # Nothing waits",
+        ("test_a_wiped_queue_cannot_make_later_requests_immune_to_slashes.py",),
+    ),
 )
 
 

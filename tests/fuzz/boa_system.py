@@ -223,7 +223,9 @@ def assert_unbonding_within_need(system: BoaSystem, carried: int) -> None:
     lst, validator = system.lst, system.validator
     shortfall = max(lst.target_buffer() - lst.buffer(), 0, carried)
     unbonding, liability = validator.unbonding_balance(lst), lst.queue_liability()
-    rounding = max(lst.backend_accounted() - validator.total_balance(lst), 0) + 2
+    # Plus a filing's set-aside part, whose shares round up (the liability may fall a unit or two more than
+    # the X set aside while the stake's unbonding for it was asked whole).
+    rounding = max(lst.backend_accounted() - validator.total_balance(lst), 0) + 6
     assert unbonding <= liability + shortfall + rounding, (
         f"the LST has {unbonding} unbonding, beyond the queue's {liability} and the buffer's shortfall "
         f"{shortfall}"
