@@ -224,8 +224,11 @@ def assert_unbonding_within_need(system: BoaSystem, carried: int) -> None:
     shortfall = max(lst.target_buffer() - lst.buffer(), 0, carried)
     unbonding, liability = validator.unbonding_balance(lst), lst.queue_liability()
     # Plus a filing's set-aside part, whose shares round up (the liability may fall a unit or two more than
-    # the X set aside while the stake's unbonding for it was asked whole).
-    rounding = max(lst.backend_accounted() - validator.total_balance(lst), 0) + 6
+    # the X set aside while the stake's unbonding for it was asked whole), and the queue's per-entry margin:
+    # a slash charges the queue up to a unit per backend entry more than its entries lost, which stays in
+    # unbonding beyond the liability (dust that lands in the buffer).
+    loss = max(lst.backend_accounted() - validator.total_balance(lst), 0)
+    rounding = loss + 2 * lst.unbonding_requests() + 6
     assert unbonding <= liability + shortfall + rounding, (
         f"the LST has {unbonding} unbonding, beyond the queue's {liability} and the buffer's shortfall "
         f"{shortfall}"
