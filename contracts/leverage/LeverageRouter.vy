@@ -636,11 +636,13 @@ def _unwind(market: ILendingMarket, tokens: Tokens, collateral: uint256, owed: u
         extcall tokens.lst.withdraw(owed, self, self)
     if mode == CLOSE_TO_QUEUE:
         rest: uint256 = staticcall IERC20(tokens.lst.address).balanceOf(self)
-        worth: uint256 = staticcall tokens.lst.convertToAssets(rest)
         lst: ILiquidStaking = ILiquidStaking(tokens.lst.address)
-        if worth >= staticcall lst.min_request():
-            self._queued_id = extcall lst.request_unstake(rest, self._user, self)
-            self._queued_assets = worth
+        if staticcall tokens.lst.convertToAssets(rest) >= staticcall lst.min_request():
+            request_id: uint256 = extcall lst.request_unstake(rest, self._user, self)
+            self._queued_id = request_id
+            # What the request pays as filed, not the shares' value before: the filing lands matured
+            # unbonding first, whose set-aside rounding can move the price by a unit.
+            self._queued_assets = staticcall lst.request_value(request_id)
 
 
 @internal

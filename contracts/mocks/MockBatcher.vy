@@ -25,19 +25,9 @@ interface IAuthorizing:
     def set_authorization(authorized: address, is_authorized_: bool): nonpayable
 
 
-struct UnstakeRequest:
-    owner: address
-    receiver: address
-    amount: uint256
-    scaled: uint256
-    ready_at: uint256
-    paid: uint256
-    claimed: bool
-
-
 interface IQueue:
     def next_request_id() -> uint256: view
-    def requests(request_id: uint256) -> UnstakeRequest: view
+    def request_value(request_id: uint256) -> uint256: view
     def claim(request_id: uint256) -> uint256: nonpayable
 
 
@@ -107,7 +97,7 @@ def run(calls: DynArray[Call, MAX_CALLS], deadline: uint256):
         # Only the router files requests in this call, each paying this account.
         filed: uint256 = staticcall IQueue(lst.address).next_request_id()
         for request_id: uint256 in range(requests_before, filed, bound=MAX_CALLS):
-            queued += (staticcall IQueue(lst.address).requests(request_id)).amount
+            queued += staticcall IQueue(lst.address).request_value(request_id)
         self.queued_out.append(queued)
 
 
