@@ -7,9 +7,10 @@ and delegated the buffer down to its target; instant exits, which counted the ne
 cover, then took the whole buffer (9,201.89 X). V was paid 6.00 days after `ready_at`. Reproduced here before
 the fix: 1,000.82 X filed, the claim at `ready_at` paid 0, paid 6.0 days late.
 
-The defence (one rule for every path): X counted as a request's cover is only ever held in the buffer or in
-unbonding that matures by the request's `ready_at`. Unbonding that lands is the queue's first, and what the
-buffer holds for the queue is never unbonded again, delegated, or open to instant exits.
+The defence (one rule for every path): X counted as a request's cover is only ever set aside for the queue
+(`queue_reserve`) or in unbonding that matures by the request's `ready_at`. A filing is covered by new
+unbonding of the stake (the refill in flight stays the buffer's), what lands for the queue is set aside at
+once, and X set aside is never unbonded again, delegated, or open to instant exits.
 """
 
 from __future__ import annotations
@@ -26,6 +27,12 @@ def staker(system: BoaSystem, alias: str, amount: float) -> str:
     system.x.approve(system.lst, MAX_UINT, sender=user)
     system.lst.deposit(system.units(amount), sender=user)
     return user
+
+
+def queue_cover(system: BoaSystem) -> int:
+    """X set aside for the queue plus the queue's part of the unbonding (all of it but the buffer's)."""
+    lst = system.lst
+    return lst.queue_reserve() + system.validator.unbonding_balance(lst) - lst.free_unbonding()
 
 
 def keeper(system: BoaSystem, checked: bool = False) -> None:
@@ -57,8 +64,8 @@ def world(decimals):
 
 def test_a_landed_payback_is_not_unbonded_again(world) -> None:
     """Every keeper call, the payback's too, unbonds at most the buffer's target shortfall and never both
-    unbonds and delegates (`rebalance_checked`); once the refill has landed, V's X is in the buffer and
-    out of the instant exits' reach."""
+    unbonds and delegates (`rebalance_checked`); once the refill has landed, V's cover is still set aside or
+    unbonding to mature by his `ready_at`, out of the instant exits' reach."""
     system, _, _, _, request_id = world
     lst, validator = system.lst, system.validator
     with system.chain.anchor():
@@ -67,8 +74,9 @@ def test_a_landed_payback_is_not_unbonded_again(world) -> None:
             system.chain.time_travel(DAY)
             keeper(system, checked=True)
         assert validator.withdrawable(lst) == 0, "the refill has landed"
-        exits_can_take = lst.convertToAssets(lst.max_instant_redeem())
-        assert lst.buffer() - exits_can_take >= amount, "V's X is open to instant exits"
+        assert lst.unbonding_ready_at() <= lst.requests(request_id)[4]
+        assert queue_cover(system) >= amount, "V's X is open to instant exits"
+        assert lst.convertToAssets(lst.max_instant_redeem()) <= lst.buffer()
 
 
 def test_instant_exits_after_the_payback_cannot_delay_the_request(world) -> None:
@@ -83,7 +91,7 @@ def test_instant_exits_after_the_payback_cannot_delay_the_request(world) -> None
             shares = lst.maxRedeem(exiter)
             if shares:
                 lst.redeem(shares, sender=exiter)
-        assert lst.buffer() >= amount, "instant exits took the X the buffer holds for the queue"
+        assert queue_cover(system) >= amount, "instant exits took the X counted for the queue"
         system.chain.time_travel(ready_at - system.chain.timestamp)
         paid, reason = attempt(lst.claim, request_id, sender=v)
         assert reason is None
