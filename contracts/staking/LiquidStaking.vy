@@ -1199,11 +1199,15 @@ def request_unstake(shares: uint256, receiver: address = msg.sender, owner: addr
     self.free_unbonding = cover.free
     # Rounded down, so the request is never worth more than the shares it burnt.
     factor: uint256 = self.loss_factor
-    if self.queue_scaled == 0:
-        # Nothing waits: a factor a slash of the whole queue took to its floor starts over, or no later
-        # request could ever lose its share of a slash.
+    if self._liability() <= 1:
+        # Nothing waiting is worth a unit more (the liability rounds up): every waiting request is funded
+        # at what is set aside for it, however many a slash of the whole queue zeroed (one call funds 64),
+        # and a factor the slash took to its floor starts over, or no later request could lose its share
+        # of a slash.
         factor = RAY
         self.loss_factor = RAY
+        self.queue_scaled = 0
+        self.queue_head = self.next_request_id
     scaled: uint256 = math._mul_div(amount, RAY, factor, False)
     self.queue_scaled += scaled
     # What neither the stake nor the free unbonding covers, the buffer holds for this
