@@ -334,7 +334,11 @@ MUTATIONS = (
         LST,
         "    return buffer - min(buffer, self._cover(owed, books.free_unbonding).held)\n",
         "    return buffer\n",
-        ("test_instant_exits_cannot_starve_the_queue.py", "test_reunbonding_cannot_free_the_queue_cover.py"),
+        (
+            "test_instant_exits_cannot_starve_the_queue.py",
+            "test_reunbonding_cannot_free_the_queue_cover.py",
+            "test_x_landed_for_more_requests_than_one_call_funds_stays_theirs.py",
+        ),
     ),
     # ------------------------------------------------------------ issue 26: the queue's cover, batches, pairs
     Mutation(
@@ -359,6 +363,7 @@ MUTATIONS = (
         (
             "test_reunbonding_cannot_free_the_queue_cover.py",
             "test_rebalance_churn_cannot_delay_a_large_request.py",
+            "test_x_landed_for_more_requests_than_one_call_funds_stays_theirs.py",
         ),
     ),
     Mutation(
@@ -367,7 +372,10 @@ MUTATIONS = (
         "        room: uint256 = buffer - min(buffer, self._cover(self._liability(), self.free_unbonding)"
         ".held)\n",
         "        room: uint256 = buffer\n",
-        ("test_rebalance_churn_cannot_delay_a_large_request.py",),
+        (
+            "test_rebalance_churn_cannot_delay_a_large_request.py",
+            "test_x_landed_for_more_requests_than_one_call_funds_stays_theirs.py",
+        ),
     ),
     Mutation(
         "a request is due before the unbonding it counts on matures (after the delay was shortened)",
@@ -470,8 +478,8 @@ MUTATIONS = (
         LST,
         "    if request_id >= self.queue_head or request.ready_at > block.timestamp:\n"
         "        self._exit()\n        return 0\n",
-        "    assert request_id < self.queue_head and request.ready_at <= block.timestamp, "
-        '"lst: request not ready"\n',
+        # No reason string: the LST has 40 bytes of room, a string would not deploy.
+        "    assert request_id < self.queue_head and request.ready_at <= block.timestamp\n",
         ("test_dust_requests_cannot_stall_the_queue.py",),
     ),
     # ------------------------------------------------------------ owner parameters, router allowances
@@ -655,8 +663,15 @@ MUTATIONS = (
     Mutation(
         "the loss factor never starts over once a slash of the whole queue took it to its floor",
         LST,
-        "    if self.queue_scaled == 0:\n        # Nothing waits",
-        "    if False:\n        # Nothing waits",
+        "    if self._liability() <= 1:\n        # Nothing waiting",
+        "    if False:\n        # Nothing waiting",
+        ("test_a_wiped_queue_cannot_make_later_requests_immune_to_slashes.py",),
+    ),
+    Mutation(
+        "the loss factor starts over only when no request waits (not when none waiting is worth anything)",
+        LST,
+        "    if self._liability() <= 1:\n        # Nothing waiting",
+        "    if self.queue_scaled == 0:\n        # Nothing waiting",
         ("test_a_wiped_queue_cannot_make_later_requests_immune_to_slashes.py",),
     ),
 )

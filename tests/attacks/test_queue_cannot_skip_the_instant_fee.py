@@ -68,3 +68,22 @@ def test_the_queue_costs_the_wait_and_the_instant_exit_costs_the_fee(world) -> N
         assert amount - instant <= lst.instant_fee(amount) + system.units(1)
         # The staker who stayed lost nothing to the queue.
         assert lst.convertToAssets(lst.balanceOf(small)) >= small_before
+
+
+def test_a_request_the_buffer_holds_whole_is_not_paid_before_ready_at(decimals) -> None:
+    """Nothing staked yet: the buffer holds the whole request, sets it aside at filing and the request is
+    funded at the next call; it still waits for its ready_at (else the queue is a fee-free instant exit)."""
+    system = deploy_system(decimals, RevmChain())
+    lst = system.lst
+    holder = system.chain.generate_address("holder")
+    system.mint_x(holder, system.units(1_000))
+    system.x.approve(lst, MAX_UINT, sender=holder)
+    lst.deposit(system.units(1_000), sender=holder)
+    request = lst.request_unstake(lst.balanceOf(holder) // 2, sender=holder)
+    amount, ready_at = lst.requests(request).amount, lst.requests(request).ready_at
+    assert lst.requests(request).paid == amount, "the buffer set the whole request aside at filing"
+    lst.process_queue()
+    assert lst.queue_head() > request, "funded"
+    assert lst.claim(request, sender=holder) == 0, "paid before ready_at"
+    system.chain.time_travel(ready_at - system.chain.timestamp)
+    assert lst.claim(request, sender=holder) == amount
