@@ -9,11 +9,11 @@ instant exits is about to land:
   the buffer before the slash;
 - file just before it matures: the pull that lands it was counted as the queue's payback first.
 
-The defences: a filing is covered by new unbonding of the stake (not by the buffer's unbonding on its way), and
-what lands is the buffer's unbonding asked before the queue's first (`free_ahead`, the backend pays in the
+The defences: a filing is covered by new unbonding of the stake (not by the buffer's unbonding on its way),
+and what lands is the buffer's unbonding asked before the queue's first (`free_ahead`, the backend pays in the
 order asked). A filing also pulls whatever has matured first, but these two rules alone already close both
-roads (taking the pull out changes neither case), so the pull has no mutation of its own. The request then loses the slash's full fraction, as a
-filing in quiet times does.
+roads (taking the pull out changes neither case), so the pull has no mutation of its own. The request then
+loses the slash's full fraction, as a filing in quiet times does.
 """
 
 from __future__ import annotations
