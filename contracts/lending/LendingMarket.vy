@@ -472,10 +472,62 @@ def _check_not_in_callback():
     assert not self._in_callback, "market: callback in progress"
 
 
+# Checks made by several entry points are written once: a revert string inline costs the blueprint
+# about 140 bytes of code at each site, an internal call a few bytes (and ~40 gas).
+
+
+@pure
+@internal
+def _check_assets(assets: uint256):
+    assert assets != 0, "market: zero assets"
+
+
+@pure
+@internal
+def _check_shares(shares: uint256):
+    assert shares != 0, "market: zero shares"
+
+
+@pure
+@internal
+def _check_address(account: address):
+    assert account != empty(address), "market: zero address"
+
+
+@pure
+@internal
+def _check_one_of(assets: uint256, shares: uint256):
+    assert (assets == 0) != (shares == 0), "market: give assets or shares"
+
+
 @view
 @internal
-def _is_sender_authorized(on_behalf: address) -> bool:
-    return msg.sender == on_behalf or self.is_authorized[on_behalf][msg.sender]
+def _check_liquidity(assets: uint256):
+    assert assets <= self._idle(), "market: insufficient liquidity"
+
+
+@view
+@internal
+def _check_authorized(on_behalf: address):
+    assert msg.sender == on_behalf or self.is_authorized[on_behalf][msg.sender], "market: unauthorized"
+
+
+@view
+@internal
+def _check_max_ltv(user: address):
+    assert self._within(user, staticcall oracle.price(), max_ltv), "market: ltv too high"
+
+
+@view
+@internal
+def _check_token(token: address):
+    assert token == asset, "market: unsupported token"
+
+
+@view
+@internal
+def _check_guardian():
+    assert msg.sender == self.guardian, "market: caller is not the guardian"
 
 
 @view
@@ -704,11 +756,11 @@ def deposit(assets: uint256, receiver: address = msg.sender) -> uint256:
     @notice Lends `assets` of X; mints lender shares (rounded down) to `receiver`.
     """
     self._check_not_in_flash_loan()
-    assert assets != 0, "market: zero assets"
-    assert receiver != empty(address), "market: zero address"
+    self._check_assets(assets)
+    self._check_address(receiver)
     self._accrue()
     shares: uint256 = self._to_shares_down(assets, self.total_supply_assets, erc20.totalSupply)
-    assert shares != 0, "market: zero shares"
+    self._check_shares(shares)
     self._supply(receiver, assets, shares)
     return shares
 
@@ -719,8 +771,8 @@ def mint(shares: uint256, receiver: address = msg.sender) -> uint256:
     @notice Mints exactly `shares` lender shares to `receiver` for X rounded up.
     """
     self._check_not_in_flash_loan()
-    assert shares != 0, "market: zero shares"
-    assert receiver != empty(address), "market: zero address"
+    self._check_shares(shares)
+    self._check_address(receiver)
     self._accrue()
     assets: uint256 = self._to_assets_up(shares, self.total_supply_assets, erc20.totalSupply)
     self._supply(receiver, assets, shares)
@@ -729,7 +781,7 @@ def mint(shares: uint256, receiver: address = msg.sender) -> uint256:
 
 @internal
 def _exit(receiver: address, owner: address, assets: uint256, shares: uint256):
-    assert assets <= self._idle(), "market: insufficient liquidity"
+    self._check_liquidity(assets)
     if msg.sender != owner:
         erc20._spend_allowance(owner, msg.sender, shares)
     erc20._burn(owner, shares)
@@ -744,8 +796,8 @@ def withdraw(assets: uint256, receiver: address = msg.sender, owner: address = m
     @notice Withdraws exactly `assets` of idle X, burning shares rounded up. Never paused.
     """
     self._check_not_in_flash_loan()
-    assert assets != 0, "market: zero assets"
-    assert receiver != empty(address), "market: zero address"
+    self._check_assets(assets)
+    self._check_address(receiver)
     self._accrue()
     shares: uint256 = self._to_shares_up(assets, self.total_supply_assets, erc20.totalSupply)
     self._exit(receiver, owner, assets, shares)
@@ -758,11 +810,11 @@ def redeem(shares: uint256, receiver: address = msg.sender, owner: address = msg
     @notice Redeems `shares` for idle X rounded down. Never paused.
     """
     self._check_not_in_flash_loan()
-    assert shares != 0, "market: zero shares"
-    assert receiver != empty(address), "market: zero address"
+    self._check_shares(shares)
+    self._check_address(receiver)
     self._accrue()
     assets: uint256 = self._to_assets_down(shares, self.total_supply_assets, erc20.totalSupply)
-    assert assets != 0, "market: zero assets"
+    self._check_assets(assets)
     self._exit(receiver, owner, assets, shares)
     return assets
 
@@ -780,8 +832,8 @@ def supply_collateral(assets: uint256, on_behalf: address, data: Bytes[1024] = b
             withdraw it, and nobody can liquidate or flash-borrow.
     """
     self._check_not_in_flash_loan()
-    assert assets != 0, "market: zero assets"
-    assert on_behalf != empty(address), "market: zero address"
+    self._check_assets(assets)
+    self._check_address(on_behalf)
     self.positions[on_behalf].collateral += assets
     log SupplyCollateral(caller=msg.sender, on_behalf=on_behalf, assets=assets)
     if len(data) != 0:
@@ -802,15 +854,15 @@ def withdraw_collateral(assets: uint256, on_behalf: address, receiver: address):
             paused; a position without debt never asks the oracle.
     """
     self._check_not_in_flash_loan()
-    assert assets != 0, "market: zero assets"
-    assert receiver != empty(address), "market: zero address"
-    assert self._is_sender_authorized(on_behalf), "market: unauthorized"
+    self._check_assets(assets)
+    self._check_address(receiver)
+    self._check_authorized(on_behalf)
     assert on_behalf != self._credited, "market: collateral not paid yet"
     self._accrue()
     assert self.positions[on_behalf].collateral >= assets, "market: insufficient collateral"
     self.positions[on_behalf].collateral -= assets
     if self.positions[on_behalf].borrow_shares != 0:
-        assert self._within(on_behalf, staticcall oracle.price(), max_ltv), "market: ltv too high"
+        self._check_max_ltv(on_behalf)
     log WithdrawCollateral(caller=msg.sender, on_behalf=on_behalf, receiver=receiver, assets=assets)
     self._send(_COLLATERAL, receiver, assets)
 
@@ -824,9 +876,9 @@ def borrow(assets: uint256, shares: uint256, on_behalf: address, receiver: addre
     @return (assets borrowed, borrow shares added)
     """
     self._check_not_in_flash_loan()
-    assert (assets == 0) != (shares == 0), "market: give assets or shares"
-    assert receiver != empty(address), "market: zero address"
-    assert self._is_sender_authorized(on_behalf), "market: unauthorized"
+    self._check_one_of(assets, shares)
+    self._check_address(receiver)
+    self._check_authorized(on_behalf)
     assert not self.borrow_paused, "market: borrow paused"
     assert on_behalf != self._repaying, "market: repay not paid yet"
     self._accrue()
@@ -836,13 +888,13 @@ def borrow(assets: uint256, shares: uint256, on_behalf: address, receiver: addre
         added = self._to_shares_up(assets, self.total_borrow_assets, self.total_borrow_shares)
     else:
         borrowed = self._to_assets_down(shares, self.total_borrow_assets, self.total_borrow_shares)
-    assert borrowed != 0, "market: zero assets"
+    self._check_assets(borrowed)
+    self._check_liquidity(borrowed)
     self.positions[on_behalf].borrow_shares += added
     self.total_borrow_shares += added
     self.total_borrow_assets += borrowed
     assert self.total_borrow_assets <= self.borrow_cap, "market: borrow cap exceeded"
-    assert self.total_borrow_assets <= self.total_supply_assets, "market: insufficient liquidity"
-    assert self._within(on_behalf, staticcall oracle.price(), max_ltv), "market: ltv too high"
+    self._check_max_ltv(on_behalf)
     log Borrow(caller=msg.sender, on_behalf=on_behalf, receiver=receiver, assets=borrowed, shares=added)
     self._send(_X, receiver, borrowed)
     return borrowed, added
@@ -859,8 +911,8 @@ def repay(assets: uint256, shares: uint256, on_behalf: address, data: Bytes[1024
     @return (assets repaid, shares burnt)
     """
     self._check_not_in_flash_loan()
-    assert (assets == 0) != (shares == 0), "market: give assets or shares"
-    assert on_behalf != empty(address), "market: zero address"
+    self._check_one_of(assets, shares)
+    self._check_address(on_behalf)
     self._accrue()
     repaid: uint256 = assets
     burnt: uint256 = shares
@@ -997,7 +1049,7 @@ def flashFee(token: address, amount: uint256) -> uint256:
     """
     @notice Fee on a flash loan of `amount` X (rounded up).
     """
-    assert token == asset, "market: unsupported token"
+    self._check_token(token)
     return math._mul_div(amount, self.flash_fee_bps, BPS, True)
 
 
@@ -1009,9 +1061,9 @@ def flashLoan(receiver: IERC3156FlashBorrower, token: address, amount: uint256, 
     """
     self._check_not_in_flash_loan()
     self._check_not_in_callback()
-    assert token == asset, "market: unsupported token"
-    assert amount != 0, "market: zero assets"
-    assert amount <= self._idle(), "market: insufficient liquidity"
+    self._check_token(token)
+    self._check_assets(amount)
+    self._check_liquidity(amount)
     fee: uint256 = math._mul_div(amount, self.flash_fee_bps, BPS, True)
     self._in_flash_loan = True
     self._send(_X, receiver.address, amount)
@@ -1110,7 +1162,7 @@ def set_paused(supply_paused_: bool, borrow_paused_: bool):
     """
     @notice Pauses or resumes new lender deposits and new borrows (guardian only).
     """
-    assert msg.sender == self.guardian, "market: caller is not the guardian"
+    self._check_guardian()
     self.supply_paused = supply_paused_
     self.borrow_paused = borrow_paused_
     log PauseSet(supply_paused=supply_paused_, borrow_paused=borrow_paused_)
@@ -1121,7 +1173,7 @@ def set_caps(supply_cap_: uint256, borrow_cap_: uint256):
     """
     @notice Sets the supply and borrow caps in X (guardian only); existing positions are untouched.
     """
-    assert msg.sender == self.guardian, "market: caller is not the guardian"
+    self._check_guardian()
     self.supply_cap = supply_cap_
     self.borrow_cap = borrow_cap_
     log CapsSet(supply_cap=supply_cap_, borrow_cap=borrow_cap_)
@@ -1132,7 +1184,7 @@ def set_flash_fee(flash_fee_bps_: uint256):
     """
     @notice Sets the flash loan fee (guardian only, at most 1%).
     """
-    assert msg.sender == self.guardian, "market: caller is not the guardian"
+    self._check_guardian()
     assert flash_fee_bps_ <= MAX_FLASH_FEE_BPS, "market: flash fee too high"
     self.flash_fee_bps = flash_fee_bps_
     log FlashFeeSet(flash_fee_bps=flash_fee_bps_)
@@ -1143,7 +1195,7 @@ def set_guardian(guardian_: address):
     """
     @notice Hands the guardian role over (guardian only).
     """
-    assert msg.sender == self.guardian, "market: caller is not the guardian"
+    self._check_guardian()
     self.guardian = guardian_
     log GuardianSet(guardian=guardian_)
 
