@@ -91,10 +91,12 @@ AUTHORIZATION_TYPEHASH: constant(bytes32) = keccak256(
     "Authorization(address authorizer,address authorized,bool is_authorized,uint256 nonce,uint256 deadline)"
 )
 AUTH_DOMAIN_NAME: constant(String[20]) = "LevStake Market"
+MAX_UINT128: constant(uint256) = 2**128 - 1
 SECP256K1_HALF_N: constant(uint256) = 57896044618658097711785492504343953926418782139537452191302581570759080747168
 
 
 struct Position:
+    # Stored packed in one slot (collateral in the low 128 bits, borrow shares in the high 128).
     collateral: uint256
     borrow_shares: uint256
 
@@ -142,7 +144,8 @@ last_update: public(uint256)
 last_borrow_apr: public(uint256)
 interest_remainder: public(uint256)
 bad_debt_total: public(uint256)
-positions: public(HashMap[address, Position])
+# Each position in one slot (see `Position`): a first borrow or a first collateral writes one slot, not two.
+_positions: HashMap[address, uint256]
 
 is_authorized: public(HashMap[address, HashMap[address, bool]])
 authorization_nonce: public(HashMap[address, uint256])
@@ -457,6 +460,32 @@ def _accrue():
     log AccrueInterest(borrow_rate=pending.apr, interest=interest, fee_shares=pending.fee_shares)
 
 
+# ---------------------------------------------------------------- positions
+
+
+@view
+@internal
+def _position_of(user: address) -> Position:
+    packed: uint256 = self._positions[user]
+    return Position(collateral=packed & MAX_UINT128, borrow_shares=packed >> 128)
+
+
+@internal
+def _store_position(user: address, position: Position):
+    # Both halves are bounded here, where every position is written: nothing is truncated.
+    assert position.collateral <= MAX_UINT128 and position.borrow_shares <= MAX_UINT128, "market: amount too large"
+    self._positions[user] = position.borrow_shares << 128 | position.collateral
+
+
+@view
+@external
+def positions(user: address) -> Position:
+    """
+    @notice (collateral, borrow shares) of `user`, as stored (interest not accrued).
+    """
+    return self._position_of(user)
+
+
 # ---------------------------------------------------------------- checks
 
 
@@ -537,11 +566,11 @@ def _within(user: address, price: uint256, ratio: uint256) -> bool:
     @dev True if the user's debt (rounded up) is at most collateral value x `ratio`
          (both rounded down).
     """
-    borrow_shares: uint256 = self.positions[user].borrow_shares
-    if borrow_shares == 0:
+    position: Position = self._position_of(user)
+    if position.borrow_shares == 0:
         return True
-    debt: uint256 = self._to_assets_up(borrow_shares, self.total_borrow_assets, self.total_borrow_shares)
-    value: uint256 = math._mul_div(self.positions[user].collateral, price, ORACLE_SCALE, False)
+    debt: uint256 = self._to_assets_up(position.borrow_shares, self.total_borrow_assets, self.total_borrow_shares)
+    value: uint256 = math._mul_div(position.collateral, price, ORACLE_SCALE, False)
     return debt <= math._mul_div(value, ratio, WAD, False)
 
 
@@ -834,7 +863,9 @@ def supply_collateral(assets: uint256, on_behalf: address, data: Bytes[1024] = b
     self._check_not_in_flash_loan()
     self._check_assets(assets)
     self._check_address(on_behalf)
-    self.positions[on_behalf].collateral += assets
+    position: Position = self._position_of(on_behalf)
+    position.collateral += assets
+    self._store_position(on_behalf, position)
     log SupplyCollateral(caller=msg.sender, on_behalf=on_behalf, assets=assets)
     if len(data) != 0:
         self._check_not_in_callback()
@@ -859,9 +890,11 @@ def withdraw_collateral(assets: uint256, on_behalf: address, receiver: address):
     self._check_authorized(on_behalf)
     assert on_behalf != self._credited, "market: collateral not paid yet"
     self._accrue()
-    assert self.positions[on_behalf].collateral >= assets, "market: insufficient collateral"
-    self.positions[on_behalf].collateral -= assets
-    if self.positions[on_behalf].borrow_shares != 0:
+    position: Position = self._position_of(on_behalf)
+    assert position.collateral >= assets, "market: insufficient collateral"
+    position.collateral -= assets
+    self._store_position(on_behalf, position)
+    if position.borrow_shares != 0:
         self._check_max_ltv(on_behalf)
     log WithdrawCollateral(caller=msg.sender, on_behalf=on_behalf, receiver=receiver, assets=assets)
     self._send(_COLLATERAL, receiver, assets)
@@ -890,7 +923,9 @@ def borrow(assets: uint256, shares: uint256, on_behalf: address, receiver: addre
         borrowed = self._to_assets_down(shares, self.total_borrow_assets, self.total_borrow_shares)
     self._check_assets(borrowed)
     self._check_liquidity(borrowed)
-    self.positions[on_behalf].borrow_shares += added
+    position: Position = self._position_of(on_behalf)
+    position.borrow_shares += added
+    self._store_position(on_behalf, position)
     self.total_borrow_shares += added
     self.total_borrow_assets += borrowed
     assert self.total_borrow_assets <= self.borrow_cap, "market: borrow cap exceeded"
@@ -920,8 +955,10 @@ def repay(assets: uint256, shares: uint256, on_behalf: address, data: Bytes[1024
         burnt = self._to_shares_down(assets, self.total_borrow_assets, self.total_borrow_shares)
     else:
         repaid = self._to_assets_up(shares, self.total_borrow_assets, self.total_borrow_shares)
-    assert burnt <= self.positions[on_behalf].borrow_shares, "market: repay exceeds debt"
-    self.positions[on_behalf].borrow_shares -= burnt
+    position: Position = self._position_of(on_behalf)
+    assert burnt <= position.borrow_shares, "market: repay exceeds debt"
+    position.borrow_shares -= burnt
+    self._store_position(on_behalf, position)
     self.total_borrow_shares -= burnt
     # The last repayer may pay a wei more than the rounded total: clamp at zero.
     self.total_borrow_assets -= min(repaid, self.total_borrow_assets)
@@ -961,7 +998,7 @@ def liquidate(
     total_shares: uint256 = self.total_borrow_shares
     seized: uint256 = seized_assets
     repaid_sh: uint256 = repaid_shares
-    position: Position = self.positions[borrower]
+    position: Position = self._position_of(borrower)
     if seized_assets != 0:
         # X owed for the seized collateral at the incentive, rounded up once.
         owed: uint256 = math._mul_div(seized_assets, rate, liquidation_incentive * (ORACLE_SCALE // WAD), True)
@@ -1010,7 +1047,7 @@ def liquidate(
         position.borrow_shares -= bad_shares
     self.total_borrow_assets = total_assets
     self.total_borrow_shares = total_shares
-    self.positions[borrower] = position
+    self._store_position(borrower, position)
     log Liquidate(
         liquidator=msg.sender,
         borrower=borrower,
@@ -1222,7 +1259,7 @@ def position(user: address) -> (uint256, uint256, uint256, uint256):
             value at the uncapped rate x LLTV / debt (below 1 it can be liquidated);
             max_value(uint256) when there is no debt.
     """
-    pos: Position = self.positions[user]
+    pos: Position = self._position_of(user)
     debt: uint256 = self._to_assets_up(pos.borrow_shares, self._pending().borrow_assets, self.total_borrow_shares)
     if debt == 0:
         return pos.collateral, 0, 0, MAX_UINT
