@@ -92,6 +92,7 @@ AUTHORIZATION_TYPEHASH: constant(bytes32) = keccak256(
 )
 AUTH_DOMAIN_NAME: constant(String[20]) = "LevStake Market"
 MAX_UINT128: constant(uint256) = 2**128 - 1
+MAX_UINT64: constant(uint256) = 2**64 - 1
 SECP256K1_HALF_N: constant(uint256) = 57896044618658097711785492504343953926418782139537452191302581570759080747168
 
 
@@ -139,10 +140,12 @@ flash_fee_bps: public(uint256)
 total_supply_assets: public(uint256)
 total_borrow_assets: public(uint256)
 total_borrow_shares: public(uint256)
-last_update: public(uint256)
-# The yearly rate applied since `last_update` (the fallback if the rate model fails).
-last_borrow_apr: public(uint256)
-interest_remainder: public(uint256)
+# The accrual's state in one slot, rewritten by every accrual: the last accrual's timestamp (low 64
+# bits), the yearly rate applied since, which is the fallback if the rate model fails (next 64 bits: at
+# most MAX_BORROW_APR = 1e19 < 2^64), and the fraction of a unit of interest (scaled by 1e36) carried to
+# the next accrual (high 128 bits: below 1e36 < 2^120). Views: `last_update`, `last_borrow_apr`,
+# `interest_remainder`.
+_accrual: uint256
 bad_debt_total: public(uint256)
 # Each position in one slot (see `Position`): a first borrow or a first collateral writes one slot, not two.
 _positions: HashMap[address, uint256]
@@ -294,7 +297,7 @@ def __init__(
     self.guardian = guardian_
     self.supply_cap = MAX_UINT
     self.borrow_cap = MAX_UINT
-    self.last_update = block.timestamp
+    self._accrual = block.timestamp
 
 
 # ---------------------------------------------------------------- math
@@ -367,9 +370,9 @@ def _utilization(supply_assets: uint256, borrow_assets: uint256) -> uint256:
 
 @view
 @internal
-def _borrow_apr(utilization: uint256) -> (uint256, bool):
+def _borrow_apr(utilization: uint256, last_apr: uint256) -> (uint256, bool):
     """
-    @dev The model's yearly rate, bounded by `MAX_BORROW_APR`; (last rate, False) if
+    @dev The model's yearly rate, bounded by `MAX_BORROW_APR`; (`last_apr`, False) if
          the model reverts, runs out of its gas or answers garbage.
     """
     success: bool = False
@@ -383,7 +386,7 @@ def _borrow_apr(utilization: uint256) -> (uint256, bool):
         revert_on_failure=False,
     )
     if not success or len(response) != 32:
-        return self.last_borrow_apr, False
+        return last_apr, False
     return min(convert(response, uint256), MAX_BORROW_APR), True
 
 
@@ -399,11 +402,12 @@ def _pending() -> Pending:
     supply_assets: uint256 = self.total_supply_assets
     borrow_assets: uint256 = self.total_borrow_assets
     supply_shares: uint256 = erc20.totalSupply
-    remainder: uint256 = self.interest_remainder
-    elapsed: uint256 = block.timestamp - self.last_update
+    accrual: uint256 = self._accrual
+    remainder: uint256 = accrual >> 128
+    elapsed: uint256 = block.timestamp - (accrual & MAX_UINT64)
     apr: uint256 = 0
     answered: bool = False
-    apr, answered = self._borrow_apr(self._utilization(supply_assets, borrow_assets))
+    apr, answered = self._borrow_apr(self._utilization(supply_assets, borrow_assets), (accrual >> 64) & MAX_UINT64)
     if elapsed == 0 or borrow_assets == 0:
         return Pending(
             supply_assets=supply_assets,
@@ -440,17 +444,16 @@ def _pending() -> Pending:
 
 @internal
 def _accrue():
-    if self.last_update == block.timestamp:
+    if self._accrual & MAX_UINT64 == block.timestamp:
         return
     pending: Pending = self._pending()
     interest: uint256 = pending.borrow_assets - self.total_borrow_assets
-    # The timestamp always moves, also while nobody borrows: idle time is never charged later.
-    self.last_update = block.timestamp
-    self.interest_remainder = pending.remainder
+    # The timestamp always moves, also while nobody borrows: idle time is never charged later. Each
+    # part fits its bits (see `_accrual`): the remainder is taken modulo 1e36, the rate bounded by
+    # MAX_BORROW_APR (or the last one kept), the timestamp below 2^64.
+    self._accrual = pending.remainder << 128 | pending.apr << 64 | block.timestamp
     if not pending.answered:
         log RateModelFailed(fallback_apr=pending.apr)
-    elif pending.apr != self.last_borrow_apr:
-        self.last_borrow_apr = pending.apr
     if interest == 0:
         return
     self.total_supply_assets = pending.supply_assets
@@ -1280,11 +1283,38 @@ def market_state() -> (uint256, uint256, uint256, uint256, uint256):
     """
     pending: Pending = self._pending()
     utilization: uint256 = self._utilization(pending.supply_assets, pending.borrow_assets)
-    borrow_apr: uint256 = self._borrow_apr(utilization)[0]
+    borrow_apr: uint256 = self._borrow_apr(utilization, (self._accrual >> 64) & MAX_UINT64)[0]
     supply_apr: uint256 = math._mul_div(
         math._mul_div(borrow_apr, utilization, WAD, False), WAD - reserve_factor, WAD, False
     )
     return pending.supply_assets, pending.borrow_assets, utilization, borrow_apr, supply_apr
+
+
+@view
+@external
+def last_update() -> uint256:
+    """
+    @notice Timestamp of the last accrual.
+    """
+    return self._accrual & MAX_UINT64
+
+
+@view
+@external
+def last_borrow_apr() -> uint256:
+    """
+    @notice The yearly rate (WAD) applied since `last_update` (the fallback if the rate model fails).
+    """
+    return (self._accrual >> 64) & MAX_UINT64
+
+
+@view
+@external
+def interest_remainder() -> uint256:
+    """
+    @notice Fraction of a unit of interest (scaled by 1e36) carried to the next accrual.
+    """
+    return self._accrual >> 128
 
 
 @view
