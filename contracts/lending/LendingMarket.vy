@@ -102,6 +102,12 @@ struct Position:
     borrow_shares: uint256
 
 
+struct Totals:
+    # Stored packed in one slot (supply assets in the low 128 bits, borrow assets in the high 128).
+    supply_assets: uint256
+    borrow_assets: uint256
+
+
 struct Pending:
     # Market totals as they are once interest is accrued up to now.
     supply_assets: uint256
@@ -137,8 +143,9 @@ supply_cap: public(uint256)
 borrow_cap: public(uint256)
 flash_fee_bps: public(uint256)
 
-total_supply_assets: public(uint256)
-total_borrow_assets: public(uint256)
+# X owed to lenders and X owed by borrowers, in one slot (see `Totals`): an accrual rewrites one slot, not
+# two. Views: `total_supply_assets`, `total_borrow_assets`.
+_totals: uint256
 total_borrow_shares: public(uint256)
 # The accrual's state in one slot, rewritten by every accrual: the last accrual's timestamp (low 64
 # bits), the yearly rate applied since, which is the fallback if the rate model fails (next 64 bits: at
@@ -399,8 +406,9 @@ def _pending() -> Pending:
          rounding drops is carried to the next accrual, so accruing every block
          charges what one accrual would.
     """
-    supply_assets: uint256 = self.total_supply_assets
-    borrow_assets: uint256 = self.total_borrow_assets
+    totals: Totals = self._totals_of()
+    supply_assets: uint256 = totals.supply_assets
+    borrow_assets: uint256 = totals.borrow_assets
     supply_shares: uint256 = erc20.totalSupply
     accrual: uint256 = self._accrual
     remainder: uint256 = accrual >> 128
@@ -424,8 +432,9 @@ def _pending() -> Pending:
     remainder += uint256_mulmod(borrow_assets, growth, ORACLE_SCALE)
     interest += remainder // ORACLE_SCALE
     remainder = remainder % ORACLE_SCALE
-    # Totals never overflow, whatever the rate and the idle time.
-    interest = min(interest, MAX_UINT - supply_assets)
+    # Totals never overflow their 128 bits, whatever the rate and the idle time (borrow assets never
+    # exceed supply assets: every borrow comes out of idle liquidity, interest and write-offs move both).
+    interest = min(interest, MAX_UINT128 - supply_assets)
     fee_shares: uint256 = 0
     if reserve_factor != 0 and interest != 0:
         fee: uint256 = math._mul_div(interest, reserve_factor, WAD, False)
@@ -447,7 +456,7 @@ def _accrue():
     if self._accrual & MAX_UINT64 == block.timestamp:
         return
     pending: Pending = self._pending()
-    interest: uint256 = pending.borrow_assets - self.total_borrow_assets
+    interest: uint256 = pending.borrow_assets - self._totals_of().borrow_assets
     # The timestamp always moves, also while nobody borrows: idle time is never charged later. Each
     # part fits its bits (see `_accrual`): the remainder is taken modulo 1e36, the rate bounded by
     # MAX_BORROW_APR (or the last one kept), the timestamp below 2^64.
@@ -456,8 +465,7 @@ def _accrue():
         log RateModelFailed(fallback_apr=pending.apr)
     if interest == 0:
         return
-    self.total_supply_assets = pending.supply_assets
-    self.total_borrow_assets = pending.borrow_assets
+    self._store_totals(Totals(supply_assets=pending.supply_assets, borrow_assets=pending.borrow_assets))
     if pending.fee_shares != 0:
         erc20._mint(treasury, pending.fee_shares)
     log AccrueInterest(borrow_rate=pending.apr, interest=interest, fee_shares=pending.fee_shares)
@@ -487,6 +495,39 @@ def positions(user: address) -> Position:
     @notice (collateral, borrow shares) of `user`, as stored (interest not accrued).
     """
     return self._position_of(user)
+
+
+@view
+@internal
+def _totals_of() -> Totals:
+    packed: uint256 = self._totals
+    return Totals(supply_assets=packed & MAX_UINT128, borrow_assets=packed >> 128)
+
+
+@internal
+def _store_totals(totals: Totals):
+    # Supply assets stay within 128 bits (the supply cap counts at most 2^128 - 1, interest is bounded
+    # in `_pending`) and borrow assets never exceed them; checked here anyway, so nothing is truncated.
+    assert totals.supply_assets <= MAX_UINT128 and totals.borrow_assets <= MAX_UINT128, "market: amount too large"
+    self._totals = totals.borrow_assets << 128 | totals.supply_assets
+
+
+@view
+@external
+def total_supply_assets() -> uint256:
+    """
+    @notice X owed to lenders as of the last accrual.
+    """
+    return self._totals_of().supply_assets
+
+
+@view
+@external
+def total_borrow_assets() -> uint256:
+    """
+    @notice X owed by borrowers as of the last accrual.
+    """
+    return self._totals_of().borrow_assets
 
 
 # ---------------------------------------------------------------- checks
@@ -572,7 +613,7 @@ def _within(user: address, price: uint256, ratio: uint256) -> bool:
     position: Position = self._position_of(user)
     if position.borrow_shares == 0:
         return True
-    debt: uint256 = self._to_assets_up(position.borrow_shares, self.total_borrow_assets, self.total_borrow_shares)
+    debt: uint256 = self._to_assets_up(position.borrow_shares, self._totals_of().borrow_assets, self.total_borrow_shares)
     value: uint256 = math._mul_div(position.collateral, price, ORACLE_SCALE, False)
     return debt <= math._mul_div(value, ratio, WAD, False)
 
@@ -580,7 +621,8 @@ def _within(user: address, price: uint256, ratio: uint256) -> bool:
 @view
 @internal
 def _idle() -> uint256:
-    return self.total_supply_assets - self.total_borrow_assets
+    totals: Totals = self._totals_of()
+    return totals.supply_assets - totals.borrow_assets
 
 
 # ---------------------------------------------------------------- transfers
@@ -651,14 +693,15 @@ def convertToAssets(shares: uint256) -> uint256:
 def _max_deposit() -> (uint256, uint256):
     """
     @dev (assets, shares) that can be supplied now: 0 while paused, else up to the
-         supply cap and as far as the totals fit in 256 bits.
+         supply cap (at most 2^128 - 1 supply assets) and as far as the lender shares
+         fit in 256 bits.
     """
     if self.supply_paused:
         return 0, 0
     total_assets: uint256 = 0
     total_shares: uint256 = 0
     total_assets, total_shares = self._lender_totals()
-    cap: uint256 = self.supply_cap
+    cap: uint256 = self._supply_cap()
     if total_assets >= cap:
         return 0, 0
     room_assets: uint256 = cap - total_assets
@@ -772,12 +815,22 @@ def previewRedeem(shares: uint256) -> uint256:
     return self._to_assets_down(shares, total_assets, total_shares)
 
 
+@view
+@internal
+def _supply_cap() -> uint256:
+    # Supply assets are stored in 128 bits: a higher cap counts as 2^128 - 1.
+    return min(self.supply_cap, MAX_UINT128)
+
+
 @internal
 def _supply(receiver: address, assets: uint256, shares: uint256):
     assert not self.supply_paused, "market: supply paused"
-    assert assets <= self.supply_cap and self.total_supply_assets <= self.supply_cap - assets, "market: supply cap exceeded"
+    cap: uint256 = self._supply_cap()
+    totals: Totals = self._totals_of()
+    assert assets <= cap and totals.supply_assets <= cap - assets, "market: supply cap exceeded"
     erc20._mint(receiver, shares)
-    self.total_supply_assets += assets
+    totals.supply_assets += assets
+    self._store_totals(totals)
     log Deposit(sender=msg.sender, owner=receiver, assets=assets, shares=shares)
     self._pull(_X, msg.sender, assets)
 
@@ -791,7 +844,7 @@ def deposit(assets: uint256, receiver: address = msg.sender) -> uint256:
     self._check_assets(assets)
     self._check_address(receiver)
     self._accrue()
-    shares: uint256 = self._to_shares_down(assets, self.total_supply_assets, erc20.totalSupply)
+    shares: uint256 = self._to_shares_down(assets, self._totals_of().supply_assets, erc20.totalSupply)
     self._check_shares(shares)
     self._supply(receiver, assets, shares)
     return shares
@@ -806,7 +859,7 @@ def mint(shares: uint256, receiver: address = msg.sender) -> uint256:
     self._check_shares(shares)
     self._check_address(receiver)
     self._accrue()
-    assets: uint256 = self._to_assets_up(shares, self.total_supply_assets, erc20.totalSupply)
+    assets: uint256 = self._to_assets_up(shares, self._totals_of().supply_assets, erc20.totalSupply)
     self._supply(receiver, assets, shares)
     return assets
 
@@ -817,7 +870,9 @@ def _exit(receiver: address, owner: address, assets: uint256, shares: uint256):
     if msg.sender != owner:
         erc20._spend_allowance(owner, msg.sender, shares)
     erc20._burn(owner, shares)
-    self.total_supply_assets -= assets
+    totals: Totals = self._totals_of()
+    totals.supply_assets -= assets
+    self._store_totals(totals)
     log Withdraw(sender=msg.sender, receiver=receiver, owner=owner, assets=assets, shares=shares)
     self._send(_X, receiver, assets)
 
@@ -831,7 +886,7 @@ def withdraw(assets: uint256, receiver: address = msg.sender, owner: address = m
     self._check_assets(assets)
     self._check_address(receiver)
     self._accrue()
-    shares: uint256 = self._to_shares_up(assets, self.total_supply_assets, erc20.totalSupply)
+    shares: uint256 = self._to_shares_up(assets, self._totals_of().supply_assets, erc20.totalSupply)
     self._exit(receiver, owner, assets, shares)
     return shares
 
@@ -845,7 +900,7 @@ def redeem(shares: uint256, receiver: address = msg.sender, owner: address = msg
     self._check_shares(shares)
     self._check_address(receiver)
     self._accrue()
-    assets: uint256 = self._to_assets_down(shares, self.total_supply_assets, erc20.totalSupply)
+    assets: uint256 = self._to_assets_down(shares, self._totals_of().supply_assets, erc20.totalSupply)
     self._check_assets(assets)
     self._exit(receiver, owner, assets, shares)
     return assets
@@ -918,20 +973,22 @@ def borrow(assets: uint256, shares: uint256, on_behalf: address, receiver: addre
     assert not self.borrow_paused, "market: borrow paused"
     assert on_behalf != self._repaying, "market: repay not paid yet"
     self._accrue()
+    totals: Totals = self._totals_of()
     borrowed: uint256 = assets
     added: uint256 = shares
     if assets != 0:
-        added = self._to_shares_up(assets, self.total_borrow_assets, self.total_borrow_shares)
+        added = self._to_shares_up(assets, totals.borrow_assets, self.total_borrow_shares)
     else:
-        borrowed = self._to_assets_down(shares, self.total_borrow_assets, self.total_borrow_shares)
+        borrowed = self._to_assets_down(shares, totals.borrow_assets, self.total_borrow_shares)
     self._check_assets(borrowed)
-    self._check_liquidity(borrowed)
+    assert borrowed <= totals.supply_assets - totals.borrow_assets, "market: insufficient liquidity"
     position: Position = self._position_of(on_behalf)
     position.borrow_shares += added
     self._store_position(on_behalf, position)
     self.total_borrow_shares += added
-    self.total_borrow_assets += borrowed
-    assert self.total_borrow_assets <= self.borrow_cap, "market: borrow cap exceeded"
+    totals.borrow_assets += borrowed
+    self._store_totals(totals)
+    assert totals.borrow_assets <= self.borrow_cap, "market: borrow cap exceeded"
     self._check_max_ltv(on_behalf)
     log Borrow(caller=msg.sender, on_behalf=on_behalf, receiver=receiver, assets=borrowed, shares=added)
     self._send(_X, receiver, borrowed)
@@ -952,19 +1009,21 @@ def repay(assets: uint256, shares: uint256, on_behalf: address, data: Bytes[1024
     self._check_one_of(assets, shares)
     self._check_address(on_behalf)
     self._accrue()
+    totals: Totals = self._totals_of()
     repaid: uint256 = assets
     burnt: uint256 = shares
     if assets != 0:
-        burnt = self._to_shares_down(assets, self.total_borrow_assets, self.total_borrow_shares)
+        burnt = self._to_shares_down(assets, totals.borrow_assets, self.total_borrow_shares)
     else:
-        repaid = self._to_assets_up(shares, self.total_borrow_assets, self.total_borrow_shares)
+        repaid = self._to_assets_up(shares, totals.borrow_assets, self.total_borrow_shares)
     position: Position = self._position_of(on_behalf)
     assert burnt <= position.borrow_shares, "market: repay exceeds debt"
     position.borrow_shares -= burnt
     self._store_position(on_behalf, position)
     self.total_borrow_shares -= burnt
     # The last repayer may pay a wei more than the rounded total: clamp at zero.
-    self.total_borrow_assets -= min(repaid, self.total_borrow_assets)
+    totals.borrow_assets -= min(repaid, totals.borrow_assets)
+    self._store_totals(totals)
     log Repay(caller=msg.sender, on_behalf=on_behalf, assets=repaid, shares=burnt)
     if len(data) != 0:
         self._check_not_in_callback()
@@ -997,7 +1056,8 @@ def liquidate(
     self._accrue()
     rate: uint256 = staticcall oracle.rate()
     assert not self._within(borrower, rate, lltv), "market: position is healthy"
-    total_assets: uint256 = self.total_borrow_assets
+    totals: Totals = self._totals_of()
+    total_assets: uint256 = totals.borrow_assets
     total_shares: uint256 = self.total_borrow_shares
     seized: uint256 = seized_assets
     repaid_sh: uint256 = repaid_shares
@@ -1045,10 +1105,11 @@ def liquidate(
         bad_assets = min(total_assets, self._to_assets_up(bad_shares, total_assets, total_shares))
         total_assets -= bad_assets
         total_shares -= bad_shares
-        self.total_supply_assets -= bad_assets
+        totals.supply_assets -= bad_assets
         self.bad_debt_total += bad_assets
         position.borrow_shares -= bad_shares
-    self.total_borrow_assets = total_assets
+    totals.borrow_assets = total_assets
+    self._store_totals(totals)
     self.total_borrow_shares = total_shares
     self._store_position(borrower, position)
     log Liquidate(
@@ -1112,7 +1173,9 @@ def flashLoan(receiver: IERC3156FlashBorrower, token: address, amount: uint256, 
     self._pull(_X, receiver.address, amount + fee)
     self._in_flash_loan = False
     if fee != 0:
-        self.total_supply_assets += fee
+        totals: Totals = self._totals_of()
+        totals.supply_assets += fee
+        self._store_totals(totals)
     log FlashLoan(receiver=receiver.address, amount=amount, fee=fee)
     return True
 

@@ -74,9 +74,8 @@ MUTATIONS = (
     Mutation(
         "market counts its X balance (donations) as lender assets",
         MARKET,
-        "    supply_assets: uint256 = self.total_supply_assets\n    borrow_assets: uint256 = self",
-        "    supply_assets: uint256 = staticcall _X.balanceOf(self) + self.total_borrow_assets\n"
-        "    borrow_assets: uint256 = self",
+        "    supply_assets: uint256 = totals.supply_assets\n",
+        "    supply_assets: uint256 = staticcall _X.balanceOf(self) + totals.borrow_assets\n",
         (
             "test_donation_to_market_does_not_move_share_price.py",
             "test_first_depositor_inflation_fails_on_market.py",
@@ -190,8 +189,8 @@ MUTATIONS = (
     Mutation(
         "write-off takes more than the shortfall from lenders",
         MARKET,
-        "        self.total_supply_assets -= bad_assets\n",
-        "        self.total_supply_assets -= bad_assets + bad_assets // 100\n",
+        "        totals.supply_assets -= bad_assets\n",
+        "        totals.supply_assets -= bad_assets + bad_assets // 100\n",
         ("test_slashing_liquidation_keeps_lenders_whole.py",),
     ),
     # ------------------------------------------------------------ callbacks
