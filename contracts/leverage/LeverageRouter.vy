@@ -244,6 +244,8 @@ def adjust(
     """
     tokens: Tokens = self._checks(market, deadline)
     self._authorize(market, authorization)
+    # Accrued first, so `position` (which counts pending interest) and the repay or borrow after it
+    # compute the interest once.
     extcall market.accrue_interest()
     collateral: uint256 = 0
     debt: uint256 = 0
@@ -254,10 +256,10 @@ def adjust(
     current: uint256 = math._mul_div(value, WAD, value - debt, False)
     assert target_leverage >= WAD, "router: leverage below 1x"
     if target_leverage > current:
-        assert target_leverage <= staticcall market.max_leverage(), "router: leverage above max"
-        target: uint256 = self._collateral_for(tokens, market, price, 0, collateral, debt, target_leverage)
+        max_ltv: uint256 = self._max_ltv(market, target_leverage)
+        target: uint256 = self._collateral_for(tokens, max_ltv, price, 0, collateral, debt, target_leverage)
         assert target > collateral, "router: already at max leverage"
-        self._supply(market, target - collateral, ACTION_INCREASE, 0, target - collateral)
+        self._supply(market, tokens, target - collateral, 0, target - collateral)
     elif target_leverage < current:
         self._decrease(market, tokens, price, collateral, debt, value, target_leverage, partial)
     else:
@@ -276,7 +278,7 @@ def adjust(
         debt_after=debt_after,
         target_leverage=target_leverage,
     )
-    self._sweep(tokens, market)
+    self._sweep(tokens, market, True)
 
 
 @external
@@ -310,7 +312,7 @@ def close(market: ILendingMarket, min_out: uint256, deadline: uint256, mode: uin
     if borrow_shares != 0:
         burnt: uint256 = 0
         repaid, burnt = extcall market.repay(
-            0, borrow_shares, msg.sender, abi_encode(ACTION_CLOSE, collateral, mode, empty(uint256))
+            0, borrow_shares, msg.sender, self._callback_data(ACTION_CLOSE, collateral, mode, 0, tokens)
         )
     else:
         self._unwind(market, tokens, collateral, 0, mode)
@@ -331,7 +333,7 @@ def close(market: ILendingMarket, min_out: uint256, deadline: uint256, mode: uin
         queued_assets=self._queued_assets,
         request_id=self._queued_id,
     )
-    self._sweep(tokens, market)
+    self._sweep(tokens, market, True)
 
 
 @external
@@ -371,7 +373,7 @@ def loop(market: ILendingMarket, assets: uint256, steps: uint256, min_collateral
     log Looped(
         user=msg.sender, market=market.address, assets_in=assets, steps=done, collateral=total_shares, borrowed=borrowed
     )
-    self._sweep(tokens, market)
+    self._sweep(tokens, market, False)
 
 
 # ---------------------------------------------------------------- market callbacks
@@ -386,22 +388,20 @@ def on_supply_collateral(assets: uint256, data: Bytes[1024]):
             LST here for the market to pull.
     """
     assert msg.sender == self._market and msg.sender != empty(address), "router: unexpected callback"
+    # The data is the router's own (`_supply`): the market hands it back unchanged.
     action: uint256 = 0
-    assets_in: uint256 = 0
     mint_shares: uint256 = 0
-    unused: uint256 = 0
-    action, assets_in, mint_shares, unused = abi_decode(data, (uint256, uint256, uint256, uint256))
+    cost: uint256 = 0
+    borrowed: uint256 = 0
+    tokens: Tokens = empty(Tokens)
+    action, mint_shares, cost, borrowed, tokens = abi_decode(data, (uint256, uint256, uint256, uint256, Tokens))
     assert action == ACTION_INCREASE, "router: unexpected callback"
     if mint_shares == 0:
         return
-    market: ILendingMarket = ILendingMarket(msg.sender)
-    lst: IERC4626 = IERC4626(staticcall market.collateral_token())
-    x: IERC20 = IERC20(staticcall market.asset())
-    cost: uint256 = staticcall lst.previewMint(mint_shares)
-    if cost > assets_in:
-        extcall market.borrow(cost - assets_in, 0, self._user, self)
-    self._approve(x, lst.address, cost)
-    extcall lst.mint(mint_shares, self)
+    if borrowed != 0:
+        extcall ILendingMarket(msg.sender).borrow(borrowed, 0, self._user, self)
+    self._approve(tokens.x, tokens.lst.address, cost)
+    extcall tokens.lst.mint(mint_shares, self)
 
 
 @reentrant
@@ -412,13 +412,14 @@ def on_repay(assets: uint256, data: Bytes[1024]):
             collateral and unstakes it so the market can pull the repaid X.
     """
     assert msg.sender == self._market and msg.sender != empty(address), "router: unexpected callback"
+    # The data is the router's own (`close`, `_decrease`): the market hands it back unchanged.
     action: uint256 = 0
     collateral: uint256 = 0
     mode: uint256 = 0
     unused: uint256 = 0
-    action, collateral, mode, unused = abi_decode(data, (uint256, uint256, uint256, uint256))
+    tokens: Tokens = empty(Tokens)
+    action, collateral, mode, unused, tokens = abi_decode(data, (uint256, uint256, uint256, uint256, Tokens))
     market: ILendingMarket = ILendingMarket(msg.sender)
-    tokens: Tokens = Tokens(x=IERC20(staticcall market.asset()), lst=IERC4626(staticcall market.collateral_token()))
     if action == ACTION_DECREASE:
         extcall market.withdraw_collateral(collateral, self._user, self)
         extcall tokens.lst.redeem(collateral, self, self)
@@ -467,6 +468,24 @@ def _price(market: ILendingMarket) -> uint256:
 
 @view
 @internal
+def _max_ltv(market: ILendingMarket, target_leverage: uint256) -> uint256:
+    """
+    @dev The market's max LTV, once `target_leverage` is checked against the market's
+         `max_leverage()` (1 / (1 - max LTV), computed here from the same read).
+    """
+    max_ltv: uint256 = staticcall market.max_ltv()
+    assert target_leverage <= WAD * WAD // (WAD - max_ltv), "router: leverage above max"
+    return max_ltv
+
+
+@pure
+@internal
+def _callback_data(action: uint256, first: uint256, second: uint256, third: uint256, tokens: Tokens) -> Bytes[1024]:
+    return abi_encode(action, first, second, third, tokens)
+
+
+@view
+@internal
 def _position(market: ILendingMarket, user: address) -> (uint256, uint256):
     collateral: uint256 = 0
     debt: uint256 = 0
@@ -480,7 +499,7 @@ def _position(market: ILendingMarket, user: address) -> (uint256, uint256):
 @internal
 def _collateral_for(
     tokens: Tokens,
-    market: ILendingMarket,
+    max_ltv: uint256,
     price: uint256,
     assets_in: uint256,
     shares: uint256,
@@ -502,7 +521,7 @@ def _collateral_for(
     # LST's mint price (its book value, rounded up) and value the oracle's price (rounded
     # down): C <= (assets_in + shares * rate - debt - margin) / (rate - price * max LTV).
     rate: uint256 = staticcall tokens.lst.previewMint(ORACLE_SCALE) + 1
-    floor_value: uint256 = math._mul_div(price, staticcall market.max_ltv(), WAD, False)
+    floor_value: uint256 = math._mul_div(price, max_ltv, WAD, False)
     assert rate > floor_value, "router: price above rate"
     credit: uint256 = assets_in + math._mul_div(shares, rate, ORACLE_SCALE, False)
     if credit <= debt + LTV_MARGIN:
@@ -521,44 +540,56 @@ def _open(
     min_collateral: uint256,
 ):
     assert target_leverage >= WAD, "router: leverage below 1x"
-    assert target_leverage <= staticcall market.max_leverage(), "router: leverage above max"
-    extcall market.accrue_interest()
+    max_ltv: uint256 = self._max_ltv(market, target_leverage)
     # An existing position is levered as a whole: the new equity is added to it and the
-    # whole position is sized to the target (never below what it already holds).
+    # whole position is sized to the target (never below what it already holds). A position
+    # without debt needs neither an accrual nor `position` (which re-prices it): the borrow accrues.
     collateral: uint256 = 0
+    borrow_shares: uint256 = 0
+    collateral, borrow_shares = staticcall market.positions(msg.sender)
     debt: uint256 = 0
-    collateral, debt = self._position(market, msg.sender)
+    if borrow_shares != 0:
+        extcall market.accrue_interest()
+        collateral, debt = self._position(market, msg.sender)
     target: uint256 = self._collateral_for(
-        tokens, market, self._price(market), assets_in, collateral + shares_in, debt, target_leverage
+        tokens, max_ltv, self._price(market), assets_in, collateral + shares_in, debt, target_leverage
     )
     added: uint256 = target - collateral
     assert added != 0, "router: amount too small"
     assert added >= min_collateral, "router: slippage"
-    self._supply(market, added, ACTION_INCREASE, assets_in, added - shares_in)
-    debt_after: uint256 = 0
-    collateral, debt_after = self._position(market, msg.sender)
+    borrowed: uint256 = self._supply(market, tokens, added, assets_in, added - shares_in)
     log Opened(
         user=msg.sender,
         market=market.address,
         assets_in=assets_in,
         shares_in=shares_in,
         collateral=added,
-        borrowed=debt_after - debt,
+        borrowed=borrowed,
         target_leverage=target_leverage,
     )
-    self._sweep(tokens, market)
+    self._sweep(tokens, market, False)
 
 
 @internal
-def _supply(market: ILendingMarket, amount: uint256, action: uint256, assets_in: uint256, mint_shares: uint256):
+def _supply(market: ILendingMarket, tokens: Tokens, amount: uint256, assets_in: uint256, mint_shares: uint256) -> uint256:
     """
-    @dev Credits `amount` of collateral to the caller with the minting done in the callback.
+    @dev Credits `amount` of collateral to the caller and mints `mint_shares` of it in the
+         callback, paid with `assets_in` of the caller's X and X borrowed for the caller.
+         The mint's cost is read here: nothing between here and the callback moves the LST.
+    @return X borrowed.
     """
+    cost: uint256 = 0
+    if mint_shares != 0:
+        cost = staticcall tokens.lst.previewMint(mint_shares)
+    borrowed: uint256 = cost - min(cost, assets_in)
     self._market = market.address
     self._user = msg.sender
-    self._approve(IERC20(staticcall market.collateral_token()), market.address, amount)
-    extcall market.supply_collateral(amount, msg.sender, abi_encode(action, assets_in, mint_shares, empty(uint256)))
+    self._approve(IERC20(tokens.lst.address), market.address, amount)
+    extcall market.supply_collateral(
+        amount, msg.sender, self._callback_data(ACTION_INCREASE, mint_shares, cost, borrowed, tokens)
+    )
     self._market = empty(address)
+    return borrowed
 
 
 @internal
@@ -609,7 +640,7 @@ def _decrease(
     assert proceeds != 0, "router: buffer too small"
     self._market = market.address
     self._user = msg.sender
-    data: Bytes[1024] = abi_encode(ACTION_DECREASE, amount, empty(uint256), empty(uint256))
+    data: Bytes[1024] = self._callback_data(ACTION_DECREASE, amount, 0, 0, tokens)
     if proceeds >= debt:
         borrow_shares: uint256 = (staticcall market.positions(msg.sender))[1]
         extcall market.repay(0, borrow_shares, msg.sender, data)
@@ -689,13 +720,16 @@ def _revoke(token: IERC20, spender: address):
 
 
 @internal
-def _sweep(tokens: Tokens, market: ILendingMarket):
+def _sweep(tokens: Tokens, market: ILendingMarket, x_to_market: bool):
     """
     @dev Sends whatever X or LST is left (rounding dust, unstaked X) to the caller and
-         resets every allowance the router gave.
+         resets every allowance the router gave. `x_to_market`: the call may have approved
+         X to the market (a repay); `open` and `loop` never do, and every call before
+         reset what it gave, so that allowance is not read for them.
     """
     self._revoke(tokens.x, tokens.lst.address)
-    self._revoke(tokens.x, market.address)
+    if x_to_market:
+        self._revoke(tokens.x, market.address)
     self._revoke(IERC20(tokens.lst.address), market.address)
     for token: IERC20 in [tokens.x, IERC20(tokens.lst.address)]:
         balance: uint256 = staticcall token.balanceOf(self)
