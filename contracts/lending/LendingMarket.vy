@@ -93,6 +93,7 @@ AUTHORIZATION_TYPEHASH: constant(bytes32) = keccak256(
 AUTH_DOMAIN_NAME: constant(String[20]) = "LevStake Market"
 MAX_UINT128: constant(uint256) = 2**128 - 1
 MAX_UINT64: constant(uint256) = 2**64 - 1
+MAX_UINT127: constant(uint256) = 2**127 - 1
 SECP256K1_HALF_N: constant(uint256) = 57896044618658097711785492504343953926418782139537452191302581570759080747168
 
 
@@ -100,6 +101,22 @@ struct Position:
     # Stored packed in one slot (collateral in the low 128 bits, borrow shares in the high 128).
     collateral: uint256
     borrow_shares: uint256
+
+
+struct BorrowSide:
+    # Stored packed in one slot (total borrow shares in the low 128 bits, the borrow cap in the next 127,
+    # the pause flag in the top bit): a borrow reads one slot for all three.
+    shares: uint256
+    # In X; 2^127 - 1 (all ones) is no cap.
+    cap: uint256
+    paused: bool
+
+
+struct SupplySide:
+    # Stored packed in one slot (the supply cap in the low 128 bits, the pause flag in bit 128).
+    # In X; 2^128 - 1 (all ones) is no cap: supply assets never exceed it anyway.
+    cap: uint256
+    paused: bool
 
 
 struct Totals:
@@ -137,16 +154,15 @@ _X: immutable(IERC20)
 _COLLATERAL: immutable(IERC20)
 
 guardian: public(address)
-supply_paused: public(bool)
-borrow_paused: public(bool)
-supply_cap: public(uint256)
-borrow_cap: public(uint256)
+# The guardian's pause flags and caps live with what they limit (see `SupplySide` and `BorrowSide`). Views:
+# `supply_paused`, `borrow_paused`, `supply_cap`, `borrow_cap`, `total_borrow_shares`.
+_supply_side: uint256
+_borrow_side: uint256
 flash_fee_bps: public(uint256)
 
 # X owed to lenders and X owed by borrowers, in one slot (see `Totals`): an accrual rewrites one slot, not
 # two. Views: `total_supply_assets`, `total_borrow_assets`.
 _totals: uint256
-total_borrow_shares: public(uint256)
 # The accrual's state in one slot, rewritten by every accrual: the last accrual's timestamp (low 64
 # bits), the yearly rate applied since, which is the fallback if the rate model fails (next 64 bits: at
 # most MAX_BORROW_APR = 1e19 < 2^64), and the fraction of a unit of interest (scaled by 1e36) carried to
@@ -302,8 +318,8 @@ def __init__(
         MAX_LIQUIDATION_INCENTIVE, WAD * WAD // (WAD - LIQUIDATION_CURSOR * (WAD - lltv_) // WAD)
     )
     self.guardian = guardian_
-    self.supply_cap = MAX_UINT
-    self.borrow_cap = MAX_UINT
+    self._supply_side = MAX_UINT128
+    self._borrow_side = MAX_UINT127 << 128
     self._accrual = block.timestamp
 
 
@@ -513,6 +529,78 @@ def _store_totals(totals: Totals):
 
 
 @view
+@internal
+def _borrow_side_of() -> BorrowSide:
+    packed: uint256 = self._borrow_side
+    return BorrowSide(shares=packed & MAX_UINT128, cap=(packed >> 128) & MAX_UINT127, paused=packed >> 255 == 1)
+
+
+@internal
+def _store_borrow_side(side: BorrowSide):
+    # Total borrow shares are the positions' shares summed: checked here like each position's.
+    assert side.shares <= MAX_UINT128, "market: amount too large"
+    self._borrow_side = convert(side.paused, uint256) << 255 | side.cap << 128 | side.shares
+
+
+@view
+@internal
+def _supply_side_of() -> SupplySide:
+    packed: uint256 = self._supply_side
+    return SupplySide(cap=packed & MAX_UINT128, paused=packed >> 128 == 1)
+
+
+@view
+@external
+def total_borrow_shares() -> uint256:
+    """
+    @notice Borrow shares of every position together.
+    """
+    return self._borrow_side_of().shares
+
+
+@view
+@external
+def supply_paused() -> bool:
+    """
+    @notice True while new lender deposits are paused.
+    """
+    return self._supply_side_of().paused
+
+
+@view
+@external
+def borrow_paused() -> bool:
+    """
+    @notice True while new borrows are paused.
+    """
+    return self._borrow_side_of().paused
+
+
+@view
+@external
+def supply_cap() -> uint256:
+    """
+    @notice Most X lenders may supply in total; max_value(uint256) when there is no cap.
+    """
+    cap: uint256 = self._supply_side_of().cap
+    if cap == MAX_UINT128:
+        return MAX_UINT
+    return cap
+
+
+@view
+@external
+def borrow_cap() -> uint256:
+    """
+    @notice Most X borrowers may owe in total (checked at each borrow); max_value(uint256) when there is no cap.
+    """
+    cap: uint256 = self._borrow_side_of().cap
+    if cap == MAX_UINT127:
+        return MAX_UINT
+    return cap
+
+
+@view
 @external
 def total_supply_assets() -> uint256:
     """
@@ -613,7 +701,9 @@ def _within(user: address, price: uint256, ratio: uint256) -> bool:
     position: Position = self._position_of(user)
     if position.borrow_shares == 0:
         return True
-    debt: uint256 = self._to_assets_up(position.borrow_shares, self._totals_of().borrow_assets, self.total_borrow_shares)
+    debt: uint256 = self._to_assets_up(
+        position.borrow_shares, self._totals_of().borrow_assets, self._borrow_side_of().shares
+    )
     value: uint256 = math._mul_div(position.collateral, price, ORACLE_SCALE, False)
     return debt <= math._mul_div(value, ratio, WAD, False)
 
@@ -696,12 +786,13 @@ def _max_deposit() -> (uint256, uint256):
          supply cap (at most 2^128 - 1 supply assets) and as far as the lender shares
          fit in 256 bits.
     """
-    if self.supply_paused:
+    side: SupplySide = self._supply_side_of()
+    if side.paused:
         return 0, 0
     total_assets: uint256 = 0
     total_shares: uint256 = 0
     total_assets, total_shares = self._lender_totals()
-    cap: uint256 = self._supply_cap()
+    cap: uint256 = side.cap
     if total_assets >= cap:
         return 0, 0
     room_assets: uint256 = cap - total_assets
@@ -815,17 +906,12 @@ def previewRedeem(shares: uint256) -> uint256:
     return self._to_assets_down(shares, total_assets, total_shares)
 
 
-@view
-@internal
-def _supply_cap() -> uint256:
-    # Supply assets are stored in 128 bits: a higher cap counts as 2^128 - 1.
-    return min(self.supply_cap, MAX_UINT128)
-
-
 @internal
 def _supply(receiver: address, assets: uint256, shares: uint256):
-    assert not self.supply_paused, "market: supply paused"
-    cap: uint256 = self._supply_cap()
+    side: SupplySide = self._supply_side_of()
+    assert not side.paused, "market: supply paused"
+    # At most 2^128 - 1: supply assets are stored in 128 bits.
+    cap: uint256 = side.cap
     totals: Totals = self._totals_of()
     assert assets <= cap and totals.supply_assets <= cap - assets, "market: supply cap exceeded"
     erc20._mint(receiver, shares)
@@ -970,25 +1056,27 @@ def borrow(assets: uint256, shares: uint256, on_behalf: address, receiver: addre
     self._check_one_of(assets, shares)
     self._check_address(receiver)
     self._check_authorized(on_behalf)
-    assert not self.borrow_paused, "market: borrow paused"
+    assert not self._borrow_side_of().paused, "market: borrow paused"
     assert on_behalf != self._repaying, "market: repay not paid yet"
     self._accrue()
     totals: Totals = self._totals_of()
+    side: BorrowSide = self._borrow_side_of()
     borrowed: uint256 = assets
     added: uint256 = shares
     if assets != 0:
-        added = self._to_shares_up(assets, totals.borrow_assets, self.total_borrow_shares)
+        added = self._to_shares_up(assets, totals.borrow_assets, side.shares)
     else:
-        borrowed = self._to_assets_down(shares, totals.borrow_assets, self.total_borrow_shares)
+        borrowed = self._to_assets_down(shares, totals.borrow_assets, side.shares)
     self._check_assets(borrowed)
     assert borrowed <= totals.supply_assets - totals.borrow_assets, "market: insufficient liquidity"
     position: Position = self._position_of(on_behalf)
     position.borrow_shares += added
     self._store_position(on_behalf, position)
-    self.total_borrow_shares += added
+    side.shares += added
+    self._store_borrow_side(side)
     totals.borrow_assets += borrowed
     self._store_totals(totals)
-    assert totals.borrow_assets <= self.borrow_cap, "market: borrow cap exceeded"
+    assert side.cap == MAX_UINT127 or totals.borrow_assets <= side.cap, "market: borrow cap exceeded"
     self._check_max_ltv(on_behalf)
     log Borrow(caller=msg.sender, on_behalf=on_behalf, receiver=receiver, assets=borrowed, shares=added)
     self._send(_X, receiver, borrowed)
@@ -1010,17 +1098,19 @@ def repay(assets: uint256, shares: uint256, on_behalf: address, data: Bytes[1024
     self._check_address(on_behalf)
     self._accrue()
     totals: Totals = self._totals_of()
+    side: BorrowSide = self._borrow_side_of()
     repaid: uint256 = assets
     burnt: uint256 = shares
     if assets != 0:
-        burnt = self._to_shares_down(assets, totals.borrow_assets, self.total_borrow_shares)
+        burnt = self._to_shares_down(assets, totals.borrow_assets, side.shares)
     else:
-        repaid = self._to_assets_up(shares, totals.borrow_assets, self.total_borrow_shares)
+        repaid = self._to_assets_up(shares, totals.borrow_assets, side.shares)
     position: Position = self._position_of(on_behalf)
     assert burnt <= position.borrow_shares, "market: repay exceeds debt"
     position.borrow_shares -= burnt
     self._store_position(on_behalf, position)
-    self.total_borrow_shares -= burnt
+    side.shares -= burnt
+    self._store_borrow_side(side)
     # The last repayer may pay a wei more than the rounded total: clamp at zero.
     totals.borrow_assets -= min(repaid, totals.borrow_assets)
     self._store_totals(totals)
@@ -1058,7 +1148,8 @@ def liquidate(
     assert not self._within(borrower, rate, lltv), "market: position is healthy"
     totals: Totals = self._totals_of()
     total_assets: uint256 = totals.borrow_assets
-    total_shares: uint256 = self.total_borrow_shares
+    side: BorrowSide = self._borrow_side_of()
+    total_shares: uint256 = side.shares
     seized: uint256 = seized_assets
     repaid_sh: uint256 = repaid_shares
     position: Position = self._position_of(borrower)
@@ -1110,7 +1201,8 @@ def liquidate(
         position.borrow_shares -= bad_shares
     totals.borrow_assets = total_assets
     self._store_totals(totals)
-    self.total_borrow_shares = total_shares
+    side.shares = total_shares
+    self._store_borrow_side(side)
     self._store_position(borrower, position)
     log Liquidate(
         liquidator=msg.sender,
@@ -1266,8 +1358,12 @@ def set_paused(supply_paused_: bool, borrow_paused_: bool):
     @notice Pauses or resumes new lender deposits and new borrows (guardian only).
     """
     self._check_guardian()
-    self.supply_paused = supply_paused_
-    self.borrow_paused = borrow_paused_
+    supply_side: SupplySide = self._supply_side_of()
+    supply_side.paused = supply_paused_
+    self._supply_side = convert(supply_side.paused, uint256) << 128 | supply_side.cap
+    borrow_side: BorrowSide = self._borrow_side_of()
+    borrow_side.paused = borrow_paused_
+    self._store_borrow_side(borrow_side)
     log PauseSet(supply_paused=supply_paused_, borrow_paused=borrow_paused_)
 
 
@@ -1277,8 +1373,13 @@ def set_caps(supply_cap_: uint256, borrow_cap_: uint256):
     @notice Sets the supply and borrow caps in X (guardian only); existing positions are untouched.
     """
     self._check_guardian()
-    self.supply_cap = supply_cap_
-    self.borrow_cap = borrow_cap_
+    # Caps at or above what the packed fields hold (2^128 - 1 for supply, 2^127 - 1 for borrow) are no cap.
+    supply_side: SupplySide = self._supply_side_of()
+    supply_side.cap = min(supply_cap_, MAX_UINT128)
+    self._supply_side = convert(supply_side.paused, uint256) << 128 | supply_side.cap
+    borrow_side: BorrowSide = self._borrow_side_of()
+    borrow_side.cap = min(borrow_cap_, MAX_UINT127)
+    self._store_borrow_side(borrow_side)
     log CapsSet(supply_cap=supply_cap_, borrow_cap=borrow_cap_)
 
 
@@ -1326,7 +1427,7 @@ def position(user: address) -> (uint256, uint256, uint256, uint256):
             max_value(uint256) when there is no debt.
     """
     pos: Position = self._position_of(user)
-    debt: uint256 = self._to_assets_up(pos.borrow_shares, self._pending().borrow_assets, self.total_borrow_shares)
+    debt: uint256 = self._to_assets_up(pos.borrow_shares, self._pending().borrow_assets, self._borrow_side_of().shares)
     if debt == 0:
         return pos.collateral, 0, 0, MAX_UINT
     value: uint256 = math._mul_div(pos.collateral, staticcall oracle.price(), ORACLE_SCALE, False)
