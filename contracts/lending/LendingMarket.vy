@@ -23,11 +23,13 @@
                  - After a liquidation, collateral worth less than the debt left (or
                    less than `dust`) has the shortfall written off at once.
                  - Callbacks (`on_supply_collateral`, `on_repay`, `on_liquidate`)
-                   run after state is updated and before tokens are pulled. Inside
-                   any callback nobody can liquidate or flash-borrow; collateral
-                   credited but not yet pulled cannot be withdrawn, and a position
-                   repaid but not yet paid cannot borrow. A flash loan locks every
-                   other entry point until it is repaid.
+                   run after state is updated and before tokens are pulled. A supply
+                   callback may pay by sending the collateral to the market: only the
+                   rise of the market's collateral balance across the callback counts.
+                   Inside any callback nobody can liquidate, flash-borrow or supply
+                   collateral; collateral credited but not yet paid cannot be
+                   withdrawn, and a position repaid but not yet paid cannot borrow.
+                   A flash loan locks every other entry point until it is repaid.
                  - The rate model is called with a gas limit and its answer bounded;
                    if it reverts the last rate applies, so it can block nothing.
                  - The guardian can pause new lender deposits and new borrows and
@@ -999,26 +1001,37 @@ def redeem(shares: uint256, receiver: address = msg.sender, owner: address = msg
 def supply_collateral(assets: uint256, on_behalf: address, data: Bytes[1024] = b""):
     """
     @notice Credits `assets` of collateral to `on_behalf`, then (if `data` is not
-            empty) calls `on_supply_collateral` on the caller, then pulls the tokens
-            from the caller. Anyone may add collateral for anyone. During the
-            callback `on_behalf` may borrow against the credited collateral but not
-            withdraw it, and nobody can liquidate or flash-borrow.
+            empty) calls `on_supply_collateral` on the caller, then pulls from the
+            caller what the callback did not send the market (the callback may pay by
+            sending the collateral to the market, e.g. minting it there). Anyone may
+            add collateral for anyone. During the callback `on_behalf` may borrow
+            against the credited collateral but not withdraw it; nobody can liquidate,
+            flash-borrow or supply collateral inside any callback.
     """
     self._check_not_in_flash_loan()
     self._check_assets(assets)
     self._check_address(on_behalf)
+    # No supply inside any callback: while a supply callback runs, the collateral the market receives
+    # is that callback's payment, and another supply bringing some in would pay for both.
+    self._check_not_in_callback()
     position: Position = self._position_of(on_behalf)
     position.collateral += assets
     self._store_position(on_behalf, position)
     log SupplyCollateral(caller=msg.sender, on_behalf=on_behalf, assets=assets)
+    owed: uint256 = assets
     if len(data) != 0:
-        self._check_not_in_callback()
         self._in_callback = True
         self._credited = on_behalf
+        held: uint256 = staticcall _COLLATERAL.balanceOf(self)
         extcall IMarketCallbacks(msg.sender).on_supply_collateral(assets, data)
+        # Only the rise of the balance across the callback counts (a donation made before it does
+        # not); collateral withdrawn meanwhile lowers it, so the caller pays more, never less.
+        received: uint256 = staticcall _COLLATERAL.balanceOf(self)
+        owed -= min(owed, received - min(received, held))
         self._credited = empty(address)
         self._in_callback = False
-    self._pull(_COLLATERAL, msg.sender, assets)
+    if owed != 0:
+        self._pull(_COLLATERAL, msg.sender, owed)
 
 
 @external

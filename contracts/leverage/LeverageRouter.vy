@@ -278,7 +278,7 @@ def adjust(
         debt_after=debt_after,
         target_leverage=target_leverage,
     )
-    self._sweep(tokens, market, True)
+    self._sweep(tokens, market, True, False)
 
 
 @external
@@ -333,7 +333,7 @@ def close(market: ILendingMarket, min_out: uint256, deadline: uint256, mode: uin
         queued_assets=self._queued_assets,
         request_id=self._queued_id,
     )
-    self._sweep(tokens, market, True)
+    self._sweep(tokens, market, True, False)
 
 
 @external
@@ -373,7 +373,7 @@ def loop(market: ILendingMarket, assets: uint256, steps: uint256, min_collateral
     log Looped(
         user=msg.sender, market=market.address, assets_in=assets, steps=done, collateral=total_shares, borrowed=borrowed
     )
-    self._sweep(tokens, market, False)
+    self._sweep(tokens, market, False, True)
 
 
 # ---------------------------------------------------------------- market callbacks
@@ -384,8 +384,8 @@ def loop(market: ILendingMarket, assets: uint256, steps: uint256, min_collateral
 def on_supply_collateral(assets: uint256, data: Bytes[1024]):
     """
     @notice Called by the market inside `supply_collateral`: borrows the X the new
-            collateral costs beyond the caller's own X, stakes it all, and leaves the
-            LST here for the market to pull.
+            collateral costs beyond the caller's own X and stakes it all, minting the
+            LST to the market (which counts it as paid).
     """
     assert msg.sender == self._market and msg.sender != empty(address), "router: unexpected callback"
     # The data is the router's own (`_supply`): the market hands it back unchanged.
@@ -401,7 +401,8 @@ def on_supply_collateral(assets: uint256, data: Bytes[1024]):
     if borrowed != 0:
         extcall ILendingMarket(msg.sender).borrow(borrowed, 0, self._user, self)
     self._approve(tokens.x, tokens.lst.address, cost)
-    extcall tokens.lst.mint(mint_shares, self)
+    # Minted straight to the market: the market counts what it receives during the callback as paid.
+    extcall tokens.lst.mint(mint_shares, msg.sender)
 
 
 @reentrant
@@ -567,7 +568,7 @@ def _open(
         borrowed=borrowed,
         target_leverage=target_leverage,
     )
-    self._sweep(tokens, market, False)
+    self._sweep(tokens, market, False, shares_in != 0)
 
 
 @internal
@@ -584,7 +585,9 @@ def _supply(market: ILendingMarket, tokens: Tokens, amount: uint256, assets_in: 
     borrowed: uint256 = cost - min(cost, assets_in)
     self._market = market.address
     self._user = msg.sender
-    self._approve(IERC20(tokens.lst.address), market.address, amount)
+    # The callback mints `mint_shares` to the market; the market pulls the rest (the caller's LST).
+    if amount != mint_shares:
+        self._approve(IERC20(tokens.lst.address), market.address, amount - mint_shares)
     extcall market.supply_collateral(
         amount, msg.sender, self._callback_data(ACTION_INCREASE, mint_shares, cost, borrowed, tokens)
     )
@@ -720,17 +723,19 @@ def _revoke(token: IERC20, spender: address):
 
 
 @internal
-def _sweep(tokens: Tokens, market: ILendingMarket, x_to_market: bool):
+def _sweep(tokens: Tokens, market: ILendingMarket, x_to_market: bool, lst_to_market: bool):
     """
     @dev Sends whatever X or LST is left (rounding dust, unstaked X) to the caller and
-         resets every allowance the router gave. `x_to_market`: the call may have approved
-         X to the market (a repay); `open` and `loop` never do, and every call before
-         reset what it gave, so that allowance is not read for them.
+         resets every allowance the router gave. `x_to_market` / `lst_to_market`: the call
+         may have approved X (a repay: `adjust`, `close`) or its LST (`loop`, `open_with_lst`)
+         to the market. An allowance the call never gave is not read: every call before
+         reset what it gave.
     """
     self._revoke(tokens.x, tokens.lst.address)
     if x_to_market:
         self._revoke(tokens.x, market.address)
-    self._revoke(IERC20(tokens.lst.address), market.address)
+    if lst_to_market:
+        self._revoke(IERC20(tokens.lst.address), market.address)
     for token: IERC20 in [tokens.x, IERC20(tokens.lst.address)]:
         balance: uint256 = staticcall token.balanceOf(self)
         if balance != 0:

@@ -210,6 +210,22 @@ MUTATIONS = (
         '    assert (seized_assets == 0) != (repaid_shares == 0), "market: give seized or repaid"\n',
         ("test_supply_callback_is_not_a_free_flash_loan.py",),
     ),
+    Mutation(
+        "a plain supply inside a supply callback pays for it too (one payment credits two positions)",
+        MARKET,
+        "    self._check_not_in_callback()\n    position: Position = self._position_of(on_behalf)\n",
+        "    position: Position = self._position_of(on_behalf)\n",
+        ("test_collateral_paid_in_a_callback_is_counted_once.py",),
+        # Nested supplies with a callback stay refused, as before the market took payment in the callback.
+        also=(
+            (
+                "    if len(data) != 0:\n        self._in_callback = True\n"
+                "        self._credited = on_behalf\n",
+                "    if len(data) != 0:\n        self._check_not_in_callback()\n"
+                "        self._in_callback = True\n        self._credited = on_behalf\n",
+            ),
+        ),
+    ),
     # ------------------------------------------------------------ interest and the rate model
     Mutation(
         "interest rounds each accrual down (no remainder carried)",
