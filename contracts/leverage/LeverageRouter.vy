@@ -55,6 +55,7 @@ LTV_MARGIN: constant(uint256) = 4
 ACTION_INCREASE: constant(uint256) = 1
 ACTION_DECREASE: constant(uint256) = 2
 ACTION_CLOSE: constant(uint256) = 3
+ACTION_STAKE: constant(uint256) = 4
 # What `close` returns: X (LST when the buffer cannot take the whole collateral), LST after
 # unstaking only the debt, or a queued unstake of everything but the debt (no instant fee on it).
 CLOSE_TO_X: constant(uint256) = 0
@@ -341,7 +342,10 @@ def loop(market: ILendingMarket, assets: uint256, steps: uint256, min_collateral
     """
     @notice The classic loop, for comparison: stake, supply, then `steps` times borrow
             at max LTV, stake and supply. Leverage reaches (1 - q^(steps+1)) / (1 - q)
-            for q = max LTV, at a gas cost that grows with `steps`.
+            for q = max LTV, at a gas cost that grows with `steps`. Each round is one
+            `supply_collateral` whose callback borrows and stakes straight into the
+            market: the same amounts as borrow, stake, supply, without the router holding
+            or approving the LST.
     @param steps Borrow-stake-supply rounds, at most 50.
     """
     tokens: Tokens = self._checks(market, deadline)
@@ -351,8 +355,7 @@ def loop(market: ILendingMarket, assets: uint256, steps: uint256, min_collateral
     self._pull(tokens.x, msg.sender, assets)
     price: uint256 = self._price(market)
     ltv: uint256 = staticcall market.max_ltv()
-    shares: uint256 = self._stake(tokens, assets)
-    self._supply_plain(market, tokens, shares)
+    shares: uint256 = self._stake_into(market, tokens, assets, 0)
     total_shares: uint256 = shares
     borrowed: uint256 = 0
     done: uint256 = 0
@@ -363,9 +366,7 @@ def loop(market: ILendingMarket, assets: uint256, steps: uint256, min_collateral
         if amount <= LTV_MARGIN:
             break
         amount -= LTV_MARGIN
-        extcall market.borrow(amount, 0, msg.sender, self)
-        shares = self._stake(tokens, amount)
-        self._supply_plain(market, tokens, shares)
+        shares = self._stake_into(market, tokens, amount, amount)
         total_shares += shares
         borrowed += amount
         done += 1
@@ -373,7 +374,7 @@ def loop(market: ILendingMarket, assets: uint256, steps: uint256, min_collateral
     log Looped(
         user=msg.sender, market=market.address, assets_in=assets, steps=done, collateral=total_shares, borrowed=borrowed
     )
-    self._sweep(tokens, market, False, True)
+    self._sweep(tokens, market, False, False)
 
 
 # ---------------------------------------------------------------- market callbacks
@@ -388,21 +389,25 @@ def on_supply_collateral(assets: uint256, data: Bytes[1024]):
             LST to the market (which counts it as paid).
     """
     assert msg.sender == self._market and msg.sender != empty(address), "router: unexpected callback"
-    # The data is the router's own (`_supply`): the market hands it back unchanged.
+    # The data is the router's own (`_supply`, `_stake_into`): the market hands it back unchanged.
     action: uint256 = 0
-    mint_shares: uint256 = 0
+    amount: uint256 = 0
     cost: uint256 = 0
     borrowed: uint256 = 0
     tokens: Tokens = empty(Tokens)
-    action, mint_shares, cost, borrowed, tokens = abi_decode(data, (uint256, uint256, uint256, uint256, Tokens))
-    assert action == ACTION_INCREASE, "router: unexpected callback"
-    if mint_shares == 0:
+    # ACTION_INCREASE: mint `amount` shares for `cost` X; ACTION_STAKE: deposit `cost` X (`loop`).
+    action, amount, cost, borrowed, tokens = abi_decode(data, (uint256, uint256, uint256, uint256, Tokens))
+    assert action == ACTION_INCREASE or action == ACTION_STAKE, "router: unexpected callback"
+    if amount == 0:
         return
     if borrowed != 0:
         extcall ILendingMarket(msg.sender).borrow(borrowed, 0, self._user, self)
     self._approve(tokens.x, tokens.lst.address, cost)
-    # Minted straight to the market: the market counts what it receives during the callback as paid.
-    extcall tokens.lst.mint(mint_shares, msg.sender)
+    # Straight to the market: the market counts what it receives during the callback as paid.
+    if action == ACTION_STAKE:
+        extcall tokens.lst.deposit(cost, msg.sender)
+    else:
+        extcall tokens.lst.mint(amount, msg.sender)
 
 
 @reentrant
@@ -596,15 +601,22 @@ def _supply(market: ILendingMarket, tokens: Tokens, amount: uint256, assets_in: 
 
 
 @internal
-def _stake(tokens: Tokens, assets: uint256) -> uint256:
-    self._approve(tokens.x, tokens.lst.address, assets)
-    return extcall tokens.lst.deposit(assets, self)
-
-
-@internal
-def _supply_plain(market: ILendingMarket, tokens: Tokens, shares: uint256):
-    self._approve(IERC20(tokens.lst.address), market.address, shares)
-    extcall market.supply_collateral(shares, msg.sender, b"")
+def _stake_into(market: ILendingMarket, tokens: Tokens, assets: uint256, borrowed: uint256) -> uint256:
+    """
+    @dev Credits the caller the LST that staking `assets` of X mints, and in the callback
+         borrows `borrowed` of that X for the caller and stakes it all into the market.
+         The deposit's shares are read here: nothing between here and the callback moves
+         the LST.
+    @return LST shares added as collateral.
+    """
+    shares: uint256 = staticcall tokens.lst.previewDeposit(assets)
+    self._market = market.address
+    self._user = msg.sender
+    extcall market.supply_collateral(
+        shares, msg.sender, self._callback_data(ACTION_STAKE, shares, assets, borrowed, tokens)
+    )
+    self._market = empty(address)
+    return shares
 
 
 @internal
