@@ -226,6 +226,21 @@ MUTATIONS = (
             ),
         ),
     ),
+    Mutation(
+        "a position's collateral and borrow shares stored unchecked (a part past 128 bits spills over)",
+        MARKET,
+        "    assert position.collateral <= MAX_UINT128 and position.borrow_shares <= MAX_UINT128, "
+        '"market: amount too large"\n',
+        "",
+        ("test_amounts_beyond_128_bits_cannot_wrap.py",),
+    ),
+    Mutation(
+        "total borrow shares stored unchecked (past 128 bits they lose their high bits)",
+        MARKET,
+        '    assert side.shares <= MAX_UINT128, "market: amount too large"\n',
+        "",
+        ("test_amounts_beyond_128_bits_cannot_wrap.py",),
+    ),
     # ------------------------------------------------------------ interest and the rate model
     Mutation(
         "interest rounds each accrual down (no remainder carried)",
