@@ -354,6 +354,21 @@ def _to_assets_up(shares: uint256, total_assets: uint256, total_shares: uint256)
 
 @pure
 @internal
+def _burnt_value(burnt: uint256, total_assets: uint256, total_shares: uint256) -> uint256:
+    """
+    @notice X that burning `burnt` of `total_shares` borrow shares takes off the
+            total borrow assets: their value rounded down, whatever the payer was
+            charged, so a burn never lowers the borrow-share price (borrow 1 wei /
+            repay 1 share cycles cannot inflate it); all of it with the last share,
+            so no debt is left without shares.
+    """
+    if burnt == total_shares:
+        return total_assets
+    return min(self._to_assets_down(burnt, total_assets, total_shares), total_assets)
+
+
+@pure
+@internal
 def _mul_div_saturating(x: uint256, y: uint256, d: uint256) -> uint256:
     """
     @dev x * y / d rounded down, or max_value(uint256) when that does not fit.
@@ -1122,11 +1137,14 @@ def repay(assets: uint256, shares: uint256, on_behalf: address, data: Bytes[1024
     assert burnt <= position.borrow_shares, "market: repay exceeds debt"
     position.borrow_shares -= burnt
     self._store_position(on_behalf, position)
+    off: uint256 = self._burnt_value(burnt, totals.borrow_assets, side.shares)
+    if burnt == side.shares:
+        # What the last repayer's rounded charge leaves (the virtual shares' part) is written off.
+        totals.supply_assets -= off - min(repaid, off)
+    totals.borrow_assets -= off
+    self._store_totals(totals)
     side.shares -= burnt
     self._store_borrow_side(side)
-    # The last repayer may pay a wei more than the rounded total: clamp at zero.
-    totals.borrow_assets -= min(repaid, totals.borrow_assets)
-    self._store_totals(totals)
     log Repay(caller=msg.sender, on_behalf=on_behalf, assets=repaid, shares=burnt)
     if len(data) != 0:
         self._check_not_in_callback()
@@ -1189,8 +1207,11 @@ def liquidate(
     repaid: uint256 = self._to_assets_up(repaid_sh, total_assets, total_shares)
     position.borrow_shares -= repaid_sh
     position.collateral -= seized
+    off: uint256 = self._burnt_value(repaid_sh, total_assets, total_shares)
+    if repaid_sh == total_shares:
+        totals.supply_assets -= off - min(repaid, off)
     total_shares -= repaid_sh
-    total_assets -= min(repaid, total_assets)
+    total_assets -= off
     bad_shares: uint256 = 0
     if position.borrow_shares != 0:
         value: uint256 = math._mul_div(position.collateral, rate, ORACLE_SCALE, False)
@@ -1206,7 +1227,7 @@ def liquidate(
                 bad_shares = min(self._to_shares_down(left - value, total_assets, total_shares), position.borrow_shares)
     bad_assets: uint256 = 0
     if bad_shares != 0:
-        bad_assets = min(total_assets, self._to_assets_up(bad_shares, total_assets, total_shares))
+        bad_assets = self._burnt_value(bad_shares, total_assets, total_shares)
         total_assets -= bad_assets
         total_shares -= bad_shares
         totals.supply_assets -= bad_assets

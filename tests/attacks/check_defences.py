@@ -241,6 +241,13 @@ MUTATIONS = (
         "",
         ("test_amounts_beyond_128_bits_cannot_wrap.py",),
     ),
+    Mutation(
+        "a burn of borrow shares takes their value rounded up off the total borrow assets (Morpho's rule)",
+        MARKET,
+        "    return min(self._to_assets_down(burnt, total_assets, total_shares), total_assets)\n",
+        "    return min(self._to_assets_up(burnt, total_assets, total_shares), total_assets)\n",
+        ("test_borrow_share_price_cannot_be_inflated_into_a_cap.py",),
+    ),
     # ------------------------------------------------------------ interest and the rate model
     Mutation(
         "interest rounds each accrual down (no remainder carried)",
