@@ -387,12 +387,27 @@ class MarketSnapshot:
             burnt, repaid = self.borrow_shares_down(assets), assets
         else:
             burnt, repaid = shares, self.debt_up(shares)
+        off = self.burnt_value(burnt)
+        written_off = off - min(repaid, off) if burnt == self.total_borrow_shares else 0
         after = replace(
             self,
-            total_borrow_assets=self.total_borrow_assets - min(repaid, self.total_borrow_assets),
+            total_borrow_assets=self.total_borrow_assets - off,
             total_borrow_shares=self.total_borrow_shares - burnt,
+            total_supply_assets=self.total_supply_assets - written_off,
         )
         return after, repaid, burnt
+
+    def burnt_value(self, burnt: int) -> int:
+        """`LendingMarket._burnt_value`: what burning `burnt` borrow shares takes off the total borrow assets
+        (their value rounded down, so no burn lowers the share price; all of it with the last share)."""
+        if burnt == self.total_borrow_shares:
+            return self.total_borrow_assets
+        value = mul_div_down(
+            burnt,
+            self.total_borrow_assets + MARKET_VIRTUAL_ASSETS,
+            self.total_borrow_shares + MARKET_VIRTUAL_SHARES,
+        )
+        return min(value, self.total_borrow_assets)
 
 
 @dataclass(frozen=True)

@@ -23,11 +23,13 @@
                  - After a liquidation, collateral worth less than the debt left (or
                    less than `dust`) has the shortfall written off at once.
                  - Callbacks (`on_supply_collateral`, `on_repay`, `on_liquidate`)
-                   run after state is updated and before tokens are pulled. Inside
-                   any callback nobody can liquidate or flash-borrow; collateral
-                   credited but not yet pulled cannot be withdrawn, and a position
-                   repaid but not yet paid cannot borrow. A flash loan locks every
-                   other entry point until it is repaid.
+                   run after state is updated and before tokens are pulled. A supply
+                   callback may pay by sending the collateral to the market: only the
+                   rise of the market's collateral balance across the callback counts.
+                   Inside any callback nobody can liquidate, flash-borrow or supply
+                   collateral; collateral credited but not yet paid cannot be
+                   withdrawn, and a position repaid but not yet paid cannot borrow.
+                   A flash loan locks every other entry point until it is repaid.
                  - The rate model is called with a gas limit and its answer bounded;
                    if it reverts the last rate applies, so it can block nothing.
                  - The guardian can pause new lender deposits and new borrows and
@@ -91,12 +93,38 @@ AUTHORIZATION_TYPEHASH: constant(bytes32) = keccak256(
     "Authorization(address authorizer,address authorized,bool is_authorized,uint256 nonce,uint256 deadline)"
 )
 AUTH_DOMAIN_NAME: constant(String[20]) = "LevStake Market"
+MAX_UINT128: constant(uint256) = 2**128 - 1
+MAX_UINT64: constant(uint256) = 2**64 - 1
+MAX_UINT127: constant(uint256) = 2**127 - 1
 SECP256K1_HALF_N: constant(uint256) = 57896044618658097711785492504343953926418782139537452191302581570759080747168
 
 
 struct Position:
+    # Stored packed in one slot (collateral in the low 128 bits, borrow shares in the high 128).
     collateral: uint256
     borrow_shares: uint256
+
+
+struct BorrowSide:
+    # Stored packed in one slot (total borrow shares in the low 128 bits, the borrow cap in the next 127,
+    # the pause flag in the top bit): a borrow reads one slot for all three.
+    shares: uint256
+    # In X; 2^127 - 1 (all ones) is no cap.
+    cap: uint256
+    paused: bool
+
+
+struct SupplySide:
+    # Stored packed in one slot (the supply cap in the low 128 bits, the pause flag in bit 128).
+    # In X; 2^128 - 1 (all ones) is no cap: supply assets never exceed it anyway.
+    cap: uint256
+    paused: bool
+
+
+struct Totals:
+    # Stored packed in one slot (supply assets in the low 128 bits, borrow assets in the high 128).
+    supply_assets: uint256
+    borrow_assets: uint256
 
 
 struct Pending:
@@ -128,21 +156,24 @@ _X: immutable(IERC20)
 _COLLATERAL: immutable(IERC20)
 
 guardian: public(address)
-supply_paused: public(bool)
-borrow_paused: public(bool)
-supply_cap: public(uint256)
-borrow_cap: public(uint256)
+# The guardian's pause flags and caps live with what they limit (see `SupplySide` and `BorrowSide`). Views:
+# `supply_paused`, `borrow_paused`, `supply_cap`, `borrow_cap`, `total_borrow_shares`.
+_supply_side: uint256
+_borrow_side: uint256
 flash_fee_bps: public(uint256)
 
-total_supply_assets: public(uint256)
-total_borrow_assets: public(uint256)
-total_borrow_shares: public(uint256)
-last_update: public(uint256)
-# The yearly rate applied since `last_update` (the fallback if the rate model fails).
-last_borrow_apr: public(uint256)
-interest_remainder: public(uint256)
+# X owed to lenders and X owed by borrowers, in one slot (see `Totals`): an accrual rewrites one slot, not
+# two. Views: `total_supply_assets`, `total_borrow_assets`.
+_totals: uint256
+# The accrual's state in one slot, rewritten by every accrual: the last accrual's timestamp (low 64
+# bits), the yearly rate applied since, which is the fallback if the rate model fails (next 64 bits: at
+# most MAX_BORROW_APR = 1e19 < 2^64), and the fraction of a unit of interest (scaled by 1e36) carried to
+# the next accrual (high 128 bits: below 1e36 < 2^120). Views: `last_update`, `last_borrow_apr`,
+# `interest_remainder`.
+_accrual: uint256
 bad_debt_total: public(uint256)
-positions: public(HashMap[address, Position])
+# Each position in one slot (see `Position`): a first borrow or a first collateral writes one slot, not two.
+_positions: HashMap[address, uint256]
 
 is_authorized: public(HashMap[address, HashMap[address, bool]])
 authorization_nonce: public(HashMap[address, uint256])
@@ -289,9 +320,9 @@ def __init__(
         MAX_LIQUIDATION_INCENTIVE, WAD * WAD // (WAD - LIQUIDATION_CURSOR * (WAD - lltv_) // WAD)
     )
     self.guardian = guardian_
-    self.supply_cap = MAX_UINT
-    self.borrow_cap = MAX_UINT
-    self.last_update = block.timestamp
+    self._supply_side = MAX_UINT128
+    self._borrow_side = MAX_UINT127 << 128
+    self._accrual = block.timestamp
 
 
 # ---------------------------------------------------------------- math
@@ -319,6 +350,21 @@ def _to_assets_down(shares: uint256, total_assets: uint256, total_shares: uint25
 @internal
 def _to_assets_up(shares: uint256, total_assets: uint256, total_shares: uint256) -> uint256:
     return math._mul_div(shares, total_assets + VIRTUAL_ASSETS, total_shares + VIRTUAL_SHARES, True)
+
+
+@pure
+@internal
+def _burnt_value(burnt: uint256, total_assets: uint256, total_shares: uint256) -> uint256:
+    """
+    @notice X that burning `burnt` of `total_shares` borrow shares takes off the
+            total borrow assets: their value rounded down, whatever the payer was
+            charged, so a burn never lowers the borrow-share price (borrow 1 wei /
+            repay 1 share cycles cannot inflate it); all of it with the last share,
+            so no debt is left without shares.
+    """
+    if burnt == total_shares:
+        return total_assets
+    return min(self._to_assets_down(burnt, total_assets, total_shares), total_assets)
 
 
 @pure
@@ -364,9 +410,9 @@ def _utilization(supply_assets: uint256, borrow_assets: uint256) -> uint256:
 
 @view
 @internal
-def _borrow_apr(utilization: uint256) -> (uint256, bool):
+def _borrow_apr(utilization: uint256, last_apr: uint256) -> (uint256, bool):
     """
-    @dev The model's yearly rate, bounded by `MAX_BORROW_APR`; (last rate, False) if
+    @dev The model's yearly rate, bounded by `MAX_BORROW_APR`; (`last_apr`, False) if
          the model reverts, runs out of its gas or answers garbage.
     """
     success: bool = False
@@ -380,7 +426,7 @@ def _borrow_apr(utilization: uint256) -> (uint256, bool):
         revert_on_failure=False,
     )
     if not success or len(response) != 32:
-        return self.last_borrow_apr, False
+        return last_apr, False
     return min(convert(response, uint256), MAX_BORROW_APR), True
 
 
@@ -393,14 +439,16 @@ def _pending() -> Pending:
          rounding drops is carried to the next accrual, so accruing every block
          charges what one accrual would.
     """
-    supply_assets: uint256 = self.total_supply_assets
-    borrow_assets: uint256 = self.total_borrow_assets
+    totals: Totals = self._totals_of()
+    supply_assets: uint256 = totals.supply_assets
+    borrow_assets: uint256 = totals.borrow_assets
     supply_shares: uint256 = erc20.totalSupply
-    remainder: uint256 = self.interest_remainder
-    elapsed: uint256 = block.timestamp - self.last_update
+    accrual: uint256 = self._accrual
+    remainder: uint256 = accrual >> 128
+    elapsed: uint256 = block.timestamp - (accrual & MAX_UINT64)
     apr: uint256 = 0
     answered: bool = False
-    apr, answered = self._borrow_apr(self._utilization(supply_assets, borrow_assets))
+    apr, answered = self._borrow_apr(self._utilization(supply_assets, borrow_assets), (accrual >> 64) & MAX_UINT64)
     if elapsed == 0 or borrow_assets == 0:
         return Pending(
             supply_assets=supply_assets,
@@ -417,8 +465,9 @@ def _pending() -> Pending:
     remainder += uint256_mulmod(borrow_assets, growth, ORACLE_SCALE)
     interest += remainder // ORACLE_SCALE
     remainder = remainder % ORACLE_SCALE
-    # Totals never overflow, whatever the rate and the idle time.
-    interest = min(interest, MAX_UINT - supply_assets)
+    # Totals never overflow their 128 bits, whatever the rate and the idle time (borrow assets never
+    # exceed supply assets: every borrow comes out of idle liquidity, interest and write-offs move both).
+    interest = min(interest, MAX_UINT128 - supply_assets)
     fee_shares: uint256 = 0
     if reserve_factor != 0 and interest != 0:
         fee: uint256 = math._mul_div(interest, reserve_factor, WAD, False)
@@ -437,24 +486,153 @@ def _pending() -> Pending:
 
 @internal
 def _accrue():
-    if self.last_update == block.timestamp:
+    if self._accrual & MAX_UINT64 == block.timestamp:
         return
     pending: Pending = self._pending()
-    interest: uint256 = pending.borrow_assets - self.total_borrow_assets
-    # The timestamp always moves, also while nobody borrows: idle time is never charged later.
-    self.last_update = block.timestamp
-    self.interest_remainder = pending.remainder
+    interest: uint256 = pending.borrow_assets - self._totals_of().borrow_assets
+    # The timestamp always moves, also while nobody borrows: idle time is never charged later. Each
+    # part fits its bits (see `_accrual`): the remainder is taken modulo 1e36, the rate bounded by
+    # MAX_BORROW_APR (or the last one kept), the timestamp below 2^64.
+    self._accrual = pending.remainder << 128 | pending.apr << 64 | block.timestamp
     if not pending.answered:
         log RateModelFailed(fallback_apr=pending.apr)
-    elif pending.apr != self.last_borrow_apr:
-        self.last_borrow_apr = pending.apr
     if interest == 0:
         return
-    self.total_supply_assets = pending.supply_assets
-    self.total_borrow_assets = pending.borrow_assets
+    self._store_totals(Totals(supply_assets=pending.supply_assets, borrow_assets=pending.borrow_assets))
     if pending.fee_shares != 0:
         erc20._mint(treasury, pending.fee_shares)
     log AccrueInterest(borrow_rate=pending.apr, interest=interest, fee_shares=pending.fee_shares)
+
+
+# ---------------------------------------------------------------- positions
+
+
+@view
+@internal
+def _position_of(user: address) -> Position:
+    packed: uint256 = self._positions[user]
+    return Position(collateral=packed & MAX_UINT128, borrow_shares=packed >> 128)
+
+
+@internal
+def _store_position(user: address, position: Position):
+    # Both halves are bounded here, where every position is written: nothing is truncated.
+    assert position.collateral <= MAX_UINT128 and position.borrow_shares <= MAX_UINT128, "market: amount too large"
+    self._positions[user] = position.borrow_shares << 128 | position.collateral
+
+
+@view
+@external
+def positions(user: address) -> Position:
+    """
+    @notice (collateral, borrow shares) of `user`, as stored (interest not accrued).
+    """
+    return self._position_of(user)
+
+
+@view
+@internal
+def _totals_of() -> Totals:
+    packed: uint256 = self._totals
+    return Totals(supply_assets=packed & MAX_UINT128, borrow_assets=packed >> 128)
+
+
+@internal
+def _store_totals(totals: Totals):
+    # Supply assets stay within 128 bits (the supply cap counts at most 2^128 - 1, interest is bounded
+    # in `_pending`) and borrow assets never exceed them; checked here anyway, so nothing is truncated.
+    assert totals.supply_assets <= MAX_UINT128 and totals.borrow_assets <= MAX_UINT128, "market: amount too large"
+    self._totals = totals.borrow_assets << 128 | totals.supply_assets
+
+
+@view
+@internal
+def _borrow_side_of() -> BorrowSide:
+    packed: uint256 = self._borrow_side
+    return BorrowSide(shares=packed & MAX_UINT128, cap=(packed >> 128) & MAX_UINT127, paused=packed >> 255 == 1)
+
+
+@internal
+def _store_borrow_side(side: BorrowSide):
+    # Total borrow shares are the positions' shares summed: checked here like each position's.
+    assert side.shares <= MAX_UINT128, "market: amount too large"
+    self._borrow_side = convert(side.paused, uint256) << 255 | side.cap << 128 | side.shares
+
+
+@view
+@internal
+def _supply_side_of() -> SupplySide:
+    packed: uint256 = self._supply_side
+    return SupplySide(cap=packed & MAX_UINT128, paused=packed >> 128 == 1)
+
+
+@view
+@external
+def total_borrow_shares() -> uint256:
+    """
+    @notice Borrow shares of every position together.
+    """
+    return self._borrow_side_of().shares
+
+
+@view
+@external
+def supply_paused() -> bool:
+    """
+    @notice True while new lender deposits are paused.
+    """
+    return self._supply_side_of().paused
+
+
+@view
+@external
+def borrow_paused() -> bool:
+    """
+    @notice True while new borrows are paused.
+    """
+    return self._borrow_side_of().paused
+
+
+@view
+@external
+def supply_cap() -> uint256:
+    """
+    @notice Most X lenders may supply in total; max_value(uint256) when there is no cap.
+    """
+    cap: uint256 = self._supply_side_of().cap
+    if cap == MAX_UINT128:
+        return MAX_UINT
+    return cap
+
+
+@view
+@external
+def borrow_cap() -> uint256:
+    """
+    @notice Most X borrowers may owe in total (checked at each borrow); max_value(uint256) when there is no cap.
+    """
+    cap: uint256 = self._borrow_side_of().cap
+    if cap == MAX_UINT127:
+        return MAX_UINT
+    return cap
+
+
+@view
+@external
+def total_supply_assets() -> uint256:
+    """
+    @notice X owed to lenders as of the last accrual.
+    """
+    return self._totals_of().supply_assets
+
+
+@view
+@external
+def total_borrow_assets() -> uint256:
+    """
+    @notice X owed by borrowers as of the last accrual.
+    """
+    return self._totals_of().borrow_assets
 
 
 # ---------------------------------------------------------------- checks
@@ -472,10 +650,62 @@ def _check_not_in_callback():
     assert not self._in_callback, "market: callback in progress"
 
 
+# Checks made by several entry points are written once: a revert string inline costs the blueprint
+# about 140 bytes of code at each site, an internal call a few bytes (and ~40 gas).
+
+
+@pure
+@internal
+def _check_assets(assets: uint256):
+    assert assets != 0, "market: zero assets"
+
+
+@pure
+@internal
+def _check_shares(shares: uint256):
+    assert shares != 0, "market: zero shares"
+
+
+@pure
+@internal
+def _check_address(account: address):
+    assert account != empty(address), "market: zero address"
+
+
+@pure
+@internal
+def _check_one_of(assets: uint256, shares: uint256):
+    assert (assets == 0) != (shares == 0), "market: give assets or shares"
+
+
 @view
 @internal
-def _is_sender_authorized(on_behalf: address) -> bool:
-    return msg.sender == on_behalf or self.is_authorized[on_behalf][msg.sender]
+def _check_liquidity(assets: uint256):
+    assert assets <= self._idle(), "market: insufficient liquidity"
+
+
+@view
+@internal
+def _check_authorized(on_behalf: address):
+    assert msg.sender == on_behalf or self.is_authorized[on_behalf][msg.sender], "market: unauthorized"
+
+
+@view
+@internal
+def _check_max_ltv(user: address):
+    assert self._within(user, staticcall oracle.price(), max_ltv), "market: ltv too high"
+
+
+@view
+@internal
+def _check_token(token: address):
+    assert token == asset, "market: unsupported token"
+
+
+@view
+@internal
+def _check_guardian():
+    assert msg.sender == self.guardian, "market: caller is not the guardian"
 
 
 @view
@@ -485,18 +715,21 @@ def _within(user: address, price: uint256, ratio: uint256) -> bool:
     @dev True if the user's debt (rounded up) is at most collateral value x `ratio`
          (both rounded down).
     """
-    borrow_shares: uint256 = self.positions[user].borrow_shares
-    if borrow_shares == 0:
+    position: Position = self._position_of(user)
+    if position.borrow_shares == 0:
         return True
-    debt: uint256 = self._to_assets_up(borrow_shares, self.total_borrow_assets, self.total_borrow_shares)
-    value: uint256 = math._mul_div(self.positions[user].collateral, price, ORACLE_SCALE, False)
+    debt: uint256 = self._to_assets_up(
+        position.borrow_shares, self._totals_of().borrow_assets, self._borrow_side_of().shares
+    )
+    value: uint256 = math._mul_div(position.collateral, price, ORACLE_SCALE, False)
     return debt <= math._mul_div(value, ratio, WAD, False)
 
 
 @view
 @internal
 def _idle() -> uint256:
-    return self.total_supply_assets - self.total_borrow_assets
+    totals: Totals = self._totals_of()
+    return totals.supply_assets - totals.borrow_assets
 
 
 # ---------------------------------------------------------------- transfers
@@ -567,14 +800,16 @@ def convertToAssets(shares: uint256) -> uint256:
 def _max_deposit() -> (uint256, uint256):
     """
     @dev (assets, shares) that can be supplied now: 0 while paused, else up to the
-         supply cap and as far as the totals fit in 256 bits.
+         supply cap (at most 2^128 - 1 supply assets) and as far as the lender shares
+         fit in 256 bits.
     """
-    if self.supply_paused:
+    side: SupplySide = self._supply_side_of()
+    if side.paused:
         return 0, 0
     total_assets: uint256 = 0
     total_shares: uint256 = 0
     total_assets, total_shares = self._lender_totals()
-    cap: uint256 = self.supply_cap
+    cap: uint256 = side.cap
     if total_assets >= cap:
         return 0, 0
     room_assets: uint256 = cap - total_assets
@@ -690,10 +925,15 @@ def previewRedeem(shares: uint256) -> uint256:
 
 @internal
 def _supply(receiver: address, assets: uint256, shares: uint256):
-    assert not self.supply_paused, "market: supply paused"
-    assert assets <= self.supply_cap and self.total_supply_assets <= self.supply_cap - assets, "market: supply cap exceeded"
+    side: SupplySide = self._supply_side_of()
+    assert not side.paused, "market: supply paused"
+    # At most 2^128 - 1: supply assets are stored in 128 bits.
+    cap: uint256 = side.cap
+    totals: Totals = self._totals_of()
+    assert assets <= cap and totals.supply_assets <= cap - assets, "market: supply cap exceeded"
     erc20._mint(receiver, shares)
-    self.total_supply_assets += assets
+    totals.supply_assets += assets
+    self._store_totals(totals)
     log Deposit(sender=msg.sender, owner=receiver, assets=assets, shares=shares)
     self._pull(_X, msg.sender, assets)
 
@@ -704,11 +944,11 @@ def deposit(assets: uint256, receiver: address = msg.sender) -> uint256:
     @notice Lends `assets` of X; mints lender shares (rounded down) to `receiver`.
     """
     self._check_not_in_flash_loan()
-    assert assets != 0, "market: zero assets"
-    assert receiver != empty(address), "market: zero address"
+    self._check_assets(assets)
+    self._check_address(receiver)
     self._accrue()
-    shares: uint256 = self._to_shares_down(assets, self.total_supply_assets, erc20.totalSupply)
-    assert shares != 0, "market: zero shares"
+    shares: uint256 = self._to_shares_down(assets, self._totals_of().supply_assets, erc20.totalSupply)
+    self._check_shares(shares)
     self._supply(receiver, assets, shares)
     return shares
 
@@ -719,21 +959,23 @@ def mint(shares: uint256, receiver: address = msg.sender) -> uint256:
     @notice Mints exactly `shares` lender shares to `receiver` for X rounded up.
     """
     self._check_not_in_flash_loan()
-    assert shares != 0, "market: zero shares"
-    assert receiver != empty(address), "market: zero address"
+    self._check_shares(shares)
+    self._check_address(receiver)
     self._accrue()
-    assets: uint256 = self._to_assets_up(shares, self.total_supply_assets, erc20.totalSupply)
+    assets: uint256 = self._to_assets_up(shares, self._totals_of().supply_assets, erc20.totalSupply)
     self._supply(receiver, assets, shares)
     return assets
 
 
 @internal
 def _exit(receiver: address, owner: address, assets: uint256, shares: uint256):
-    assert assets <= self._idle(), "market: insufficient liquidity"
+    self._check_liquidity(assets)
     if msg.sender != owner:
         erc20._spend_allowance(owner, msg.sender, shares)
     erc20._burn(owner, shares)
-    self.total_supply_assets -= assets
+    totals: Totals = self._totals_of()
+    totals.supply_assets -= assets
+    self._store_totals(totals)
     log Withdraw(sender=msg.sender, receiver=receiver, owner=owner, assets=assets, shares=shares)
     self._send(_X, receiver, assets)
 
@@ -744,10 +986,10 @@ def withdraw(assets: uint256, receiver: address = msg.sender, owner: address = m
     @notice Withdraws exactly `assets` of idle X, burning shares rounded up. Never paused.
     """
     self._check_not_in_flash_loan()
-    assert assets != 0, "market: zero assets"
-    assert receiver != empty(address), "market: zero address"
+    self._check_assets(assets)
+    self._check_address(receiver)
     self._accrue()
-    shares: uint256 = self._to_shares_up(assets, self.total_supply_assets, erc20.totalSupply)
+    shares: uint256 = self._to_shares_up(assets, self._totals_of().supply_assets, erc20.totalSupply)
     self._exit(receiver, owner, assets, shares)
     return shares
 
@@ -758,11 +1000,11 @@ def redeem(shares: uint256, receiver: address = msg.sender, owner: address = msg
     @notice Redeems `shares` for idle X rounded down. Never paused.
     """
     self._check_not_in_flash_loan()
-    assert shares != 0, "market: zero shares"
-    assert receiver != empty(address), "market: zero address"
+    self._check_shares(shares)
+    self._check_address(receiver)
     self._accrue()
-    assets: uint256 = self._to_assets_down(shares, self.total_supply_assets, erc20.totalSupply)
-    assert assets != 0, "market: zero assets"
+    assets: uint256 = self._to_assets_down(shares, self._totals_of().supply_assets, erc20.totalSupply)
+    self._check_assets(assets)
     self._exit(receiver, owner, assets, shares)
     return assets
 
@@ -774,24 +1016,37 @@ def redeem(shares: uint256, receiver: address = msg.sender, owner: address = msg
 def supply_collateral(assets: uint256, on_behalf: address, data: Bytes[1024] = b""):
     """
     @notice Credits `assets` of collateral to `on_behalf`, then (if `data` is not
-            empty) calls `on_supply_collateral` on the caller, then pulls the tokens
-            from the caller. Anyone may add collateral for anyone. During the
-            callback `on_behalf` may borrow against the credited collateral but not
-            withdraw it, and nobody can liquidate or flash-borrow.
+            empty) calls `on_supply_collateral` on the caller, then pulls from the
+            caller what the callback did not send the market (the callback may pay by
+            sending the collateral to the market, e.g. minting it there). Anyone may
+            add collateral for anyone. During the callback `on_behalf` may borrow
+            against the credited collateral but not withdraw it; nobody can liquidate,
+            flash-borrow or supply collateral inside any callback.
     """
     self._check_not_in_flash_loan()
-    assert assets != 0, "market: zero assets"
-    assert on_behalf != empty(address), "market: zero address"
-    self.positions[on_behalf].collateral += assets
+    self._check_assets(assets)
+    self._check_address(on_behalf)
+    # No supply inside any callback: while a supply callback runs, the collateral the market receives
+    # is that callback's payment, and another supply bringing some in would pay for both.
+    self._check_not_in_callback()
+    position: Position = self._position_of(on_behalf)
+    position.collateral += assets
+    self._store_position(on_behalf, position)
     log SupplyCollateral(caller=msg.sender, on_behalf=on_behalf, assets=assets)
+    owed: uint256 = assets
     if len(data) != 0:
-        self._check_not_in_callback()
         self._in_callback = True
         self._credited = on_behalf
+        held: uint256 = staticcall _COLLATERAL.balanceOf(self)
         extcall IMarketCallbacks(msg.sender).on_supply_collateral(assets, data)
+        # Only the rise of the balance across the callback counts (a donation made before it does
+        # not); collateral withdrawn meanwhile lowers it, so the caller pays more, never less.
+        received: uint256 = staticcall _COLLATERAL.balanceOf(self)
+        owed -= min(owed, received - min(received, held))
         self._credited = empty(address)
         self._in_callback = False
-    self._pull(_COLLATERAL, msg.sender, assets)
+    if owed != 0:
+        self._pull(_COLLATERAL, msg.sender, owed)
 
 
 @external
@@ -802,15 +1057,17 @@ def withdraw_collateral(assets: uint256, on_behalf: address, receiver: address):
             paused; a position without debt never asks the oracle.
     """
     self._check_not_in_flash_loan()
-    assert assets != 0, "market: zero assets"
-    assert receiver != empty(address), "market: zero address"
-    assert self._is_sender_authorized(on_behalf), "market: unauthorized"
+    self._check_assets(assets)
+    self._check_address(receiver)
+    self._check_authorized(on_behalf)
     assert on_behalf != self._credited, "market: collateral not paid yet"
     self._accrue()
-    assert self.positions[on_behalf].collateral >= assets, "market: insufficient collateral"
-    self.positions[on_behalf].collateral -= assets
-    if self.positions[on_behalf].borrow_shares != 0:
-        assert self._within(on_behalf, staticcall oracle.price(), max_ltv), "market: ltv too high"
+    position: Position = self._position_of(on_behalf)
+    assert position.collateral >= assets, "market: insufficient collateral"
+    position.collateral -= assets
+    self._store_position(on_behalf, position)
+    if position.borrow_shares != 0:
+        self._check_max_ltv(on_behalf)
     log WithdrawCollateral(caller=msg.sender, on_behalf=on_behalf, receiver=receiver, assets=assets)
     self._send(_COLLATERAL, receiver, assets)
 
@@ -824,25 +1081,31 @@ def borrow(assets: uint256, shares: uint256, on_behalf: address, receiver: addre
     @return (assets borrowed, borrow shares added)
     """
     self._check_not_in_flash_loan()
-    assert (assets == 0) != (shares == 0), "market: give assets or shares"
-    assert receiver != empty(address), "market: zero address"
-    assert self._is_sender_authorized(on_behalf), "market: unauthorized"
-    assert not self.borrow_paused, "market: borrow paused"
+    self._check_one_of(assets, shares)
+    self._check_address(receiver)
+    self._check_authorized(on_behalf)
+    assert not self._borrow_side_of().paused, "market: borrow paused"
     assert on_behalf != self._repaying, "market: repay not paid yet"
     self._accrue()
+    totals: Totals = self._totals_of()
+    side: BorrowSide = self._borrow_side_of()
     borrowed: uint256 = assets
     added: uint256 = shares
     if assets != 0:
-        added = self._to_shares_up(assets, self.total_borrow_assets, self.total_borrow_shares)
+        added = self._to_shares_up(assets, totals.borrow_assets, side.shares)
     else:
-        borrowed = self._to_assets_down(shares, self.total_borrow_assets, self.total_borrow_shares)
-    assert borrowed != 0, "market: zero assets"
-    self.positions[on_behalf].borrow_shares += added
-    self.total_borrow_shares += added
-    self.total_borrow_assets += borrowed
-    assert self.total_borrow_assets <= self.borrow_cap, "market: borrow cap exceeded"
-    assert self.total_borrow_assets <= self.total_supply_assets, "market: insufficient liquidity"
-    assert self._within(on_behalf, staticcall oracle.price(), max_ltv), "market: ltv too high"
+        borrowed = self._to_assets_down(shares, totals.borrow_assets, side.shares)
+    self._check_assets(borrowed)
+    assert borrowed <= totals.supply_assets - totals.borrow_assets, "market: insufficient liquidity"
+    position: Position = self._position_of(on_behalf)
+    position.borrow_shares += added
+    self._store_position(on_behalf, position)
+    side.shares += added
+    self._store_borrow_side(side)
+    totals.borrow_assets += borrowed
+    self._store_totals(totals)
+    assert side.cap == MAX_UINT127 or totals.borrow_assets <= side.cap, "market: borrow cap exceeded"
+    self._check_max_ltv(on_behalf)
     log Borrow(caller=msg.sender, on_behalf=on_behalf, receiver=receiver, assets=borrowed, shares=added)
     self._send(_X, receiver, borrowed)
     return borrowed, added
@@ -859,20 +1122,29 @@ def repay(assets: uint256, shares: uint256, on_behalf: address, data: Bytes[1024
     @return (assets repaid, shares burnt)
     """
     self._check_not_in_flash_loan()
-    assert (assets == 0) != (shares == 0), "market: give assets or shares"
-    assert on_behalf != empty(address), "market: zero address"
+    self._check_one_of(assets, shares)
+    self._check_address(on_behalf)
     self._accrue()
+    totals: Totals = self._totals_of()
+    side: BorrowSide = self._borrow_side_of()
     repaid: uint256 = assets
     burnt: uint256 = shares
     if assets != 0:
-        burnt = self._to_shares_down(assets, self.total_borrow_assets, self.total_borrow_shares)
+        burnt = self._to_shares_down(assets, totals.borrow_assets, side.shares)
     else:
-        repaid = self._to_assets_up(shares, self.total_borrow_assets, self.total_borrow_shares)
-    assert burnt <= self.positions[on_behalf].borrow_shares, "market: repay exceeds debt"
-    self.positions[on_behalf].borrow_shares -= burnt
-    self.total_borrow_shares -= burnt
-    # The last repayer may pay a wei more than the rounded total: clamp at zero.
-    self.total_borrow_assets -= min(repaid, self.total_borrow_assets)
+        repaid = self._to_assets_up(shares, totals.borrow_assets, side.shares)
+    position: Position = self._position_of(on_behalf)
+    assert burnt <= position.borrow_shares, "market: repay exceeds debt"
+    position.borrow_shares -= burnt
+    self._store_position(on_behalf, position)
+    off: uint256 = self._burnt_value(burnt, totals.borrow_assets, side.shares)
+    if burnt == side.shares:
+        # What the last repayer's rounded charge leaves (the virtual shares' part) is written off.
+        totals.supply_assets -= off - min(repaid, off)
+    totals.borrow_assets -= off
+    self._store_totals(totals)
+    side.shares -= burnt
+    self._store_borrow_side(side)
     log Repay(caller=msg.sender, on_behalf=on_behalf, assets=repaid, shares=burnt)
     if len(data) != 0:
         self._check_not_in_callback()
@@ -905,11 +1177,13 @@ def liquidate(
     self._accrue()
     rate: uint256 = staticcall oracle.rate()
     assert not self._within(borrower, rate, lltv), "market: position is healthy"
-    total_assets: uint256 = self.total_borrow_assets
-    total_shares: uint256 = self.total_borrow_shares
+    totals: Totals = self._totals_of()
+    total_assets: uint256 = totals.borrow_assets
+    side: BorrowSide = self._borrow_side_of()
+    total_shares: uint256 = side.shares
     seized: uint256 = seized_assets
     repaid_sh: uint256 = repaid_shares
-    position: Position = self.positions[borrower]
+    position: Position = self._position_of(borrower)
     if seized_assets != 0:
         # X owed for the seized collateral at the incentive, rounded up once.
         owed: uint256 = math._mul_div(seized_assets, rate, liquidation_incentive * (ORACLE_SCALE // WAD), True)
@@ -933,8 +1207,11 @@ def liquidate(
     repaid: uint256 = self._to_assets_up(repaid_sh, total_assets, total_shares)
     position.borrow_shares -= repaid_sh
     position.collateral -= seized
+    off: uint256 = self._burnt_value(repaid_sh, total_assets, total_shares)
+    if repaid_sh == total_shares:
+        totals.supply_assets -= off - min(repaid, off)
     total_shares -= repaid_sh
-    total_assets -= min(repaid, total_assets)
+    total_assets -= off
     bad_shares: uint256 = 0
     if position.borrow_shares != 0:
         value: uint256 = math._mul_div(position.collateral, rate, ORACLE_SCALE, False)
@@ -950,15 +1227,17 @@ def liquidate(
                 bad_shares = min(self._to_shares_down(left - value, total_assets, total_shares), position.borrow_shares)
     bad_assets: uint256 = 0
     if bad_shares != 0:
-        bad_assets = min(total_assets, self._to_assets_up(bad_shares, total_assets, total_shares))
+        bad_assets = self._burnt_value(bad_shares, total_assets, total_shares)
         total_assets -= bad_assets
         total_shares -= bad_shares
-        self.total_supply_assets -= bad_assets
+        totals.supply_assets -= bad_assets
         self.bad_debt_total += bad_assets
         position.borrow_shares -= bad_shares
-    self.total_borrow_assets = total_assets
-    self.total_borrow_shares = total_shares
-    self.positions[borrower] = position
+    totals.borrow_assets = total_assets
+    self._store_totals(totals)
+    side.shares = total_shares
+    self._store_borrow_side(side)
+    self._store_position(borrower, position)
     log Liquidate(
         liquidator=msg.sender,
         borrower=borrower,
@@ -997,7 +1276,7 @@ def flashFee(token: address, amount: uint256) -> uint256:
     """
     @notice Fee on a flash loan of `amount` X (rounded up).
     """
-    assert token == asset, "market: unsupported token"
+    self._check_token(token)
     return math._mul_div(amount, self.flash_fee_bps, BPS, True)
 
 
@@ -1009,9 +1288,9 @@ def flashLoan(receiver: IERC3156FlashBorrower, token: address, amount: uint256, 
     """
     self._check_not_in_flash_loan()
     self._check_not_in_callback()
-    assert token == asset, "market: unsupported token"
-    assert amount != 0, "market: zero assets"
-    assert amount <= self._idle(), "market: insufficient liquidity"
+    self._check_token(token)
+    self._check_assets(amount)
+    self._check_liquidity(amount)
     fee: uint256 = math._mul_div(amount, self.flash_fee_bps, BPS, True)
     self._in_flash_loan = True
     self._send(_X, receiver.address, amount)
@@ -1020,7 +1299,9 @@ def flashLoan(receiver: IERC3156FlashBorrower, token: address, amount: uint256, 
     self._pull(_X, receiver.address, amount + fee)
     self._in_flash_loan = False
     if fee != 0:
-        self.total_supply_assets += fee
+        totals: Totals = self._totals_of()
+        totals.supply_assets += fee
+        self._store_totals(totals)
     log FlashLoan(receiver=receiver.address, amount=amount, fee=fee)
     return True
 
@@ -1110,9 +1391,13 @@ def set_paused(supply_paused_: bool, borrow_paused_: bool):
     """
     @notice Pauses or resumes new lender deposits and new borrows (guardian only).
     """
-    assert msg.sender == self.guardian, "market: caller is not the guardian"
-    self.supply_paused = supply_paused_
-    self.borrow_paused = borrow_paused_
+    self._check_guardian()
+    supply_side: SupplySide = self._supply_side_of()
+    supply_side.paused = supply_paused_
+    self._supply_side = convert(supply_side.paused, uint256) << 128 | supply_side.cap
+    borrow_side: BorrowSide = self._borrow_side_of()
+    borrow_side.paused = borrow_paused_
+    self._store_borrow_side(borrow_side)
     log PauseSet(supply_paused=supply_paused_, borrow_paused=borrow_paused_)
 
 
@@ -1121,9 +1406,14 @@ def set_caps(supply_cap_: uint256, borrow_cap_: uint256):
     """
     @notice Sets the supply and borrow caps in X (guardian only); existing positions are untouched.
     """
-    assert msg.sender == self.guardian, "market: caller is not the guardian"
-    self.supply_cap = supply_cap_
-    self.borrow_cap = borrow_cap_
+    self._check_guardian()
+    # Caps at or above what the packed fields hold (2^128 - 1 for supply, 2^127 - 1 for borrow) are no cap.
+    supply_side: SupplySide = self._supply_side_of()
+    supply_side.cap = min(supply_cap_, MAX_UINT128)
+    self._supply_side = convert(supply_side.paused, uint256) << 128 | supply_side.cap
+    borrow_side: BorrowSide = self._borrow_side_of()
+    borrow_side.cap = min(borrow_cap_, MAX_UINT127)
+    self._store_borrow_side(borrow_side)
     log CapsSet(supply_cap=supply_cap_, borrow_cap=borrow_cap_)
 
 
@@ -1132,7 +1422,7 @@ def set_flash_fee(flash_fee_bps_: uint256):
     """
     @notice Sets the flash loan fee (guardian only, at most 1%).
     """
-    assert msg.sender == self.guardian, "market: caller is not the guardian"
+    self._check_guardian()
     assert flash_fee_bps_ <= MAX_FLASH_FEE_BPS, "market: flash fee too high"
     self.flash_fee_bps = flash_fee_bps_
     log FlashFeeSet(flash_fee_bps=flash_fee_bps_)
@@ -1143,7 +1433,7 @@ def set_guardian(guardian_: address):
     """
     @notice Hands the guardian role over (guardian only).
     """
-    assert msg.sender == self.guardian, "market: caller is not the guardian"
+    self._check_guardian()
     self.guardian = guardian_
     log GuardianSet(guardian=guardian_)
 
@@ -1170,8 +1460,8 @@ def position(user: address) -> (uint256, uint256, uint256, uint256):
             value at the uncapped rate x LLTV / debt (below 1 it can be liquidated);
             max_value(uint256) when there is no debt.
     """
-    pos: Position = self.positions[user]
-    debt: uint256 = self._to_assets_up(pos.borrow_shares, self._pending().borrow_assets, self.total_borrow_shares)
+    pos: Position = self._position_of(user)
+    debt: uint256 = self._to_assets_up(pos.borrow_shares, self._pending().borrow_assets, self._borrow_side_of().shares)
     if debt == 0:
         return pos.collateral, 0, 0, MAX_UINT
     value: uint256 = math._mul_div(pos.collateral, staticcall oracle.price(), ORACLE_SCALE, False)
@@ -1191,11 +1481,38 @@ def market_state() -> (uint256, uint256, uint256, uint256, uint256):
     """
     pending: Pending = self._pending()
     utilization: uint256 = self._utilization(pending.supply_assets, pending.borrow_assets)
-    borrow_apr: uint256 = self._borrow_apr(utilization)[0]
+    borrow_apr: uint256 = self._borrow_apr(utilization, (self._accrual >> 64) & MAX_UINT64)[0]
     supply_apr: uint256 = math._mul_div(
         math._mul_div(borrow_apr, utilization, WAD, False), WAD - reserve_factor, WAD, False
     )
     return pending.supply_assets, pending.borrow_assets, utilization, borrow_apr, supply_apr
+
+
+@view
+@external
+def last_update() -> uint256:
+    """
+    @notice Timestamp of the last accrual.
+    """
+    return self._accrual & MAX_UINT64
+
+
+@view
+@external
+def last_borrow_apr() -> uint256:
+    """
+    @notice The yearly rate (WAD) applied since `last_update` (the fallback if the rate model fails).
+    """
+    return (self._accrual >> 64) & MAX_UINT64
+
+
+@view
+@external
+def interest_remainder() -> uint256:
+    """
+    @notice Fraction of a unit of interest (scaled by 1e36) carried to the next accrual.
+    """
+    return self._accrual >> 128
 
 
 @view

@@ -55,6 +55,7 @@ LTV_MARGIN: constant(uint256) = 4
 ACTION_INCREASE: constant(uint256) = 1
 ACTION_DECREASE: constant(uint256) = 2
 ACTION_CLOSE: constant(uint256) = 3
+ACTION_STAKE: constant(uint256) = 4
 # What `close` returns: X (LST when the buffer cannot take the whole collateral), LST after
 # unstaking only the debt, or a queued unstake of everything but the debt (no instant fee on it).
 CLOSE_TO_X: constant(uint256) = 0
@@ -244,6 +245,8 @@ def adjust(
     """
     tokens: Tokens = self._checks(market, deadline)
     self._authorize(market, authorization)
+    # Accrued first, so `position` (which counts pending interest) and the repay or borrow after it
+    # compute the interest once.
     extcall market.accrue_interest()
     collateral: uint256 = 0
     debt: uint256 = 0
@@ -254,10 +257,10 @@ def adjust(
     current: uint256 = math._mul_div(value, WAD, value - debt, False)
     assert target_leverage >= WAD, "router: leverage below 1x"
     if target_leverage > current:
-        assert target_leverage <= staticcall market.max_leverage(), "router: leverage above max"
-        target: uint256 = self._collateral_for(tokens, market, price, 0, collateral, debt, target_leverage)
+        max_ltv: uint256 = self._max_ltv(market, target_leverage)
+        target: uint256 = self._collateral_for(tokens, max_ltv, price, 0, collateral, debt, target_leverage)
         assert target > collateral, "router: already at max leverage"
-        self._supply(market, target - collateral, ACTION_INCREASE, 0, target - collateral)
+        self._supply(market, tokens, target - collateral, 0, target - collateral)
     elif target_leverage < current:
         self._decrease(market, tokens, price, collateral, debt, value, target_leverage, partial)
     else:
@@ -276,7 +279,7 @@ def adjust(
         debt_after=debt_after,
         target_leverage=target_leverage,
     )
-    self._sweep(tokens, market)
+    self._sweep(tokens, market, True, False)
 
 
 @external
@@ -310,7 +313,7 @@ def close(market: ILendingMarket, min_out: uint256, deadline: uint256, mode: uin
     if borrow_shares != 0:
         burnt: uint256 = 0
         repaid, burnt = extcall market.repay(
-            0, borrow_shares, msg.sender, abi_encode(ACTION_CLOSE, collateral, mode, empty(uint256))
+            0, borrow_shares, msg.sender, self._callback_data(ACTION_CLOSE, collateral, mode, 0, tokens)
         )
     else:
         self._unwind(market, tokens, collateral, 0, mode)
@@ -331,7 +334,7 @@ def close(market: ILendingMarket, min_out: uint256, deadline: uint256, mode: uin
         queued_assets=self._queued_assets,
         request_id=self._queued_id,
     )
-    self._sweep(tokens, market)
+    self._sweep(tokens, market, True, False)
 
 
 @external
@@ -339,7 +342,10 @@ def loop(market: ILendingMarket, assets: uint256, steps: uint256, min_collateral
     """
     @notice The classic loop, for comparison: stake, supply, then `steps` times borrow
             at max LTV, stake and supply. Leverage reaches (1 - q^(steps+1)) / (1 - q)
-            for q = max LTV, at a gas cost that grows with `steps`.
+            for q = max LTV, at a gas cost that grows with `steps`. Each round is one
+            `supply_collateral` whose callback borrows and stakes straight into the
+            market: the same amounts as borrow, stake, supply, without the router holding
+            or approving the LST.
     @param steps Borrow-stake-supply rounds, at most 50.
     """
     tokens: Tokens = self._checks(market, deadline)
@@ -349,8 +355,7 @@ def loop(market: ILendingMarket, assets: uint256, steps: uint256, min_collateral
     self._pull(tokens.x, msg.sender, assets)
     price: uint256 = self._price(market)
     ltv: uint256 = staticcall market.max_ltv()
-    shares: uint256 = self._stake(tokens, assets)
-    self._supply_plain(market, tokens, shares)
+    shares: uint256 = self._stake_into(market, tokens, assets, 0)
     total_shares: uint256 = shares
     borrowed: uint256 = 0
     done: uint256 = 0
@@ -361,9 +366,7 @@ def loop(market: ILendingMarket, assets: uint256, steps: uint256, min_collateral
         if amount <= LTV_MARGIN:
             break
         amount -= LTV_MARGIN
-        extcall market.borrow(amount, 0, msg.sender, self)
-        shares = self._stake(tokens, amount)
-        self._supply_plain(market, tokens, shares)
+        shares = self._stake_into(market, tokens, amount, amount)
         total_shares += shares
         borrowed += amount
         done += 1
@@ -371,7 +374,7 @@ def loop(market: ILendingMarket, assets: uint256, steps: uint256, min_collateral
     log Looped(
         user=msg.sender, market=market.address, assets_in=assets, steps=done, collateral=total_shares, borrowed=borrowed
     )
-    self._sweep(tokens, market)
+    self._sweep(tokens, market, False, False)
 
 
 # ---------------------------------------------------------------- market callbacks
@@ -382,26 +385,29 @@ def loop(market: ILendingMarket, assets: uint256, steps: uint256, min_collateral
 def on_supply_collateral(assets: uint256, data: Bytes[1024]):
     """
     @notice Called by the market inside `supply_collateral`: borrows the X the new
-            collateral costs beyond the caller's own X, stakes it all, and leaves the
-            LST here for the market to pull.
+            collateral costs beyond the caller's own X and stakes it all, minting the
+            LST to the market (which counts it as paid).
     """
     assert msg.sender == self._market and msg.sender != empty(address), "router: unexpected callback"
+    # The data is the router's own (`_supply`, `_stake_into`): the market hands it back unchanged.
     action: uint256 = 0
-    assets_in: uint256 = 0
-    mint_shares: uint256 = 0
-    unused: uint256 = 0
-    action, assets_in, mint_shares, unused = abi_decode(data, (uint256, uint256, uint256, uint256))
-    assert action == ACTION_INCREASE, "router: unexpected callback"
-    if mint_shares == 0:
+    amount: uint256 = 0
+    cost: uint256 = 0
+    borrowed: uint256 = 0
+    tokens: Tokens = empty(Tokens)
+    # ACTION_INCREASE: mint `amount` shares for `cost` X; ACTION_STAKE: deposit `cost` X (`loop`).
+    action, amount, cost, borrowed, tokens = abi_decode(data, (uint256, uint256, uint256, uint256, Tokens))
+    assert action == ACTION_INCREASE or action == ACTION_STAKE, "router: unexpected callback"
+    if amount == 0:
         return
-    market: ILendingMarket = ILendingMarket(msg.sender)
-    lst: IERC4626 = IERC4626(staticcall market.collateral_token())
-    x: IERC20 = IERC20(staticcall market.asset())
-    cost: uint256 = staticcall lst.previewMint(mint_shares)
-    if cost > assets_in:
-        extcall market.borrow(cost - assets_in, 0, self._user, self)
-    self._approve(x, lst.address, cost)
-    extcall lst.mint(mint_shares, self)
+    if borrowed != 0:
+        extcall ILendingMarket(msg.sender).borrow(borrowed, 0, self._user, self)
+    self._approve(tokens.x, tokens.lst.address, cost)
+    # Straight to the market: the market counts what it receives during the callback as paid.
+    if action == ACTION_STAKE:
+        extcall tokens.lst.deposit(cost, msg.sender)
+    else:
+        extcall tokens.lst.mint(amount, msg.sender)
 
 
 @reentrant
@@ -412,13 +418,14 @@ def on_repay(assets: uint256, data: Bytes[1024]):
             collateral and unstakes it so the market can pull the repaid X.
     """
     assert msg.sender == self._market and msg.sender != empty(address), "router: unexpected callback"
+    # The data is the router's own (`close`, `_decrease`): the market hands it back unchanged.
     action: uint256 = 0
     collateral: uint256 = 0
     mode: uint256 = 0
     unused: uint256 = 0
-    action, collateral, mode, unused = abi_decode(data, (uint256, uint256, uint256, uint256))
+    tokens: Tokens = empty(Tokens)
+    action, collateral, mode, unused, tokens = abi_decode(data, (uint256, uint256, uint256, uint256, Tokens))
     market: ILendingMarket = ILendingMarket(msg.sender)
-    tokens: Tokens = Tokens(x=IERC20(staticcall market.asset()), lst=IERC4626(staticcall market.collateral_token()))
     if action == ACTION_DECREASE:
         extcall market.withdraw_collateral(collateral, self._user, self)
         extcall tokens.lst.redeem(collateral, self, self)
@@ -467,6 +474,24 @@ def _price(market: ILendingMarket) -> uint256:
 
 @view
 @internal
+def _max_ltv(market: ILendingMarket, target_leverage: uint256) -> uint256:
+    """
+    @dev The market's max LTV, once `target_leverage` is checked against the market's
+         `max_leverage()` (1 / (1 - max LTV), computed here from the same read).
+    """
+    max_ltv: uint256 = staticcall market.max_ltv()
+    assert target_leverage <= WAD * WAD // (WAD - max_ltv), "router: leverage above max"
+    return max_ltv
+
+
+@pure
+@internal
+def _callback_data(action: uint256, first: uint256, second: uint256, third: uint256, tokens: Tokens) -> Bytes[1024]:
+    return abi_encode(action, first, second, third, tokens)
+
+
+@view
+@internal
 def _position(market: ILendingMarket, user: address) -> (uint256, uint256):
     collateral: uint256 = 0
     debt: uint256 = 0
@@ -480,7 +505,7 @@ def _position(market: ILendingMarket, user: address) -> (uint256, uint256):
 @internal
 def _collateral_for(
     tokens: Tokens,
-    market: ILendingMarket,
+    max_ltv: uint256,
     price: uint256,
     assets_in: uint256,
     shares: uint256,
@@ -502,7 +527,7 @@ def _collateral_for(
     # LST's mint price (its book value, rounded up) and value the oracle's price (rounded
     # down): C <= (assets_in + shares * rate - debt - margin) / (rate - price * max LTV).
     rate: uint256 = staticcall tokens.lst.previewMint(ORACLE_SCALE) + 1
-    floor_value: uint256 = math._mul_div(price, staticcall market.max_ltv(), WAD, False)
+    floor_value: uint256 = math._mul_div(price, max_ltv, WAD, False)
     assert rate > floor_value, "router: price above rate"
     credit: uint256 = assets_in + math._mul_div(shares, rate, ORACLE_SCALE, False)
     if credit <= debt + LTV_MARGIN:
@@ -521,56 +546,77 @@ def _open(
     min_collateral: uint256,
 ):
     assert target_leverage >= WAD, "router: leverage below 1x"
-    assert target_leverage <= staticcall market.max_leverage(), "router: leverage above max"
-    extcall market.accrue_interest()
+    max_ltv: uint256 = self._max_ltv(market, target_leverage)
     # An existing position is levered as a whole: the new equity is added to it and the
-    # whole position is sized to the target (never below what it already holds).
+    # whole position is sized to the target (never below what it already holds). A position
+    # without debt needs neither an accrual nor `position` (which re-prices it): the borrow accrues.
     collateral: uint256 = 0
+    borrow_shares: uint256 = 0
+    collateral, borrow_shares = staticcall market.positions(msg.sender)
     debt: uint256 = 0
-    collateral, debt = self._position(market, msg.sender)
+    if borrow_shares != 0:
+        extcall market.accrue_interest()
+        collateral, debt = self._position(market, msg.sender)
     target: uint256 = self._collateral_for(
-        tokens, market, self._price(market), assets_in, collateral + shares_in, debt, target_leverage
+        tokens, max_ltv, self._price(market), assets_in, collateral + shares_in, debt, target_leverage
     )
     added: uint256 = target - collateral
     assert added != 0, "router: amount too small"
     assert added >= min_collateral, "router: slippage"
-    self._supply(market, added, ACTION_INCREASE, assets_in, added - shares_in)
-    debt_after: uint256 = 0
-    collateral, debt_after = self._position(market, msg.sender)
+    borrowed: uint256 = self._supply(market, tokens, added, assets_in, added - shares_in)
     log Opened(
         user=msg.sender,
         market=market.address,
         assets_in=assets_in,
         shares_in=shares_in,
         collateral=added,
-        borrowed=debt_after - debt,
+        borrowed=borrowed,
         target_leverage=target_leverage,
     )
-    self._sweep(tokens, market)
+    self._sweep(tokens, market, False, shares_in != 0)
 
 
 @internal
-def _supply(market: ILendingMarket, amount: uint256, action: uint256, assets_in: uint256, mint_shares: uint256):
+def _supply(market: ILendingMarket, tokens: Tokens, amount: uint256, assets_in: uint256, mint_shares: uint256) -> uint256:
     """
-    @dev Credits `amount` of collateral to the caller with the minting done in the callback.
+    @dev Credits `amount` of collateral to the caller and mints `mint_shares` of it in the
+         callback, paid with `assets_in` of the caller's X and X borrowed for the caller.
+         The mint's cost is read here: nothing between here and the callback moves the LST.
+    @return X borrowed.
     """
+    cost: uint256 = 0
+    if mint_shares != 0:
+        cost = staticcall tokens.lst.previewMint(mint_shares)
+    borrowed: uint256 = cost - min(cost, assets_in)
     self._market = market.address
     self._user = msg.sender
-    self._approve(IERC20(staticcall market.collateral_token()), market.address, amount)
-    extcall market.supply_collateral(amount, msg.sender, abi_encode(action, assets_in, mint_shares, empty(uint256)))
+    # The callback mints `mint_shares` to the market; the market pulls the rest (the caller's LST).
+    if amount != mint_shares:
+        self._approve(IERC20(tokens.lst.address), market.address, amount - mint_shares)
+    extcall market.supply_collateral(
+        amount, msg.sender, self._callback_data(ACTION_INCREASE, mint_shares, cost, borrowed, tokens)
+    )
     self._market = empty(address)
+    return borrowed
 
 
 @internal
-def _stake(tokens: Tokens, assets: uint256) -> uint256:
-    self._approve(tokens.x, tokens.lst.address, assets)
-    return extcall tokens.lst.deposit(assets, self)
-
-
-@internal
-def _supply_plain(market: ILendingMarket, tokens: Tokens, shares: uint256):
-    self._approve(IERC20(tokens.lst.address), market.address, shares)
-    extcall market.supply_collateral(shares, msg.sender, b"")
+def _stake_into(market: ILendingMarket, tokens: Tokens, assets: uint256, borrowed: uint256) -> uint256:
+    """
+    @dev Credits the caller the LST that staking `assets` of X mints, and in the callback
+         borrows `borrowed` of that X for the caller and stakes it all into the market.
+         The deposit's shares are read here: nothing between here and the callback moves
+         the LST.
+    @return LST shares added as collateral.
+    """
+    shares: uint256 = staticcall tokens.lst.previewDeposit(assets)
+    self._market = market.address
+    self._user = msg.sender
+    extcall market.supply_collateral(
+        shares, msg.sender, self._callback_data(ACTION_STAKE, shares, assets, borrowed, tokens)
+    )
+    self._market = empty(address)
+    return shares
 
 
 @internal
@@ -609,7 +655,7 @@ def _decrease(
     assert proceeds != 0, "router: buffer too small"
     self._market = market.address
     self._user = msg.sender
-    data: Bytes[1024] = abi_encode(ACTION_DECREASE, amount, empty(uint256), empty(uint256))
+    data: Bytes[1024] = self._callback_data(ACTION_DECREASE, amount, 0, 0, tokens)
     if proceeds >= debt:
         borrow_shares: uint256 = (staticcall market.positions(msg.sender))[1]
         extcall market.repay(0, borrow_shares, msg.sender, data)
@@ -691,14 +737,19 @@ def _revoke(token: IERC20, spender: address):
 
 
 @internal
-def _sweep(tokens: Tokens, market: ILendingMarket):
+def _sweep(tokens: Tokens, market: ILendingMarket, x_to_market: bool, lst_to_market: bool):
     """
     @dev Sends whatever X or LST is left (rounding dust, unstaked X) to the caller and
-         resets every allowance the router gave.
+         resets every allowance the router gave. `x_to_market` / `lst_to_market`: the call
+         may have approved X (a repay: `adjust`, `close`) or its LST (`loop`, `open_with_lst`)
+         to the market. An allowance the call never gave is not read: every call before
+         reset what it gave.
     """
     self._revoke(tokens.x, tokens.lst.address)
-    self._revoke(tokens.x, market.address)
-    self._revoke(IERC20(tokens.lst.address), market.address)
+    if x_to_market:
+        self._revoke(tokens.x, market.address)
+    if lst_to_market:
+        self._revoke(IERC20(tokens.lst.address), market.address)
     for token: IERC20 in [tokens.x, IERC20(tokens.lst.address)]:
         balance: uint256 = staticcall token.balanceOf(self)
         if balance != 0:

@@ -105,6 +105,36 @@ def test_lender_vault_views(system, deposits: list[int], inputs: list[int]) -> N
                 assert attempt(market.mint, shares, sender=newcomer)[1] is None, "maxMint overstated"
 
 
+def test_lender_vault_views_when_a_share_is_worth_many_units(system) -> None:
+    """Forty idle years at full utilization (the default curve's 40% a year: e^16) make a lender share worth
+    several units of X: the shares that still fit times that price no longer fit in 256 bits, and maxDeposit
+    / maxMint saturate instead of reverting (the supply assets stay within the market's 128-bit totals)."""
+    market, lst, units = system.market, system.lst, system.units
+    lender = system.chain.generate_address("lender")
+    borrower = system.chain.generate_address("borrower")
+    with system.chain.anchor():
+        fund(system, lender, units(1_000), market)
+        market.deposit(units(1_000), lender, sender=lender)
+        fund(system, borrower, units(2_000), lst)
+        lst.deposit(units(2_000), borrower, sender=borrower)
+        lst.approve(market, MAX_UINT, sender=borrower)
+        market.supply_collateral(lst.balanceOf(borrower), borrower, sender=borrower)
+        market.borrow(units(1_000), 0, borrower, borrower, sender=borrower)
+        system.chain.time_travel(40 * 365 * 86_400)
+        market.accrue_interest(sender=lender)
+        supply, assets = market.totalSupply(), market.totalAssets()
+        assert assets > supply + MARKET_VIRTUAL_SHARES  # a share is worth more than a unit
+        ratio = (
+            (supply + MARKET_VIRTUAL_SHARES, assets + MARKET_VIRTUAL_ASSETS),
+            (assets + MARKET_VIRTUAL_ASSETS, supply + MARKET_VIRTUAL_SHARES),
+        )
+        check_views(market, lender, [1, 10**18, 2**200, HUGE], ratio)
+        limit = market.maxDeposit(lender)
+        newcomer = system.chain.generate_address("newcomer")
+        assert limit and fund(system, newcomer, limit, market)
+        assert attempt(market.deposit, limit, sender=newcomer)[1] is None, "maxDeposit overstated"
+
+
 @given(deposits=st.lists(amounts, min_size=1, max_size=3), inputs=st.lists(amounts, min_size=3, max_size=6))
 @SETTINGS
 def test_lst_views(system, deposits: list[int], inputs: list[int]) -> None:

@@ -121,6 +121,13 @@ class MarketMachine(RuleBasedStateMachine):
             market.totalSupply(),
         )
 
+    @staticmethod
+    def burnt_value(burnt: int, borrow_assets: int, total_shares: int) -> int:
+        """What a burn takes off the total borrow assets: the shares' value rounded down, all at the last."""
+        if burnt == total_shares:
+            return borrow_assets
+        return min(burnt * (borrow_assets + 1) // (total_shares + VIRTUAL_SHARES), borrow_assets)
+
     def debt(self, borrow_shares: int, borrow_assets: int, total_shares: int) -> int:
         return mul_div_up(borrow_shares, borrow_assets + 1, total_shares + VIRTUAL_SHARES)
 
@@ -162,8 +169,8 @@ class MarketMachine(RuleBasedStateMachine):
         repaid = self.debt(repaid_sh, total_assets, total_shares)
         shares -= repaid_sh
         collateral -= seized
+        total_assets -= self.burnt_value(repaid_sh, total_assets, total_shares)
         total_shares -= repaid_sh
-        total_assets -= min(repaid, total_assets)
         bad_shares, swept = 0, 0
         if shares:
             value = collateral * rate // ORACLE_SCALE
@@ -176,7 +183,7 @@ class MarketMachine(RuleBasedStateMachine):
                     bad_shares = min(shortfall, shares)
         bad_assets = 0
         if bad_shares:
-            bad_assets = min(total_assets, self.debt(bad_shares, total_assets, total_shares))
+            bad_assets = self.burnt_value(bad_shares, total_assets, total_shares)
             shares -= bad_shares
         return {
             "result": (seized + swept, repaid),

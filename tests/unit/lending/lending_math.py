@@ -10,6 +10,7 @@ ORACLE_SCALE = 10**36
 YEAR = 365 * 86_400
 DAY = 86_400
 MAX_UINT = 2**256 - 1
+MAX_UINT128 = 2**128 - 1
 VIRTUAL_SHARES = 10**6
 VIRTUAL_ASSETS = 1
 MAX_BORROW_APR = 10 * WAD
@@ -41,6 +42,14 @@ def to_assets_down(shares: int, total_assets: int, total_shares: int) -> int:
 
 def to_assets_up(shares: int, total_assets: int, total_shares: int) -> int:
     return up(shares, total_assets + VIRTUAL_ASSETS, total_shares + VIRTUAL_SHARES)
+
+
+def burnt_value(burnt: int, total_assets: int, total_shares: int) -> int:
+    """What burning borrow shares takes off the total borrow assets: their value rounded down, all of it with
+    the last share (`LendingMarket._burnt_value`)."""
+    if burnt == total_shares:
+        return total_assets
+    return min(to_assets_down(burnt, total_assets, total_shares), total_assets)
 
 
 def exact_growth(exponent_wad: int) -> Decimal:
@@ -111,8 +120,8 @@ def liquidation(
     repaid = to_assets_up(repaid_sh, total_assets, total_shares)
     shares_left = borrow_shares - repaid_sh
     collateral_left = collateral - seized
+    total_assets -= burnt_value(repaid_sh, total_assets, total_shares)
     total_shares -= repaid_sh
-    total_assets -= min(repaid, total_assets)
     bad_shares = 0
     if shares_left:
         value = down(collateral_left, rate, ORACLE_SCALE)
@@ -126,7 +135,7 @@ def liquidation(
                 bad_shares = min(to_shares_down(left - value, total_assets, total_shares), shares_left)
     bad_assets = 0
     if bad_shares:
-        bad_assets = min(total_assets, to_assets_up(bad_shares, total_assets, total_shares))
+        bad_assets = burnt_value(bad_shares, total_assets, total_shares)
         total_assets -= bad_assets
         total_shares -= bad_shares
         shares_left -= bad_shares

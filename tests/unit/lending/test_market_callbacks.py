@@ -91,7 +91,7 @@ def test_other_positions_can_withdraw_collateral_in_supply_callback(
 
 
 @pytest.mark.parametrize("entry", ["supply", "repay", "liquidate"])
-def test_no_liquidation_flash_loan_or_nested_callback_inside_any_callback(
+def test_no_liquidation_flash_loan_supply_or_nested_callback_inside_any_callback(
     liquidatable, indebted, borrower, owner, x, entry, units
 ):
     market = liquidatable
@@ -100,6 +100,8 @@ def test_no_liquidation_flash_loan_or_nested_callback_inside_any_callback(
         "liquidate with data": market.liquidate.encode_input(borrower, 0, 10**6, b"\x01"),
         "flash loan": market.flashLoan.encode_input(indebted, x, units(1), b""),
         "nested supply callback": market.supply_collateral.encode_input(units(1), indebted, b"\x01"),
+        # A supply callback's payment is the collateral the market receives during it: no supply inside.
+        "plain supply": market.supply_collateral.encode_input(units(1), indebted, b""),
         "nested repay callback": market.repay.encode_input(units(1), 0, indebted, b"\x01"),
     }
     for action in forbidden.values():

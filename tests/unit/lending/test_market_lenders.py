@@ -1,8 +1,7 @@
 """Lenders: the market as an ERC-4626 vault over X, limited by idle liquidity."""
 
 import ape
-import pytest
-from lending_math import MAX_UINT, VIRTUAL_SHARES, WAD, YEAR
+from lending_math import MAX_UINT, MAX_UINT128, VIRTUAL_SHARES, WAD, YEAR
 
 ZERO = "0x0000000000000000000000000000000000000000"
 
@@ -96,12 +95,13 @@ def test_lender_shares_are_transferable(market, lender, other, lend, units):
     assert market.maxWithdraw(other) == market.convertToAssets(market.balanceOf(other))
 
 
-def test_max_deposit_and_mint_default_to_unlimited_but_fit_in_256_bits(market):
-    """With the default cap (max uint) the limits are what fits: shares minted at 10^6 per unit of X."""
+def test_max_deposit_and_mint_default_to_unlimited_but_fit_in_128_bits(market):
+    """With the default cap (max uint) the limits are what the market's totals hold: supply assets are
+    stored in 128 bits, shares minted at 10^6 per unit of X."""
     assert market.supply_cap() == MAX_UINT
-    assert market.maxDeposit(ZERO) == (MAX_UINT - VIRTUAL_SHARES) // VIRTUAL_SHARES
-    assert market.maxMint(ZERO) == MAX_UINT - VIRTUAL_SHARES
-    assert market.previewDeposit(market.maxDeposit(ZERO)) <= market.maxMint(ZERO)
+    assert market.maxDeposit(ZERO) == MAX_UINT128
+    assert market.maxMint(ZERO) == MAX_UINT128 * VIRTUAL_SHARES
+    assert market.previewDeposit(market.maxDeposit(ZERO)) == market.maxMint(ZERO)
 
 
 def test_deposit_of_max_deposit_and_huge_balances(market, x, lender, other, fund):
@@ -113,10 +113,9 @@ def test_deposit_of_max_deposit_and_huge_balances(market, x, lender, other, fund
     market.deposit(largest, lender, sender=lender)
     balance = market.balanceOf(lender)
     assert balance == preview == largest * VIRTUAL_SHARES
-    # Nothing (or a few units) is left to deposit, and the views still answer.
-    room_shares = MAX_UINT - balance - VIRTUAL_SHARES
-    assert market.maxMint(other) == room_shares
-    assert market.maxDeposit(other) == room_shares * (largest + 1) // (balance + VIRTUAL_SHARES)
+    # Nothing is left to deposit, and the views still answer.
+    assert market.maxMint(other) == 0
+    assert market.maxDeposit(other) == 0
     assert market.maxRedeem(lender) == balance
     assert market.maxWithdraw(lender) == balance * (largest + 1) // (balance + VIRTUAL_SHARES)
     assert market.convertToAssets(balance) == market.maxWithdraw(lender)
@@ -130,23 +129,13 @@ def test_deposit_of_max_deposit_and_huge_balances(market, x, lender, other, fund
     assert market.totalSupply() == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="deposit accepts more than maxDeposit: total shares within 10^6 of 2^256 break every conversion, "
-    "so maxDeposit reverts and the lender cannot redeem (needs ~1.2e71 units of X)",
-)
-def test_deposit_above_max_deposit_cannot_brick_the_vault(market, x, lender, fund):
+def test_deposit_above_max_deposit_is_refused(market, x, lender, fund):
+    """One unit more than maxDeposit would not fit the 128-bit supply total: refused, where a deposit near
+    2^256 shares used to be accepted and brick every conversion."""
     amount = market.maxDeposit(lender) + 1
     fund(lender, amount, spender=market)
-    try:
+    with ape.reverts("market: supply cap exceeded"):
         market.deposit(amount, lender, sender=lender)
-    except ape.exceptions.ContractLogicError:
-        return  # refusing it is fine
-    market.maxDeposit(lender)
-    market.maxMint(lender)
-    balance = market.balanceOf(lender)
-    market.redeem(balance, lender, lender, sender=lender)
-    assert market.totalSupply() == 0
 
 
 def test_max_deposit_zero_when_cap_below_supply(market, guardian, lender, lend, units):

@@ -11,6 +11,7 @@ from lending_math import (
     IRM_SHORT_DATA,
     MAX_BORROW_APR,
     MAX_UINT,
+    MAX_UINT128,
     WAD,
     YEAR,
     assert_interest_close,
@@ -50,21 +51,41 @@ def test_one_accrual_compounds_at_most_e50(
     switch_market, switch_irm, lend_to, post_to, borrower, lender, units, warp, x
 ):
     """Ten idle years at the 1,000% bound would be e^100: one accrual stops at e^50 - 1, totals stay
-    finite."""
+    finite. (Raw amounts: e^50 times the debt fits the market's 128-bit totals at 6 and 18 decimals.)"""
     switch_irm.set_apr(MAX_UINT, sender=lender)
-    lend_to(switch_market, lender, units(1_000))
-    post_to(switch_market, borrower, units(1_000))
-    tx = switch_market.borrow(units(100), 0, borrower, borrower, sender=borrower)
+    lend_to(switch_market, lender, 10**17)
+    post_to(switch_market, borrower, 10**17)
+    tx = switch_market.borrow(10**16, 0, borrower, borrower, sender=borrower)
     warp(10 * YEAR)
     accrual = switch_market.accrue_interest(sender=lender)
     interest = accrual.events.filter(switch_market.AccrueInterest)[0].interest
-    assert_interest_close(interest, units(100), MAX_BORROW_APR, accrual.timestamp - tx.timestamp)
-    assert 5.18e21 < interest / units(100) < 5.19e21  # e^50 - 1 = 5.1847e21
-    assert switch_market.total_borrow_assets() == units(100) + interest
+    assert_interest_close(interest, 10**16, MAX_BORROW_APR, accrual.timestamp - tx.timestamp)
+    assert 5.18e21 < interest / 10**16 < 5.19e21  # e^50 - 1 = 5.1847e21
+    assert switch_market.total_borrow_assets() == 10**16 + interest
     # Lenders still reach their idle X.
     before = x.balanceOf(lender)
-    switch_market.withdraw(units(900), lender, lender, sender=lender)
-    assert x.balanceOf(lender) - before == units(900)
+    switch_market.withdraw(9 * 10**16, lender, lender, sender=lender)
+    assert x.balanceOf(lender) - before == 9 * 10**16
+
+
+def test_interest_stops_where_the_totals_stop(
+    switch_market, switch_irm, lend_to, post_to, borrower, lender, warp, x
+):
+    """e^50 on a debt of 10^18 units would take supply assets past 2^128 - 1, the most the market's totals
+    hold: the interest stops there (nothing overflows or reverts) and lenders still reach their idle X."""
+    switch_irm.set_apr(MAX_UINT, sender=lender)
+    lend_to(switch_market, lender, 10**19)
+    post_to(switch_market, borrower, 10**19)
+    switch_market.borrow(10**18, 0, borrower, borrower, sender=borrower)
+    warp(10 * YEAR)
+    accrual = switch_market.accrue_interest(sender=lender)
+    interest = accrual.events.filter(switch_market.AccrueInterest)[0].interest
+    assert interest == MAX_UINT128 - 10**19
+    assert switch_market.total_supply_assets() == MAX_UINT128
+    assert switch_market.total_borrow_assets() == 10**18 + interest
+    before = x.balanceOf(lender)
+    switch_market.withdraw(9 * 10**18, lender, lender, sender=lender)
+    assert x.balanceOf(lender) - before == 9 * 10**18
 
 
 @pytest.mark.parametrize(

@@ -197,16 +197,21 @@ def test_close_pulls_matured_unbonding(
 def test_close_min_out_counts_every_road(router, market, lst, leverager, opened, chain, deadline, mode):
     """min_out bounds X + LST at its exchange rate + the queued amount, to the wei."""
     # Setting the time mines a block at `when`: each close below is mined at `when + 1`, same interest.
+    # A bare snapshot, not `chain.isolate()`: isolate also puts back the pending timestamp it saw on entry,
+    # which on a loaded machine can already be behind the restored head ("1 seconds before"), and every
+    # attempt sets its own time anyway.
     when = chain.pending_timestamp + 60
-    with chain.isolate():
-        chain.pending_timestamp = when
-        event = closed_event(router, router.close(market, 0, deadline(), mode, sender=leverager))
-        out = event.assets_out + lst.convertToAssets(event.shares_out) + event.queued_assets
+    start = chain.snapshot()
+    chain.pending_timestamp = when
+    event = closed_event(router, router.close(market, 0, deadline(), mode, sender=leverager))
+    out = event.assets_out + lst.convertToAssets(event.shares_out) + event.queued_assets
     assert out > 0
-    with chain.isolate():
-        chain.pending_timestamp = when
-        with ape.reverts("router: slippage"):
-            router.close(market, out + 1, deadline(), mode, sender=leverager)
+    chain.restore(start)
+    start = chain.snapshot()
+    chain.pending_timestamp = when
+    with ape.reverts("router: slippage"):
+        router.close(market, out + 1, deadline(), mode, sender=leverager)
+    chain.restore(start)
     chain.pending_timestamp = when
     router.close(market, out, deadline(), mode, sender=leverager)
     assert market.positions(leverager) == (0, 0)
