@@ -62,17 +62,30 @@ class Books:
         return Liquidation(seized, repaid_sh, repaid)
 
 
+def burnt_value(burnt: int, total_assets: int, total_shares: int) -> int:
+    """`LendingMarket._burnt_value`: what a burn of borrow shares takes off the total borrow assets (their
+    value rounded down; all of it with the last share), whatever the payer was charged."""
+    if burnt == total_shares:
+        return total_assets
+    return min(to_assets(burnt, total_assets, total_shares), total_assets)
+
+
 def books_of_liquidation(market, oracle, tx, event) -> Books:
     """The market's books as the liquidation in `tx` found them (interest accrued in its block): the totals
-    after it plus what it repaid and wrote off. The oracle's rate is read at the block before: the LST's book
-    value does not move with time unless a reward stream was counted in between."""
+    after it plus what it took off them (the repaid shares' value rounded down, which the charge rounded up
+    exceeds by at most a unit, and the bad debt). The oracle's rate is read at the block before: the LST's
+    book value does not move with time unless a reward stream was counted in between."""
+    after = market.total_borrow_shares(block_id=tx.block_number)
+    total_shares = after + event.repaid_shares + event.bad_debt_shares
+    left = market.total_borrow_assets(block_id=tx.block_number) + event.bad_debt_assets
+    total_assets = next(
+        assets
+        for assets in range(left + event.repaid_assets, left - 1, -1)
+        if assets - burnt_value(event.repaid_shares, assets, total_shares) == left
+    )
     return Books(
-        total_assets=market.total_borrow_assets(block_id=tx.block_number)
-        + event.repaid_assets
-        + event.bad_debt_assets,
-        total_shares=market.total_borrow_shares(block_id=tx.block_number)
-        + event.repaid_shares
-        + event.bad_debt_shares,
+        total_assets=total_assets,
+        total_shares=total_shares,
         incentive=market.liquidation_incentive(),
         rate=oracle.rate(block_id=tx.block_number - 1),
         dust=market.dust(),
