@@ -881,9 +881,9 @@ def st_fraction(share: int) -> int:
 
 
 STEPS_PER_EXAMPLE = 100
-# CI: 200 derandomized examples per decimals, ~92 steps each (some end early): ~37,000 steps in all, the
+# CI: 130 derandomized examples per decimals, ~90 steps each (some end early): ~23,000 steps in all, the
 # issue's floor being 20,000.
-CI_EXAMPLES = 200
+CI_EXAMPLES = 130
 # Paths a run must reach, or it proves little.
 MUST_REACH = (
     "router_open: ok",
