@@ -10,17 +10,8 @@ unbonding, whatever the buffer holds.
 
 from __future__ import annotations
 
-from boa_system import MAX_UINT, BoaSystem, RevmChain, attempt, deploy_system
-
-DAY = 86_400
-
-
-def staker(system: BoaSystem, alias: str, amount: float) -> str:
-    user = system.chain.generate_address(alias)
-    system.mint_x(user, system.units(amount))
-    system.x.approve(system.lst, MAX_UINT, sender=user)
-    system.lst.deposit(system.units(amount), sender=user)
-    return user
+from boa_system import RevmChain, attempt, deploy_system
+from queue_world import DAY, staker
 
 
 def test_instant_exits_before_ready_at_cannot_delay_a_request(decimals):

@@ -16,17 +16,8 @@ once, and X set aside is never unbonded again, delegated, or open to instant exi
 from __future__ import annotations
 
 import pytest
-from boa_system import MAX_UINT, BoaSystem, RevmChain, attempt, deploy_system, rebalance_checked
-
-DAY = 86_400
-
-
-def staker(system: BoaSystem, alias: str, amount: float) -> str:
-    user = system.chain.generate_address(alias)
-    system.mint_x(user, system.units(amount))
-    system.x.approve(system.lst, MAX_UINT, sender=user)
-    system.lst.deposit(system.units(amount), sender=user)
-    return user
+from boa_system import BoaSystem, RevmChain, attempt, deploy_system, rebalance_checked
+from queue_world import DAY, staker
 
 
 def queue_cover(system: BoaSystem) -> int:
