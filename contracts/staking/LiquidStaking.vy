@@ -172,6 +172,8 @@ struct Books:
     # The unbonding the LST expects back and the part the queue does not count on.
     unbonding: uint256
     free_unbonding: uint256
+    # The backend's unbonding balance as read, for the queue's cover (one read per computation).
+    backend_unbonding: uint256
 
 
 asset: public(immutable(address))
@@ -463,6 +465,7 @@ def _books() -> Books:
         loss=loss,
         unbonding=expected,
         free_unbonding=free,
+        backend_unbonding=unbonding,
     )
 
 
@@ -486,14 +489,17 @@ def _entry_assets() -> uint256:
 
 
 @internal
-def _apply_loss():
+def _apply_loss() -> Books:
     """
     @dev Applies a backend loss (slashing) as `_books` sees it. The views already
          include it, so whoever calls first changes nothing anybody is paid.
+    @return The books applied: what `_books` reads once they are written (the loss is
+            then none, the factor, accounts, unbonding and stream those written), so an
+            entry point prices with them instead of asking the backend again.
     """
     books: Books = self._books()
     if books.loss == 0 and books.unbonding == self.unbonding_expected:
-        return
+        return books
     old_liability: uint256 = self._queue_liability(self.queue_scaled, self.loss_factor)
     new_liability: uint256 = self._queue_liability(self.queue_scaled, books.loss_factor)
     if books.unbonding != self.unbonding_expected:
@@ -506,12 +512,13 @@ def _apply_loss():
     self.unbonding_expected = books.unbonding
     self.free_unbonding = books.free_unbonding
     if books.loss == 0:
-        return
+        return books
     if books.locked < self._locked_rewards():
         # The loss ate into the stream itself: what is left of it keeps the end.
         self.stream_amount = books.locked
         self.stream_start = block.timestamp
     log LossApplied(loss=books.loss, queue_share=old_liability - new_liability, loss_factor=books.loss_factor)
+    return books
 
 
 @view
@@ -600,69 +607,77 @@ def _fee_along(level: uint256, amount: uint256, target: uint256) -> uint256:
 
 @view
 @internal
-def _cover(liability: uint256, free_unbonding: uint256) -> Cover:
+def _cover() -> Cover:
     """
-    @dev Splits the queue's `liability` between the unbonding it counts on and what the
+    @dev The queue's cover as the books stand, against the backend's unbonding balance now.
+    """
+    return self._cover_of(self._liability(), self.free_unbonding, staticcall backend.unbonding_balance(self))
+
+
+@pure
+@internal
+def _cover_of(liability: uint256, free_unbonding: uint256, unbonding: uint256) -> Cover:
+    """
+    @dev Splits the queue's `liability` between the `unbonding` it counts on and what the
          buffer must hold. Whatever unbonding has landed or been slashed is taken from
          the queue's part first (the free part is capped at what is left), so the queue
          counts only on X still on its way; unbonding beyond the liability is free.
     """
-    unbonding: uint256 = staticcall backend.unbonding_balance(self)
     in_flight: uint256 = min(unbonding - min(free_unbonding, unbonding), liability)
     return Cover(in_flight=in_flight, held=liability - in_flight, free=unbonding - in_flight)
 
 
 @view
 @internal
-def _exit_room() -> uint256:
+def _exit_room(books: Books) -> uint256:
     """
     @dev The part of the buffer instant exits may take: what the buffer holds beyond the
          queue's part (the queue's liability less the unbonding it counts on), so instant
          exits can never delay a request; the instant fee sees the same smaller buffer.
     """
     buffer: uint256 = self.buffer
-    books: Books = self._books()
     owed: uint256 = self._queue_liability(self.queue_scaled, books.loss_factor)
-    return buffer - min(buffer, self._cover(owed, books.free_unbonding).held)
+    return buffer - min(buffer, self._cover_of(owed, books.free_unbonding, books.backend_unbonding).held)
 
 
 @view
 @internal
-def _exit_fee(amount: uint256, total_assets: uint256) -> uint256:
+def _exit_fee(amount: uint256, books: Books) -> uint256:
     """
     @dev Fee on an exit that drains `amount` from the buffer, against the target of the
          LST as it is after the exit: a smaller LST has a smaller target, so an exit in
          pieces sees larger targets (and deficits) for its first pieces and never pays
          less than the same exit at once.
     """
-    return self._fee_along(self._exit_room(), amount, self._target(total_assets - min(amount, total_assets)))
+    total_assets: uint256 = books.total_assets
+    return self._fee_along(self._exit_room(books), amount, self._target(total_assets - min(amount, total_assets)))
 
 
 @view
 @internal
-def _preview_withdraw(assets: uint256, total_assets: uint256) -> uint256:
+def _preview_withdraw(assets: uint256, books: Books) -> uint256:
     # Exactly `assets` leaves the buffer; the fee is integrated over that range.
-    return self._to_shares(assets + self._exit_fee(assets, total_assets), total_assets, True)
+    return self._to_shares(assets + self._exit_fee(assets, books), books.total_assets, True)
 
 
 @view
 @internal
-def _net_of_fee(gross: uint256, total_assets: uint256) -> uint256:
+def _net_of_fee(gross: uint256, books: Books) -> uint256:
     # The fee on a redemption is integrated over its gross value (a little more than
     # what leaves the buffer, in the stakers' favour).
-    fee: uint256 = self._exit_fee(gross, total_assets)
+    fee: uint256 = self._exit_fee(gross, books)
     return gross - min(fee, gross)
 
 
 @view
 @internal
-def _preview_redeem(shares: uint256, total_assets: uint256) -> uint256:
-    return self._net_of_fee(self._to_assets(shares, total_assets, False), total_assets)
+def _preview_redeem(shares: uint256, books: Books) -> uint256:
+    return self._net_of_fee(self._to_assets(shares, books.total_assets, False), books)
 
 
 @view
 @internal
-def _max_withdraw(owner: address, total_assets: uint256) -> uint256:
+def _max_withdraw(owner: address, books: Books) -> uint256:
     """
     @dev Largest `assets` with `assets <= buffer` and `previewWithdraw(assets) <= balance`
          (the withdraw then costs at most gross, the value of the owner's shares). With
@@ -670,15 +685,15 @@ def _max_withdraw(owner: address, total_assets: uint256) -> uint256:
          (always when the balance, not the buffer, is the limit); else the fee on m against
          the largest target any exit sees gives a bound that always does.
     """
-    buffer: uint256 = self._exit_room()
-    gross: uint256 = self._to_assets(erc20.balanceOf[owner], total_assets, False)
+    buffer: uint256 = self._exit_room(books)
+    gross: uint256 = self._to_assets(erc20.balanceOf[owner], books.total_assets, False)
     reach: uint256 = min(gross, buffer)
-    fee: uint256 = self._exit_fee(reach, total_assets)
+    fee: uint256 = self._exit_fee(reach, books)
     if fee < gross:
         candidate: uint256 = min(buffer, gross - fee)
-        if candidate + self._exit_fee(candidate, total_assets) <= gross:
+        if candidate + self._exit_fee(candidate, books) <= gross:
             return candidate
-    fee = self._fee_along(buffer, reach, self._target(total_assets))
+    fee = self._fee_along(buffer, reach, self._target(books.total_assets))
     if fee >= gross:
         return 0
     return min(buffer, gross - fee)
@@ -686,32 +701,39 @@ def _max_withdraw(owner: address, total_assets: uint256) -> uint256:
 
 @view
 @internal
-def _max_instant_shares(total_assets: uint256) -> uint256:
+def _max_instant_shares(books: Books) -> uint256:
     # Redeeming at most the buffer's worth of shares always fits in the buffer after the fee.
-    return self._to_shares(self._exit_room(), total_assets, False)
+    return self._to_shares(self._exit_room(books), books.total_assets, False)
 
 
 @view
 @internal
-def _max_redeem(owner: address, total_assets: uint256) -> uint256:
-    shares: uint256 = min(erc20.balanceOf[owner], self._max_instant_shares(total_assets))
+def _max_redeem(owner: address, books: Books) -> uint256:
+    shares: uint256 = min(erc20.balanceOf[owner], self._max_instant_shares(books))
     # Shares whose net value rounds to nothing cannot be redeemed (`redeem` refuses a
     # zero payout), and a max view never overstates what succeeds.
-    if shares == 0 or self._preview_redeem(shares, total_assets) == 0:
+    if shares == 0 or self._preview_redeem(shares, books) == 0:
         return 0
     return shares
 
 
 @view
 @internal
-def _deposit_room() -> (uint256, uint256):
+def _max_entry(in_shares: bool) -> uint256:
     """
-    @dev (assets, shares) a deposit or mint can still add before a sum overflows: the
+    @dev The largest deposit (in X) or mint (`in_shares`) before a sum overflows: the
          buffer plus the backend balance, and the supply plus the virtual shares.
     """
-    assets: uint256 = MAX_UINT - self.buffer - self.backend_accounted - self.queue_reserve - VIRTUAL_ASSETS
-    shares: uint256 = MAX_UINT - erc20.totalSupply - VIRTUAL_SHARES
-    return assets, shares
+    room_assets: uint256 = MAX_UINT - self.buffer - self.backend_accounted - self.queue_reserve - VIRTUAL_ASSETS
+    room_shares: uint256 = MAX_UINT - erc20.totalSupply - VIRTUAL_SHARES
+    priced_assets: uint256 = 0
+    priced_shares: uint256 = 0
+    priced_assets, priced_shares = self._pricing(self._entry_assets())
+    if priced_assets == 0:
+        return 0
+    if in_shares:
+        return min(room_shares, self._mul_div_saturating(room_assets, priced_shares, priced_assets))
+    return min(room_assets, self._mul_div_saturating(room_shares, priced_assets, priced_shares))
 
 
 # ---------------------------------------------------------------- transfers
@@ -772,8 +794,7 @@ def book_value(shares: uint256) -> uint256:
             the LST has already counted.
     """
     self._check_not_entered()
-    books: Books = self._books()
-    return self._to_assets(shares, books.total_assets + books.locked, False)
+    return self._to_assets(shares, self._entry_assets(), False)
 
 
 @view
@@ -783,15 +804,7 @@ def maxDeposit(receiver: address) -> uint256:
     @notice Staking has no cap: the largest deposit whose sums still fit in 256 bits.
     """
     self._check_not_entered()
-    room_assets: uint256 = 0
-    room_shares: uint256 = 0
-    room_assets, room_shares = self._deposit_room()
-    priced_assets: uint256 = 0
-    priced_shares: uint256 = 0
-    priced_assets, priced_shares = self._pricing(self._entry_assets())
-    if priced_assets == 0:
-        return 0
-    return min(room_assets, self._mul_div_saturating(room_shares, priced_assets, priced_shares))
+    return self._max_entry(False)
 
 
 @view
@@ -801,15 +814,7 @@ def maxMint(receiver: address) -> uint256:
     @notice Staking has no cap: the largest mint whose sums still fit in 256 bits.
     """
     self._check_not_entered()
-    room_assets: uint256 = 0
-    room_shares: uint256 = 0
-    room_assets, room_shares = self._deposit_room()
-    priced_assets: uint256 = 0
-    priced_shares: uint256 = 0
-    priced_assets, priced_shares = self._pricing(self._entry_assets())
-    if priced_assets == 0:
-        return 0
-    return min(room_shares, self._mul_div_saturating(room_assets, priced_shares, priced_assets))
+    return self._max_entry(True)
 
 
 @view
@@ -841,7 +846,7 @@ def maxWithdraw(owner: address) -> uint256:
             instant fee, limited by the idle buffer.
     """
     self._check_not_entered()
-    return self._max_withdraw(owner, self._total_assets())
+    return self._max_withdraw(owner, self._books())
 
 
 @view
@@ -852,7 +857,7 @@ def maxRedeem(owner: address) -> uint256:
             buffer's worth, so it may be a little below the exact limit).
     """
     self._check_not_entered()
-    return self._max_redeem(owner, self._total_assets())
+    return self._max_redeem(owner, self._books())
 
 
 @view
@@ -862,7 +867,7 @@ def previewWithdraw(assets: uint256) -> uint256:
     @notice Shares burnt by `withdraw(assets)` now, instant fee included (rounded up).
     """
     self._check_not_entered()
-    return self._preview_withdraw(assets, self._total_assets())
+    return self._preview_withdraw(assets, self._books())
 
 
 @view
@@ -872,7 +877,7 @@ def previewRedeem(shares: uint256) -> uint256:
     @notice X paid by `redeem(shares)` now, after the instant fee (rounded down).
     """
     self._check_not_entered()
-    return self._preview_redeem(shares, self._total_assets())
+    return self._preview_redeem(shares, self._books())
 
 
 @view
@@ -882,7 +887,7 @@ def instant_fee(assets: uint256) -> uint256:
     @notice Fee `withdraw(assets)` would charge now on top of `assets`, in X.
     """
     self._check_not_entered()
-    return self._exit_fee(assets, self._total_assets())
+    return self._exit_fee(assets, self._books())
 
 
 @view
@@ -892,7 +897,7 @@ def max_instant_redeem() -> uint256:
     @notice The most shares anybody can redeem instantly now (the buffer's worth).
     """
     self._check_not_entered()
-    return self._max_instant_shares(self._total_assets())
+    return self._max_instant_shares(self._books())
 
 
 @view
@@ -928,8 +933,8 @@ def deposit(assets: uint256, receiver: address = msg.sender) -> uint256:
     self._enter()
     assert assets != 0, "lst: zero assets"
     assert receiver != empty(address), "lst: zero receiver"
-    self._apply_loss()
-    shares: uint256 = self._to_shares(assets, self._entry_assets(), False)
+    books: Books = self._apply_loss()
+    shares: uint256 = self._to_shares(assets, books.total_assets + books.locked, False)
     assert shares != 0, "lst: zero shares"
     self._deposit(msg.sender, receiver, assets, shares)
     self._exit()
@@ -947,8 +952,8 @@ def mint(shares: uint256, receiver: address = msg.sender) -> uint256:
     self._enter()
     assert shares != 0, "lst: zero shares"
     assert receiver != empty(address), "lst: zero receiver"
-    self._apply_loss()
-    assets: uint256 = self._to_assets(shares, self._entry_assets(), True)
+    books: Books = self._apply_loss()
+    assets: uint256 = self._to_assets(shares, books.total_assets + books.locked, True)
     self._deposit(msg.sender, receiver, assets, shares)
     self._exit()
     return assets
@@ -979,11 +984,10 @@ def withdraw(assets: uint256, receiver: address = msg.sender, owner: address = m
     self._enter()
     assert assets != 0, "lst: zero assets"
     assert receiver != empty(address), "lst: zero receiver"
-    self._apply_loss()
-    total: uint256 = self._total_assets()
-    assert assets <= self._max_withdraw(owner, total), "lst: withdraw exceeds max"
-    fee: uint256 = self._exit_fee(assets, total)
-    shares: uint256 = self._to_shares(assets + fee, total, True)
+    books: Books = self._apply_loss()
+    assert assets <= self._max_withdraw(owner, books), "lst: withdraw exceeds max"
+    fee: uint256 = self._exit_fee(assets, books)
+    shares: uint256 = self._to_shares(assets + fee, books.total_assets, True)
     self._withdraw(msg.sender, receiver, owner, assets, shares, fee)
     self._exit()
     return shares
@@ -1001,11 +1005,10 @@ def redeem(shares: uint256, receiver: address = msg.sender, owner: address = msg
     self._enter()
     assert shares != 0, "lst: zero shares"
     assert receiver != empty(address), "lst: zero receiver"
-    self._apply_loss()
-    total: uint256 = self._total_assets()
-    assert shares <= min(erc20.balanceOf[owner], self._max_instant_shares(total)), "lst: redeem exceeds max"
-    gross: uint256 = self._to_assets(shares, total, False)
-    assets: uint256 = self._net_of_fee(gross, total)
+    books: Books = self._apply_loss()
+    assert shares <= min(erc20.balanceOf[owner], self._max_instant_shares(books)), "lst: redeem exceeds max"
+    gross: uint256 = self._to_assets(shares, books.total_assets, False)
+    assets: uint256 = self._net_of_fee(gross, books)
     assert assets != 0, "lst: zero assets"
     self._withdraw(msg.sender, receiver, owner, assets, shares, gross - assets)
     self._exit()
@@ -1038,7 +1041,7 @@ def _request_unbonding(keep: uint256, filing: bool) -> uint256:
          queue's never does.
     @return The part of the queue's liability beyond `keep` that the buffer must hold.
     """
-    cover: Cover = self._cover(self._liability(), self.free_unbonding)
+    cover: Cover = self._cover()
     short: uint256 = cover.held - min(cover.held, min(self.buffer, keep))
     staked: uint256 = staticcall backend.staked_balance(self)
     for_queue: uint256 = 0
@@ -1101,7 +1104,7 @@ def _fund_queue():
     if head == end:
         return
     factor: uint256 = self.loss_factor
-    held: uint256 = self._cover(self._liability(), self.free_unbonding).held
+    held: uint256 = self._cover().held
     for _: uint256 in range(MAX_FUNDED_PER_CALL):
         if head == end:
             break
@@ -1195,7 +1198,7 @@ def request_unstake(shares: uint256, receiver: address = msg.sender, owner: addr
     erc20._burn(owner, shares)
     # What the buffer holds for the queue before this request stays as it is: the request is
     # covered by unbonding first (unbonding it no longer needs is settled as free first).
-    cover: Cover = self._cover(self._liability(), self.free_unbonding)
+    cover: Cover = self._cover()
     self.free_unbonding = cover.free
     # Rounded down, so the request is never worth more than the shares it burnt.
     factor: uint256 = self.loss_factor
@@ -1296,7 +1299,9 @@ def queue_cover() -> Cover:
     """
     self._check_not_entered()
     books: Books = self._books()
-    return self._cover(self._queue_liability(self.queue_scaled, books.loss_factor), books.free_unbonding)
+    return self._cover_of(
+        self._queue_liability(self.queue_scaled, books.loss_factor), books.free_unbonding, books.backend_unbonding
+    )
 
 
 # ---------------------------------------------------------------- rewards
@@ -1304,13 +1309,13 @@ def queue_cover() -> Cover:
 
 @internal
 def _sync(current: uint256):
-    self._apply_loss()
+    books: Books = self._apply_loss()
     if block.timestamp < self.stream_end:
         return
     accounted: uint256 = self.backend_accounted
     if current <= accounted:
         return
-    total: uint256 = self._total_assets()
+    total: uint256 = books.total_assets
     elapsed: uint256 = block.timestamp - self.last_gain_time
     cap: uint256 = math._mul_div(total, self.max_apr_bps * elapsed, BPS * YEAR, False)
     gain: uint256 = min(current - accounted, cap)
@@ -1380,7 +1385,7 @@ def rebalance():
     if not self._has_due_request():
         target: uint256 = self._target(self._total_assets())
         buffer: uint256 = self.buffer
-        room: uint256 = buffer - min(buffer, self._cover(self._liability(), self.free_unbonding).held)
+        room: uint256 = buffer - min(buffer, self._cover().held)
         if room > target and room - target >= min_request:
             amount: uint256 = room - target
             self.buffer = buffer - amount
