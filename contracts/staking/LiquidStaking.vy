@@ -425,7 +425,9 @@ def _books() -> Books:
     factor: uint256 = self.loss_factor
     free: uint256 = self.free_unbonding
     expected: uint256 = self.unbonding_expected
-    unbonding: uint256 = staticcall backend.unbonding_balance(self)
+    current: uint256 = 0
+    unbonding: uint256 = 0
+    current, unbonding = staticcall backend.balances(self)
     scaled: uint256 = self.queue_scaled
     liability: uint256 = self._queue_liability(scaled, factor)
     loss: uint256 = 0
@@ -448,7 +450,6 @@ def _books() -> Books:
         loss = queue_cut
         accounted -= min(queue_cut, accounted)
         expected = unbonding
-    current: uint256 = staticcall backend.total_balance(self)
     if current < accounted:
         loss += accounted - current
         accounted = current
