@@ -39,6 +39,7 @@ from interfaces import IPriceOracle
 from interfaces import IERC20Permit
 from interfaces import IWrappedNative
 from . import deleverage
+from contracts.staking import share_pricing
 
 implements: IMarketCallbacks
 
@@ -84,6 +85,15 @@ struct Authorization:
 struct Tokens:
     x: IERC20
     lst: IERC4626
+
+
+# The LST's share prices from one `share_prices` read (`share_pricing`'s (assets, shares) pairs):
+# conversions at the first pair, mints at the second, exactly as the LST's own views.
+struct Prices:
+    exit_assets: uint256
+    exit_shares: uint256
+    entry_assets: uint256
+    entry_shares: uint256
 
 
 registry: public(immutable(IMarketRegistry))
@@ -258,9 +268,10 @@ def adjust(
     assert target_leverage >= WAD, "router: leverage below 1x"
     if target_leverage > current:
         max_ltv: uint256 = self._max_ltv(market, target_leverage)
-        target: uint256 = self._collateral_for(tokens, max_ltv, price, 0, collateral, debt, target_leverage)
+        prices: Prices = self._share_prices(tokens)
+        target: uint256 = self._collateral_for(prices, max_ltv, price, 0, collateral, debt, target_leverage)
         assert target > collateral, "router: already at max leverage"
-        self._supply(market, tokens, target - collateral, 0, target - collateral)
+        self._supply(market, tokens, prices, target - collateral, 0, target - collateral)
     elif target_leverage < current:
         self._decrease(market, tokens, price, collateral, debt, value, target_leverage, partial)
     else:
@@ -503,8 +514,26 @@ def _position(market: ILendingMarket, user: address) -> (uint256, uint256):
 
 @view
 @internal
+def _share_prices(tokens: Tokens) -> Prices:
+    total_assets: uint256 = 0
+    locked: uint256 = 0
+    supply: uint256 = 0
+    total_assets, locked, supply = staticcall ILiquidStaking(tokens.lst.address).share_prices()
+    exit_assets: uint256 = 0
+    exit_shares: uint256 = 0
+    exit_assets, exit_shares = share_pricing._priced(total_assets, supply)
+    entry_assets: uint256 = 0
+    entry_shares: uint256 = 0
+    entry_assets, entry_shares = share_pricing._priced(total_assets + locked, supply)
+    # As the LST's `convertToShares`: new X must not buy into worthless shares.
+    assert exit_assets != 0, "router: nothing left to stake into"
+    return Prices(exit_assets=exit_assets, exit_shares=exit_shares, entry_assets=entry_assets, entry_shares=entry_shares)
+
+
+@view
+@internal
 def _collateral_for(
-    tokens: Tokens,
+    prices: Prices,
     max_ltv: uint256,
     price: uint256,
     assets_in: uint256,
@@ -522,11 +551,14 @@ def _collateral_for(
     # arithmetic revert.
     assert value >= debt, "router: position is insolvent"
     equity: uint256 = value - debt
-    target: uint256 = staticcall tokens.lst.convertToShares(math._mul_div(equity, target_leverage, WAD, False))
+    # `convertToShares` and `previewMint` of the LST, from one read.
+    target: uint256 = math._mul_div(
+        math._mul_div(equity, target_leverage, WAD, False), prices.exit_shares, prices.exit_assets, False
+    )
     # Cap: debt + cost(C - shares) - assets_in <= C * price * max LTV, where cost uses the
     # LST's mint price (its book value, rounded up) and value the oracle's price (rounded
     # down): C <= (assets_in + shares * rate - debt - margin) / (rate - price * max LTV).
-    rate: uint256 = staticcall tokens.lst.previewMint(ORACLE_SCALE) + 1
+    rate: uint256 = math._mul_div(ORACLE_SCALE, prices.entry_assets, prices.entry_shares, True) + 1
     floor_value: uint256 = math._mul_div(price, max_ltv, WAD, False)
     assert rate > floor_value, "router: price above rate"
     credit: uint256 = assets_in + math._mul_div(shares, rate, ORACLE_SCALE, False)
@@ -557,13 +589,14 @@ def _open(
     if borrow_shares != 0:
         extcall market.accrue_interest()
         collateral, debt = self._position(market, msg.sender)
+    prices: Prices = self._share_prices(tokens)
     target: uint256 = self._collateral_for(
-        tokens, max_ltv, self._price(market), assets_in, collateral + shares_in, debt, target_leverage
+        prices, max_ltv, self._price(market), assets_in, collateral + shares_in, debt, target_leverage
     )
     added: uint256 = target - collateral
     assert added != 0, "router: amount too small"
     assert added >= min_collateral, "router: slippage"
-    borrowed: uint256 = self._supply(market, tokens, added, assets_in, added - shares_in)
+    borrowed: uint256 = self._supply(market, tokens, prices, added, assets_in, added - shares_in)
     log Opened(
         user=msg.sender,
         market=market.address,
@@ -577,16 +610,20 @@ def _open(
 
 
 @internal
-def _supply(market: ILendingMarket, tokens: Tokens, amount: uint256, assets_in: uint256, mint_shares: uint256) -> uint256:
+def _supply(
+    market: ILendingMarket, tokens: Tokens, prices: Prices, amount: uint256, assets_in: uint256, mint_shares: uint256
+) -> uint256:
     """
     @dev Credits `amount` of collateral to the caller and mints `mint_shares` of it in the
          callback, paid with `assets_in` of the caller's X and X borrowed for the caller.
-         The mint's cost is read here: nothing between here and the callback moves the LST.
+         The mint's cost comes from `prices`, read by the caller: nothing between that read
+         and the callback moves the LST.
     @return X borrowed.
     """
     cost: uint256 = 0
     if mint_shares != 0:
-        cost = staticcall tokens.lst.previewMint(mint_shares)
+        # The LST's `previewMint(mint_shares)`.
+        cost = math._mul_div(mint_shares, prices.entry_assets, prices.entry_shares, True)
     borrowed: uint256 = cost - min(cost, assets_in)
     self._market = market.address
     self._user = msg.sender

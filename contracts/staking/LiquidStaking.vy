@@ -61,6 +61,7 @@ from snekmate.auth import ownable_2step
 from snekmate.tokens import erc20
 from snekmate.utils import math
 from interfaces import IStakingBackend
+from . import share_pricing
 from interfaces import IBackendReportReceiver
 
 implements: IERC4626
@@ -95,9 +96,6 @@ BPS: constant(uint256) = 10_000
 # Scale of the queue's loss factor.
 RAY: constant(uint256) = 10**27
 MAX_UINT: constant(uint256) = max_value(uint256)
-# Virtual position (OpenZeppelin's decimals offset, with assets too so that the rate starts at 1).
-VIRTUAL_SHARES: constant(uint256) = 10**6
-VIRTUAL_ASSETS: constant(uint256) = 10**6
 
 # Owner changes wait this long, longer than the devnet backend's default 7-day unbonding delay, so a user
 # who disagrees can leave through the queue before the change applies while the backend's delay (which a
@@ -524,26 +522,10 @@ def _apply_loss() -> Books:
 
 @view
 @internal
-def _pricing(total_assets: uint256) -> (uint256, uint256):
-    """
-    @dev (assets, shares) a share is priced at: with the virtual position while a share is
-         worth at least one unit (where an inflation attack would push the rate), pro rata
-         once losses took it below (so the virtual position, which takes no loss, never
-         makes all shares together worth more than the LST holds). The lower of the two
-         rates, both ways, so deposits and exits agree.
-    """
-    supply: uint256 = erc20.totalSupply
-    if supply != 0 and total_assets < supply:
-        return total_assets, supply
-    return total_assets + VIRTUAL_ASSETS, supply + VIRTUAL_SHARES
-
-
-@view
-@internal
 def _to_shares(assets: uint256, total_assets: uint256, roundup: bool) -> uint256:
     priced_assets: uint256 = 0
     priced_shares: uint256 = 0
-    priced_assets, priced_shares = self._pricing(total_assets)
+    priced_assets, priced_shares = share_pricing._priced(total_assets, erc20.totalSupply)
     # Only after a loss of everything: new X must not buy into worthless shares.
     assert priced_assets != 0, "lst: nothing left to stake into"
     return math._mul_div(assets, priced_shares, priced_assets, roundup)
@@ -554,7 +536,7 @@ def _to_shares(assets: uint256, total_assets: uint256, roundup: bool) -> uint256
 def _to_assets(shares: uint256, total_assets: uint256, roundup: bool) -> uint256:
     priced_assets: uint256 = 0
     priced_shares: uint256 = 0
-    priced_assets, priced_shares = self._pricing(total_assets)
+    priced_assets, priced_shares = share_pricing._priced(total_assets, erc20.totalSupply)
     return math._mul_div(shares, priced_assets, priced_shares, roundup)
 
 
@@ -725,11 +707,11 @@ def _max_entry(in_shares: bool) -> uint256:
     @dev The largest deposit (in X) or mint (`in_shares`) before a sum overflows: the
          buffer plus the backend balance, and the supply plus the virtual shares.
     """
-    room_assets: uint256 = MAX_UINT - self.buffer - self.backend_accounted - self.queue_reserve - VIRTUAL_ASSETS
-    room_shares: uint256 = MAX_UINT - erc20.totalSupply - VIRTUAL_SHARES
+    room_assets: uint256 = MAX_UINT - self.buffer - self.backend_accounted - self.queue_reserve - share_pricing.VIRTUAL_ASSETS
+    room_shares: uint256 = MAX_UINT - erc20.totalSupply - share_pricing.VIRTUAL_SHARES
     priced_assets: uint256 = 0
     priced_shares: uint256 = 0
-    priced_assets, priced_shares = self._pricing(self._entry_assets())
+    priced_assets, priced_shares = share_pricing._priced(self._entry_assets(), erc20.totalSupply)
     if priced_assets == 0:
         return 0
     if in_shares:
@@ -796,6 +778,20 @@ def book_value(shares: uint256) -> uint256:
     """
     self._check_not_entered()
     return self._to_assets(shares, self._entry_assets(), False)
+
+
+@view
+@external
+def share_prices() -> (uint256, uint256, uint256):
+    """
+    @notice What shares are priced from now, in one read for a caller that needs several
+            conversions: (total assets, rewards still streaming, total supply). Conversions
+            and exits price at the total assets, deposits and mints at the two together,
+            each as `pricing._priced` says.
+    """
+    self._check_not_entered()
+    books: Books = self._books()
+    return books.total_assets, books.locked, erc20.totalSupply
 
 
 @view

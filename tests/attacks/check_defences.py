@@ -19,6 +19,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 LST = "contracts/staking/LiquidStaking.vy"
+SHARE_PRICING = "contracts/staking/share_pricing.vy"
 MARKET = "contracts/lending/LendingMarket.vy"
 ROUTER = "contracts/leverage/LeverageRouter.vy"
 ATTACKS = "tests/attacks/"
@@ -333,13 +334,13 @@ MUTATIONS = (
     Mutation(
         "LST withdraw rounds the shares burnt down",
         LST,
-        "    shares: uint256 = self._to_shares(assets + fee, total, True)\n",
-        "    shares: uint256 = self._to_shares(assets + fee, total, False)\n",
+        "    shares: uint256 = self._to_shares(assets + fee, books.total_assets, True)\n",
+        "    shares: uint256 = self._to_shares(assets + fee, books.total_assets, False)\n",
         ("test_rounding_dust_cannot_be_extracted.py",),
     ),
     Mutation(
         "one virtual share and asset (an empty LST can be inflated with fees)",
-        LST,
+        SHARE_PRICING,
         "VIRTUAL_SHARES: constant(uint256) = 10**6\nVIRTUAL_ASSETS: constant(uint256) = 10**6\n",
         "VIRTUAL_SHARES: constant(uint256) = 1\nVIRTUAL_ASSETS: constant(uint256) = 1\n",
         ("test_fee_inflation_of_empty_lst_cannot_rob_depositors.py",),
@@ -354,9 +355,9 @@ MUTATIONS = (
     Mutation(
         "exits priced against the target before the exit (pieces pay less)",
         LST,
-        "    return self._fee_along(self._exit_room(), amount, "
+        "    return self._fee_along(self._exit_room(books), amount, "
         "self._target(total_assets - min(amount, total_assets)))\n",
-        "    return self._fee_along(self._exit_room(), amount, self._target(total_assets))\n",
+        "    return self._fee_along(self._exit_room(books), amount, self._target(total_assets))\n",
         ("test_buffer_drain_cannot_block_close.py",),
     ),
     Mutation(
@@ -376,7 +377,7 @@ MUTATIONS = (
     Mutation(
         "instant exits may take the X the queue is owed (an early payback)",
         LST,
-        "    return buffer - min(buffer, self._cover(owed, books.free_unbonding).held)\n",
+        "    return buffer - min(buffer, self._cover_of(owed, books.free_unbonding, books.backend_unbonding).held)\n",
         "    return buffer\n",
         (
             "test_instant_exits_cannot_starve_the_queue.py",
@@ -413,8 +414,7 @@ MUTATIONS = (
     Mutation(
         "rebalance delegates the buffer the queue holds (churn delays a request larger than the stake)",
         LST,
-        "        room: uint256 = buffer - min(buffer, self._cover(self._liability(), self.free_unbonding)"
-        ".held)\n",
+        "        room: uint256 = buffer - min(buffer, self._cover().held)\n",
         "        room: uint256 = buffer\n",
         (
             "test_rebalance_churn_cannot_delay_a_large_request.py",
