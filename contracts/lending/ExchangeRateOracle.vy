@@ -36,12 +36,15 @@ WAD: constant(uint256) = 10**18
 YEAR: constant(uint256) = 365 * 86_400
 MIN_SNAPSHOT_DELAY: constant(uint256) = 86_400
 MAX_GROWTH_BOUND: constant(uint256) = WAD  # 100% a year
+# The snapshot's price takes the low 208 bits of its slot, its time the 48 above.
+PRICE_BITS: constant(uint256) = 208
+PRICE_MASK: constant(uint256) = (1 << PRICE_BITS) - 1
 
 lst: public(immutable(IERC4626))
 max_yearly_growth: public(immutable(uint256))
-# The cap's anchor: the cap was `snapshot_price` at `snapshot_time` and grows linearly from there.
-snapshot_price: public(uint256)
-snapshot_time: public(uint256)
+# The cap's anchor: the cap was `snapshot_price` at `snapshot_time` and grows linearly from there. One
+# slot (every `price()` reads both; two slots cost a second cold read in every borrow and open).
+_snapshot: uint256
 
 
 event SnapshotUpdated:
@@ -59,9 +62,33 @@ def __init__(lst_: IERC4626, max_yearly_growth_: uint256):
     assert max_yearly_growth_ != 0 and max_yearly_growth_ <= MAX_GROWTH_BOUND, "oracle: growth out of bounds"
     lst = lst_
     max_yearly_growth = max_yearly_growth_
-    self.snapshot_price = self._rate()
-    self.snapshot_time = block.timestamp
-    log SnapshotUpdated(price=self.snapshot_price, timestamp=block.timestamp)
+    self._set_snapshot(self._rate())
+
+
+@internal
+def _set_snapshot(price: uint256):
+    # 2^208 / 1e36: a rate above 4e26 units of X per unit of share is refused rather than cut.
+    assert price <= PRICE_MASK, "oracle: price too large"
+    self._snapshot = price | (block.timestamp << PRICE_BITS)
+    log SnapshotUpdated(price=price, timestamp=block.timestamp)
+
+
+@view
+@external
+def snapshot_price() -> uint256:
+    """
+    @notice The cap's anchor price, scaled by 1e36.
+    """
+    return self._snapshot & PRICE_MASK
+
+
+@view
+@external
+def snapshot_time() -> uint256:
+    """
+    @notice When the cap's anchor was set.
+    """
+    return self._snapshot >> PRICE_BITS
 
 
 @view
@@ -74,8 +101,9 @@ def _rate() -> uint256:
 @view
 @internal
 def _cap() -> uint256:
-    anchor: uint256 = self.snapshot_price
-    elapsed: uint256 = block.timestamp - self.snapshot_time
+    snapshot: uint256 = self._snapshot
+    anchor: uint256 = snapshot & PRICE_MASK
+    elapsed: uint256 = block.timestamp - (snapshot >> PRICE_BITS)
     return anchor + math._mul_div(anchor, max_yearly_growth * elapsed, WAD * YEAR, False)
 
 
@@ -115,8 +143,6 @@ def update_snapshot():
             Permissionless, at most once per `MIN_SNAPSHOT_DELAY`; it never lowers
             the cap, now or at any later time.
     """
-    assert block.timestamp >= self.snapshot_time + MIN_SNAPSHOT_DELAY, "oracle: snapshot too recent"
+    assert block.timestamp >= (self._snapshot >> PRICE_BITS) + MIN_SNAPSHOT_DELAY, "oracle: snapshot too recent"
     new_anchor: uint256 = self._cap()
-    self.snapshot_price = new_anchor
-    self.snapshot_time = block.timestamp
-    log SnapshotUpdated(price=new_anchor, timestamp=block.timestamp)
+    self._set_snapshot(new_anchor)
