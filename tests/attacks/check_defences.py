@@ -377,7 +377,8 @@ MUTATIONS = (
     Mutation(
         "instant exits may take the X the queue is owed (an early payback)",
         LST,
-        "    return buffer - min(buffer, self._cover_of(owed, books.free_unbonding, books.backend_unbonding).held)\n",
+        "    return buffer - min(buffer, self._cover_of(owed, books.free_unbonding, books.backend_unbonding)"
+        ".held)\n",
         "    return buffer\n",
         (
             "test_instant_exits_cannot_starve_the_queue.py",

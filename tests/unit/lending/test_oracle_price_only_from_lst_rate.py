@@ -157,9 +157,9 @@ def test_bad_constructor_arguments(project, owner, lst):
         owner.deploy(project.ExchangeRateOracle, "0x" + "00" * 20, WAD // 4)
 
 
-def test_snapshot_packed_in_one_slot_holds_every_price_up_to_its_bound_and_refuses_above(project, owner, chain):
-    """The snapshot's price and time share one slot (208 + 48 bits): the largest price that fits is kept exactly
-    with its time, and one unit more is refused at deployment rather than cut."""
+def test_snapshot_in_one_slot_keeps_every_price_up_to_its_bound_and_refuses_above(project, owner, chain):
+    """The snapshot's price and time share one slot (208 + 48 bits): the largest price that fits is kept
+    exactly with its time, and one unit more is refused at deployment rather than cut."""
     vault = owner.deploy(project.MockRateVault)
     bound = 2**208 - 1
     vault.set_price(bound, sender=owner)
