@@ -186,6 +186,8 @@ def render(chart: Chart) -> Markup:
         anchor = "end" if x > w * 0.7 else "start"
         dx = -8 if anchor == "end" else 8
         parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4.5" {_style(mark.css)}/>')
-        parts.append(_text(x + dx, y - 8, mark.label, "mark-label", anchor))
+        # Above the dot, unless that would run into the legend (a mark at the plot's top): then below it.
+        label_y = y - 8 if y - 8 >= TOP + 6 else y + 17
+        parts.append(_text(x + dx, label_y, mark.label, "mark-label", anchor))
     parts.append("</svg>")
     return Markup("".join(parts))
