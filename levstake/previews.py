@@ -695,6 +695,7 @@ def preview_lender_withdraw(
     if wanted > supply.value:
         raise PreviewError(
             f"amount {_units(info, wanted)} {info.symbol} is above your supply {_units(info, supply.value)}"
+            ' ("all" withdraws all of it)'
         )
     if wanted > supply.withdrawable:
         raise PreviewError(

@@ -118,6 +118,10 @@ def parse_form(chain: Chain, action: str, raw: dict[str, Any]) -> dict[str, Any]
     if action == "repay":
         everything = raw.get("amount") in ("all", None, "")
         return {"assets": None if everything else params.amount(raw.get("amount"), d, info.symbol)}
+    if action == "withdraw" and str(raw.get("amount", "")).strip().lower() == "all":
+        # Every share redeemed, as the CLI's `lend withdraw all`: an amount typed from the rounded figure
+        # shown can be a unit above what the shares are worth.
+        return {"assets": None}
     if action in ("lend", "withdraw", "stake", "wrap", "unwrap"):
         form: dict[str, Any] = {"assets": params.amount(raw.get("amount"), d, info.symbol)}
         if action in ("lend", "stake"):
@@ -364,13 +368,15 @@ def _plan_withdraw(chain: Chain, snapshot: Snapshot, request: Request) -> Plan:
     _common(chain, request, plan)
     if preview is None:
         return plan
-    plan.context["lines"] = [
-        f"withdraw {_x(chain, preview.assets)}; {_x(chain, preview.left)} stays supplied"
-    ]
+    left = "all of your supply" if preview.everything else f"{_x(chain, preview.left)} stays supplied"
+    plan.context["lines"] = [f"withdraw {_x(chain, preview.assets)}; {left}"]
     account = snapshot.account
     if account is None or not request.deadline:
         return plan
-    plan.build = lambda _: [chain.builder.lender_withdraw(preview.assets, account.address)]
+    if preview.everything:
+        plan.build = lambda _: [chain.builder.lender_redeem(preview.shares, account.address)]
+    else:
+        plan.build = lambda _: [chain.builder.lender_withdraw(preview.assets, account.address)]
     return plan
 
 

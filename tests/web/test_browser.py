@@ -271,6 +271,13 @@ def test_lending_with_approval_goes_as_one_batch_where_the_wallet_has_wallet_sen
     assert len(batch[0]["calls"]) == 3  # wrap, approve, deposit
     playwright_api.expect(page.locator("#live-lend [data-figure='lender_assets']")).to_contain_text("25")
     shot(page, "lend-batched")
+    # The supply shown is rounded: "all" takes every share, whatever the last unit is worth.
+    page.locator("#withdraw-form input[name=amount]").fill("all")
+    wait_preview(page, "withdraw-form", "all of your supply")
+    text = submit(page, "withdraw-form")
+    assert "confirmed" in text, text
+    playwright_api.expect(page.locator("#live-lend [data-figure='lender_assets']")).to_contain_text("0.0000")
+    shot(page, "lend-withdrawn-all")
 
 
 EXAMPLE_WITHOUT_APE = """
