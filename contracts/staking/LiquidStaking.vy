@@ -499,7 +499,7 @@ def _apply_loss() -> Books:
     books: Books = self._books()
     if books.loss == 0 and books.unbonding == self.unbonding_expected:
         return books
-    old_liability: uint256 = self._queue_liability(self.queue_scaled, self.loss_factor)
+    old_liability: uint256 = self._liability()
     new_liability: uint256 = self._queue_liability(self.queue_scaled, books.loss_factor)
     if books.unbonding != self.unbonding_expected:
         # The slash cut the entries ahead like all others, each rounding its cut down: rounded down and
@@ -619,8 +619,16 @@ def _exit_room(books: Books) -> uint256:
          exits can never delay a request; the instant fee sees the same smaller buffer.
     """
     buffer: uint256 = self.buffer
-    owed: uint256 = self._queue_liability(self.queue_scaled, books.loss_factor)
-    return buffer - min(buffer, self._cover_of(owed, books.free_unbonding, books.backend_unbonding).held)
+    return buffer - min(buffer, self._books_cover(books).held)
+
+
+@view
+@internal
+def _books_cover(books: Books) -> Cover:
+    # The queue's cover as `books` see it (a pending loss applied).
+    return self._cover_of(
+        self._queue_liability(self.queue_scaled, books.loss_factor), books.free_unbonding, books.backend_unbonding
+    )
 
 
 @view
@@ -685,6 +693,10 @@ def _max_withdraw(owner: address, books: Books) -> uint256:
 @view
 @internal
 def _max_instant_shares(books: Books) -> uint256:
+    # Shares are worth nothing once everything is lost (no assets left): none to redeem, and no
+    # price to convert at (a max view must not revert).
+    if books.total_assets == 0:
+        return 0
     # Redeeming at most the buffer's worth of shares always fits in the buffer after the fee.
     return self._to_shares(self._exit_room(books), books.total_assets, False)
 
@@ -1295,10 +1307,7 @@ def queue_cover() -> Cover:
             instant exits), and the unbonding it does not count on.
     """
     self._check_not_entered()
-    books: Books = self._books()
-    return self._cover_of(
-        self._queue_liability(self.queue_scaled, books.loss_factor), books.free_unbonding, books.backend_unbonding
-    )
+    return self._books_cover(self._books())
 
 
 # ---------------------------------------------------------------- rewards

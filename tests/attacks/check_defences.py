@@ -353,6 +353,13 @@ MUTATIONS = (
         ("test_buffer_drain_cannot_block_close.py",),
     ),
     Mutation(
+        "max views convert at no price once everything is lost (maxRedeem reverts)",
+        LST,
+        "    if books.total_assets == 0:\n        return 0\n    # Redeeming at most",
+        "    # Redeeming at most",
+        ("test_erc4626_max_views_never_revert.py",),
+    ),
+    Mutation(
         "exits priced against the target before the exit (pieces pay less)",
         LST,
         "    return self._fee_along(self._exit_room(books), amount, "
@@ -377,8 +384,7 @@ MUTATIONS = (
     Mutation(
         "instant exits may take the X the queue is owed (an early payback)",
         LST,
-        "    return buffer - min(buffer, self._cover_of(owed, books.free_unbonding, books.backend_unbonding)"
-        ".held)\n",
+        "    return buffer - min(buffer, self._books_cover(books).held)\n",
         "    return buffer\n",
         (
             "test_instant_exits_cannot_starve_the_queue.py",

@@ -182,3 +182,25 @@ def test_previews_equal_what_the_calls_do(system, deposit: int, amount: int) -> 
                 preview = vault.previewRedeem(shares)
                 result, reason = attempt(vault.redeem, shares, sender=user)
                 assert reason is not None or result == preview
+
+
+def test_lst_max_views_answer_after_a_slash_of_everything(system) -> None:
+    """A 100% slash while rewards stream and the buffer is drained leaves total assets at 0 with shares still
+    out (found by the differential review of the books change, the same before it): `maxRedeem` and
+    `max_instant_redeem` reverted "lst: nothing left to stake into" (no price to convert the buffer's room
+    at). Shares worth nothing can redeem nothing: every max view answers 0."""
+    lst, validator, units = system.lst, system.validator, system.units
+    staker = system.chain.generate_address("staker")
+    with system.chain.anchor():
+        fund(system, staker, units(1_000), lst)
+        lst.deposit(units(1_000), staker, sender=staker)
+        lst.rebalance(sender=staker)
+        system.chain.time_travel(3 * 86_400)
+        lst.sync_rewards(sender=staker)
+        lst.withdraw(lst.maxWithdraw(staker), staker, staker, sender=staker)
+        validator.slash(lst, 10_000, True, sender=system.owner)
+        assert lst.totalAssets() == 0 and lst.totalSupply() > 0
+        for view in ("maxDeposit", "maxMint", "maxWithdraw", "maxRedeem"):
+            result, reason = attempt(getattr(lst, view), staker)
+            assert reason is None and result == 0, f"{view}: {result} {reason}"
+        assert attempt(lst.max_instant_redeem) == (0, None)
