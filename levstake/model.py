@@ -249,7 +249,9 @@ class LstSnapshot:
         return self.to_shares_up(assets + self.exit_fee(assets))
 
     def max_instant_shares(self) -> int:
-        """`LiquidStaking.max_instant_redeem`."""
+        """`LiquidStaking.max_instant_redeem`: none once no assets are left."""
+        if self.total_assets == 0:
+            return 0
         return self.to_shares_down(self.exit_room())
 
     def max_redeem(self, balance: int) -> int:

@@ -693,8 +693,8 @@ def _max_withdraw(owner: address, books: Books) -> uint256:
 @view
 @internal
 def _max_instant_shares(books: Books) -> uint256:
-    # Shares are worth nothing once everything is lost (no assets left): none to redeem, and no
-    # price to convert at (a max view must not revert).
+    # No assets left: shares are worth nothing (and, with shares out, there is no price to convert
+    # at: a max view must not revert), so none can be redeemed.
     if books.total_assets == 0:
         return 0
     # Redeeming at most the buffer's worth of shares always fits in the buffer after the fee.
