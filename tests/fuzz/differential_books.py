@@ -138,7 +138,8 @@ def views(abi: list[dict[str, Any]], skip: set[str]) -> list[tuple[str, str]]:
     return sorted(set(found))
 
 
-OPERATIONS = [
+# The LST's entry points among the operations (the focus run meets a pending slash with one of them first).
+ENTRY_POINTS = [
     "deposit",
     "mint",
     "withdraw",
@@ -149,6 +150,9 @@ OPERATIONS = [
     "rebalance",
     "sync",
     "report",
+]
+OPERATIONS = [
+    *ENTRY_POINTS,
     "slash",
     "time",
     "apr",
@@ -529,20 +533,7 @@ class Differential:
         middle = ["request", "request", "rebalance", "withdraw", "redeem", "rebalance", "request"]
         rng.shuffle(middle)
         landed = ["time", "process", "request", "rebalance"] if rng.random() < 0.4 else []
-        first = rng.choice(
-            [
-                "deposit",
-                "mint",
-                "withdraw",
-                "redeem",
-                "request",
-                "claim",
-                "process",
-                "rebalance",
-                "sync",
-                "report",
-            ]
-        )
+        first = rng.choice(ENTRY_POINTS)
         return [
             "deposit",
             "deposit",
