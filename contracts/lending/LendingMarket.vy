@@ -1189,9 +1189,10 @@ def liquidate(
         owed: uint256 = math._mul_div(seized_assets, rate, liquidation_incentive * (ORACLE_SCALE // WAD), True)
         repaid_sh = self._to_shares_up(owed, total_assets, total_shares)
         # All the collateral of a written-down position is seizable by amount: when its whole
-        # debt pays what is owed within one unit of rounding, exactly that debt is repaid.
+        # debt pays what is owed within two units (the seize's rounding up, and the write-off's
+        # unit below the value), exactly that debt is repaid.
         if repaid_sh > position.borrow_shares:
-            if self._to_assets_up(position.borrow_shares, total_assets, total_shares) + 1 >= owed:
+            if self._to_assets_up(position.borrow_shares, total_assets, total_shares) + 2 >= owed:
                 repaid_sh = position.borrow_shares
     else:
         seized = math._mul_div(
@@ -1223,8 +1224,10 @@ def liquidate(
         else:
             left: uint256 = self._to_assets_up(position.borrow_shares, total_assets, total_shares)
             if value < left:
-                # The shortfall is certain now: every lender shares it, not only those who stay.
-                bad_shares = min(self._to_shares_down(left - value, total_assets, total_shares), position.borrow_shares)
+                # The shortfall is certain now: every lender shares it, not only those who stay. Written off
+                # rounded up, a unit past it: the burn raises the share price by less than a unit over what
+                # is kept, so the debt left (rounded up) is at most the value.
+                bad_shares = min(self._to_shares_up(left - value + 1, total_assets, total_shares), position.borrow_shares)
     bad_assets: uint256 = 0
     if bad_shares != 0:
         bad_assets = self._burnt_value(bad_shares, total_assets, total_shares)

@@ -256,10 +256,10 @@ def quote(
     repaid_sh: uint256 = sizes_repaid
     if sizes_seized != 0:
         # The market rounds the X owed up once, and repays exactly the whole debt when it pays
-        # what is owed within one unit (a written-down position's last collateral).
+        # what is owed within two units (a written-down position's last collateral).
         owed: uint256 = math._mul_div(sizes_seized, rate, incentive * (ORACLE_SCALE // WAD), True)
         repaid_sh = self._to_shares(owed, total_assets, total_shares, True)
-        if repaid_sh > borrow_shares and self._to_assets(borrow_shares, total_assets, total_shares, True) + 1 >= owed:
+        if repaid_sh > borrow_shares and self._to_assets(borrow_shares, total_assets, total_shares, True) + 2 >= owed:
             repaid_sh = borrow_shares
     else:
         seized = self._seized_for(sizes_repaid, total_assets, total_shares, incentive, rate)

@@ -195,6 +195,13 @@ MUTATIONS = (
         ("test_dust_collateral_cannot_hide_bad_debt.py",),
     ),
     Mutation(
+        "shortfall written off rounded down, a wei of debt left above the value",
+        MARKET,
+        "self._to_shares_up(left - value + 1, total_assets, total_shares)",
+        "self._to_shares_down(left - value, total_assets, total_shares)",
+        ("test_partial_liquidation_cannot_leave_debt_above_value.py",),
+    ),
+    Mutation(
         "write-off takes more than the shortfall from lenders",
         MARKET,
         "        totals.supply_assets -= bad_assets\n",
@@ -454,14 +461,14 @@ MUTATIONS = (
     Mutation(
         "seizing a written-down position's last collateral by amount fails on rounding",
         MARKET,
-        "total_shares) + 1 >= owed:\n                repaid_sh = position.borrow_shares\n",
-        "total_shares) + 1 >= owed:\n                pass\n",
+        "total_shares) + 2 >= owed:\n                repaid_sh = position.borrow_shares\n",
+        "total_shares) + 2 >= owed:\n                pass\n",
         ("test_liquidation_by_amount_cannot_get_stuck_on_rounding.py",),
     ),
     Mutation(
         "any seize beyond the debt repays just the debt (a liquidator takes more than the incentive)",
         MARKET,
-        "            if self._to_assets_up(position.borrow_shares, total_assets, total_shares) + 1 >= owed:",
+        "            if self._to_assets_up(position.borrow_shares, total_assets, total_shares) + 2 >= owed:",
         "            if True:",
         ("test_liquidation_by_amount_cannot_get_stuck_on_rounding.py",),
     ),

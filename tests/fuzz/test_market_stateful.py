@@ -153,10 +153,10 @@ class MarketMachine(RuleBasedStateMachine):
         clamped = False
         if seized_assets:
             seized = seized_assets
-            # Rounded up once; the whole debt is repaid when it pays what is owed within one unit.
+            # Rounded up once; the whole debt is repaid when it pays what is owed within two units.
             owed = mul_div_up(seized_assets, rate, incentive * (ORACLE_SCALE // WAD))
             repaid_sh = mul_div_up(owed, total_shares + VIRTUAL_SHARES, total_assets + 1)
-            if repaid_sh > shares and self.debt(shares, total_assets, total_shares) + 1 >= owed:
+            if repaid_sh > shares and self.debt(shares, total_assets, total_shares) + 2 >= owed:
                 repaid_sh, clamped = shares, True
         else:
             repaid_sh = repaid_shares
@@ -179,7 +179,8 @@ class MarketMachine(RuleBasedStateMachine):
             else:
                 left = self.debt(shares, total_assets, total_shares)
                 if value < left:
-                    shortfall = (left - value) * (total_shares + VIRTUAL_SHARES) // (total_assets + 1)
+                    # A unit past the shortfall, rounded up (ceil division).
+                    shortfall = -(-(left - value + 1) * (total_shares + VIRTUAL_SHARES) // (total_assets + 1))
                     bad_shares = min(shortfall, shares)
         bad_assets = 0
         if bad_shares:
@@ -388,11 +389,11 @@ class MarketMachine(RuleBasedStateMachine):
         assert x_before - self.system.x.balanceOf(self.liquidator) == repaid
         assert tuple(self.market.positions(borrower)) == expected["position"]
         # The liquidator gets collateral worth at most repaid x incentive, plus dust not worth keeping; when
-        # a seize by amount repays the whole debt because it pays the seize within one unit, one unit more.
-        paid = repaid + 1 if expected["clamped"] else repaid
+        # a seize by amount repays the whole debt because it pays the seize within two units, two units more.
+        paid = repaid + 2 if expected["clamped"] else repaid
         assert (seized - expected["swept"]) * rate * WAD <= paid * incentive * ORACLE_SCALE
         if expected["clamped"]:
-            OUTCOMES["liquidate: whole debt repaid for a seize within one unit"] += 1
+            OUTCOMES["liquidate: whole debt repaid for a seize within two units"] += 1
         assert expected["swept"] * rate // ORACLE_SCALE < self.market.dust()
         # Lenders lose exactly the debt written off, nothing more.
         written_off = self.market.bad_debt_total() - bad_before
@@ -407,7 +408,7 @@ class MarketMachine(RuleBasedStateMachine):
         if shares:
             # No hidden shortfall is left behind: what is still owed is covered by what is still held.
             _, borrow_assets, total_shares, _ = self.totals()
-            assert self.debt(shares, borrow_assets, total_shares) <= collateral * rate // ORACLE_SCALE + 1
+            assert self.debt(shares, borrow_assets, total_shares) <= collateral * rate // ORACLE_SCALE
 
     def check_interest_over(self, seconds: int) -> None:
         """Interest over `seconds` is borrows x (e^(APR x t) - 1), the APR the rate model gives now."""

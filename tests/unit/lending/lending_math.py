@@ -105,10 +105,10 @@ def liquidation(
     writes off."""
     if seized_assets:
         seized = seized_assets
-        # Rounded up once; the whole debt is repaid when it pays what is owed within one unit.
+        # Rounded up once; the whole debt is repaid when it pays what is owed within two units.
         owed = up(seized_assets, rate, incentive * (ORACLE_SCALE // WAD))
         repaid_sh = to_shares_up(owed, total_assets, total_shares)
-        if repaid_sh > borrow_shares and to_assets_up(borrow_shares, total_assets, total_shares) + 1 >= owed:
+        if repaid_sh > borrow_shares and to_assets_up(borrow_shares, total_assets, total_shares) + 2 >= owed:
             repaid_sh = borrow_shares
     else:
         repaid_sh = repaid_shares
@@ -132,7 +132,7 @@ def liquidation(
         else:
             left = to_assets_up(shares_left, total_assets, total_shares)
             if value < left:
-                bad_shares = min(to_shares_down(left - value, total_assets, total_shares), shares_left)
+                bad_shares = min(to_shares_up(left - value + 1, total_assets, total_shares), shares_left)
     bad_assets = 0
     if bad_shares:
         bad_assets = burnt_value(bad_shares, total_assets, total_shares)

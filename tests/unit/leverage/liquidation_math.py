@@ -46,11 +46,11 @@ class Books:
         """What `liquidate(borrower, seized_assets, repaid_shares)` seizes and charges (dust rule too)."""
         seized, repaid_sh = seized_assets, repaid_shares
         if seized_assets:
-            # the market rounds the X owed up once, and clamps to the whole debt within one unit
+            # the market rounds the X owed up once, and clamps to the whole debt within two units
             owed = mul_div(seized_assets, self.rate, self.incentive * (ORACLE_SCALE // WAD), up=True)
             repaid_sh = to_shares(owed, self.total_assets, self.total_shares, up=True)
             whole = to_assets(borrow_shares, self.total_assets, self.total_shares, up=True)
-            if repaid_sh > borrow_shares and whole + 1 >= owed:
+            if repaid_sh > borrow_shares and whole + 2 >= owed:
                 repaid_sh = borrow_shares
         else:
             worth = to_assets(repaid_shares, self.total_assets, self.total_shares)
