@@ -281,6 +281,16 @@ class LstSnapshot:
             buffer=self.buffer + added,
         )
 
+    def delegated(self, min_request: int) -> LstSnapshot:
+        """After a `rebalance` that finds no request due: what exits may take beyond the buffer's target is
+        delegated when it is at least `min_request` (the assets stay, the buffer shrinks). With a request due
+        the LST delegates nothing, so this is then the worse of the two for an instant exit."""
+        room = self.exit_room()
+        target = self.target(self.total_assets)
+        if room <= target or room - target < min_request:
+            return self
+        return replace(self, buffer=self.buffer - (room - target))
+
     def exited(self, shares: int, assets: int) -> LstSnapshot:
         """After an instant exit burning `shares` for `assets` X (the fee stays with the stakers)."""
         return replace(

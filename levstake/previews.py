@@ -221,11 +221,14 @@ class EntryCost:
     `stream_premium` is the part of the reward stream the new LST paid for: deposits are priced at the book
     value, exits at `totalAssets`; it comes back as the stream unlocks, by `premium_back_at`. The rest is
     mostly the instant-unstake fee a close would pay. `break_even`: the seconds the position's net APR takes
-    to earn `cost` back (None: never at these rates)."""
+    to earn `cost` back (None: never at these rates). `exit_value_rebalanced`: what a close pays once a
+    `rebalance` (anybody's; the devnet's upkeep sends one at once) has delegated the buffer's excess above its
+    target, the open's own X included: a smaller buffer charges a higher instant fee."""
 
     put_in: int
     exit_value_before: int
     exit_value_after: int
+    exit_value_rebalanced: int
     refund: int
     cost: int
     stream_premium: int
@@ -299,7 +302,11 @@ def preview_open(info: ProtocolInfo, snapshot: Snapshot, assets: int, leverage: 
     before = position_figures(info, snapshot)
     exit_before = 0 if before is None else before.equity_exit
     refund = max(assets - cost, 0)
-    entry = _entry_cost(snapshot, after, figures_after, assets, exit_before, refund, cost, added)
+    rebalanced = position_figures(info, replace(after, lst=after.lst.delegated(info.min_request)))
+    assert rebalanced is not None
+    entry = _entry_cost(
+        snapshot, after, figures_after, rebalanced.equity_exit, assets, exit_before, refund, cost, added
+    )
     return OpenPreview(
         assets=assets,
         target_leverage=leverage,
@@ -344,6 +351,7 @@ def _entry_cost(
     snapshot: Snapshot,
     after: Snapshot,
     figures: PositionFigures,
+    exit_rebalanced: int | None,
     assets: int,
     exit_before: int | None,
     refund: int,
@@ -362,6 +370,7 @@ def _entry_cost(
         put_in=assets,
         exit_value_before=exit_before or 0,
         exit_value_after=exit_after or 0,
+        exit_value_rebalanced=exit_rebalanced or 0,
         refund=refund,
         cost=cost,
         stream_premium=max(mint_cost - after.lst.to_assets_down(minted), 0),

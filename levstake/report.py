@@ -16,6 +16,7 @@ from levstake.model import CLOSE_TO_LST, CLOSE_TO_QUEUE
 from levstake.previews import (
     AdjustPreview,
     ClosePreview,
+    EntryCost,
     LenderFigures,
     MarketFigures,
     OpenPreview,
@@ -107,6 +108,16 @@ def preview_lines(info: ProtocolInfo, preview: OpenPreview) -> list[str]:
     return lines
 
 
+def rebalanced_close(entry: EntryCost, decimals: int, symbol: str) -> str:
+    """The close after a rebalance delegates the buffer's excess, when that pays less (else nothing)."""
+    if entry.exit_value_rebalanced >= entry.exit_value_after:
+        return ""
+    return (
+        f", {fmt.amount(entry.exit_value_rebalanced, decimals, symbol)} once a rebalance delegates the "
+        "buffer's excess (a smaller buffer charges a higher instant fee)"
+    )
+
+
 def entry_lines(info: ProtocolInfo, preview: OpenPreview) -> list[str]:
     d, symbol, entry = info.decimals, info.symbol, preview.entry
     back = (
@@ -120,7 +131,8 @@ def entry_lines(info: ProtocolInfo, preview: OpenPreview) -> list[str]:
     )
     lines = [
         f"entry    costs {fmt.amount(entry.cost, d, symbol)} at once ({fmt.percent(entry.fraction)} of "
-        f"{entry_base(entry)}): a close right after pays {fmt.amount(entry.exit_value_after, d, symbol)}",
+        f"{entry_base(entry)}): a close right after pays {fmt.amount(entry.exit_value_after, d, symbol)}"
+        + rebalanced_close(entry, d, symbol),
         f"         stream premium {fmt.amount(entry.stream_premium, d, symbol)} (new LST pays the book value "
         f"of the rewards still streaming; {back}), closing fee {fmt.amount(entry.close_fee, d, symbol)}",
         f"         earned back {earned} at this net APR; no fee to open",
@@ -452,6 +464,7 @@ def open_preview_json(info: ProtocolInfo, preview: OpenPreview, risks: list[Risk
             "cost": amount_json(entry.cost, d),
             "fraction": entry.fraction,
             "exit_value_after": amount_json(entry.exit_value_after, d),
+            "exit_value_rebalanced": amount_json(entry.exit_value_rebalanced, d),
             "refund": amount_json(entry.refund, d),
             "stream_premium": amount_json(entry.stream_premium, d),
             "premium_back_at": entry.premium_back_at,

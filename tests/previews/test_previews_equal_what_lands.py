@@ -103,6 +103,15 @@ def test_open_preview_equals_what_lands(landing, leverage) -> None:
         )
         assert entry.cost == system.units(10) - entry.exit_value_after
         assert entry.stream_premium > 0 and entry.premium_back_at == snapshot.stream.end
+        # And once a rebalance delegates the buffer's excess (the open's X took it above its target).
+        buffer = system.lst.buffer()
+        system.lst.rebalance()
+        assert system.lst.buffer() < buffer
+        assert (
+            previews.position_figures(reader.info, reader.snapshot(user)).equity_exit
+            == entry.exit_value_rebalanced
+            < entry.exit_value_after
+        )
 
 
 def test_net_apr_counts_the_users_own_effect_on_both_rates(landing) -> None:
