@@ -228,6 +228,11 @@ class LstSnapshot:
     def target(self, total_assets: int) -> int:
         return total_assets * self.target_buffer_bps // BPS
 
+    def target_buffer(self) -> int:
+        """What `LiquidStaking.target_buffer()` answered (the view left the contract for bytecode room): the
+        buffer `rebalance` steers towards, in X; the instant fee rises below it."""
+        return self.target(self.total_assets)
+
     def fee_along(self, level: int, amount: int, target: int) -> int:
         """`LiquidStaking._fee_along`: the base fee plus the deficit-weighted extra, rounded up."""
         fee = mul_div_up(amount, self.instant_fee_bps, BPS)
@@ -237,7 +242,8 @@ class LstSnapshot:
         return fee + mul_div_up(deficit_integral(level, amount, target), extra, BPS)
 
     def exit_fee(self, amount: int) -> int:
-        """`LiquidStaking.instant_fee`: the fee on an instant exit of `amount` X now."""
+        """`LiquidStaking._exit_fee` (what its `instant_fee(assets)` view answered before the view left the
+        contract for bytecode room): the fee on an instant exit of `amount` X now."""
         after = self.total_assets - min(amount, self.total_assets)
         return self.fee_along(self.exit_room(), amount, self.target(after))
 
@@ -299,6 +305,15 @@ class LstSnapshot:
             total_supply=self.total_supply - shares,
             buffer=self.buffer - assets,
         )
+
+
+def queue_liability(cover: tuple[int, int, int]) -> int:
+    """X owed to the LST's unfunded requests now (after any pending loss), from its `queue_cover()`: the cover
+    splits the liability into the unbonding the queue counts on and the part the buffer holds, so the two add
+    up to it exactly (`LiquidStaking._cover_of`; the LST's own `queue_liability()` view left it for bytecode
+    room)."""
+    in_flight, held, _ = cover
+    return in_flight + held
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 
 from levstake import fmt, model
-from levstake.model import ORACLE_SCALE, WAD
+from levstake.model import ORACLE_SCALE, WAD, queue_liability
 from levstake.previews import OpenPreview, PositionFigures, PreviewError, max_leverage_for, preview_open
 from levstake.reads import Call, ProtocolInfo, Reader, Snapshot
 from levstake.rpc import Block
@@ -128,19 +128,19 @@ def oracle_and_queue(reader: Reader, snapshot: Snapshot, block: Block) -> Oracle
     """One batched read at `block` besides the snapshot (taken at the same block)."""
     calls: list[Call] = [
         ("oracle", "snapshot_time", ()),
-        ("lst", "queue_liability", ()),
+        ("lst", "queue_cover", ()),
         ("lst", "queue_head", ()),
         ("lst", "next_request_id", ()),
         ("validator", "unbonding_balance", (reader.addresses["lst"],)),
     ]
-    snapshot_time, liability, head, next_id, unbonding = reader.call_many(calls, block)
+    snapshot_time, cover, head, next_id, unbonding = reader.call_many(calls, block)
     lst = snapshot.lst
     return OracleAndQueue(
         oracle_price=snapshot.market.price / ORACLE_SCALE,
         oracle_cap=snapshot.oracle_cap / ORACLE_SCALE,
         snapshot_age=max(snapshot.timestamp - snapshot_time, 0),
         buffer_target=lst.target(lst.total_assets),
-        queue_liability=liability,
+        queue_liability=queue_liability(tuple(cover)),
         queue_length=next_id - head,
         unbonding=unbonding,
     )

@@ -891,32 +891,12 @@ def previewRedeem(shares: uint256) -> uint256:
 
 @view
 @external
-def instant_fee(assets: uint256) -> uint256:
-    """
-    @notice Fee `withdraw(assets)` would charge now on top of `assets`, in X.
-    """
-    self._check_not_entered()
-    return self._exit_fee(assets, self._books())
-
-
-@view
-@external
 def max_instant_redeem() -> uint256:
     """
     @notice The most shares anybody can redeem instantly now (the buffer's worth).
     """
     self._check_not_entered()
     return self._max_instant_shares(self._books())
-
-
-@view
-@external
-def target_buffer() -> uint256:
-    """
-    @notice The buffer `rebalance` steers towards, in X; the instant fee rises below it.
-    """
-    self._check_not_entered()
-    return self._target(self._total_assets())
 
 
 # ---------------------------------------------------------------- staking
@@ -1286,16 +1266,6 @@ def request_value(request_id: uint256) -> uint256:
     if request_id < self.queue_head:
         return paid
     return paid + math._mul_div(self.requests[request_id].scaled, self._books().loss_factor, RAY, False)
-
-
-@view
-@external
-def queue_liability() -> uint256:
-    """
-    @notice X owed to unfunded requests now (after any pending loss).
-    """
-    self._check_not_entered()
-    return self._queue_liability(self.queue_scaled, self._books().loss_factor)
 
 
 @view

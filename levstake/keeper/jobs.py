@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from levstake.model import LstSnapshot, queue_liability
 from levstake.reads import Reader
 from levstake.rpc import Block
 from levstake.txs import Builder, TxRequest
@@ -57,16 +58,16 @@ def read_upkeep(reader: Reader, block: Block | None = None) -> UpkeepState:
     block = block or reader.block()
     lst = reader.info.contracts["lst"]
     (
-        stream_end, balance, accounted, buffer, target, liability, cover, staked, withdrawable, head, end,
-        snapshot_time,
+        stream_end, balance, accounted, buffer, total_assets, target_bps, cover, staked, withdrawable, head,
+        end, snapshot_time,
     ) = reader.call_many(
         [
             ("lst", "stream_end", ()),
             ("validator", "total_balance", (lst,)),
             ("lst", "backend_accounted", ()),
             ("lst", "buffer", ()),
-            ("lst", "target_buffer", ()),
-            ("lst", "queue_liability", ()),
+            ("lst", "totalAssets", ()),
+            ("lst", "target_buffer_bps", ()),
             ("lst", "queue_cover", ()),
             ("validator", "staked_balance", (lst,)),
             ("validator", "withdrawable", (lst,)),
@@ -83,6 +84,9 @@ def read_upkeep(reader: Reader, block: Block | None = None) -> UpkeepState:
         )
         if request[4] <= block.timestamp:  # ready_at; funding takes what is not set aside yet (`paid`)
             head_due = value - request[5]
+    # What the LST's `target_buffer()` and `queue_liability()` answered before they left it (bytecode room).
+    target = LstSnapshot(total_assets, 0, target_buffer_bps=target_bps).target_buffer()
+    liability = queue_liability(tuple(cover))
     return UpkeepState(
         block.number, block.timestamp, stream_end, balance, accounted, buffer, target, liability, cover[1],
         cover[2], staked, withdrawable, reader.info.min_request, head_due, snapshot_time,

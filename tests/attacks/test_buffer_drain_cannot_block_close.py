@@ -15,6 +15,8 @@ from __future__ import annotations
 import pytest
 from boa_system import MAX_UINT, WAD, RevmChain, deploy_system, lend, reverts, router_user
 
+from levstake import lst_lens
+
 DAY = 86_400
 BPS = 10_000
 
@@ -46,7 +48,7 @@ def test_draining_the_buffer_costs_far_more_than_the_flat_fee(world) -> None:
     system, holder, _ = world
     lst = system.lst
     with system.chain.anchor():
-        buffer, target = lst.buffer(), lst.target_buffer()
+        buffer, target = lst.buffer(), lst_lens.target_buffer(lst)
         assert buffer >= target * 99 // 100, "the buffer starts at its target"
         received, fee = drain(system, holder)
         assert lst.buffer() < buffer // 100, "the buffer is empty"
@@ -79,7 +81,7 @@ def test_a_drained_buffer_blocks_the_close_only_until_the_unbonding_delay(world)
         unbonding = system.validator.unbonding_balance(lst)
         lst.rebalance(sender=victim)
         asked = system.validator.unbonding_balance(lst) - unbonding
-        assert asked >= lst.target_buffer() * 99 // 100, "rebalance asked for the whole shortfall"
+        assert asked >= lst_lens.target_buffer(lst) * 99 // 100, "rebalance asked for the whole shortfall"
         # ... and after the unbonding delay its close pulls the matured X in the same transaction.
         system.chain.time_travel(system.validator.unbonding_delay())
         lst.sync_rewards()
@@ -98,7 +100,7 @@ def test_ten_days_of_upkeep_restore_the_buffer(world) -> None:
             system.chain.time_travel(DAY)
             lst.rebalance()
             lst.sync_rewards()
-        assert lst.buffer() >= lst.target_buffer() * 95 // 100
+        assert lst.buffer() >= lst_lens.target_buffer(lst) * 95 // 100
 
 
 def test_partial_adjust_steps_down_with_what_the_buffer_holds(world) -> None:
@@ -113,4 +115,4 @@ def test_partial_adjust_steps_down_with_what_the_buffer_holds(world) -> None:
         collateral_after, debt_after, _, health_after = market.position(victim)
         assert debt_after < debt and collateral_after < collateral
         assert health_after > health
-        assert lst.buffer() < lst.target_buffer() // 10, "it used what the buffer had"
+        assert lst.buffer() < lst_lens.target_buffer(lst) // 10, "it used what the buffer had"

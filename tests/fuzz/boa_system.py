@@ -23,6 +23,7 @@ import boa
 from boa.contracts.base_evm_contract import BoaError
 from revm_chain import Reverted, RevmChain
 
+from levstake import lst_lens
 from levstake.deploy import (
     DEFAULT_LLTV,
     DEFAULT_MAX_LTV,
@@ -221,8 +222,8 @@ def assert_unbonding_within_need(system: BoaSystem, carried: int) -> None:
     more than what went into unbonding: the LST's views count that as a loss, which moves the liability and
     the target by at most that loss plus a unit of rounding each."""
     lst, validator = system.lst, system.validator
-    shortfall = max(lst.target_buffer() - lst.buffer(), 0, carried)
-    unbonding, liability = validator.unbonding_balance(lst), lst.queue_liability()
+    shortfall = max(lst_lens.target_buffer(lst) - lst.buffer(), 0, carried)
+    unbonding, liability = validator.unbonding_balance(lst), lst_lens.queue_liability(lst)
     # Plus a filing's set-aside part, whose shares round up (the liability may fall a unit or two more than
     # the X set aside while the stake's unbonding for it was asked whole), and the queue's per-entry margin:
     # a slash charges the queue up to a unit per backend entry more than its entries lost, which stays in

@@ -5,8 +5,9 @@ by side on ONE revm chain (same clock), each with its own token and backend, and
 sequence of operations. After every operation the script compares the return value or revert reason, and
 then every public view of the LST that takes no argument, one uint, or one address (fed a spread of
 amounts, every user and every request id), the backend's public views about the LST, and the X and LST
-balances of every actor. Any difference is printed with the sequence, step and operation, and the script
-exits 1.
+balances of every actor. A view one version moved out of the LST (`LENS_VIEWS`: bytecode room) is compared
+with `levstake.lst_lens`'s answer from the views that version kept. Any difference is printed with the
+sequence, step and operation, and the script exits 1.
 
     python tests/fuzz/differential_books.py --sequences 200 --steps 120 --decimals 6 18 [--seed S]
         [--old 86b496f] [--new 4e20573] [--verbose]
@@ -17,6 +18,7 @@ Not a pytest test: it needs two commits' sources (extracted with `git archive` i
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import random
 import subprocess
@@ -30,6 +32,8 @@ import eth_abi
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from revm_chain import Contract, Reverted, RevmChain, _arg, _type  # noqa: E402
+
+from levstake import lst_lens  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 CACHE = ROOT / ".cache" / "differential"
@@ -138,6 +142,14 @@ def views(abi: list[dict[str, Any]], skip: set[str]) -> list[tuple[str, str]]:
     return sorted(set(found))
 
 
+# LST views that left the contract for bytecode room, and their answers from the views it kept.
+LENS_VIEWS = {
+    "instant_fee": lst_lens.instant_fee,
+    "target_buffer": lst_lens.target_buffer,
+    "queue_liability": lst_lens.queue_liability,
+}
+
+
 # The LST's entry points among the operations (the focus run meets a pending slash with one of them first).
 ENTRY_POINTS = [
     "deposit",
@@ -211,8 +223,14 @@ class Differential:
             entry.get("name") for entry in self.new.lst_abi
         }
         self.lst_views = [
-            v for v in views(self.new.lst_abi, {"DOMAIN_SEPARATOR", "eip712Domain"}) if v[0] in common
+            v
+            for v in views(self.new.lst_abi, {"DOMAIN_SEPARATOR", "eip712Domain", *LENS_VIEWS})
+            if v[0] in common
         ]
+        # Which of the lens's views each version still has (old, new).
+        self.lens_names = tuple(
+            {entry.get("name") for entry in world.lst_abi} & set(LENS_VIEWS) for world in (self.old, self.new)
+        )
         backend_common = {entry.get("name") for entry in self.old.validator_abi}
         self.validator_views = [
             v
@@ -283,6 +301,18 @@ class Differential:
             else:
                 for amount in amounts:
                     out[f"{name}({amount})"] = attempt(fn, amount)
+        # Views a version moved out of the LST (bytecode room) are answered by `levstake.lst_lens` from the
+        # views it kept: compared with the other version's own view when only one has it.
+        for name, lens in LENS_VIEWS.items():
+            if name in self.lens_names[world is self.new]:
+                read = getattr(world.lst, name)
+            else:
+                read = functools.partial(lens, world.lst)
+            if name == "instant_fee":
+                for amount in amounts:
+                    out[f"{name}({amount})"] = attempt(read, amount)
+            else:
+                out[name] = attempt(read)
         for name, kind in self.validator_views:
             fn = getattr(world.validator, name)
             if kind == "":
@@ -326,7 +356,7 @@ class Differential:
                     "totalSupply",
                     "buffer",
                     "backend_accounted",
-                    "queue_liability",
+                    "queue_cover",
                     "queue_reserve",
                     "stream_amount",
                 )

@@ -61,6 +61,7 @@ from boa_system import MAX_UINT, ORACLE_SCALE, WAD, attempt
 from hypothesis import strategies as st
 from hypothesis.stateful import rule
 
+from levstake import lst_lens
 from levstake.deploy import DEFAULT_LLTV
 
 BPS = 10_000
@@ -665,7 +666,7 @@ class LeverageActors:
                 checkpointed = True
         if not checkpointed:
             self.note("keeper_round_sync", attempt(lst.sync_rewards)[1])
-        target, buffer = lst.target_buffer(), lst.buffer()
+        target, buffer = lst_lens.target_buffer(lst), lst.buffer()
         if abs(target - buffer) * 100 > target or self.validator.withdrawable(lst) > 0:
             self.rebalance("keeper_round_rebalance")
         positions = {

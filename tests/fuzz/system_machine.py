@@ -76,6 +76,8 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 from leverage_actors import LeverageActors, LeverageWorld
 from revm_chain import Contract, RevmChain
 
+from levstake import lst_lens
+
 ACTORS = 4
 BPS = 10_000
 STATS: Counter[str] = Counter()
@@ -715,7 +717,7 @@ class SystemMachine(LeverageActors, RuleBasedStateMachine):
             lst.balanceOf(user),
             lst.next_request_id(),
             lst.buffer(),
-            lst.queue_liability(),
+            lst_lens.queue_liability(lst),
             lst.totalSupply(),
             self.validator.unbonding_balance(lst),
         )

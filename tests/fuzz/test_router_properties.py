@@ -25,6 +25,7 @@ from boa_system import (
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from levstake import lst_lens
 from levstake.model import CLOSE_TO_LST, CLOSE_TO_QUEUE, CLOSE_TO_X, LstSnapshot
 
 DEADLINE = 2**64
@@ -161,7 +162,7 @@ def test_adjust_down_lands_at_target_or_uses_up_the_buffer(
             # The buffer could take the step: at the target. When the step drains the buffer below its target
             # the fee changes with the amount and the router's 3 solver rounds leave an error that grows with
             # the leverage (measured: up to ~2.5e-5 x L relative); 5e-5 x L is allowed.
-            if lst.buffer() >= lst.target_buffer():
+            if lst.buffer() >= lst_lens.target_buffer(lst):
                 assert abs(landed - target) <= target // 10**6 + 2
             else:
                 assert abs(landed - target) <= target * (target // WAD) // (2 * 10**4) + 2

@@ -20,11 +20,13 @@ from lst_math import (
     to_shares,
 )
 
+from levstake import lst_lens
+
 
 def fee_inputs(lst) -> tuple[int, int, int]:
     """(buffer, totalAssets, totalSupply) as the next exit sees them."""
     total = lst.totalAssets()
-    assert lst.target_buffer() == target(total, lst.target_buffer_bps())
+    assert lst_lens.target_buffer(lst) == target(total, lst.target_buffer_bps())
     return lst.buffer(), total, lst.totalSupply()
 
 
@@ -46,7 +48,7 @@ def test_fee_above_target_is_the_base_rate(lst, x, full_buffer, staker, units):
     # Undelegated, the buffer is all of the LST: it never ends below 10% of what is left.
     amount = units(90) + 7
     expected = div_up(amount * 10, BPS)
-    assert lst.instant_fee(amount) == expected
+    assert lst_lens.instant_fee(lst, amount) == expected
     before = x.balanceOf(staker)
     tx = lst.withdraw(amount, staker, staker, sender=staker)
     assert fee_paid(tx, lst) == expected
@@ -59,11 +61,11 @@ def test_extra_fee_starts_where_the_exit_ends_below_the_target(lst, delegated, o
     # Buffer 60 X of 150 X: an exit of 50 X leaves 10 X, the target of the 100 X left, and pays the base only.
     buffer, total, _ = fee_inputs(lst)
     assert (buffer, total) == (units(60), units(150))
-    assert lst.instant_fee(units(50)) == div_up(units(50) * 10, BPS)
+    assert lst_lens.instant_fee(lst, units(50)) == div_up(units(50) * 10, BPS)
     # Ten wei further the buffer ends below the target (9.9999... X rounds down one wei): the extra starts.
     past = units(50) + 10
     assert exit_fee(buffer, past, total, **exit_rule(lst)) > div_up(past * 10, BPS)
-    assert lst.instant_fee(past) == exit_fee(buffer, past, total, **exit_rule(lst))
+    assert lst_lens.instant_fee(lst, past) == exit_fee(buffer, past, total, **exit_rule(lst))
 
 
 def test_fee_rises_as_the_buffer_falls_below_target(lst, delegated, staker, units):
@@ -71,7 +73,7 @@ def test_fee_rises_as_the_buffer_falls_below_target(lst, delegated, staker, unit
     ceiling = units(1) * lst.max_instant_fee_bps() // BPS
     marginal = []
     for _ in range(5):
-        marginal.append(lst.instant_fee(units(1)))
+        marginal.append(lst_lens.instant_fee(lst, units(1)))
         lst.withdraw(units(2), staker, staker, sender=staker)
     # Every step below the target costs more than the last, and always less than the ceiling.
     assert base < marginal[0]
@@ -79,7 +81,7 @@ def test_fee_rises_as_the_buffer_falls_below_target(lst, delegated, staker, unit
     assert marginal[-1] < ceiling
     # At an empty buffer the margin is the ceiling itself (what a view quotes beyond the buffer).
     assert lst.buffer() == 0
-    assert lst.instant_fee(units(1)) == ceiling
+    assert lst_lens.instant_fee(lst, units(1)) == ceiling
 
 
 @pytest.mark.parametrize("amount", [1, 4.5, 10], ids=["1", "4.5", "whole-buffer"])
@@ -91,7 +93,7 @@ def test_withdraw_fee_equals_the_view_and_the_integral(lst, x, delegated, staker
     exact = instant_fee_exact(buffer, amount, target(total - amount), **fee_rates(lst))
     exact_up = div_up(exact.numerator, exact.denominator)
     assert exact_up <= expected <= exact_up + 1
-    assert lst.instant_fee(amount) == expected
+    assert lst_lens.instant_fee(lst, amount) == expected
     shares = to_shares(amount + expected, total, supply, up=True)
     assert lst.previewWithdraw(amount) == shares
     shares_before, x_before = lst.balanceOf(staker), x.balanceOf(staker)
@@ -156,7 +158,7 @@ def test_fee_stays_with_the_stakers(lst, delegated, staker, other, stake, units)
 
 def test_split_withdraw_above_target_pays_the_one_shot_fee(lst, full_buffer, staker, units):
     pieces = [units(10) + 3] * 5
-    one_shot = lst.instant_fee(sum(pieces))
+    one_shot = lst_lens.instant_fee(lst, sum(pieces))
     paid = sum(fee_paid(lst.withdraw(piece, staker, staker, sender=staker), lst) for piece in pieces)
     # Each piece rounds its fee up: at most one wei more per piece, never less.
     assert one_shot <= paid <= one_shot + len(pieces)
@@ -177,8 +179,8 @@ def test_split_withdraw_below_target_pays_at_least_the_one_shot_fee(
         set_lst_parameter("target_buffer_bps", target_bps)
     # From the target (10%) or far below it (50%), drain the whole buffer at once or in ten pieces.
     buffer, total, _ = fee_inputs(lst)
-    assert buffer <= lst.target_buffer()
-    one_shot = lst.instant_fee(buffer)
+    assert buffer <= lst_lens.target_buffer(lst)
+    one_shot = lst_lens.instant_fee(lst, buffer)
     assert one_shot == exit_fee(buffer, buffer, total, **exit_rule(lst))
     pieces = [buffer // 10] * 9 + [buffer - 9 * (buffer // 10)]
     paid = sum(fee_paid(lst.withdraw(piece, staker, staker, sender=staker), lst) for piece in pieces)
@@ -283,7 +285,7 @@ def test_max_views_never_overstate(lst, accounts, delegated, staker, stake, unit
 
 def test_ceiling_equal_to_the_base_makes_the_fee_flat(lst, delegated, set_lst_parameter, units):
     set_lst_parameter("max_instant_fee_bps", 10)
-    assert lst.instant_fee(units(10)) == units(10) * 10 // BPS
+    assert lst_lens.instant_fee(lst, units(10)) == units(10) * 10 // BPS
 
 
 def test_no_fee_at_all_when_both_rates_are_zero(lst, delegated, staker, set_lst_parameter, units):
@@ -294,8 +296,8 @@ def test_no_fee_at_all_when_both_rates_are_zero(lst, delegated, staker, set_lst_
 
 
 def test_a_higher_target_raises_the_fee_on_the_same_buffer(lst, delegated, set_lst_parameter, units):
-    before = lst.instant_fee(units(1))
+    before = lst_lens.instant_fee(lst, units(1))
     set_lst_parameter("target_buffer_bps", 5_000)
     buffer, total, _ = fee_inputs(lst)
-    assert lst.target_buffer() == units(50)
-    assert lst.instant_fee(units(1)) == exit_fee(buffer, units(1), total, **exit_rule(lst)) > before
+    assert lst_lens.target_buffer(lst) == units(50)
+    assert lst_lens.instant_fee(lst, units(1)) == exit_fee(buffer, units(1), total, **exit_rule(lst)) > before

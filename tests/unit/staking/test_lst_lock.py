@@ -43,10 +43,9 @@ def view_calls(lst, staker, unit: int) -> dict[str, bytes]:
         "previewMint": lst.previewMint.encode_input(unit),
         "previewWithdraw": lst.previewWithdraw.encode_input(unit),
         "previewRedeem": lst.previewRedeem.encode_input(unit),
-        "instant_fee": lst.instant_fee.encode_input(unit),
         "max_instant_redeem": lst.max_instant_redeem.encode_input(),
-        "target_buffer": lst.target_buffer.encode_input(),
-        "queue_liability": lst.queue_liability.encode_input(),
+        "queue_cover": lst.queue_cover.encode_input(),
+        "share_prices": lst.share_prices.encode_input(),
         "request_value": lst.request_value.encode_input(0),
     }
 

@@ -9,6 +9,8 @@ import pytest
 from ape import chain
 from lst_math import RAY, claimable, request_id
 
+from levstake import lst_lens
+
 DAY = 86_400
 # Matured entries the backend pays back per `withdraw_unbonded` call (its MAX_PAYOUTS_PER_CALL).
 PAYOUTS = 32
@@ -41,7 +43,7 @@ def test_request_burns_shares_and_fixes_amount(lst, validator, delegated, staker
     assert lst.totalAssets() == units(50)
     # Nothing lost yet, so the scaled amount is the amount.
     assert lst.requests(0) == (staker, staker, expected, expected * RAY // RAY, ready_at, 0, False)
-    assert lst.queue_liability() == lst.request_value(0) == expected
+    assert lst_lens.queue_liability(lst) == lst.request_value(0) == expected
     assert (lst.next_request_id(), lst.queue_head()) == (1, 0)
     # The backend is asked for the whole request (the queue is covered by unbonding only, never by the
     # buffer) and nothing for the buffer: its 10 X are above the new target (5 X).
@@ -66,7 +68,7 @@ def test_not_paid_before_ready_at_even_with_its_x_set_aside(lst, x, staker, stak
     # Nothing is staked: the buffer covers the request, which is set aside at once (no slash can reach it).
     assert not events(tx, lst.UnbondingRequested)
     assert lst.requests(rid).paid == units(10) and lst.queue_reserve() == units(10)
-    assert lst.buffer() == units(90) and lst.queue_liability() == 0
+    assert lst.buffer() == units(90) and lst_lens.queue_liability(lst) == 0
     ready_at = lst.requests(rid).ready_at
     before = x.balanceOf(staker)
     for now in (tx.timestamp + 1, ready_at - 1):
@@ -101,9 +103,9 @@ def test_funded_from_the_backend_payback(lst, x, validator, delegated, staker, u
     # 10 X buffer + 50 X payback - 50 X paid: the buffer is untouched, 5 X above the new target (5 X) for
     # the next rebalance to delegate.
     assert lst.buffer() == units(10)
-    assert lst.target_buffer() == units(5)
+    assert lst_lens.target_buffer(lst) == units(5)
     assert lst.backend_accounted() == units(40)
-    assert lst.queue_reserve() == 0 and lst.queue_liability() == 0
+    assert lst.queue_reserve() == 0 and lst_lens.queue_liability(lst) == 0
     assert lst.request_value(rid) == units(50)
 
 
@@ -121,7 +123,7 @@ def test_fifo_whole_requests(lst, x, validator, delegated_without_rewards, stake
     assert events(tx, lst.UnbondingRequested)[0].amount == units(1)
     assert (first, second) == (PAYOUTS, PAYOUTS + 1)
     assert validator.unbonding_tail(lst) == PAYOUTS + 2
-    assert validator.unbonding_balance(lst) == lst.queue_liability() == PAYOUTS * minimum + units(51)
+    assert validator.unbonding_balance(lst) == lst_lens.queue_liability(lst) == PAYOUTS * minimum + units(51)
     # The 10 X buffer is above the new target (4.868 X): the backend was asked for nothing more.
     assert lst.buffer() == units(10)
     warp(validator.unbonding_delay())
@@ -151,7 +153,7 @@ def test_fifo_whole_requests(lst, x, validator, delegated_without_rewards, stake
     ]
     assert events(tx, lst.UnstakeClaimed)[0].amount == units(1)
     assert x.balanceOf(other) - before == units(1)
-    assert lst.queue_head() == second + 1 and lst.queue_liability() == 0
+    assert lst.queue_head() == second + 1 and lst_lens.queue_liability(lst) == 0
     assert lst.buffer() == units(10)
     assert lst.queue_reserve() == PAYOUTS * minimum + units(50)
     assert claimable(lst, first) and not claimable(lst, second)
@@ -222,7 +224,7 @@ def test_slash_while_waiting_reduces_the_payout_by_its_unbondings_cut(
     factor_after = lst.loss_factor()
     payout = units(20) * factor_after // factor_before
     assert units(18) - margin <= payout <= units(18)
-    assert lst.request_value(rid) == lst.queue_liability() == payout
+    assert lst.request_value(rid) == lst_lens.queue_liability(lst) == payout
     assert loss.queue_share == units(20) - payout
     # The stakers lose the stake's 7 X: 80 X less 7.
     assert units(73) <= lst.totalAssets() <= units(73) + margin
@@ -242,7 +244,7 @@ def test_claim_keeps_progress_when_more_than_64_requests_are_due(
     count = 70
     for _ in range(count):
         lst.request_unstake(units(0.1), staker, staker, sender=staker)
-    assert lst.queue_reserve() == 0 and lst.queue_liability() == count * units(0.1)
+    assert lst.queue_reserve() == 0 and lst_lens.queue_liability(lst) == count * units(0.1)
     warp(validator.unbonding_delay())
     last = count - 1
     assert lst.claim.call(last, sender=staker) == 0

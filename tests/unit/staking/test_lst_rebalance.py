@@ -6,6 +6,8 @@ waits. Amounts below `min_request` are neither delegated nor requested.
 
 from lst_math import request_id
 
+from levstake import lst_lens
+
 DAY = 86_400
 # Matured entries the backend pays back per `withdraw_unbonded` call (its MAX_PAYOUTS_PER_CALL).
 PAYOUTS = 32
@@ -19,7 +21,7 @@ def test_rebalance_delegates_the_excess_above_target(lst, validator, staker, att
     stake(staker, units(50))
     tx = lst.rebalance(sender=attacker)
     assert events(tx, lst.Delegated)[0].amount == units(45)
-    assert lst.buffer() == lst.target_buffer() == units(5)
+    assert lst.buffer() == lst_lens.target_buffer(lst) == units(5)
     assert lst.backend_accounted() == validator.staked_balance(lst) == units(45)
     assert lst.totalAssets() == units(50)
     # At the target there is nothing left to do.
@@ -45,7 +47,7 @@ def test_drained_buffer_is_refilled_after_the_unbonding_delay(
     tx = lst.rebalance(sender=other)
     assert events(tx, lst.BackendPaidBack)[0].amount == units(9)
     assert not events(tx, lst.Delegated) and not events(tx, lst.UnbondingRequested)
-    assert lst.buffer() == lst.target_buffer() == units(9)
+    assert lst.buffer() == lst_lens.target_buffer(lst) == units(9)
     assert lst.backend_accounted() == units(81)
     assert lst.totalAssets() == units(90)
     # The buffer takes instant exits again.
@@ -79,9 +81,9 @@ def test_nothing_is_delegated_while_a_due_request_waits(
     assert lst.backend_accounted() == units(50) + validator.staked_balance(lst)
     # Without the due request the rule would delegate 5.032 X: buffer 10 > target 4.968 and
     # buffer + unbonding 60 > owed + target 54.968.
-    target = lst.target_buffer()
+    target = lst_lens.target_buffer(lst)
     assert target == units(4.968)
-    have, need = units(10) + validator.unbonding_balance(lst), lst.queue_liability() + target
+    have, need = units(10) + validator.unbonding_balance(lst), lst_lens.queue_liability(lst) + target
     assert min(units(10) - target, have - need) == units(5.032) >= minimum
     # The next call pulls the last entry and funds the request, and only then is the excess delegated.
     tx = lst.rebalance(sender=other)
@@ -89,8 +91,8 @@ def test_nothing_is_delegated_while_a_due_request_waits(
     assert [(e.request_id, e.amount) for e in events(tx, lst.RequestFunded)] == [(rid, units(50))]
     assert events(tx, lst.Delegated)[0].amount == units(5.032)
     assert not events(tx, lst.UnbondingRequested)
-    assert lst.buffer() == lst.target_buffer() == units(4.968)
-    assert lst.queue_liability() == 0 and validator.unbonding_balance(lst) == 0
+    assert lst.buffer() == lst_lens.target_buffer(lst) == units(4.968)
+    assert lst_lens.queue_liability(lst) == 0 and validator.unbonding_balance(lst) == 0
 
 
 def test_delegation_keeps_what_the_queue_needs(
@@ -111,14 +113,14 @@ def test_delegation_keeps_what_the_queue_needs(
     tx = lst.rebalance(sender=other)
     assert [(e.request_id, e.amount) for e in events(tx, lst.RequestFunded)] == [(rid, units(95))]
     assert not events(tx, lst.Delegated) and not events(tx, lst.UnbondingRequested)
-    assert lst.buffer() == lst.target_buffer() == units(3.5)
+    assert lst.buffer() == lst_lens.target_buffer(lst) == units(3.5)
 
 
 def test_amounts_below_min_request_wait(lst, validator, delegated, staker, other, stake, units):
     minimum = lst.min_request()
     # Withdrawing 0.01 X leaves the buffer 0.009 X under the new target: not worth a backend entry.
     lst.withdraw(minimum, staker, staker, sender=staker)
-    assert lst.target_buffer() - lst.buffer() == minimum * 9 // 10
+    assert lst_lens.target_buffer(lst) - lst.buffer() == minimum * 9 // 10
     tx = lst.rebalance(sender=other)
     assert not events(tx, lst.UnbondingRequested)
     # Another 0.01 X and the shortfall (0.018 X) is requested.
@@ -128,7 +130,7 @@ def test_amounts_below_min_request_wait(lst, validator, delegated, staker, other
     # Likewise an excess below the minimum stays in the buffer.
     buffer = lst.buffer()
     stake(other, minimum * 2 + minimum // 2)
-    assert 0 < lst.buffer() - lst.target_buffer() < minimum
+    assert 0 < lst.buffer() - lst_lens.target_buffer(lst) < minimum
     tx = lst.rebalance(sender=other)
     assert not events(tx, lst.Delegated)
     assert lst.buffer() == buffer + minimum * 2 + minimum // 2
