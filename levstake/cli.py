@@ -18,6 +18,7 @@ from ape.exceptions import ApeException, ContractLogicError
 
 from levstake import ape_wallet, fmt
 from levstake.deployment import Deployment, DeploymentError, default_path, is_local
+from levstake.model import ModelError
 from levstake.previews import PreviewError
 from levstake.reads import Outcome, Reader, ReadError, Snapshot, first_refusal
 from levstake.txs import Builder, TxError, TxRequest
@@ -95,6 +96,7 @@ def one_line_errors(function: Callable) -> Callable:
         except (
             ClientError,
             DeploymentError,
+            ModelError,
             PermissionError,
             PreviewError,
             ReadError,

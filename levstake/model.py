@@ -40,6 +40,10 @@ DECREASE_ROUNDS = 3
 UNSTAKE_FOR_ROUNDS = 8
 
 
+# The LST's refusal to sell shares at a book value of 0 (`_to_shares`, `mint`).
+NOTHING_LEFT = "lst: nothing left to stake into"
+
+
 class ModelError(ValueError):
     """What the contract would refuse, with the reason it would give (or a plainer one)."""
 
@@ -199,12 +203,19 @@ class LstSnapshot:
             return self.total_assets, self.total_supply
         return self.total_assets + LST_VIRTUAL, self.total_supply + LST_VIRTUAL
 
-    def to_shares_down(self, assets: int) -> int:
+    def priced_to_buy(self) -> tuple[int, int]:
+        """`pricing()` where the LST sells shares for X: refused at a price of 0 (a loss of everything)."""
         priced_assets, priced_shares = self.pricing()
+        if priced_assets == 0:
+            raise ModelError(NOTHING_LEFT)
+        return priced_assets, priced_shares
+
+    def to_shares_down(self, assets: int) -> int:
+        priced_assets, priced_shares = self.priced_to_buy()
         return mul_div_down(assets, priced_shares, priced_assets)
 
     def to_shares_up(self, assets: int) -> int:
-        priced_assets, priced_shares = self.pricing()
+        priced_assets, priced_shares = self.priced_to_buy()
         return mul_div_up(assets, priced_shares, priced_assets)
 
     def to_assets_down(self, shares: int) -> int:
@@ -215,7 +226,10 @@ class LstSnapshot:
         """`LiquidStaking.previewMint`: priced at the book value (the rewards still streaming included)."""
         book = LstSnapshot(self.total_assets + self.locked, self.total_supply)
         priced_assets, priced_shares = book.pricing()
-        return mul_div_up(shares, priced_assets, priced_shares)
+        cost = mul_div_up(shares, priced_assets, priced_shares)
+        if shares and cost == 0:
+            raise ModelError(NOTHING_LEFT)
+        return cost
 
     def book_value(self, shares: int) -> int:
         """`LiquidStaking.book_value`: what `shares` are worth counting the rewards still streaming."""

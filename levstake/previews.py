@@ -735,7 +735,10 @@ def preview_stake(info: ProtocolInfo, snapshot: Snapshot, assets: int) -> StakeP
         raise PreviewError("amount must be above 0")
     lst = snapshot.lst
     book = LstSnapshot(lst.total_assets + lst.locked, lst.total_supply)
-    shares = book.to_shares_down(assets)
+    try:
+        shares = book.to_shares_down(assets)
+    except ModelError as error:
+        raise PreviewError(_reason(error)) from None
     if shares == 0:
         raise PreviewError(
             f"amount {_units(info, assets)} {info.symbol} is too small: it buys no {info.lst_symbol} share "
@@ -885,6 +888,8 @@ def _reason(error: ModelError) -> str:
             "small, or the position is already above that leverage (use adjust to step down)"
         ),
         "router: price above rate": "the oracle's price is above the LST's mint price: the router refuses",
+        model.NOTHING_LEFT: "a loss took all the LST's assets: it sells no shares (it reverts "
+        f"'{model.NOTHING_LEFT}')",
         "router: already below target": "the position is already at or below that leverage",
         "router: target too high for the unstake fee": (
             "the instant-unstake fee is too high for that leverage; choose a lower one"

@@ -943,6 +943,9 @@ def mint(shares: uint256, receiver: address = msg.sender) -> uint256:
     assert receiver != empty(address), "lst: zero receiver"
     books: Books = self._apply_loss()
     assets: uint256 = self._to_assets(shares, books.total_assets + books.locked, True)
+    # Rounded up, shares cost nothing only at a book value of 0 (after a loss of everything): the same
+    # refusal as `deposit`'s, or new shares would come free and take any value that came back.
+    assert assets != 0, "lst: nothing left to stake into"
     self._deposit(msg.sender, receiver, assets, shares)
     self._exit()
     return assets

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from levstake import fmt, previews, projections
-from levstake.model import CLOSE_TO_LST, CLOSE_TO_QUEUE, CLOSE_TO_X, WAD
+from levstake.model import CLOSE_TO_LST, CLOSE_TO_QUEUE, CLOSE_TO_X, WAD, ModelError
 from levstake.previews import PreviewError
 from levstake.reads import Snapshot
 from levstake.rpc import ReadError
@@ -89,7 +89,7 @@ def _common(chain: Chain, request: Request, plan: Plan) -> None:
 def _guard(plan: Plan, call: Callable[[], Any]) -> Any:
     try:
         return call()
-    except PreviewError as error:
+    except (PreviewError, ModelError) as error:
         plan.errors.append(str(error))
         return None
 
@@ -241,7 +241,7 @@ def close_options(chain: Chain, snapshot: Snapshot) -> list[dict[str, Any]]:
     for name, mode in CLOSE_MODES.items():
         try:
             preview = previews.preview_close(chain.info, snapshot, mode)
-        except PreviewError as error:
+        except (PreviewError, ModelError) as error:
             options.append({"mode": name, "ok": False, "reason": str(error), "preview": None})
             continue
         note = ""

@@ -195,6 +195,13 @@ MUTATIONS = (
         ("test_dust_collateral_cannot_hide_bad_debt.py",),
     ),
     Mutation(
+        "mint at a book value of 0 (after a loss of everything) sells shares for nothing",
+        LST,
+        '    assert assets != 0, "lst: nothing left to stake into"\n',
+        "",
+        ("test_erc4626_max_views_never_revert.py",),
+    ),
+    Mutation(
         "shortfall written off rounded down, a wei of debt left above the value",
         MARKET,
         "self._to_shares_up(left - value + 1, total_assets, total_shares)",

@@ -204,3 +204,25 @@ def test_lst_max_views_answer_after_a_slash_of_everything(system) -> None:
             result, reason = attempt(getattr(lst, view), staker)
             assert reason is None and result == 0, f"{view}: {result} {reason}"
         assert attempt(lst.max_instant_redeem) == (0, None)
+
+
+def test_lst_mint_cannot_take_shares_for_nothing_after_a_slash_of_everything(system) -> None:
+    """The same state, nothing left streaming either: the book value is 0, so `mint` priced the shares at 0 X
+    and anybody could mint any number for nothing (found by the outside review of issue 30's second pass;
+    the same before it), shares that would take nearly all of any value that came back. `deposit` refused
+    already ("nothing left to stake into"); `mint` now refuses the same way, as `maxMint` (0) says."""
+    lst, validator, units = system.lst, system.validator, system.units
+    staker, newcomer = system.chain.generate_address("staker"), system.chain.generate_address("newcomer")
+    with system.chain.anchor():
+        fund(system, staker, units(1_000), lst)
+        lst.deposit(units(1_000), staker, sender=staker)
+        lst.rebalance(sender=staker)
+        lst.withdraw(lst.maxWithdraw(staker), staker, staker, sender=staker)
+        validator.slash(lst, 10_000, True, sender=system.owner)
+        assert lst.share_prices()[:2] == (0, 0) and lst.totalSupply() > 0
+        assert lst.maxMint(newcomer) == 0
+        fund(system, newcomer, units(1), lst)
+        for shares in (1, 10**6, units(1_000)):
+            reason = attempt(lst.mint, shares, newcomer, sender=newcomer)[1]
+            assert reason == "lst: nothing left to stake into", f"{shares} shares minted ({reason})"
+        assert lst.balanceOf(newcomer) == 0

@@ -85,3 +85,17 @@ def test_seconds_to_earn() -> None:
     assert model.seconds_to_earn(1.0, 12.0) == pytest.approx(model.YEAR / 12)
     assert model.seconds_to_earn(1.0, 0.0) is None
     assert model.seconds_to_earn(0.0, -1.0) == 0
+
+
+def test_the_lst_mirror_sells_no_shares_at_a_book_value_of_zero() -> None:
+    """After a loss of everything (assets 0, shares out, nothing streaming) the LST refuses `deposit` and
+    `mint` with "lst: nothing left to stake into"; the mirror raises that, not a division by zero or a
+    mint for nothing. Its exits still price (at 0)."""
+    emptied = model.LstSnapshot(total_assets=0, total_supply=10**18)
+    for convert in (emptied.to_shares_down, emptied.to_shares_up, emptied.preview_mint):
+        with pytest.raises(model.ModelError, match=model.NOTHING_LEFT):
+            convert(10**6)
+    assert emptied.to_assets_down(10**18) == 0 and emptied.max_instant_shares() == 0
+    # Something still streaming keeps a price: shares cost what it is worth.
+    streaming = model.LstSnapshot(total_assets=0, total_supply=10**18, locked=10**6)
+    assert streaming.preview_mint(10**18) == 10**6
