@@ -10,7 +10,7 @@ stayed staked), a staker who stayed 968 bp instead of 896.
 
 Closing it needs the LST to keep the queue's and the buffer's unbonding as ordered segments (the backend pays
 in the order asked), or to defer a buffer refill while a refill is in flight behind the queue's unbonding;
-the LST has 40 bytes of room under the size limit, so it waits for code room (README, Known gaps).
+the LST has 90 bytes of room under the size limit, so it waits for code room (README, Known gaps).
 """
 
 from __future__ import annotations
