@@ -36,14 +36,15 @@ def instant_fee(lst: Any, assets: int, **read: Any) -> int:
     return lst_snapshot(lst, **read).exit_fee(assets)
 
 
-def target_buffer(lst: Any) -> int:
+def target_buffer(lst: Any, **read: Any) -> int:
     """The buffer `rebalance` steers towards, in X (the LST's `target_buffer`)."""
-    return LstSnapshot(lst.totalAssets(), 0, target_buffer_bps=lst.target_buffer_bps()).target_buffer()
+    bps = lst.target_buffer_bps(**read)
+    return LstSnapshot(lst.totalAssets(**read), 0, target_buffer_bps=bps).target_buffer()
 
 
-def queue_liability(lst: Any) -> int:
+def queue_liability(lst: Any, **read: Any) -> int:
     """X owed to unfunded requests now, after any pending loss (the LST's `queue_liability`)."""
-    return model.queue_liability(tuple(lst.queue_cover()))
+    return model.queue_liability(tuple(lst.queue_cover(**read)))
 
 
 __all__ = ["instant_fee", "lst_snapshot", "queue_liability", "target_buffer"]

@@ -223,12 +223,15 @@ class EntryCost:
     mostly the instant-unstake fee a close would pay. `break_even`: the seconds the position's net APR takes
     to earn `cost` back (None: never at these rates). `exit_value_rebalanced`: what a close pays once a
     `rebalance` (anybody's; the devnet's upkeep sends one at once) has delegated the buffer's excess above its
-    target, the open's own X included: a smaller buffer charges a higher instant fee."""
+    target, the open's own X included (None: no close can run then). The notes are the position figures'
+    `exit_note`: empty when a close to X pays the figure, else why it does not (paid in LST, or refused)."""
 
     put_in: int
     exit_value_before: int
     exit_value_after: int
-    exit_value_rebalanced: int
+    exit_note_after: str
+    exit_value_rebalanced: int | None
+    exit_note_rebalanced: str
     refund: int
     cost: int
     stream_premium: int
@@ -245,6 +248,16 @@ class EntryCost:
     @property
     def fraction(self) -> float:
         return self.cost / self.base if self.base else 0.0
+
+    @property
+    def rebalanced_reason(self) -> str | None:
+        """Why the close after a rebalance differs from the close right after (None: it does not, so there is
+        nothing to add): a smaller buffer's higher fee, or the close's own note (paid in LST, or refused)."""
+        if self.exit_note_rebalanced and self.exit_note_rebalanced != self.exit_note_after:
+            return self.exit_note_rebalanced
+        if self.exit_value_rebalanced is not None and self.exit_value_rebalanced < self.exit_value_after:
+            return "a smaller buffer charges a higher instant fee"
+        return None
 
 
 @dataclass(frozen=True)
@@ -304,9 +317,7 @@ def preview_open(info: ProtocolInfo, snapshot: Snapshot, assets: int, leverage: 
     refund = max(assets - cost, 0)
     rebalanced = position_figures(info, replace(after, lst=after.lst.delegated(info.min_request)))
     assert rebalanced is not None
-    entry = _entry_cost(
-        snapshot, after, figures_after, rebalanced.equity_exit, assets, exit_before, refund, cost, added
-    )
+    entry = _entry_cost(snapshot, after, figures_after, rebalanced, assets, exit_before, refund, cost, added)
     return OpenPreview(
         assets=assets,
         target_leverage=leverage,
@@ -351,7 +362,7 @@ def _entry_cost(
     snapshot: Snapshot,
     after: Snapshot,
     figures: PositionFigures,
-    exit_rebalanced: int | None,
+    rebalanced: PositionFigures,
     assets: int,
     exit_before: int | None,
     refund: int,
@@ -370,7 +381,9 @@ def _entry_cost(
         put_in=assets,
         exit_value_before=exit_before or 0,
         exit_value_after=exit_after or 0,
-        exit_value_rebalanced=exit_rebalanced or 0,
+        exit_note_after=figures.exit_note,
+        exit_value_rebalanced=rebalanced.equity_exit,
+        exit_note_rebalanced=rebalanced.exit_note,
         refund=refund,
         cost=cost,
         stream_premium=max(mint_cost - after.lst.to_assets_down(minted), 0),

@@ -108,14 +108,19 @@ def preview_lines(info: ProtocolInfo, preview: OpenPreview) -> list[str]:
     return lines
 
 
-def rebalanced_close(entry: EntryCost, decimals: int, symbol: str) -> str:
-    """The close after a rebalance delegates the buffer's excess, when that pays less (else nothing)."""
-    if entry.exit_value_rebalanced >= entry.exit_value_after:
-        return ""
-    return (
-        f", {fmt.amount(entry.exit_value_rebalanced, decimals, symbol)} once a rebalance delegates the "
-        "buffer's excess (a smaller buffer charges a higher instant fee)"
-    )
+def closes_after(entry: EntryCost, decimals: int, symbol: str) -> str:
+    """What a close right after the open pays and, when it differs, what it pays once a rebalance has
+    delegated the buffer's excess, each with its reason."""
+    text = f"a close right after pays {fmt.amount(entry.exit_value_after, decimals, symbol)}"
+    if entry.exit_note_after:
+        text += f" ({entry.exit_note_after})"
+    reason = entry.rebalanced_reason
+    if reason is None:
+        return text
+    if entry.exit_value_rebalanced is None:
+        return f"{text}; once a rebalance delegates the buffer's excess no close can run ({reason})"
+    amount = fmt.amount(entry.exit_value_rebalanced, decimals, symbol)
+    return f"{text}, {amount} once a rebalance delegates the buffer's excess ({reason})"
 
 
 def entry_lines(info: ProtocolInfo, preview: OpenPreview) -> list[str]:
@@ -131,8 +136,7 @@ def entry_lines(info: ProtocolInfo, preview: OpenPreview) -> list[str]:
     )
     lines = [
         f"entry    costs {fmt.amount(entry.cost, d, symbol)} at once ({fmt.percent(entry.fraction)} of "
-        f"{entry_base(entry)}): a close right after pays {fmt.amount(entry.exit_value_after, d, symbol)}"
-        + rebalanced_close(entry, d, symbol),
+        f"{entry_base(entry)}): {closes_after(entry, d, symbol)}",
         f"         stream premium {fmt.amount(entry.stream_premium, d, symbol)} (new LST pays the book value "
         f"of the rewards still streaming; {back}), closing fee {fmt.amount(entry.close_fee, d, symbol)}",
         f"         earned back {earned} at this net APR; no fee to open",
@@ -464,7 +468,11 @@ def open_preview_json(info: ProtocolInfo, preview: OpenPreview, risks: list[Risk
             "cost": amount_json(entry.cost, d),
             "fraction": entry.fraction,
             "exit_value_after": amount_json(entry.exit_value_after, d),
-            "exit_value_rebalanced": amount_json(entry.exit_value_rebalanced, d),
+            "exit_note_after": entry.exit_note_after,
+            "exit_value_rebalanced": None
+            if entry.exit_value_rebalanced is None
+            else amount_json(entry.exit_value_rebalanced, d),
+            "exit_note_rebalanced": entry.exit_note_rebalanced,
             "refund": amount_json(entry.refund, d),
             "stream_premium": amount_json(entry.stream_premium, d),
             "premium_back_at": entry.premium_back_at,

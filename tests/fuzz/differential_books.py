@@ -1,4 +1,5 @@
-"""Differential run of the LST before and after the `Books` refactor (86b496f -> 4e20573 by default).
+"""Differential run of the LST at two commits (by default bb19bd9, before the tenth session's views left it
+and `mint` refused a zero price, against 4c53526; first written for the `Books` refactor, 86b496f -> 4e20573).
 
 Both versions (LiquidStaking + SimulatedValidator + interfaces, each from its own commit) are deployed side
 by side on ONE revm chain (same clock), each with its own token and backend, and driven by the same random
@@ -10,7 +11,7 @@ with `levstake.lst_lens`'s answer from the views that version kept. Any differen
 sequence, step and operation, and the script exits 1.
 
     python tests/fuzz/differential_books.py --sequences 200 --steps 120 --decimals 6 18 [--seed S]
-        [--old 86b496f] [--new 4e20573] [--verbose]
+        [--old bb19bd9] [--new 4c53526] [--verbose]
 
 Not a pytest test: it needs two commits' sources (extracted with `git archive` into .cache/differential/).
 """
@@ -636,8 +637,8 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=100)
     parser.add_argument("--decimals", type=int, nargs="+", default=[6, 18])
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--old", default="86b496f")
-    parser.add_argument("--new", default="4e20573")
+    parser.add_argument("--old", default="bb19bd9")
+    parser.add_argument("--new", default="4c53526")
     parser.add_argument("--verbose", action="store_true")
     parser.add_argument("--branch", action="store_true", help="try every entry point where a loss is pending")
     parser.add_argument(

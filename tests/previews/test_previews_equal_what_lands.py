@@ -199,3 +199,50 @@ def test_a_dust_open_gets_the_routers_reason_not_inf_or_nan(landing) -> None:
             previews.preview_open(reader.info, reader.snapshot(user), 1, 20 * WAD)
         with pytest.raises(Reverted, match="router: amount too small"):
             send(system, user, builder.open(1, 20 * WAD, 0, 2**64))
+
+
+def small_lst_world(decimals: int, staked: int):
+    """Deep lending, an LST of only `staked` X (delegated but for its buffer target): an open of 10 X is large
+    next to it, so once a rebalance delegates what the open's X added, the buffer is at a small target."""
+    system = deploy_system(decimals, RevmChain())
+    lend(system, MARKETS["deep"])
+    staker = system.chain.generate_address("staker")
+    system.mint_x(staker, system.units(staked))
+    system.x.approve(system.lst, system.units(staked), sender=staker)
+    system.lst.deposit(system.units(staked), sender=staker)
+    system.lst.rebalance()
+    reader = reader_of(system)
+    return system, reader, Builder(reader.deployment, reader.info), router_user(system, "user", 1_000)
+
+
+@pytest.mark.parametrize(
+    ("staked", "leverage", "paid_in"),
+    # 120 X: the buffer's new target covers the 10 X debt, not the 20 X collateral (a close pays LST);
+    # 20 X: it does not cover the ~90 X debt (no close runs until the buffer refills).
+    [(120, 2, "lst"), (20, 10, None)],
+    ids=["close-in-lst", "no-close"],
+)
+def test_open_preview_says_how_a_close_after_the_rebalance_runs(decimals, staked, leverage, paid_in) -> None:
+    """Found by the outside review of the close-after-rebalance figure: it printed an LST close's worth, or 0,
+    as X a close would pay. It now carries the close's note, and says when no close can run."""
+    system, reader, builder, user = small_lst_world(decimals, staked)
+    preview = previews.preview_open(reader.info, reader.snapshot(user), system.units(10), leverage * WAD)
+    entry = preview.entry
+    assert entry.exit_note_after == ""  # right after the open the buffer holds the open's X
+    line = report.entry_lines(reader.info, preview)[0]
+    send(system, user, builder.open(system.units(10), leverage * WAD, preview.collateral_added, 2**64))
+    system.lst.rebalance()
+    figures = previews.position_figures(reader.info, reader.snapshot(user))
+    assert entry.exit_value_rebalanced == figures.equity_exit
+    assert entry.exit_note_rebalanced == figures.exit_note
+    assert entry.rebalanced_reason == figures.exit_note != ""
+    x_before, lst_before = system.x.balanceOf(user), system.lst.balanceOf(user)
+    close = builder.close(0, 2**64, CLOSE_TO_X)
+    if paid_in == "lst":
+        assert "as LST: the buffer is short" in line
+        send(system, user, close)
+        assert system.x.balanceOf(user) == x_before and system.lst.balanceOf(user) > lst_before
+    else:
+        assert entry.exit_value_rebalanced is None and "no close can run" in line
+        with pytest.raises(Reverted, match="router: buffer too small"):
+            send(system, user, close)
