@@ -17,16 +17,7 @@ SLIVERS = 12
 
 
 @pytest.fixture
-def slashed_below_its_debt(
-    market, oracle, lst, validator, owner, borrower, lender, other, lend, post_collateral, warp, units
-):
-    lend(lender, units(1_000))
-    post_collateral(borrower, units(100))
-    lst.rebalance(sender=other)
-    validator.set_apr(0, sender=owner)
-    collateral = market.positions(borrower).collateral
-    limit = collateral * oracle.price() // ORACLE_SCALE * market.max_ltv() // WAD
-    market.borrow(limit, 0, borrower, borrower, sender=borrower)
+def slashed_below_its_debt(market, oracle, lst, validator, owner, borrower, other, warp, maxed):
     # Interest makes the borrow-share price an irregular ratio; the slash leaves the debt above the value.
     warp(3 * 86_400 + 7_777)
     market.accrue_interest(sender=other)

@@ -4,22 +4,9 @@ covers the debt, and write off only the true shortfall (debt - collateral value 
 """
 
 import ape
-import pytest
 
 WAD = 10**18
 ORACLE_SCALE = 10**36
-
-
-@pytest.fixture
-def maxed(market, oracle, lst, validator, owner, borrower, lender, other, lend, post_collateral, units):
-    lend(lender, units(1_000))
-    post_collateral(borrower, units(100))
-    lst.rebalance(sender=other)
-    validator.set_apr(0, sender=owner)
-    collateral = market.positions(borrower).collateral
-    limit = collateral * oracle.price() // ORACLE_SCALE * market.max_ltv() // WAD
-    market.borrow(limit, 0, borrower, borrower, sender=borrower)
-    return limit
 
 
 def test_healthy_position_cannot_be_liquidated(market, borrower, liquidator, maxed):
