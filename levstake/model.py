@@ -310,8 +310,7 @@ class LstSnapshot:
         more fee on a 100 X exit for 81 X matured), and a request due whose own unbonding has not landed,
         which it pays from the buffer first (possible when more than 32 backend entries matured at once). In
         both the chain's buffer ends smaller than here; the devnet's upkeep pulls and funds every block."""
-        room = self.exit_room()
-        target = self.target(self.total_assets)
+        room, target = self.exit_room(), self.target_buffer()
         if room <= target or room - target < min_request:
             return self
         return replace(self, buffer=self.buffer - (room - target))
