@@ -279,6 +279,21 @@ class LstSnapshot:
         shares = min(balance, self.max_instant_shares())
         return 0 if shares == 0 or self.preview_redeem(shares) == 0 else shares
 
+    def instant_room(self) -> int:
+        """What the buffer pays instantly as the router and the Liquidator read it: `max_instant_redeem`'s
+        shares back to X (both rounded down), at most a unit or two below `exit_room`."""
+        return self.to_assets_down(self.max_instant_shares())
+
+    def withdraw_refusal(self, assets: int, balance: int) -> str | None:
+        """Why the router's (and the Liquidator's) instant withdraw of `assets` from `balance` shares is
+        refused, in their order: the buffer's instant worth, then the shares it costs (the LST's own limits;
+        its `maxWithdraw` is a lower bound that charges the fee on all of `balance`). None: it passes."""
+        if self.instant_room() < assets:
+            return "buffer"
+        if self.preview_withdraw(assets) > balance:
+            return "balance"
+        return None
+
     def max_withdraw(self, balance: int) -> int:
         """`LiquidStaking._max_withdraw` for an owner holding `balance` shares."""
         room = self.exit_room()

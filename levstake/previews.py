@@ -566,10 +566,14 @@ def preview_close(info: ProtocolInfo, snapshot: Snapshot, mode: int = CLOSE_TO_X
         return ClosePreview(CLOSE_TO_X, gross - repaid, 0, 0, gross - repaid, after)
     burnt = 0
     if repaid:
-        if lst.max_withdraw(collateral) < repaid:
+        refusal = lst.withdraw_refusal(repaid, collateral)
+        if refusal == "balance":
+            raise PreviewError("the collateral's instant-unstake value does not cover the debt")
+        if refusal == "buffer":
             unit = 10**info.decimals
+            room = lst.instant_room()
             raise PreviewError(
-                f"the LST's buffer pays {lst.exit_room() / unit:,.4f} {info.symbol} instantly now, less than "
+                f"the LST's buffer pays {room / unit:,.4f} {info.symbol} instantly now, less than "
                 f"the {repaid / unit:,.4f} {info.symbol} of debt to repay: `adjust --partial` steps down "
                 "with what it holds, and `rebalance` asks the backend to refill it within the unbonding delay"
             )

@@ -715,7 +715,11 @@ def _unwind(market: ILendingMarket, tokens: Tokens, collateral: uint256, owed: u
         assert staticcall tokens.x.balanceOf(self) >= owed, "router: collateral does not cover debt"
         return
     if owed != 0:
-        assert staticcall tokens.lst.maxWithdraw(self) >= owed, "router: buffer too small"
+        # The LST's two limits (`maxWithdraw` is a lower bound that charges the fee on all of the
+        # collateral): its buffer's instant worth, and the shares `owed` costs.
+        lst_shares: uint256 = staticcall ILiquidStaking(tokens.lst.address).max_instant_redeem()
+        assert staticcall tokens.lst.convertToAssets(lst_shares) >= owed, "router: buffer too small"
+        assert staticcall tokens.lst.previewWithdraw(owed) <= collateral, "router: collateral does not cover debt"
         extcall tokens.lst.withdraw(owed, self, self)
     if mode == CLOSE_TO_QUEUE:
         rest: uint256 = staticcall IERC20(tokens.lst.address).balanceOf(self)

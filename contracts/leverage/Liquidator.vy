@@ -172,14 +172,13 @@ def on_liquidate(repaid_assets: uint256, data: Bytes[1024]):
     lst: IERC4626 = IERC4626(staticcall market.collateral_token())
     shares: uint256 = staticcall IERC20(lst.address).balanceOf(self)
     if keep_lst:
-        if staticcall lst.maxWithdraw(self) < repaid_assets:
+        # The LST's own two limits, as `quote` reads them (not `maxWithdraw`: a lower bound that
+        # charges the fee on the whole balance and would refuse what the seized LST pays).
+        if self._instant_room(lst) < repaid_assets:
             # Matured unbonding waiting at the backend refills the buffer first.
             extcall ILiquidStaking(lst.address).process_queue()
-        if staticcall lst.maxWithdraw(self) < repaid_assets:
-            # Either the buffer cannot pay the repaid X, or the seized LST cannot (after the fee).
-            room: uint256 = staticcall lst.convertToAssets(staticcall ILiquidStaking(lst.address).max_instant_redeem())
-            assert room >= repaid_assets, "liquidator: buffer too small"
-            raise "liquidator: would lose money"
+            assert self._instant_room(lst) >= repaid_assets, "liquidator: buffer too small"
+        assert staticcall lst.previewWithdraw(repaid_assets) <= shares, "liquidator: would lose money"
         extcall lst.withdraw(repaid_assets, self, self)
     else:
         if staticcall ILiquidStaking(lst.address).max_instant_redeem() < shares:
@@ -280,7 +279,7 @@ def quote(
     if keep_lst:
         result.exit_assets = repaid
         needed: uint256 = staticcall tokens.lst.previewWithdraw(repaid)
-        if staticcall tokens.lst.convertToAssets(staticcall lst.max_instant_redeem()) < repaid:
+        if self._instant_room(tokens.lst) < repaid:
             result.reason = "liquidator: buffer too small"
         if needed > seized:
             result.profit = -convert(staticcall tokens.lst.convertToAssets(needed - seized), int256)
@@ -310,6 +309,14 @@ def _tokens(market: ILendingMarket) -> Tokens:
     lst: address = staticcall market.collateral_token()
     assert staticcall IERC4626(lst).asset() == x, "liquidator: collateral is not an lst of the asset"
     return Tokens(x=IERC20(x), lst=IERC4626(lst))
+
+
+@view
+@internal
+def _instant_room(lst: IERC4626) -> uint256:
+    # What the LST's buffer pays instantly now, at most a unit or two below its exit room (the
+    # buffer's worth in shares, rounded down, back to X rounded down).
+    return staticcall lst.convertToAssets(staticcall ILiquidStaking(lst.address).max_instant_redeem())
 
 
 @pure

@@ -670,11 +670,12 @@ def _preview_redeem(shares: uint256, books: Books) -> uint256:
 @internal
 def _max_withdraw(owner: address, books: Books) -> uint256:
     """
-    @dev Largest `assets` with `assets <= buffer` and `previewWithdraw(assets) <= balance`
-         (the withdraw then costs at most gross, the value of the owner's shares). With
-         m = min(gross, buffer): gross less the fee on m is exact when it passes that test
-         (always when the balance, not the buffer, is the limit); else the fee on m against
-         the largest target any exit sees gives a bound that always does.
+    @dev An `assets` with `assets <= buffer` and `previewWithdraw(assets) <= balance` (the
+         withdraw then costs at most gross, the value of the owner's shares), at most the
+         largest by the fee's slope: with m = min(gross, buffer), gross less the fee on m
+         passes that test when the balance, not the buffer, is the limit, and is below the
+         largest (the fee on the withdrawn amount is less than on m); else the fee on m
+         against the largest target any exit sees gives a bound that always does.
     """
     buffer: uint256 = self._exit_room(books)
     gross: uint256 = self._to_assets(erc20.balanceOf[owner], books.total_assets, False)
@@ -851,8 +852,10 @@ def previewMint(shares: uint256) -> uint256:
 @external
 def maxWithdraw(owner: address) -> uint256:
     """
-    @notice Largest X `owner` can take out instantly: their balance after the
-            instant fee, limited by the idle buffer.
+    @notice X `owner` can surely take out instantly: their balance after the instant
+            fee on all of it, limited by the idle buffer. A lower bound (ERC-4626's rule):
+            `withdraw` takes any amount the buffer holds whose `previewWithdraw` fits the
+            balance, a little more when the fee's slope is steep.
     """
     self._check_not_entered()
     return self._max_withdraw(owner, self._books())
@@ -977,9 +980,16 @@ def withdraw(assets: uint256, receiver: address = msg.sender, owner: address = m
     assert assets != 0, "lst: zero assets"
     assert receiver != empty(address), "lst: zero receiver"
     books: Books = self._apply_loss()
-    assert assets <= self._max_withdraw(owner, books), "lst: withdraw exceeds max"
-    fee: uint256 = self._exit_fee(assets, books)
-    shares: uint256 = self._to_shares(assets + fee, books.total_assets, True)
+    # The two limits themselves, not `maxWithdraw` (a lower bound: it charges the fee on the
+    # owner's whole value, more than on `assets`), so that what `previewWithdraw` prices within
+    # the owner's balance goes through. The buffer first: no amount beyond it is priced.
+    within: bool = assets <= self._exit_room(books)
+    fee: uint256 = 0
+    shares: uint256 = 0
+    if within:
+        fee = self._exit_fee(assets, books)
+        shares = self._to_shares(assets + fee, books.total_assets, True)
+    assert within and shares <= erc20.balanceOf[owner], "lst: withdraw exceeds max"
     self._withdraw(msg.sender, receiver, owner, assets, shares, fee)
     self._exit()
     return shares

@@ -202,6 +202,30 @@ MUTATIONS = (
         ("test_erc4626_max_views_never_revert.py",),
     ),
     Mutation(
+        "withdraw capped at maxWithdraw (a lower bound), refusing what the owner's shares pay for",
+        LST,
+        "within: bool = assets <= self._exit_room(books)",
+        "within: bool = assets <= self._max_withdraw(owner, books)",
+        ("test_steep_instant_fee_cannot_refuse_a_paying_withdraw.py",),
+    ),
+    Mutation(
+        "withdraw checks the balance only, not the buffer beyond the queue's part",
+        LST,
+        "within: bool = assets <= self._exit_room(books)",
+        "within: bool = True",
+        (
+            "test_steep_instant_fee_cannot_refuse_a_paying_withdraw.py",
+            "test_instant_exits_cannot_starve_the_queue.py",
+        ),
+    ),
+    Mutation(
+        "Liquidator keeping the LST gates its withdraw on maxWithdraw, refusing what its quote says pays",
+        LIQUIDATOR,
+        'assert staticcall lst.previewWithdraw(repaid_assets) <= shares, "liquidator: would lose money"',
+        'assert staticcall lst.maxWithdraw(self) >= repaid_assets, "liquidator: would lose money"',
+        ("test_steep_instant_fee_cannot_refuse_a_paying_withdraw.py",),
+    ),
+    Mutation(
         "shortfall written off rounded down, a wei of debt left above the value",
         MARKET,
         "self._to_shares_up(left - value + 1, total_assets, total_shares)",
@@ -348,8 +372,8 @@ MUTATIONS = (
     Mutation(
         "LST withdraw rounds the shares burnt down",
         LST,
-        "    shares: uint256 = self._to_shares(assets + fee, books.total_assets, True)\n",
-        "    shares: uint256 = self._to_shares(assets + fee, books.total_assets, False)\n",
+        "        shares = self._to_shares(assets + fee, books.total_assets, True)\n",
+        "        shares = self._to_shares(assets + fee, books.total_assets, False)\n",
         ("test_rounding_dust_cannot_be_extracted.py",),
     ),
     Mutation(

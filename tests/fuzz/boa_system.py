@@ -78,6 +78,16 @@ def revert_reason(error: BoaError | Reverted) -> str:
     return frame if isinstance(frame, str) else str(frame.pretty_vm_reason)
 
 
+def largest_paid_withdraw(lst: Any, balance: int, high: int) -> int:
+    """The largest X at most `high` whose `previewWithdraw` fits `balance` shares of the LST (0 if none): what
+    its `withdraw` takes, where `maxWithdraw` is only a lower bound."""
+    low = 0
+    while low < high:
+        middle = (low + high + 1) // 2
+        low, high = (middle, high) if lst.previewWithdraw(middle) <= balance else (low, middle - 1)
+    return low
+
+
 def attempt(function: Any, *args: Any, **kwargs: Any) -> tuple[object, str | None]:
     """Call a contract function; returns (result, None) or (None, revert reason)."""
     try:

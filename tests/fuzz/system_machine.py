@@ -66,6 +66,7 @@ from boa_system import (
     assert_unbonding_within_need,
     attempt,
     deploy_system,
+    largest_paid_withdraw,
     rebalance_checked,
 )
 from eth_account import Account
@@ -838,6 +839,15 @@ class SystemMachine(LeverageActors, RuleBasedStateMachine):
                 with self.chain.anchor():
                     reason = outcome(call, most, sender=user)
                     assert reason is None, f"{name}: a call of its {limit} failed ({reason})"
+        if vault == 0 and held:
+            # `maxWithdraw` is a lower bound; `withdraw` takes the largest X whose `previewWithdraw` fits the
+            # balance (within the buffer's instant worth, which the router and the Liquidator check).
+            paid = largest_paid_withdraw(token, held, token.convertToAssets(token.max_instant_redeem()))
+            if paid:
+                with self.chain.anchor():
+                    burned, reason = attempt(token.withdraw, paid, sender=user)
+                    assert reason is None, f"lst: a withdraw the balance pays failed ({reason})"
+                    assert burned <= held, f"lst: withdraw burned {burned} of a balance of {held}"
         most = min(token.maxDeposit(user), self.x.balanceOf(user))
         if most:
             with self.chain.anchor():

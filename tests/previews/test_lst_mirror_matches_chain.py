@@ -5,7 +5,7 @@ one snapshot and compute everything from it, so this mirror must be exact."""
 from __future__ import annotations
 
 import pytest
-from boa_system import RevmChain, deploy_system
+from boa_system import RevmChain, attempt, deploy_system
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from revm_reads import reader_of
@@ -55,3 +55,11 @@ def test_exit_views_match_the_chain(lst_world, drained: int, queued: int, amount
         assert model_lst.max_withdraw(balance) == lst.maxWithdraw(staker)
         assert model_lst.max_redeem(balance) == lst.maxRedeem(staker)
         assert model_lst.preview_mint(shares) == lst.previewMint(shares)
+        # The router's and the Liquidator's reading of an instant withdraw: what they let through goes
+        # through, and what the shares cannot pay the LST refuses too.
+        refusal = model_lst.withdraw_refusal(assets, balance)
+        _, reason = attempt(lst.withdraw, assets, sender=staker)
+        if refusal is None:
+            assert reason is None
+        elif refusal == "balance":
+            assert reason == "lst: withdraw exceeds max"
