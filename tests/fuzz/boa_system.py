@@ -78,10 +78,10 @@ def revert_reason(error: BoaError | Reverted) -> str:
     return frame if isinstance(frame, str) else str(frame.pretty_vm_reason)
 
 
-def largest_paid_withdraw(lst: Any, balance: int, high: int) -> int:
+def largest_paid_withdraw(lst: Any, balance: int, high: int, low: int = 0) -> int:
     """The largest X at most `high` whose `previewWithdraw` fits `balance` shares of the LST (0 if none): what
-    its `withdraw` takes, where `maxWithdraw` is only a lower bound."""
-    low = 0
+    its `withdraw` takes, where `maxWithdraw` is only a lower bound. `low`: an amount known to fit."""
+    low = min(low, high)
     while low < high:
         middle = (low + high + 1) // 2
         low, high = (middle, high) if lst.previewWithdraw(middle) <= balance else (low, middle - 1)

@@ -842,7 +842,10 @@ class SystemMachine(LeverageActors, RuleBasedStateMachine):
         if vault == 0 and held:
             # `maxWithdraw` is a lower bound; `withdraw` takes the largest X whose `previewWithdraw` fits the
             # balance (within the buffer's instant worth, which the router and the Liquidator check).
-            paid = largest_paid_withdraw(token, held, token.convertToAssets(token.max_instant_redeem()))
+            room = token.convertToAssets(token.max_instant_redeem())
+            paid = largest_paid_withdraw(
+                token, held, min(room, token.convertToAssets(held)), token.maxWithdraw(user)
+            )
             if paid:
                 with self.chain.anchor():
                     burned, reason = attempt(token.withdraw, paid, sender=user)
