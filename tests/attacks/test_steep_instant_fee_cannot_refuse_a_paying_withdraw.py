@@ -14,7 +14,7 @@ costs), the Liquidator and the router check the same ones, and the quote agrees 
 
 import ape
 import pytest
-from boa_system import largest_paid_withdraw
+from boa_system import largest_paid_withdraw, largest_where
 
 WAD = 10**18
 
@@ -24,15 +24,21 @@ def keeper_liquidator(project, owner, factory):
     return owner.deploy(project.Liquidator, factory)
 
 
-def test_withdraw_of_what_the_balance_pays_goes_through_below_the_target(lst, staker, other, stake, units):
+@pytest.fixture
+def below_the_target(lst, staker, other, stake, units) -> tuple[int, int]:
+    """The buffer drained to about half its target, so the other holder's exit goes down the fee's slope:
+    (its balance, the largest withdraw the balance pays for)."""
     stake(staker, units(100))
     stake(other, units(5))
     lst.rebalance(sender=staker)
-    # The buffer drained to about half its target: the other holder's exit goes down the fee's slope.
     lst.withdraw(units(5), staker, staker, sender=staker)
     balance = lst.balanceOf(other)
+    return balance, largest_paid_withdraw(lst, balance, lst.convertToAssets(balance))
+
+
+def test_withdraw_of_what_the_balance_pays_goes_through_below_the_target(lst, other, below_the_target):
+    balance, assets = below_the_target
     assert lst.convertToAssets(balance) < lst.buffer()
-    assets = largest_paid_withdraw(lst, balance, lst.convertToAssets(balance))
     assert assets > lst.maxWithdraw(other), "maxWithdraw is a lower bound where the fee is steep"
     burnt = lst.previewWithdraw(assets)
     tx = lst.withdraw(assets, other, other, sender=other)
@@ -40,13 +46,8 @@ def test_withdraw_of_what_the_balance_pays_goes_through_below_the_target(lst, st
     assert lst.balanceOf(other) == balance - burnt
 
 
-def test_withdraw_beyond_the_balance_or_the_buffer_is_still_refused(lst, staker, other, stake, units):
-    stake(staker, units(100))
-    stake(other, units(5))
-    lst.rebalance(sender=staker)
-    lst.withdraw(units(5), staker, staker, sender=staker)
-    balance = lst.balanceOf(other)
-    assets = largest_paid_withdraw(lst, balance, lst.convertToAssets(balance))
+def test_withdraw_beyond_the_balance_or_the_buffer_is_still_refused(lst, staker, other, below_the_target):
+    _, assets = below_the_target
     with ape.reverts("lst: withdraw exceeds max"):
         lst.withdraw(assets + 1, other, other, sender=other)
     # Beyond the buffer nothing is priced: the reason, not an overflow, even for the largest amount.
@@ -71,18 +72,12 @@ def test_liquidation_keeping_the_lst_pays_what_its_quote_says(
     # down the fee's slope), and the smallest whose seized LST no longer pays the repaid X when redeemed: the
     # old Liquidator refused everything in between.
     collateral = market.positions(borrower).collateral
-    low, high = 1, collateral
-    while low < high:
-        middle = (low + high + 1) // 2
-        pays = keep_lst_profit(keeper_liquidator, market, borrower, middle) > 0
-        low, high = (middle, high) if pays else (low, middle - 1)
-    paying = low
-    low, high = 1, paying
-    while low < high:
-        middle = (low + high) // 2
-        quote = keeper_liquidator.quote(market, borrower, middle, 0, False)
-        low, high = (middle + 1, high) if quote.profit >= 0 else (low, middle)
-    redeem_short = low
+    paying = largest_where(
+        lambda seized: keep_lst_profit(keeper_liquidator, market, borrower, seized) > 0, 1, collateral
+    )
+    redeem_short = 1 + largest_where(
+        lambda seized: keeper_liquidator.quote(market, borrower, seized, 0, False).profit >= 0, 0, paying - 1
+    )
     assert redeem_short < paying, "a window where the seized LST pays by withdraw but not by redeem"
     seized = (redeem_short + paying) // 2
     redeemed = keeper_liquidator.quote(market, borrower, seized, 0, False)

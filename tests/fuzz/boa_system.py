@@ -12,7 +12,7 @@ machines) use it through `system.chain` (`generate_address`, `time_travel`, `anc
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
@@ -78,14 +78,19 @@ def revert_reason(error: BoaError | Reverted) -> str:
     return frame if isinstance(frame, str) else str(frame.pretty_vm_reason)
 
 
+def largest_where(holds: Callable[[int], bool], low: int, high: int) -> int:
+    """The largest x in [low, high] where `holds`, true up to some point and false after it (binary search;
+    `low` is taken to hold without asking)."""
+    while low < high:
+        middle = (low + high + 1) // 2
+        low, high = (middle, high) if holds(middle) else (low, middle - 1)
+    return low
+
+
 def largest_paid_withdraw(lst: Any, balance: int, high: int, low: int = 0) -> int:
     """The largest X at most `high` whose `previewWithdraw` fits `balance` shares of the LST (0 if none): what
     its `withdraw` takes, where `maxWithdraw` is only a lower bound. `low`: an amount known to fit."""
-    low = min(low, high)
-    while low < high:
-        middle = (low + high + 1) // 2
-        low, high = (middle, high) if lst.previewWithdraw(middle) <= balance else (low, middle - 1)
-    return low
+    return largest_where(lambda assets: lst.previewWithdraw(assets) <= balance, min(low, high), high)
 
 
 def attempt(function: Any, *args: Any, **kwargs: Any) -> tuple[object, str | None]:
