@@ -108,6 +108,11 @@ PARAM_INSTANT_FEE: constant(uint256) = 3
 PARAM_MAX_INSTANT_FEE: constant(uint256) = 4
 PARAM_TARGET_BUFFER: constant(uint256) = 5
 PARAM_COUNT: constant(uint256) = 6
+# The six parameters share one storage slot, 32 bits each (parameter i at bit 32 i), so an instant exit
+# reads its three (fee, ceiling, target) and a reward sync its three in one cold read. Every bound below is
+# under 2^32 (the largest, MAX_REWARD_CYCLE, is 2,592,000), and only values within them are stored.
+PARAM_BITS: constant(uint256) = 32
+PARAM_MASK: constant(uint256) = 2**32 - 1
 
 MIN_REWARD_CYCLE: constant(uint256) = 3_600
 MAX_REWARD_CYCLE: constant(uint256) = 30 * 86_400
@@ -220,13 +225,8 @@ unbonding_requests: public(uint256)
 # before unbonding the queue may count on can mature.
 unbonding_ready_at: public(uint256)
 
-# Parameters (owner, bounded, delayed).
-reward_cycle: public(uint256)
-max_apr_bps: public(uint256)
-protocol_fee_bps: public(uint256)
-instant_fee_bps: public(uint256)
-max_instant_fee_bps: public(uint256)
-target_buffer_bps: public(uint256)
+# Parameters (owner, bounded, delayed), packed (see PARAM_BITS); read them with their getters below.
+_parameters: uint256
 pending_parameters: public(HashMap[uint256, PendingParameter])
 treasury: public(address)
 
@@ -335,12 +335,14 @@ def __init__(
     backend = backend_
     min_request = 10 ** convert(decimals_, uint256) // 100
     self.treasury = treasury_
-    self.reward_cycle = DEFAULT_REWARD_CYCLE
-    self.max_apr_bps = DEFAULT_MAX_APR_BPS
-    self.protocol_fee_bps = DEFAULT_PROTOCOL_FEE_BPS
-    self.instant_fee_bps = DEFAULT_INSTANT_FEE_BPS
-    self.max_instant_fee_bps = DEFAULT_MAX_INSTANT_FEE_BPS
-    self.target_buffer_bps = DEFAULT_TARGET_BUFFER_BPS
+    self._parameters = (
+        DEFAULT_REWARD_CYCLE << PARAM_BITS * PARAM_REWARD_CYCLE
+        | DEFAULT_MAX_APR_BPS << PARAM_BITS * PARAM_MAX_APR
+        | DEFAULT_PROTOCOL_FEE_BPS << PARAM_BITS * PARAM_PROTOCOL_FEE
+        | DEFAULT_INSTANT_FEE_BPS << PARAM_BITS * PARAM_INSTANT_FEE
+        | DEFAULT_MAX_INSTANT_FEE_BPS << PARAM_BITS * PARAM_MAX_INSTANT_FEE
+        | DEFAULT_TARGET_BUFFER_BPS << PARAM_BITS * PARAM_TARGET_BUFFER
+    )
     self.loss_factor = RAY
     self.stream_start = block.timestamp
     self.stream_end = block.timestamp
@@ -352,7 +354,7 @@ def __init__(
 
 @internal
 def _enter():
-    assert not self._lock, "lst: reentrant call"
+    self._check_not_entered()
     self._lock = True
 
 
@@ -366,6 +368,18 @@ def _exit():
 def _check_not_entered():
     # Views revert mid-call so nobody can read a half-updated exchange rate.
     assert not self._lock, "lst: reentrant call"
+
+
+@pure
+@internal
+def _check_amount(amount: uint256, receiver: address, in_shares: bool):
+    # Written once for every entry point that takes an amount and a receiver (a revert
+    # string inline costs its bytes at each site; the LST has little code room).
+    if in_shares:
+        assert amount != 0, "lst: zero shares"
+    else:
+        assert amount != 0, "lst: zero assets"
+    assert receiver != empty(address), "lst: zero receiver"
 
 
 # ---------------------------------------------------------------- math
@@ -520,14 +534,20 @@ def _apply_loss() -> Books:
     return books
 
 
+@pure
+@internal
+def _check_stakable(priced_assets: uint256):
+    # Only after a loss of everything: new X must not buy into worthless shares.
+    assert priced_assets != 0, "lst: nothing left to stake into"
+
+
 @view
 @internal
 def _to_shares(assets: uint256, total_assets: uint256, roundup: bool) -> uint256:
     priced_assets: uint256 = 0
     priced_shares: uint256 = 0
     priced_assets, priced_shares = share_pricing._priced(total_assets, erc20.totalSupply)
-    # Only after a loss of everything: new X must not buy into worthless shares.
-    assert priced_assets != 0, "lst: nothing left to stake into"
+    self._check_stakable(priced_assets)
     return math._mul_div(assets, priced_shares, priced_assets, roundup)
 
 
@@ -546,7 +566,7 @@ def _to_assets(shares: uint256, total_assets: uint256, roundup: bool) -> uint256
 @view
 @internal
 def _target(total_assets: uint256) -> uint256:
-    return math._mul_div(total_assets, self.target_buffer_bps, BPS, False)
+    return math._mul_div(total_assets, (self._parameters >> PARAM_BITS * PARAM_TARGET_BUFFER & PARAM_MASK), BPS, False)
 
 
 @pure
@@ -580,9 +600,9 @@ def _fee_along(level: uint256, amount: uint256, target: uint256) -> uint256:
          all of it plus the extra rate, growing linearly from 0 at the target to its
          ceiling at an empty buffer, integrated over the range drained. Rounded up.
     """
-    base: uint256 = self.instant_fee_bps
+    base: uint256 = (self._parameters >> PARAM_BITS * PARAM_INSTANT_FEE & PARAM_MASK)
     fee: uint256 = math._mul_div(amount, base, BPS, True)
-    extra: uint256 = self.max_instant_fee_bps - base
+    extra: uint256 = (self._parameters >> PARAM_BITS * PARAM_MAX_INSTANT_FEE & PARAM_MASK) - base
     if extra == 0:
         return fee
     return fee + math._mul_div(self._deficit_integral(level, amount, target), extra, BPS, True)
@@ -737,12 +757,18 @@ def _max_entry(in_shares: bool) -> uint256:
 
 @internal
 def _pull_x(sender: address, amount: uint256):
-    assert extcall _X.transferFrom(sender, self, amount, default_return_value=True), "lst: transfer failed"
+    self._check_transfer(extcall _X.transferFrom(sender, self, amount, default_return_value=True))
 
 
 @internal
 def _send_x(receiver: address, amount: uint256):
-    assert extcall _X.transfer(receiver, amount, default_return_value=True), "lst: transfer failed"
+    self._check_transfer(extcall _X.transfer(receiver, amount, default_return_value=True))
+
+
+@pure
+@internal
+def _check_transfer(ok: bool):
+    assert ok, "lst: transfer failed"
 
 
 # ---------------------------------------------------------------- ERC-4626 views
@@ -923,11 +949,10 @@ def deposit(assets: uint256, receiver: address = msg.sender) -> uint256:
     @return The shares minted.
     """
     self._enter()
-    assert assets != 0, "lst: zero assets"
-    assert receiver != empty(address), "lst: zero receiver"
+    self._check_amount(assets, receiver, False)
     books: Books = self._apply_loss()
     shares: uint256 = self._to_shares(assets, books.total_assets + books.locked, False)
-    assert shares != 0, "lst: zero shares"
+    self._check_amount(shares, receiver, True)
     self._deposit(msg.sender, receiver, assets, shares)
     self._exit()
     return shares
@@ -942,13 +967,12 @@ def mint(shares: uint256, receiver: address = msg.sender) -> uint256:
     @return The X pulled from the caller.
     """
     self._enter()
-    assert shares != 0, "lst: zero shares"
-    assert receiver != empty(address), "lst: zero receiver"
+    self._check_amount(shares, receiver, True)
     books: Books = self._apply_loss()
     assets: uint256 = self._to_assets(shares, books.total_assets + books.locked, True)
     # Rounded up, shares cost nothing only at a book value of 0 (after a loss of everything): the same
     # refusal as `deposit`'s, or new shares would come free and take any value that came back.
-    assert assets != 0, "lst: nothing left to stake into"
+    self._check_stakable(assets)
     self._deposit(msg.sender, receiver, assets, shares)
     self._exit()
     return assets
@@ -977,8 +1001,7 @@ def withdraw(assets: uint256, receiver: address = msg.sender, owner: address = m
     @return The shares burnt.
     """
     self._enter()
-    assert assets != 0, "lst: zero assets"
-    assert receiver != empty(address), "lst: zero receiver"
+    self._check_amount(assets, receiver, False)
     books: Books = self._apply_loss()
     # The two limits themselves, not `maxWithdraw` (a lower bound: it charges the fee on the
     # owner's whole value, more than on `assets`), so that what `previewWithdraw` prices within
@@ -1005,13 +1028,12 @@ def redeem(shares: uint256, receiver: address = msg.sender, owner: address = msg
     @return The X sent.
     """
     self._enter()
-    assert shares != 0, "lst: zero shares"
-    assert receiver != empty(address), "lst: zero receiver"
+    self._check_amount(shares, receiver, True)
     books: Books = self._apply_loss()
     assert shares <= min(erc20.balanceOf[owner], self._max_instant_shares(books)), "lst: redeem exceeds max"
     gross: uint256 = self._to_assets(shares, books.total_assets, False)
     assets: uint256 = self._net_of_fee(gross, books)
-    assert assets != 0, "lst: zero assets"
+    self._check_amount(assets, receiver, False)
     self._withdraw(msg.sender, receiver, owner, assets, shares, gross - assets)
     self._exit()
     return assets
@@ -1186,8 +1208,7 @@ def request_unstake(shares: uint256, receiver: address = msg.sender, owner: addr
     @return The request id.
     """
     self._enter()
-    assert shares != 0, "lst: zero shares"
-    assert receiver != empty(address), "lst: zero receiver"
+    self._check_amount(shares, receiver, True)
     self._apply_loss()
     # Matured unbonding lands first (funding what it can): a filing then counts only on
     # unbonding still on its way, never on X already back that would put it out of reach
@@ -1306,17 +1327,18 @@ def _sync(current: uint256):
         return
     total: uint256 = books.total_assets
     elapsed: uint256 = block.timestamp - self.last_gain_time
-    cap: uint256 = math._mul_div(total, self.max_apr_bps * elapsed, BPS * YEAR, False)
+    cap: uint256 = math._mul_div(total, (self._parameters >> PARAM_BITS * PARAM_MAX_APR & PARAM_MASK) * elapsed, BPS * YEAR, False)
     gain: uint256 = min(current - accounted, cap)
     if gain == 0:
         return
-    fee: uint256 = math._mul_div(gain, self.protocol_fee_bps, BPS, False)
+    fee: uint256 = math._mul_div(gain, (self._parameters >> PARAM_BITS * PARAM_PROTOCOL_FEE & PARAM_MASK), BPS, False)
     # Fee shares are priced before the fee is added, so the rate does not move.
     fee_shares: uint256 = self._to_shares(fee, total, False)
     stream: uint256 = gain - fee
     # A gain unlocks over as long as it took to accrue: whoever joins just before a late
     # sync earns only for the time they stay.
-    end: uint256 = block.timestamp + max(self.reward_cycle, elapsed)
+    cycle: uint256 = (self._parameters >> PARAM_BITS * PARAM_REWARD_CYCLE & PARAM_MASK)
+    end: uint256 = block.timestamp + max(cycle, elapsed)
     self.backend_accounted = accounted + gain
     self.stream_amount = stream
     self.stream_start = block.timestamp
@@ -1389,12 +1411,69 @@ def rebalance():
 
 
 @view
+@external
+def reward_cycle() -> uint256:
+    """
+    @notice Shortest time a reward stream unlocks over, in seconds (parameter 0).
+    """
+    return (self._parameters >> PARAM_BITS * PARAM_REWARD_CYCLE & PARAM_MASK)
+
+
+@view
+@external
+def max_apr_bps() -> uint256:
+    """
+    @notice Cap on the gains a sync counts, as an APR of total assets in bps (parameter 1).
+    """
+    return (self._parameters >> PARAM_BITS * PARAM_MAX_APR & PARAM_MASK)
+
+
+@view
+@external
+def protocol_fee_bps() -> uint256:
+    """
+    @notice Part of counted gains minted to the treasury as shares, in bps (parameter 2).
+    """
+    return (self._parameters >> PARAM_BITS * PARAM_PROTOCOL_FEE & PARAM_MASK)
+
+
+@view
+@external
+def instant_fee_bps() -> uint256:
+    """
+    @notice Instant unstake fee with the buffer at or above its target, in bps (parameter 3).
+    """
+    return (self._parameters >> PARAM_BITS * PARAM_INSTANT_FEE & PARAM_MASK)
+
+
+@view
+@external
+def max_instant_fee_bps() -> uint256:
+    """
+    @notice Instant unstake fee at the margin of an empty buffer, in bps (parameter 4).
+    """
+    return (self._parameters >> PARAM_BITS * PARAM_MAX_INSTANT_FEE & PARAM_MASK)
+
+
+@view
+@external
+def target_buffer_bps() -> uint256:
+    """
+    @notice Buffer the LST keeps for instant exits, in bps of total assets (parameter 5).
+    """
+    return (self._parameters >> PARAM_BITS * PARAM_TARGET_BUFFER & PARAM_MASK)
+
+
+@view
 @internal
 def _check_parameter(parameter: uint256, new_value: uint256, applying: bool):
     """
     @dev Bounds of each parameter; the instant fee and its ceiling are also checked against
          each other when a change applies (so both can be announced together).
     """
+    # The instant fee and its ceiling as they would stand once this change applies.
+    fee: uint256 = (self._parameters >> PARAM_BITS * PARAM_INSTANT_FEE & PARAM_MASK)
+    ceiling: uint256 = (self._parameters >> PARAM_BITS * PARAM_MAX_INSTANT_FEE & PARAM_MASK)
     if parameter == PARAM_REWARD_CYCLE:
         assert new_value >= MIN_REWARD_CYCLE and new_value <= MAX_REWARD_CYCLE, "lst: reward cycle out of bounds"
     elif parameter == PARAM_MAX_APR:
@@ -1403,14 +1482,23 @@ def _check_parameter(parameter: uint256, new_value: uint256, applying: bool):
         assert new_value <= MAX_PROTOCOL_FEE_BPS, "lst: protocol fee out of bounds"
     elif parameter == PARAM_INSTANT_FEE:
         assert new_value <= MAX_BASE_INSTANT_FEE_BPS, "lst: instant fee out of bounds"
-        assert not applying or new_value <= self.max_instant_fee_bps, "lst: instant fee above its ceiling"
+        fee = new_value
     elif parameter == PARAM_MAX_INSTANT_FEE:
         assert new_value <= MAX_INSTANT_FEE_CEILING_BPS, "lst: instant fee ceiling out of bounds"
-        assert not applying or new_value >= self.instant_fee_bps, "lst: instant fee above its ceiling"
+        ceiling = new_value
     elif parameter == PARAM_TARGET_BUFFER:
         assert new_value >= MIN_TARGET_BUFFER_BPS and new_value <= MAX_TARGET_BUFFER_BPS, "lst: target buffer out of bounds"
     else:
         raise "lst: unknown parameter"
+    assert not applying or fee <= ceiling, "lst: instant fee above its ceiling"
+
+
+@view
+@internal
+def _pending(parameter: uint256) -> PendingParameter:
+    pending: PendingParameter = self.pending_parameters[parameter]
+    assert pending.eta != 0, "lst: nothing pending"
+    return pending
 
 
 @external
@@ -1437,7 +1525,7 @@ def cancel_parameter(parameter: uint256):
     @notice Drops a pending parameter change (owner).
     """
     ownable._check_owner()
-    assert self.pending_parameters[parameter].eta != 0, "lst: nothing pending"
+    self._pending(parameter)
     self.pending_parameters[parameter] = empty(PendingParameter)
     log ParameterCancelled(parameter=parameter)
 
@@ -1448,23 +1536,13 @@ def apply_parameter(parameter: uint256):
     @notice Applies an announced parameter change once its delay has passed (anybody).
     """
     self._enter()
-    pending: PendingParameter = self.pending_parameters[parameter]
-    assert pending.eta != 0, "lst: nothing pending"
+    pending: PendingParameter = self._pending(parameter)
     assert block.timestamp >= pending.eta, "lst: parameter delay not over"
     self._check_parameter(parameter, pending.value, True)
     self.pending_parameters[parameter] = empty(PendingParameter)
-    if parameter == PARAM_REWARD_CYCLE:
-        self.reward_cycle = pending.value
-    elif parameter == PARAM_MAX_APR:
-        self.max_apr_bps = pending.value
-    elif parameter == PARAM_PROTOCOL_FEE:
-        self.protocol_fee_bps = pending.value
-    elif parameter == PARAM_INSTANT_FEE:
-        self.instant_fee_bps = pending.value
-    elif parameter == PARAM_MAX_INSTANT_FEE:
-        self.max_instant_fee_bps = pending.value
-    else:
-        self.target_buffer_bps = pending.value
+    # `_check_parameter` allowed only a known parameter and a value within its bounds (< 2^32).
+    offset: uint256 = PARAM_BITS * parameter
+    self._parameters = self._parameters & ~(PARAM_MASK << offset) | pending.value << offset
     log ParameterApplied(parameter=parameter, value=pending.value)
     self._exit()
 

@@ -92,7 +92,7 @@ MUTATIONS = (
     Mutation(
         "LST reentrancy lock off",
         LST,
-        '    assert not self._lock, "lst: reentrant call"\n    self._lock = True\n',
+        "    self._check_not_entered()\n    self._lock = True\n",
         "    self._lock = True\n",
         ("test_reentrancy_through_malicious_x_fails.py",),
     ),
@@ -197,7 +197,7 @@ MUTATIONS = (
     Mutation(
         "mint at a book value of 0 (after a loss of everything) sells shares for nothing",
         LST,
-        '    assert assets != 0, "lst: nothing left to stake into"\n',
+        "    self._check_stakable(assets)\n",
         "",
         ("test_erc4626_max_views_never_revert.py",),
     ),
@@ -358,15 +358,15 @@ MUTATIONS = (
     Mutation(
         "rewards counted at once instead of streamed",
         LST,
-        "    end: uint256 = block.timestamp + max(self.reward_cycle, elapsed)\n",
+        "    end: uint256 = block.timestamp + max(cycle, elapsed)\n",
         "    end: uint256 = block.timestamp\n",
         ("test_reward_sync_sandwich_does_not_pay.py",),
     ),
     Mutation(
         "a late sync streams its backlog over one reward cycle",
         LST,
-        "    end: uint256 = block.timestamp + max(self.reward_cycle, elapsed)\n",
-        "    end: uint256 = block.timestamp + self.reward_cycle\n",
+        "    end: uint256 = block.timestamp + max(cycle, elapsed)\n",
+        "    end: uint256 = block.timestamp + cycle\n",
         ("test_backlog_after_lagged_sync_cannot_be_captured.py",),
     ),
     Mutation(
@@ -384,9 +384,23 @@ MUTATIONS = (
         ("test_fee_inflation_of_empty_lst_cannot_rob_depositors.py",),
     ),
     Mutation(
+        "a parameter change written over the packed slot without clearing the old value",
+        LST,
+        "    self._parameters = self._parameters & ~(PARAM_MASK << offset) | pending.value << offset\n",
+        "    self._parameters = self._parameters | pending.value << offset\n",
+        ("test_a_parameter_change_cannot_move_another_parameter.py",),
+    ),
+    Mutation(
+        "packed parameters 16 bits wide (the longest reward cycle spills into the APR cap)",
+        LST,
+        "PARAM_BITS: constant(uint256) = 32\nPARAM_MASK: constant(uint256) = 2**32 - 1\n",
+        "PARAM_BITS: constant(uint256) = 16\nPARAM_MASK: constant(uint256) = 2**16 - 1\n",
+        ("test_a_parameter_change_cannot_move_another_parameter.py",),
+    ),
+    Mutation(
         "flat instant fee (draining the buffer costs 0.1%)",
         LST,
-        "    extra: uint256 = self.max_instant_fee_bps - base\n",
+        "    extra: uint256 = (self._parameters >> PARAM_BITS * PARAM_MAX_INSTANT_FEE & PARAM_MASK) - base\n",
         "    extra: uint256 = 0\n",
         ("test_buffer_drain_cannot_block_close.py",),
     ),
@@ -570,8 +584,7 @@ MUTATIONS = (
         LST,
         "    if request_id >= self.queue_head or request.ready_at > block.timestamp:\n"
         "        self._exit()\n        return 0\n",
-        # No reason string: the LST has 40 bytes of room, a string would not deploy.
-        "    assert request_id < self.queue_head and request.ready_at <= block.timestamp\n",
+        '    assert request_id < self.queue_head and request.ready_at <= block.timestamp, "lst: not ready"\n',
         ("test_dust_requests_cannot_stall_the_queue.py",),
     ),
     # ------------------------------------------------------------ owner parameters, router allowances
