@@ -133,6 +133,15 @@ MIN_TARGET_BUFFER_BPS: constant(uint256) = 500
 MAX_TARGET_BUFFER_BPS: constant(uint256) = 5_000
 DEFAULT_TARGET_BUFFER_BPS: constant(uint256) = 1_000
 
+# The reward stream's slot: its amount in the low 176 bits (`_sync` counts at most STREAM_MAX per sync and
+# leaves the rest for the next, as it does what the APR cap leaves), its start and end times above, 40 bits
+# each. A timestamp stays below 2^39 until the year 19,000; an end is a timestamp plus at most the time
+# since the last counted gain (another timestamp's worth), so it stays below 2^40.
+STREAM_MAX: constant(uint256) = 2**176 - 1
+STREAM_START: constant(uint256) = 176
+STREAM_END: constant(uint256) = 216
+STREAM_TIME_MASK: constant(uint256) = 2**40 - 1
+
 # Requests funded by one call; later ones wait for the next call (which keeps what this one did).
 MAX_FUNDED_PER_CALL: constant(uint256) = 64
 
@@ -189,11 +198,9 @@ _X: immutable(IERC20)
 buffer: public(uint256)
 # Backend balance (stake + unbonding) as counted so far: deposits, counted gains, losses.
 backend_accounted: public(uint256)
-# Current reward stream (net of protocol fee): `stream_amount` unlocks linearly
-# from `stream_start` to `stream_end`.
-stream_amount: public(uint256)
-stream_start: public(uint256)
-stream_end: public(uint256)
+# Current reward stream (net of protocol fee): `stream_amount` unlocks linearly from `stream_start` to
+# `stream_end`, the three in one slot (see STREAM_MAX; read them with their getters below).
+_stream: uint256
 # Start of the period whose gains the next sync counts (APR cap and stream length).
 last_gain_time: public(uint256)
 
@@ -344,8 +351,7 @@ def __init__(
         | DEFAULT_TARGET_BUFFER_BPS << PARAM_BITS * PARAM_TARGET_BUFFER
     )
     self.loss_factor = RAY
-    self.stream_start = block.timestamp
-    self.stream_end = block.timestamp
+    self._stream = block.timestamp << STREAM_START | block.timestamp << STREAM_END
     self.last_gain_time = block.timestamp
 
 
@@ -402,11 +408,12 @@ def _mul_div_saturating(x: uint256, y: uint256, d: uint256) -> uint256:
 @view
 @internal
 def _locked_rewards() -> uint256:
-    end: uint256 = self.stream_end
+    stream: uint256 = self._stream
+    end: uint256 = stream >> STREAM_END
     if block.timestamp >= end:
         return 0
-    start: uint256 = self.stream_start
-    amount: uint256 = self.stream_amount
+    start: uint256 = stream >> STREAM_START & STREAM_TIME_MASK
+    amount: uint256 = stream & STREAM_MAX
     # Unlocked part rounds down, so the locked part rounds up.
     unlocked: uint256 = math._mul_div(amount, block.timestamp - start, end - start, False)
     return amount - unlocked
@@ -527,9 +534,9 @@ def _apply_loss() -> Books:
     if books.loss == 0:
         return books
     if books.locked < self._locked_rewards():
-        # The loss ate into the stream itself: what is left of it keeps the end.
-        self.stream_amount = books.locked
-        self.stream_start = block.timestamp
+        # The loss ate into the stream itself: what is left of it (less than the amount) keeps the end.
+        kept_end: uint256 = self._stream >> STREAM_END << STREAM_END
+        self._stream = kept_end | block.timestamp << STREAM_START | books.locked
     log LossApplied(loss=books.loss, queue_share=old_liability - new_liability, loss_factor=books.loss_factor)
     return books
 
@@ -1320,7 +1327,7 @@ def queue_cover() -> Cover:
 @internal
 def _sync(current: uint256):
     books: Books = self._apply_loss()
-    if block.timestamp < self.stream_end:
+    if block.timestamp < self._stream >> STREAM_END:
         return
     accounted: uint256 = self.backend_accounted
     if current <= accounted:
@@ -1328,7 +1335,7 @@ def _sync(current: uint256):
     total: uint256 = books.total_assets
     elapsed: uint256 = block.timestamp - self.last_gain_time
     cap: uint256 = math._mul_div(total, (self._parameters >> PARAM_BITS * PARAM_MAX_APR & PARAM_MASK) * elapsed, BPS * YEAR, False)
-    gain: uint256 = min(current - accounted, cap)
+    gain: uint256 = min(min(current - accounted, cap), STREAM_MAX)
     if gain == 0:
         return
     fee: uint256 = math._mul_div(gain, (self._parameters >> PARAM_BITS * PARAM_PROTOCOL_FEE & PARAM_MASK), BPS, False)
@@ -1340,9 +1347,7 @@ def _sync(current: uint256):
     cycle: uint256 = (self._parameters >> PARAM_BITS * PARAM_REWARD_CYCLE & PARAM_MASK)
     end: uint256 = block.timestamp + max(cycle, elapsed)
     self.backend_accounted = accounted + gain
-    self.stream_amount = stream
-    self.stream_start = block.timestamp
-    self.stream_end = end
+    self._stream = stream | block.timestamp << STREAM_START | end << STREAM_END
     self.last_gain_time = block.timestamp
     if fee_shares != 0:
         erc20._mint(self.treasury, fee_shares)
@@ -1408,6 +1413,33 @@ def rebalance():
 
 
 # ---------------------------------------------------------------- parameters
+
+
+@view
+@external
+def stream_amount() -> uint256:
+    """
+    @notice Rewards (net of the protocol fee) the current stream unlocks from its start to its end.
+    """
+    return self._stream & STREAM_MAX
+
+
+@view
+@external
+def stream_start() -> uint256:
+    """
+    @notice When the current stream started unlocking (a loss that ate into it restarts it).
+    """
+    return self._stream >> STREAM_START & STREAM_TIME_MASK
+
+
+@view
+@external
+def stream_end() -> uint256:
+    """
+    @notice When the current stream is fully unlocked.
+    """
+    return self._stream >> STREAM_END
 
 
 @view

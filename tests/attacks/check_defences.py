@@ -398,6 +398,20 @@ MUTATIONS = (
         ("test_a_parameter_change_cannot_move_another_parameter.py",),
     ),
     Mutation(
+        "a sync counts a gain past the packed stream's 176 bits (it spills into the start time)",
+        LST,
+        "    gain: uint256 = min(min(current - accounted, cap), STREAM_MAX)\n",
+        "    gain: uint256 = min(current - accounted, cap)\n",
+        ("test_a_huge_gain_cannot_overflow_the_packed_stream.py",),
+    ),
+    Mutation(
+        "a loss into the stream rewrites the packed slot without its end",
+        LST,
+        "        kept_end: uint256 = self._stream >> STREAM_END << STREAM_END\n",
+        "        kept_end: uint256 = 0\n",
+        ("test_a_huge_gain_cannot_overflow_the_packed_stream.py",),
+    ),
+    Mutation(
         "flat instant fee (draining the buffer costs 0.1%)",
         LST,
         "    extra: uint256 = (self._parameters >> PARAM_BITS * PARAM_MAX_INSTANT_FEE & PARAM_MASK) - base\n",

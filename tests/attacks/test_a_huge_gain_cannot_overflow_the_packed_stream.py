@@ -1,0 +1,85 @@
+"""The LST's reward stream is one storage slot (issue 30's gas pass): its amount in the low 176 bits, its
+start and end times above. A gain counted whole past 2^176 - 1 units would spill into the start time (the
+stream would unlock from a time that never was, or not at all), and a loss that eats into the stream
+rewrites its amount and start and must keep its end. No devnet backend can hold that much (the validator's
+stake units overflow first), so a backend that reports whatever the test sets stands in: 2^174 X staked,
+the APR cap at its 50% bound, 30 years without a sync, then a backend balance of 2^200. The sync must count
+at most 2^176 - 1 (the rest is left for the next sync, as the APR cap leaves its excess), stream it from
+now to now + the time since the last gain, and count the next slice once that stream ends; a loss of
+everything but the buffer must leave the stream's end where it was.
+"""
+
+from __future__ import annotations
+
+import pytest
+from boa_system import MAX_UINT
+from revm_chain import RevmChain
+
+from levstake.deploy import LST_NAME, LST_SYMBOL
+from levstake.model import LST_PARAMETER_DELAY, LST_PARAMETERS
+
+STREAM_MAX = 2**176 - 1
+YEAR = 365 * 86_400
+STAKE = 2**174
+REPORTED = 2**200
+
+
+@pytest.fixture
+def world(decimals):
+    chain = RevmChain()
+    owner, staker = chain.generate_address("owner"), chain.generate_address("staker")
+    x = chain.deploy("mocks/MockToken.vy", "Test X", "X", decimals, sender=owner)
+    backend = chain.deploy("mocks/MockBackend.vy", x, sender=owner)
+    treasury = chain.generate_address("treasury")
+    lst = chain.deploy(
+        "staking/LiquidStaking.vy", x, backend, treasury, LST_NAME, LST_SYMBOL, decimals, sender=owner
+    )
+    lst.announce_parameter(LST_PARAMETERS["max_apr_bps"], 5_000, sender=owner)
+    chain.time_travel(LST_PARAMETER_DELAY)
+    lst.apply_parameter(LST_PARAMETERS["max_apr_bps"])
+    x.mint(staker, STAKE, sender=owner)
+    x.approve(lst, MAX_UINT, sender=staker)
+    lst.deposit(STAKE, sender=staker)
+    chain.time_travel(30 * YEAR)
+    backend.set_staked(lst, REPORTED, sender=owner)
+    return chain, lst, backend, owner
+
+
+def test_a_sync_counts_at_most_what_the_stream_slot_holds(world) -> None:
+    chain, lst, _, _ = world
+    last_gain = lst.last_gain_time()
+    lst.sync_rewards()
+    now = chain.timestamp
+    fee = STREAM_MAX * lst.protocol_fee_bps() // 10_000
+    assert lst.backend_accounted() == STREAM_MAX, "the gain is counted up to the stream's bound, not past it"
+    assert lst.stream_amount() == STREAM_MAX - fee
+    assert lst.stream_start() == now
+    assert lst.stream_end() == now + (now - last_gain)
+    # Half-way through, half of it is still locked (rounded up).
+    chain.time_travel((now - last_gain) // 2)
+    total_assets, locked, _ = lst.share_prices()
+    elapsed = chain.timestamp - now
+    assert locked == STREAM_MAX - fee - (STREAM_MAX - fee) * elapsed // (now - last_gain)
+    # What was left is counted by the next sync once this stream has ended: nothing is lost.
+    chain.time_travel(lst.stream_end() - chain.timestamp)
+    lst.sync_rewards()
+    assert lst.backend_accounted() == 2 * STREAM_MAX
+    assert lst.stream_start() == chain.timestamp
+
+
+def test_a_loss_into_the_stream_keeps_its_end(world) -> None:
+    chain, lst, backend, owner = world
+    lst.sync_rewards()
+    end = lst.stream_end()
+    chain.time_travel(YEAR)
+    # Everything at the backend is lost: the stream keeps only what the buffer can still pay.
+    backend.set_staked(lst, 0, sender=owner)
+    lst.sync_rewards()
+    assert lst.stream_end() == end, "a loss restarts what is left of the stream, with the same end"
+    assert lst.stream_start() == chain.timestamp
+    assert lst.stream_amount() == STAKE
+    total_assets, locked, _ = lst.share_prices()
+    assert (total_assets, locked) == (0, STAKE)
+    # And it unlocks to the stakers by that end.
+    chain.time_travel(end - chain.timestamp)
+    assert lst.share_prices()[:2] == (STAKE, 0)
