@@ -25,7 +25,7 @@ REPORTED = 2**200
 
 
 @pytest.fixture
-def world(decimals):
+def stream_world(decimals):
     chain = RevmChain()
     owner, staker = chain.generate_address("owner"), chain.generate_address("staker")
     x = chain.deploy("mocks/MockToken.vy", "Test X", "X", decimals, sender=owner)
@@ -45,8 +45,8 @@ def world(decimals):
     return chain, lst, backend, owner
 
 
-def test_a_sync_counts_at_most_what_the_stream_slot_holds(world) -> None:
-    chain, lst, _, _ = world
+def test_a_sync_counts_at_most_what_the_stream_slot_holds(stream_world) -> None:
+    chain, lst, _, _ = stream_world
     last_gain = lst.last_gain_time()
     lst.sync_rewards()
     now = chain.timestamp
@@ -67,8 +67,8 @@ def test_a_sync_counts_at_most_what_the_stream_slot_holds(world) -> None:
     assert lst.stream_start() == chain.timestamp
 
 
-def test_a_loss_into_the_stream_keeps_its_end(world) -> None:
-    chain, lst, backend, owner = world
+def test_a_loss_into_the_stream_keeps_its_end(stream_world) -> None:
+    chain, lst, backend, owner = stream_world
     lst.sync_rewards()
     end = lst.stream_end()
     chain.time_travel(YEAR)
