@@ -130,6 +130,20 @@ def staking_rows(project: Any, accounts: Any, chain: Any, clock: Clock) -> list[
     clock.warp(validator.unbonding_delay() + 1)
     m.add("LST: claim (pulls backend payback, funds queue)", lst.claim(request_id, sender=staker))
     m.add("LST: transfer", lst.transfer(second, units(1), sender=staker))
+    # The queue's rows above start from an LST that never had a request: every queue slot goes 0 -> x. A queue
+    # in use has requests waiting: a filing behind one, then a claim that lands and funds both.
+    first = lst.request_unstake(units(10), staker, staker, sender=staker).events.filter(lst.UnstakeRequested)
+    tx = m.add(
+        "LST: request queued unstake, another request waiting",
+        lst.request_unstake(units(10), second, second, sender=second),
+    )
+    behind = tx.events.filter(lst.UnstakeRequested)[0].request_id
+    clock.warp(validator.unbonding_delay() + 1)
+    m.add(
+        "LST: claim, funding the request behind it too",
+        lst.claim(first[0].request_id, sender=staker),
+    )
+    m.add("LST: claim of a request already funded", lst.claim(behind, sender=second))
     return m.rows
 
 

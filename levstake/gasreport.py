@@ -58,6 +58,8 @@ TARGETS: dict[str, Target] = {
     "LST: instant unstake (redeem shares)": Target(100_000, ISSUE),
     "LST: request queued unstake (asks backend to unbond)": Target(200_000, ISSUE),
     "LST: claim (pulls backend payback, funds queue)": Target(120_000, ISSUE),
+    "LST: request queued unstake, another request waiting": Target(200_000, ISSUE),
+    "LST: claim, funding the request behind it too": Target(120_000, ISSUE),
     "Market: accrue_interest (1 day)": Target(60_000, ISSUE),
 }
 
