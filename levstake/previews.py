@@ -358,6 +358,15 @@ def _units(info: ProtocolInfo, amount: int) -> str:
     return fmt.exact(amount, info.decimals)
 
 
+def _rounded(info: ProtocolInfo, amount: int, beside: int | None = None) -> str:
+    """An amount of X for reading (rounded as the rest of the page and the CLI), with its symbol; exact when
+    it is within 0.0001 of the amount `beside` it in the same sentence, where rounding could make the two
+    look equal or swap them."""
+    if beside is not None and abs(amount - beside) * 10**4 < 10**info.decimals:
+        return f"{_units(info, amount)} {info.symbol}"
+    return fmt.amount(amount, info.decimals, info.symbol)
+
+
 def _entry_cost(
     snapshot: Snapshot,
     after: Snapshot,
@@ -869,10 +878,12 @@ def preview_repay(info: ProtocolInfo, snapshot: Snapshot, assets: int | None) ->
         if position.borrow_shares == 0:
             raise PreviewError("the position has no debt to repay")
         if assets >= position.debt:
+            # The debt is a figure to read (it grows every block), not one to type back: "all" repays it
+            # exactly, by shares. The amount typed is echoed exactly, as the user wrote it.
             raise PreviewError(
                 f"amount {_units(info, assets)} {info.symbol} is the whole debt "
-                f"({_units(info, position.debt)}) or more: repay all of it instead, which also returns the "
-                "collateral"
+                f"({_rounded(info, position.debt, assets)}) or more: repay all of it instead, which also "
+                "returns the collateral"
             )
         market_after, repaid, burnt = market.repaid(assets, 0)
         if burnt == 0:
@@ -883,8 +894,8 @@ def preview_repay(info: ProtocolInfo, snapshot: Snapshot, assets: int | None) ->
     if repaid > account.x_balance:
         hint = " (wrap native coin first)" if info.native else ""
         raise PreviewError(
-            f"repaying needs {_units(info, repaid)} {info.symbol} and your balance is "
-            f"{_units(info, account.x_balance)}{hint}"
+            f"repaying needs {_rounded(info, repaid, account.x_balance)} and your balance is "
+            f"{_rounded(info, account.x_balance, repaid)}{hint}"
         )
     after = _after(info, snapshot, snapshot.lst, market_after, collateral, shares)
     return RepayPreview(repaid, burnt, assets is None, out, before, position_figures(info, after), after)

@@ -299,9 +299,10 @@ def plan_repay(chain: Chain, snapshot: Snapshot, request: Request) -> Plan:
     plan = Plan("repay", "preview_repay.html")
     preview = _guard(plan, lambda: previews.preview_repay(info, snapshot, form["assets"]))
     _common(chain, request, plan)
+    plan.context = {"fills": _repay_fills(chain, snapshot, form["assets"])}
     if preview is None:
         return plan
-    plan.context = {"preview": preview}
+    plan.context["preview"] = preview
     account = snapshot.account
     if account is None or not request.deadline:
         return plan
@@ -323,6 +324,23 @@ def plan_repay(chain: Chain, snapshot: Snapshot, request: Request) -> Plan:
 
     plan.build = build
     return plan
+
+
+def _repay_fills(chain: Chain, snapshot: Snapshot, assets: int | None) -> list[tuple[str, str]]:
+    """Buttons that fill the repay amount exactly, (label, value): the text shows figures rounded for
+    reading, so a user never has to copy one back. "all" is the whole debt by shares (it grows every block;
+    a typed amount of it would be refused); the wallet's X balance, exact, when it covers only part of it."""
+    account = snapshot.account
+    if account is None or account.position.borrow_shares == 0:
+        return []
+    position = account.position
+    fills = []
+    if assets is not None:
+        fills.append((f"Repay all ({_x(chain, position.debt)})", "all"))
+    balance = account.x_balance
+    if 0 < balance < position.debt and balance != assets:
+        fills.append((f"Repay what you hold ({_x(chain, balance)})", fmt.exact(balance, chain.info.decimals)))
+    return fills
 
 
 def plan_lend(chain: Chain, snapshot: Snapshot, request: Request) -> Plan:

@@ -199,6 +199,7 @@ def test_open_50x_by_signature_and_one_transaction_then_adjust_to_20x_and_close(
     # position page offers once the upkeep has rebalanced (to 0.1%; the previews' tests check the wei).
     assert int(figures["equity_exit"]["units"]) == pytest.approx(rebalanced, rel=1e-3)
     shot(position, "position-after-open")
+    repay_reasons_are_rounded_and_buttons_fill_exact_amounts(position, devnet)
 
     set_leverage(position, "adjust-form", "20")
     wait_preview(position, "adjust-form", "20x")
@@ -215,6 +216,50 @@ def test_open_50x_by_signature_and_one_transaction_then_adjust_to_20x_and_close(
     submit(position, "close-form")
     playwright_api.expect(position.locator("#live-position [data-empty]")).to_contain_text("No position")
     shot(position, "position-after-close")
+
+
+def decimals(text: str) -> list[int]:
+    return [len(fraction) for fraction in re.findall(r"\d\.(\d+)", text)]
+
+
+def repay_reasons_are_rounded_and_buttons_fill_exact_amounts(page: Any, devnet: Devnet) -> None:
+    """The repay form's reasons show amounts rounded as the page's figures are (4 places); an exact amount a
+    user would otherwise copy out of them is a button that fills the amount field."""
+    deployment = Deployment.load(devnet.deployment_path)
+    wrap = deployment.abi("x").encode("deposit")
+    form = page.locator("#repay-form")
+    amount = form.locator("input[name=amount]")
+    reason = form.locator("[data-preview-for='repay-form'] [data-reasons] li")
+    repaid = form.locator("[data-figure='repaid']")
+
+    # "all" with no X in the wallet: the debt it needs and the balance, rounded.
+    playwright_api.expect(reason.first).to_contain_text("repaying needs")
+    text = reason.first.inner_text()
+    assert decimals(text) and max(decimals(text)) <= 4, text
+    assert re.search(r"your balance is 0\.0000 WNAT", text), text
+
+    # Some X, not enough: the exact balance is one click away, its rounded figure on the button.
+    held = 1_234_567_890_123_456_789
+    devnet.send(BORROWER, deployment.contracts["x"], wrap, value=held)
+    playwright_api.expect(reason.first).to_contain_text("your balance is 1.2346 WNAT")
+    hold = form.get_by_role("button", name=re.compile("^Repay what you hold"))
+    playwright_api.expect(hold).to_contain_text("1.2346 WNAT")
+    hold.click()
+    playwright_api.expect(amount).to_have_value("1.234567890123456789")
+    playwright_api.expect(repaid).to_have_attribute("data-units", str(held))
+
+    # More than the debt typed: the debt rounded in the reason; "all" (the exact debt, by shares) one click.
+    devnet.send(BORROWER, deployment.contracts["x"], wrap, value=500 * 10**18)
+    amount.fill("1000")
+    playwright_api.expect(reason.first).to_contain_text("is the whole debt")
+    text = reason.first.inner_text()
+    assert decimals(text) and max(decimals(text)) <= 4, text
+    shot(page, "position-repay-above-debt")
+    form.get_by_role("button", name=re.compile("^Repay all")).click()
+    playwright_api.expect(amount).to_have_value("all")
+    wait_preview(page, "repay-form", "all of it")
+    debt = page.locator("#live-position [data-figure='debt']").get_attribute("data-units")
+    assert int(repaid.get_attribute("data-units")) == pytest.approx(int(debt), rel=1e-9)
 
 
 def test_bad_input_gets_a_one_line_reason_and_nothing_is_signed(open_context, devnet: Devnet) -> None:

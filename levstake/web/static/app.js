@@ -347,6 +347,13 @@ for (const form of $$("form[data-live-preview]")) {
 document.addEventListener("click", (event) => {
   const claim = event.target.closest("[data-claim]");
   if (claim) run("claim", { request: claim.dataset.claim }, null);
+  // An exact amount from the server (the text beside it is rounded for reading): into the form's amount.
+  const fill = event.target.closest("[data-fill]");
+  const form = fill && fill.closest("form[data-live-preview]");
+  if (form) {
+    $("input[name=amount]", form).value = fill.dataset.fill;
+    schedule(form, 0);
+  }
 });
 
 // ------------------------------------------------------------------ transactions
