@@ -199,6 +199,11 @@ def test_open_50x_by_signature_and_one_transaction_then_adjust_to_20x_and_close(
     # position page offers once the upkeep has rebalanced (to 0.1%; the previews' tests check the wei).
     assert int(figures["equity_exit"]["units"]) == pytest.approx(rebalanced, rel=1e-3)
     shot(position, "position-after-open")
+    assert_mark_labels_clear_of_legends(position)
+    position.set_viewport_size({"width": 390, "height": 844})  # a phone: the charts drawn smaller
+    assert_mark_labels_clear_of_legends(position)
+    shot(position, "position-narrow")
+    position.set_viewport_size({"width": 1280, "height": 900})
     repay_reasons_are_rounded_and_buttons_fill_exact_amounts(position, devnet)
 
     set_leverage(position, "adjust-form", "20")
@@ -216,6 +221,38 @@ def test_open_50x_by_signature_and_one_transaction_then_adjust_to_20x_and_close(
     submit(position, "close-form")
     playwright_api.expect(position.locator("#live-position [data-empty]")).to_contain_text("No position")
     shot(position, "position-after-close")
+
+
+# Each chart's mark labels against its legend (each legend text with the line sample drawn before it), as the
+# browser lays them out: boxes in CSS pixels.
+MARK_LABEL_BOXES = """(root) => [...root.querySelectorAll("svg.chart")].map((svg) => {
+  const box = (element) => {
+    const r = element.getBoundingClientRect();
+    return [r.left, r.top, r.right, r.bottom];
+  };
+  const legend = [...svg.querySelectorAll("text.legend")]
+    .flatMap((text) => [text, text.previousElementSibling]);
+  return {
+    title: svg.getAttribute("aria-label"),
+    svg: box(svg),
+    legend: legend.map(box),
+    labels: [...svg.querySelectorAll("text.mark-label")].map((text) => [text.textContent, box(text)]),
+  };
+})"""
+
+
+def overlap(a: list[float], b: list[float]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def assert_mark_labels_clear_of_legends(page: Any) -> None:
+    charts = page.locator("#live-position").evaluate(MARK_LABEL_BOXES)
+    assert any(chart["labels"] for chart in charts)  # the equity chart's "opened"
+    for chart in charts:
+        left, top, right, bottom = chart["svg"]
+        for label, box in chart["labels"]:
+            assert not any(overlap(box, part) for part in chart["legend"]), (chart["title"], label, chart)
+            assert left <= box[0] and box[2] <= right and top <= box[1] and box[3] <= bottom, (label, chart)
 
 
 def decimals(text: str) -> list[int]:
