@@ -94,6 +94,11 @@ def duration(seconds: float) -> str:
     return f"{seconds / 86_400:.1f} days"
 
 
+def ago(seconds: float) -> str:
+    """How long ago, for reading: "just now" under a minute (not "0.0 minutes ago"), else `duration`."""
+    return "just now" if seconds < 60 else f"{duration(seconds)} ago"
+
+
 def percent(fraction: float, places: int = 2) -> str:
     """0.0123 -> "1.23%"."""
     return f"{fraction * 100:.{places}f}%"

@@ -46,6 +46,11 @@ def environment(chain: Chain) -> Environment:
         health=fmt.health,
         ttl=fmt.time_left,
         duration=fmt.duration,
+        ago=fmt.ago,
+        # A gain in green, a loss in red, and an amount that rounds to 0 (a few wei either way) in neither.
+        tone=lambda value: "" if value is None or fmt.amount(value, d).strip("0.,") == "" else (
+            "danger" if value < 0 else "good"
+        ),
         short=lambda address: f"{address[:6]}…{address[-4:]}",
         utc=lambda seconds: time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(seconds)),
     )

@@ -141,6 +141,13 @@ def test_no_wallet_leaves_the_page_read_only_and_nothing_to_sign(open_context) -
         page.goto(_url(page, path))
         playwright_api.expect(page.locator("#wallet-text")).to_contain_text("No wallet found")
         shot(page, f"no-wallet-{name}")
+        if name == "market":
+            # A figure and its parts read alike: 4 places, and a snapshot under a minute old is "just now".
+            buffer = page.locator("#live-market [data-figure='buffer']").inner_text()
+            assert decimals(buffer) == [4, 4, 4], buffer
+            age = page.locator("#live-market [data-figure='snapshot_age']").inner_text()
+            assert re.fullmatch(r"just now|\d+\.\d (minutes|hours|days) ago", age), age
+            assert "0.0 minutes" not in age, age
     page.goto(_url(page, "/open"))
     wait_preview(page, "open-form", "You put in")
     playwright_api.expect(page.locator("#open-form [data-submit]")).to_be_disabled()
@@ -199,6 +206,12 @@ def test_open_50x_by_signature_and_one_transaction_then_adjust_to_20x_and_close(
     # position page offers once the upkeep has rebalanced (to 0.1%; the previews' tests check the wei).
     assert int(figures["equity_exit"]["units"]) == pytest.approx(rebalanced, rel=1e-3)
     shot(position, "position-after-open")
+    for name in ("profit_exit", "profit_book"):
+        # Green a gain, red a loss, neither an amount that rounds to 0.0000.
+        profit = position.locator(f"#live-position [data-figure='{name}']")
+        text, tone = profit.inner_text(), profit.get_attribute("class") or ""
+        expected = "danger" if text.startswith("-") else "" if re.match(r"0\.0000 ", text) else "good"
+        assert tone == expected, (name, text, tone)
     assert_mark_labels_clear_of_legends(position)
     position.set_viewport_size({"width": 390, "height": 844})  # a phone: the charts drawn smaller
     assert_mark_labels_clear_of_legends(position)
@@ -357,6 +370,8 @@ def test_lending_with_approval_goes_as_one_batch_where_the_wallet_has_wallet_sen
     (batch,) = wallet.sent("wallet_sendCalls")
     assert len(batch[0]["calls"]) == 3  # wrap, approve, deposit
     playwright_api.expect(page.locator("#live-lend [data-figure='lender_assets']")).to_contain_text("25")
+    room = page.locator("#live-lend [data-figure='instant_room']").inner_text()
+    assert decimals(room) == [4, 4], room
     shot(page, "lend-batched")
     # The supply shown is rounded: "all" takes every share, whatever the last unit is worth.
     page.locator("#withdraw-form input[name=amount]").fill("all")

@@ -5,7 +5,9 @@ from types import SimpleNamespace
 
 import pytest
 
+from levstake import fmt
 from levstake.previews import _rounded
+from levstake.web.views import environment
 
 
 @pytest.mark.parametrize("decimals", [18, 6])
@@ -19,3 +21,11 @@ def test_rounded_unless_rounding_hides_how_it_differs_from_the_amount_beside_it(
     # A balance a few base units short of it: both exact, so the reason reads as what it says.
     assert _rounded(info, debt - 3, debt) == f"481.{str(debt - 3)[3:].rstrip('0')} WNAT"
     assert _rounded(info, debt, debt - 3).startswith("481.455041")
+
+
+def test_a_figure_that_rounds_to_zero_is_neither_a_gain_nor_a_loss_and_a_fresh_snapshot_is_just_now() -> None:
+    info = SimpleNamespace(decimals=18, symbol="WNAT", lst_symbol="stX", contracts={})
+    tone = environment(SimpleNamespace(info=info)).filters["tone"]
+    assert [tone(value) for value in (-3, 0, 3, None)] == ["", "", "", ""]
+    assert [tone(value) for value in (-(10**15), 10**15)] == ["danger", "good"]
+    assert [fmt.ago(seconds) for seconds in (0, 59, 90)] == ["just now", "just now", "1.5 minutes ago"]
