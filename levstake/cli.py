@@ -103,13 +103,20 @@ def one_line_errors(function: Callable) -> Callable:
             TxError,
             fmt.AmountError,
         ) as error:
-            raise click.ClickException(str(error)) from None
+            raise click.ClickException(str(error) + _exactly(error)) from None
         except ContractLogicError as error:
             raise click.ClickException(f"transaction reverted: {error.message}") from None
         except ApeException as error:
             raise click.ClickException(str(error).splitlines()[0]) from None
 
     return run
+
+
+def _exactly(error: Exception) -> str:
+    """The exact amounts a refusal invites the user to pass instead (its text rounds them for reading, as
+    the web page does), as the `--amount` to copy: "all" is left out, the text says it already."""
+    values = [fill.value for fill in getattr(error, "fills", ()) if fill.value != "all"]
+    return "".join(f"; exactly: --amount {value}" for value in values)
 
 
 # ---------------------------------------------------------------- options

@@ -13,6 +13,7 @@ reward stream) and on the borrow rate (their borrow moves utilization), equity a
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from levstake import fmt, model
@@ -44,9 +45,23 @@ MAX_UINT = 2**256 - 1
 NO_POSITION = Position(0, 0, 0, 0, MAX_UINT)
 
 
+@dataclass(frozen=True)
+class Fill:
+    """An exact amount a refusal invites the user to use instead (its text rounds it for reading, as every
+    figure): the web page offers it as a button that fills the amount field, the CLI prints it as the
+    `--amount` to pass. `value` is an exact decimal, or "all" where the form takes it."""
+
+    label: str
+    value: str
+
+
 class PreviewError(ValueError):
     """Why a preview cannot be given (what the contracts would refuse, or an input that means nothing), as
-    one line."""
+    one line; `fills` are the exact amounts it invites the user to use instead."""
+
+    def __init__(self, message: str, fills: Sequence[Fill] = ()) -> None:
+        super().__init__(message)
+        self.fills = tuple(fills)
 
 
 # ---------------------------------------------------------------- figures
@@ -358,13 +373,21 @@ def _units(info: ProtocolInfo, amount: int) -> str:
     return fmt.exact(amount, info.decimals)
 
 
-def _rounded(info: ProtocolInfo, amount: int, beside: int | None = None) -> str:
-    """An amount of X for reading (rounded as the rest of the page and the CLI), with its symbol; exact when
-    it is within 0.0001 of the amount `beside` it in the same sentence, where rounding could make the two
-    look equal or swap them."""
-    if beside is not None and abs(amount - beside) * 10**4 < 10**info.decimals:
-        return f"{_units(info, amount)} {info.symbol}"
-    return fmt.amount(amount, info.decimals, info.symbol)
+def _rounded(info: ProtocolInfo, amount: int, beside: int | None = None, symbol: str | None = None) -> str:
+    """An amount of X (or of `symbol`, "" for none: the LST has as many decimals) for reading, rounded as
+    the rest of the page and the CLI, with its symbol; exact when it differs from the amount `beside` it in
+    the same sentence by less than 0.0001, where rounding could make the two look equal or swap them."""
+    symbol = info.symbol if symbol is None else symbol
+    if beside is not None and 0 < abs(amount - beside) * 10**4 < 10**info.decimals:
+        return f"{_units(info, amount)} {symbol}".rstrip()
+    return fmt.amount(amount, info.decimals, symbol)
+
+
+def _fills(info: ProtocolInfo, label: str, amount: int, symbol: str | None = None) -> list[Fill]:
+    """A button (an `--amount` in the CLI) with `amount` exactly, its label showing it rounded; none for 0."""
+    if amount == 0:
+        return []
+    return [Fill(f"{label} ({_rounded(info, amount, symbol=symbol)})", _units(info, amount))]
 
 
 def _entry_cost(
@@ -727,15 +750,21 @@ def preview_lender_withdraw(
         raise PreviewError("nothing supplied to withdraw")
     idle = snapshot.market.total_supply_assets - snapshot.market.total_borrow_assets
     wanted = supply.value if assets is None else assets
+    # The amount typed is echoed exactly; the supply is a figure to read (it grows every block): "all"
+    # redeems every share, where an amount typed from it could be a unit above what the shares are worth.
     if wanted > supply.value:
         raise PreviewError(
-            f"amount {_units(info, wanted)} {info.symbol} is above your supply {_units(info, supply.value)}"
-            ' ("all" withdraws all of it)'
+            f"amount {_units(info, wanted)} {info.symbol} is above your supply "
+            f'{_rounded(info, supply.value, wanted)} ("all" withdraws all of it)',
+            [Fill(f"Withdraw all ({_rounded(info, supply.value)})", "all")],
         )
     if wanted > supply.withdrawable:
+        idle = max(idle, 0)
         raise PreviewError(
-            f"the market has {_units(info, max(idle, 0))} {info.symbol} idle now (the rest is lent out): "
-            f"you can withdraw up to {_units(info, supply.withdrawable)} now, the rest once borrowers repay"
+            f"the market has {_rounded(info, idle, supply.withdrawable)} idle now (the rest is lent out): "
+            f"you can withdraw up to {_rounded(info, supply.withdrawable, idle)} now, the rest once "
+            "borrowers repay",
+            _fills(info, "Withdraw what is idle", supply.withdrawable),
         )
     if assets is None:
         return LenderWithdrawPreview(supply.value, supply.shares, True, 0)
@@ -795,27 +824,31 @@ def preview_unstake(
     account = _account(snapshot)
     if shares <= 0:
         raise PreviewError("amount must be above 0")
+    lst_symbol = info.lst_symbol
     if shares > account.lst_balance:
         raise PreviewError(
-            f"amount {_units(info, shares)} {info.lst_symbol} is above your balance "
-            f"{_units(info, account.lst_balance)} {info.lst_symbol}"
+            f"amount {_units(info, shares)} {lst_symbol} is above your balance "
+            f"{_rounded(info, account.lst_balance, shares, lst_symbol)}",
+            _fills(info, "Unstake all you hold", account.lst_balance, lst_symbol),
         )
     gross = lst.to_assets_down(shares)
     max_instant = min(account.lst_balance, lst.max_instant_shares())
     if queue:
         if gross < info.min_request:
             raise PreviewError(
-                f"{_units(info, shares)} {info.lst_symbol} is worth {_units(info, gross)} {info.symbol}, "
-                f"below the smallest queued unstake ({_units(info, info.min_request)} {info.symbol}); "
+                f"{_units(info, shares)} {lst_symbol} is worth {_rounded(info, gross, info.min_request)}, "
+                f"below the smallest queued unstake ({_rounded(info, info.min_request, gross)}); "
                 "unstake it instantly"
             )
         ready = max(snapshot.timestamp + snapshot.unbonding_delay, snapshot.queue_ready_at)
         return UnstakePreview(shares, True, gross, 0, gross, ready, max_instant)
-    if shares > lst.max_instant_shares():
+    room = lst.max_instant_shares()
+    if shares > room:
         raise PreviewError(
-            f"the LST's buffer pays at most {_units(info, lst.max_instant_shares())} {info.lst_symbol} "
-            "instantly now: unstake that much, or queue the unstake (no fee, paid after the unbonding "
-            f"delay of {fmt.duration(snapshot.unbonding_delay)})"
+            f"the LST's buffer pays at most {_rounded(info, room, shares, lst_symbol)} instantly now: "
+            "unstake that much, or queue the unstake (no fee, paid after the unbonding delay of "
+            f"{fmt.duration(snapshot.unbonding_delay)})",
+            _fills(info, "Unstake what the buffer pays now", room, lst_symbol),
         )
     net = lst.preview_redeem(shares)
     if net == 0:
@@ -933,6 +966,7 @@ __all__ = [
     "AdjustPreview",
     "ClosePreview",
     "EntryCost",
+    "Fill",
     "LenderFigures",
     "LenderWithdrawPreview",
     "MarketFigures",

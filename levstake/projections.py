@@ -12,7 +12,15 @@ from dataclasses import dataclass
 
 from levstake import fmt, model
 from levstake.model import ORACLE_SCALE, WAD, queue_liability
-from levstake.previews import OpenPreview, PositionFigures, PreviewError, max_leverage_for, preview_open
+from levstake.previews import (
+    Fill,
+    OpenPreview,
+    PositionFigures,
+    PreviewError,
+    _rounded,
+    max_leverage_for,
+    preview_open,
+)
 from levstake.reads import Call, ProtocolInfo, Reader, Snapshot
 from levstake.rpc import Block
 
@@ -60,8 +68,14 @@ def net_apr_by_leverage(
     return points
 
 
-def check_balance(info: ProtocolInfo, snapshot: Snapshot, assets: int, native: bool = False) -> None:
-    """A one-line `PreviewError` when the account holds less than `assets` of X (or of the native coin)."""
+def check_balance(
+    info: ProtocolInfo, snapshot: Snapshot, assets: int, native: bool = False, spends: bool = True
+) -> None:
+    """A one-line `PreviewError` when the account holds less than `assets` of X (or of the native coin),
+    saying how to get X when the form `spends` it (lend, stake, open: wrap first, or pay with the native
+    coin; not an unwrap, whose X becomes the native coin). The amount
+    typed is echoed exactly, the balance rounded as the page's balances are (exact within 0.0001 of the
+    amount); the exact X balance comes as a fill (none for the native coin: the gas is paid from it)."""
     account = snapshot.account
     if account is None:
         raise PreviewError("connect a wallet first")
@@ -70,24 +84,32 @@ def check_balance(info: ProtocolInfo, snapshot: Snapshot, assets: int, native: b
             f"{info.symbol} is not this network's wrapped native token; pay with {info.symbol}"
         )
     balance = account.native_balance if native else account.x_balance
-    if assets > balance:
-        what = "native balance" if native else f"{info.symbol} balance"
-        hint = "" if native or not info.native else " (wrap some first, or pay with the native coin)"
+    if assets <= balance:
+        return
+    if native:
         raise PreviewError(
-            f"amount {fmt.exact(assets, info.decimals)} is above your {what} "
-            f"{fmt.exact(balance, info.decimals)}{hint}"
+            f"amount {fmt.exact(assets, info.decimals)} is above your native balance "
+            f"{_rounded(info, balance, assets, '')}"
         )
+    hint = " (wrap some first, or pay with the native coin)" if info.native and spends else ""
+    raise PreviewError(
+        f"amount {fmt.exact(assets, info.decimals)} {info.symbol} is above your {info.symbol} balance "
+        f"{_rounded(info, balance, assets)}{hint}",
+        [Fill(f"All your {info.symbol} ({_rounded(info, balance)})", fmt.exact(balance, info.decimals))]
+        if balance
+        else [],
+    )
 
 
 def liquidity_error(info: ProtocolInfo, snapshot: Snapshot, preview: OpenPreview) -> str | None:
     """Why the market cannot lend what an open borrows (with the highest leverage that fits now), or None."""
     if preview.fits_liquidity:
         return None
-    unit = 10**info.decimals
     fits = max_leverage_for(info, snapshot, preview.assets)
     return (
-        f"liquidity short for {preview.target_leverage / WAD:g}x: the market has {preview.idle / unit:,.4f} "
-        f"{info.symbol} idle and this borrows {preview.borrowed / unit:,.4f}; up to {fits:.2f}x fits now"
+        f"liquidity short for {preview.target_leverage / WAD:g}x: the market has "
+        f"{_rounded(info, max(preview.idle, 0), preview.borrowed)} idle and this borrows "
+        f"{_rounded(info, preview.borrowed, preview.idle)}; up to {fits:.2f}x fits now"
     )
 
 

@@ -43,6 +43,8 @@ class Plan:
     template: str
     context: dict[str, Any] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    # Exact amounts the errors invite the user to use instead: buttons that fill the amount field.
+    fills: list[previews.Fill] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     # (kind, typed data) the wallet signs before the transactions can be built.
     signatures: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
@@ -91,6 +93,7 @@ def _guard(plan: Plan, call: Callable[[], Any]) -> Any:
         return call()
     except (PreviewError, ModelError) as error:
         plan.errors.append(str(error))
+        plan.fills += getattr(error, "fills", ())
         return None
 
 
@@ -499,7 +502,7 @@ def plan_wrap(chain: Chain, snapshot: Snapshot, request: Request) -> Plan:
     if not info.native:
         plan.errors.append(f"{info.symbol} is not a wrapped native token")
     elif snapshot.account is not None:
-        _guard(plan, lambda: projections.check_balance(info, snapshot, assets, native=not unwrap))
+        _guard(plan, lambda: projections.check_balance(info, snapshot, assets, not unwrap, spends=False))
     _common(chain, request, plan)
     plan.context["lines"] = [f"{'unwrap' if unwrap else 'wrap'} {_x(chain, assets)}"]
     if snapshot.account is None or not request.deadline or plan.errors:

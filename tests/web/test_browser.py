@@ -330,6 +330,12 @@ def test_bad_input_gets_a_one_line_reason_and_nothing_is_signed(open_context, de
         box = page.locator("#open-form [data-reasons-box], [data-preview-for='open-form'] [data-reasons]")
         playwright_api.expect(box.filter(has_text=reason).first).to_be_visible()
         playwright_api.expect(page.locator("#open-form [data-submit]")).to_be_disabled()
+        if reason == "liquidity short":
+            text = box.filter(has_text=reason).first.inner_text()
+            assert re.search(r"idle and this borrows [\d,]+\.\d{4} WNAT;", text), text
+        if reason == "above your native balance":
+            text = box.filter(has_text=reason).first.inner_text()
+            assert re.search(r"above your native balance [\d,]+\.\d{4}$", text, re.M), text
     shot(page, "open-bad-input")
     page.goto(_url(page, "/position"))
     page.wait_for_selector("#wallet[data-state='connected']")
@@ -372,14 +378,47 @@ def test_lending_with_approval_goes_as_one_batch_where_the_wallet_has_wallet_sen
     playwright_api.expect(page.locator("#live-lend [data-figure='lender_assets']")).to_contain_text("25")
     room = page.locator("#live-lend [data-figure='instant_room']").inner_text()
     assert decimals(room) == [4, 4], room
+    # Nothing staked: the balance in the reason reads like the page's balances.
+    unstake = reason_of(page, "unstake-form")
+    playwright_api.expect(unstake).to_have_text("amount 10 stX is above your balance 0.0000 stX")
     shot(page, "lend-batched")
-    # The supply shown is rounded: "all" takes every share, whatever the last unit is worth.
-    page.locator("#withdraw-form input[name=amount]").fill("all")
+    # More than supplied: the supply rounded in the reason; "all" (every share, whatever the last unit is
+    # worth) one click away.
+    page.locator("#withdraw-form input[name=amount]").fill("100")
+    playwright_api.expect(reason_of(page, "withdraw-form")).to_contain_text("above your supply")
+    text = reason_of(page, "withdraw-form").inner_text()
+    assert text == 'amount 100 WNAT is above your supply 25.0000 WNAT ("all" withdraws all of it)', text
+    page.locator("#withdraw-form").get_by_role("button", name=re.compile("^Withdraw all")).click()
+    playwright_api.expect(page.locator("#withdraw-form input[name=amount]")).to_have_value("all")
     wait_preview(page, "withdraw-form", "all of your supply")
     text = submit(page, "withdraw-form")
     assert "confirmed" in text, text
     playwright_api.expect(page.locator("#live-lend [data-figure='lender_assets']")).to_contain_text("0.0000")
+    playwright_api.expect(page.locator("[data-balance='x']")).to_have_text("25.0000 WNAT")
+    # Staking more than that: the balance rounded, the exact one (a unit short of 25) a click away.
+    playwright_api.expect(reason_of(page, "stake-form")).to_contain_text("above your WNAT balance")
+    text = reason_of(page, "stake-form").inner_text()
+    assert text.startswith("amount 100 WNAT is above your WNAT balance 25.0000 WNAT"), text
     shot(page, "lend-withdrawn-all")
+    page.locator("#stake-form").get_by_role("button", name="All your WNAT (25.0000 WNAT)").click()
+    stake = page.locator("#stake-form input[name=amount]")
+    playwright_api.expect(stake).to_have_value(re.compile(r"^2\d(\.\d+)?$"))
+    exact = stake.input_value()
+    wait_preview(page, "stake-form", "stake 25.0000 WNAT")
+    playwright_api.expect(reason_of(page, "stake-form")).to_have_count(0)
+    # Unwrapping more than held: no advice to pay with the native coin, the same exact balance offered.
+    page.locator("#unwrap-form input[name=amount]").fill("1000")
+    playwright_api.expect(reason_of(page, "unwrap-form")).to_have_text(
+        "amount 1000 WNAT is above your WNAT balance 25.0000 WNAT"
+    )
+    page.locator("#unwrap-form").get_by_role("button", name=re.compile("^All your WNAT")).click()
+    playwright_api.expect(page.locator("#unwrap-form input[name=amount]")).to_have_value(exact)
+    wait_preview(page, "unwrap-form", "unwrap 25.0000 WNAT")
+    shot(page, "lend-fills")
+
+
+def reason_of(page: Any, form: str) -> Any:
+    return page.locator(f"[data-preview-for='{form}'] [data-reasons] li")
 
 
 EXAMPLE_WITHOUT_APE = """

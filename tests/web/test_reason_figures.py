@@ -1,12 +1,16 @@
 """Amounts in a reason are rounded for reading, as the page's figures are; two amounts of one sentence within
 0.0001 of each other are written exactly, where rounding could make them look equal or swap them."""
 
+from collections.abc import Callable
 from types import SimpleNamespace
+from unittest import mock
 
 import pytest
 
-from levstake import fmt
-from levstake.previews import _rounded
+from levstake import fmt, projections
+from levstake.model import ORACLE_SCALE, LstSnapshot, MarketSnapshot
+from levstake.previews import NO_POSITION, PreviewError, _rounded, preview_lender_withdraw, preview_unstake
+from levstake.reads import Account, Rates, Snapshot, Stream
 from levstake.web.views import environment
 
 
@@ -21,6 +25,105 @@ def test_rounded_unless_rounding_hides_how_it_differs_from_the_amount_beside_it(
     # A balance a few base units short of it: both exact, so the reason reads as what it says.
     assert _rounded(info, debt - 3, debt) == f"481.{str(debt - 3)[3:].rstrip('0')} WNAT"
     assert _rounded(info, debt, debt - 3).startswith("481.455041")
+
+
+def test_two_equal_amounts_are_rounded_alike_and_the_lst_keeps_its_symbol() -> None:
+    info = SimpleNamespace(decimals=18, symbol="WNAT")
+    assert _rounded(info, 25 * 10**18, 25 * 10**18) == "25.0000 WNAT"
+    assert _rounded(info, 3 * 10**17, 10**30, "stX") == "0.3000 stX"
+    assert _rounded(info, 0, 10**30, "") == "0.0000"
+
+
+# A market, an LST and one account, built by hand: what each refusal says depends only on these figures.
+UNIT = 10**18
+INFO = SimpleNamespace(decimals=18, symbol="WNAT", lst_symbol="stX", native=True, min_request=UNIT)
+ODD = 24 * UNIT + 999_999_999_999_999_999  # 24.999999999999999999: 25.0000 rounded
+
+
+def world(
+    x: int = 0, lst: int = 0, native: int = 0, lent: int = 0, supply: int = 1_000 * UNIT, borrowed: int = 0
+) -> Snapshot:
+    idle = supply - borrowed
+    account = Account(
+        "0x" + "11" * 20, NO_POSITION, x, lst, native, 0, 0, False, 0, 0, 0, lent, min(lent, idle), lent
+    )
+    return Snapshot(
+        block=1,
+        timestamp=10**9,
+        lst=LstSnapshot(10_000 * UNIT, 10_000 * UNIT, buffer=ODD, target_buffer_bps=1_000),
+        market=MarketSnapshot(borrowed, borrowed, ORACLE_SCALE, 9 * 10**17, 95 * 10**16, supply),
+        rates=Rates(0, 0, 0),
+        stream=Stream(0, 0, 1),
+        oracle_cap=ORACLE_SCALE,
+        pending=(),
+        account=account,
+        unbonding_delay=7 * 86_400,
+    )
+
+
+def refusal(call: Callable[[], object]) -> PreviewError:
+    with pytest.raises(PreviewError) as caught:
+        call()
+    return caught.value
+
+
+def fills(error: PreviewError) -> list[tuple[str, str]]:
+    return [(fill.label, fill.value) for fill in error.fills]
+
+
+def test_withdraw_refusals_echo_the_amount_round_the_supply_and_offer_the_exact_maximum() -> None:
+    error = refusal(lambda: preview_lender_withdraw(INFO, world(lent=ODD), 100 * UNIT))
+    assert str(error) == 'amount 100 WNAT is above your supply 25.0000 WNAT ("all" withdraws all of it)'
+    assert fills(error) == [("Withdraw all (25.0000 WNAT)", "all")]
+    # The amount typed a unit above the supply: the supply exact, or the sentence would read "25 > 25".
+    error = refusal(lambda: preview_lender_withdraw(INFO, world(lent=ODD), 25 * UNIT))
+    assert "above your supply 24.999999999999999999 WNAT" in str(error)
+    # Idle liquidity short: rounded, the exact room a click away.
+    idle = 7 * UNIT + 123_456_789
+    short = world(lent=ODD, supply=ODD, borrowed=ODD - idle)
+    error = refusal(lambda: preview_lender_withdraw(INFO, short, None))
+    assert str(error).startswith("the market has 7.0000 WNAT idle now (the rest is lent out): you can")
+    assert fills(error) == [("Withdraw what is idle (7.0000 WNAT)", "7.000000000123456789")]
+
+
+def test_unstake_refusals_round_the_balance_and_the_buffer_and_offer_the_exact_maximum() -> None:
+    error = refusal(lambda: preview_unstake(INFO, world(), 10 * UNIT))
+    assert str(error) == "amount 10 stX is above your balance 0.0000 stX" and not error.fills
+    error = refusal(lambda: preview_unstake(INFO, world(lst=ODD), 100 * UNIT))
+    assert str(error) == "amount 100 stX is above your balance 25.0000 stX"
+    assert fills(error) == [("Unstake all you hold (25.0000 stX)", "24.999999999999999999")]
+    # More than the buffer pays now (its room is the odd amount of X, at a rate of 1).
+    error = refusal(lambda: preview_unstake(INFO, world(lst=100 * UNIT), 30 * UNIT))
+    assert str(error).startswith("the LST's buffer pays at most 25.0000 stX instantly now: unstake that much")
+    assert fills(error) == [("Unstake what the buffer pays now (25.0000 stX)", "24.999999999999999999")]
+    error = refusal(lambda: preview_unstake(INFO, world(lst=UNIT), UNIT // 2, queue=True))
+    assert str(error).startswith("0.5 stX is worth 0.5000 WNAT, below the smallest queued unstake (1.0000")
+
+
+def test_balance_refusals_round_the_balance_offer_it_exactly_and_hint_only_where_it_helps() -> None:
+    error = refusal(lambda: projections.check_balance(INFO, world(x=ODD), 100 * UNIT))
+    assert str(error) == (
+        "amount 100 WNAT is above your WNAT balance 25.0000 WNAT (wrap some first, or pay with the native "
+        "coin)"
+    )
+    assert fills(error) == [("All your WNAT (25.0000 WNAT)", "24.999999999999999999")]
+    error = refusal(lambda: projections.check_balance(INFO, world(), 10 * UNIT, spends=False))
+    assert str(error) == "amount 10 WNAT is above your WNAT balance 0.0000 WNAT" and not error.fills
+    error = refusal(lambda: projections.check_balance(INFO, world(native=ODD), 100 * UNIT, native=True))
+    assert str(error) == "amount 100 is above your native balance 25.0000" and not error.fills
+
+
+def test_liquidity_refusal_names_the_token_of_both_amounts() -> None:
+    preview = SimpleNamespace(
+        fits_liquidity=False, assets=UNIT, target_leverage=50 * UNIT, idle=ODD, borrowed=9_629_144 * UNIT
+    )
+    info = SimpleNamespace(**vars(INFO), max_leverage=50 * UNIT, max_ltv=9 * 10**17)
+    with mock.patch.object(projections, "max_leverage_for", return_value=1.5):
+        text = projections.liquidity_error(info, world(), preview)
+    assert text == (
+        "liquidity short for 50x: the market has 25.0000 WNAT idle and this borrows 9,629,144.0000 WNAT; "
+        "up to 1.50x fits now"
+    )
 
 
 def test_a_figure_that_rounds_to_zero_is_neither_a_gain_nor_a_loss_and_a_fresh_snapshot_is_just_now() -> None:

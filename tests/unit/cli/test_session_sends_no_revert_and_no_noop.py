@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from levstake import fmt
+
 LEVERAGER, STAKER, LENDER, OTHER = "TEST::7", "TEST::5", "TEST::6", "TEST::9"
 
 
@@ -82,7 +84,9 @@ def test_every_command_and_bad_input_leaves_no_reverted_or_noop_transaction(
 
     # Unstake the LST the repay gave back: instantly (fee shown), then the rest queued.
     lst = contracts.lst.balanceOf(users[LEVERAGER])
-    refused("above your balance", "unstake", "--amount", "100000", "--account", LEVERAGER, "--yes")
+    last = refused("above your balance", "unstake", "--amount", "100000", "--account", LEVERAGER, "--yes")
+    # The balance is rounded for reading, as on the web page; the amount to pass is printed exactly.
+    assert f"above your balance {fmt.amount(lst, 18, 'stX')}; exactly: --amount {fmt.exact(lst, 18)}" in last
     output = good("unstake", "--amount", "1", "--account", LEVERAGER, "--yes")
     assert "instant fee" in output
     good("unstake", "--amount", "all", "--queue", "--account", LEVERAGER, "--yes")
@@ -110,7 +114,8 @@ def test_every_command_and_bad_input_leaves_no_reverted_or_noop_transaction(
     refused("already claimed", "claim", "--request", request["id"], "--account", LEVERAGER, "--yes")
 
     # The lender leaves: more than supplied is refused, then all of it.
-    refused("above your supply", "withdraw", "--amount", "1000000", "--account", LENDER, "--yes")
+    last = refused("above your supply", "withdraw", "--amount", "1000000", "--account", LENDER, "--yes")
+    assert '("all" withdraws all of it)' in last and "exactly" not in last, last
     good("withdraw", "--amount", "all", "--account", LENDER, "--yes")
     refused("nothing supplied", "withdraw", "--amount", "all", "--account", LENDER, "--yes")
 
