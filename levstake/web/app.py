@@ -322,6 +322,11 @@ def create_app(config: Config) -> FastAPI:
             if not receipt:
                 return {"status": "pending"}
             block, gas = int(receipt["blockNumber"], 16), int(receipt["gasUsed"], 16)
+            if chain.latest().number < block:
+                # The receipt can come before the block subscription's announcement: the page refreshes
+                # its previews as soon as it reads "confirmed", and they must read this block, not the one
+                # before (an unwrap right after a withdraw was refused on the old balance).
+                hub.advance(chain.reader.block(hex(block)))
             if int(receipt["status"], 16) == 1:
                 return {"status": "confirmed", "block": block, "gas_used": gas}
             (tx,) = transport.request_many([("eth_getTransactionByHash", [tx_hash])])

@@ -64,10 +64,12 @@ class Hub:
         self._wake = asyncio.Event()
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="levstake-hub")
         self._tasks: list[asyncio.Task] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     # ------------------------------------------------------------ lifecycle
 
     def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
         self._tasks = [asyncio.create_task(self._subscription()), asyncio.create_task(self._refresher())]
 
     async def stop(self) -> None:
@@ -155,8 +157,16 @@ class Hub:
 
     def _announce(self, block: Block) -> None:
         self.blocks_seen += 1
+        self.advance(block)
+
+    def advance(self, block: Block) -> None:
+        """`block` is the newest (the subscription's, or one a receipt named first): previews read it from
+        now on and the pages get its fragments. Thread-safe: the refresher is woken from the event loop."""
         self.chain.set_head(block)
-        self._wake.set()
+        if self._loop is None:
+            self._wake.set()
+        else:
+            self._loop.call_soon_threadsafe(self._wake.set)
 
     # ------------------------------------------------------------ refreshes
 

@@ -395,6 +395,9 @@ def test_lending_with_approval_goes_as_one_batch_where_the_wallet_has_wallet_sen
     assert "confirmed" in text, text
     playwright_api.expect(page.locator("#live-lend [data-figure='lender_assets']")).to_contain_text("0.0000")
     playwright_api.expect(page.locator("[data-balance='x']")).to_have_text("25.0000 WNAT")
+    # The unwrap form reads the withdrawal's block (not the one before, where the X was lent out).
+    unwrap = page.locator("[data-preview-for='unwrap-form']")
+    playwright_api.expect(unwrap).to_have_text("unwrap 10.0000 WNAT")
     # Staking more than that: the balance rounded, the exact one (a unit short of 25) a click away.
     playwright_api.expect(reason_of(page, "stake-form")).to_contain_text("above your WNAT balance")
     text = reason_of(page, "stake-form").inner_text()
@@ -419,6 +422,27 @@ def test_lending_with_approval_goes_as_one_batch_where_the_wallet_has_wallet_sen
 
 def reason_of(page: Any, form: str) -> Any:
     return page.locator(f"[data-preview-for='{form}'] [data-reasons] li")
+
+
+def test_previews_read_the_block_of_a_receipt_the_page_saw_confirmed(devnet: Devnet) -> None:
+    """The page previews again as soon as it reads "confirmed": those previews read the receipt's block even
+    where the block subscription has not announced it yet (here it never does: no lifespan, no hub)."""
+    from fastapi.testclient import TestClient
+
+    from levstake.web.app import Config, create_app
+
+    client = TestClient(create_app(Config(devnet.url, devnet.deployment_path, devnet.url, subscribe=False)))
+    user = devnet.call("eth_accounts")[8]
+    query = {"account": user, "amount": "1"}
+    before = client.get("/api/preview/unwrap", params=query).json()
+    assert not before["ok"] and "above your WNAT balance" in before["errors"][0], before
+    deployment = Deployment.load(devnet.deployment_path)
+    wrap = deployment.abi("x").encode("deposit")
+    receipt = devnet.send(user, deployment.contracts["x"], wrap, value=10**18)
+    status = client.get("/api/tx/status", params={"hash": receipt["transactionHash"]}).json()
+    assert status["status"] == "confirmed" and status["block"] > before["block"], status
+    after = client.get("/api/preview/unwrap", params=query).json()
+    assert after["ok"] and after["block"] == status["block"], after
 
 
 EXAMPLE_WITHOUT_APE = """
