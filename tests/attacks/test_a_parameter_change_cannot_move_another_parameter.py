@@ -10,7 +10,7 @@ was last applied to each, and the fee an exit pays must follow.
 from __future__ import annotations
 
 import pytest
-from boa_system import MAX_UINT, RevmChain, deploy_system, set_lst_parameter
+from boa_system import RevmChain, deploy_system, set_lst_parameter, stake
 
 from levstake import lst_lens
 from levstake.model import LST_PARAMETERS
@@ -39,10 +39,7 @@ SEQUENCE = [
 @pytest.fixture(scope="module")
 def system(decimals):
     system = deploy_system(decimals, RevmChain())
-    staker = system.chain.generate_address("staker")
-    system.mint_x(staker, system.units(1_000_000))
-    system.x.approve(system.lst, MAX_UINT, sender=staker)
-    system.lst.deposit(system.units(1_000_000), sender=staker)
+    stake(system, "staker", 1_000_000)
     # Down to the target (100,000 X): an exit of 60,000 X then drains below any target the sequence sets,
     # so the fee's ceiling and the target shape what it pays.
     system.lst.rebalance()

@@ -5,7 +5,7 @@ nothing, even with the instant-unstake fee at zero (the worst case for this defe
 from __future__ import annotations
 
 import pytest
-from boa_system import MAX_UINT, RevmChain, deploy_system, set_lst_parameter
+from boa_system import MAX_UINT, RevmChain, deploy_system, set_lst_parameter, stake
 
 DAY = 86_400
 
@@ -13,10 +13,7 @@ DAY = 86_400
 @pytest.fixture(scope="module")
 def world(decimals):
     system = deploy_system(decimals, RevmChain())
-    stakers = system.chain.generate_address("stakers")
-    system.mint_x(stakers, system.units(1_000_000))
-    system.x.approve(system.lst, MAX_UINT, sender=stakers)
-    system.lst.deposit(system.units(1_000_000), sender=stakers)
+    stake(system, "stakers", 1_000_000)
     system.lst.rebalance()
     set_lst_parameter(system, "instant_fee_bps", 0, max_instant_fee_bps=0)
     # A week of unsynced rewards waits in the backend: the largest possible sync.

@@ -280,6 +280,15 @@ def lend(system: BoaSystem, amount: float) -> None:
     system.market.deposit(system.units(amount), sender=lender)
 
 
+def stake(system: BoaSystem, alias: str, amount: float) -> str:
+    """A staker (`alias`) stakes `amount` of X into the LST and keeps the shares; returns its address."""
+    staker = system.chain.generate_address(alias)
+    system.mint_x(staker, system.units(amount))
+    system.x.approve(system.lst, MAX_UINT, sender=staker)
+    system.lst.deposit(system.units(amount), sender=staker)
+    return staker
+
+
 def router_user(system: BoaSystem, alias: str, amount: float) -> str:
     """A user holding `amount` of X approved to the router, who has authorized the router on the market."""
     user = system.chain.generate_address(alias)
