@@ -4,6 +4,7 @@ background when nothing answers there (it keeps running after the page stops; `m
 
     python -m levstake.web [--host 127.0.0.1] [--port 8000] [--rpc URL] [--deployment FILE]
                            [--devnet-port 8545] [--devnet-state .devnet/anvil-state.json] [--no-devnet]
+                           [--native-symbol ETH]
 """
 
 from __future__ import annotations
@@ -61,6 +62,9 @@ def main(argv: list[str] | None = None) -> int:
         "--block-time", type=float, default=12.0, help="a devnet started here: seconds a block"
     )
     parser.add_argument("--no-devnet", action="store_true", help="never start a devnet")
+    parser.add_argument(
+        "--native-symbol", default=None, help="the chain's native coin, e.g. ETH (default: by chain id)"
+    )
     parser.add_argument("--poll", action="store_true", help="poll for blocks instead of eth_subscribe")
     arguments = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)-7s %(name)s: %(message)s")
@@ -81,7 +85,11 @@ def main(argv: list[str] | None = None) -> int:
             wait_for_deployment(url, path, log)
         from levstake.web.app import Config, create_app
 
-        app = create_app(Config(url, path, arguments.public_rpc or url, subscribe=not arguments.poll))
+        config = Config(
+            url, path, arguments.public_rpc or url, subscribe=not arguments.poll,
+            native_symbol=arguments.native_symbol,
+        )  # fmt: skip
+        app = create_app(config)
     except DeploymentError as error:
         print(f"Error: {error}", file=sys.stderr)
         return 1

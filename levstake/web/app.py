@@ -38,6 +38,11 @@ DEADLINE_SECONDS = 600
 MAX_BODY = 16_384
 MAX_CLIENTS = 1_000
 TX_HASH = r"^0x[0-9a-fA-F]{64}$"
+# The native coin's ticker on chains whose coin is well known (anvil's and Hardhat's devnets count in ETH, as
+# wallets show them); elsewhere `--native-symbol` names it, or the page says "native coin".
+NATIVE_SYMBOLS = {
+    1: "ETH", 17000: "ETH", 11155111: "ETH", 31337: "ETH", 14: "FLR", 19: "SGB", 16: "CFLR", 114: "C2FLR",
+}
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,9 @@ class Config:
     public_rpc_url: str
     chain_name: str = "LevStake devnet"
     subscribe: bool = True
+    # The chain's own coin (gas, and what X wraps where X is the router's wrapped native), by its ticker:
+    # None names it from the chain id where that is well known (NATIVE_SYMBOLS), else "native coin".
+    native_symbol: str | None = None
 
     @property
     def ws_url(self) -> str | None:
@@ -63,7 +71,8 @@ def _error(status: int, message: str, **extra: Any) -> JSONResponse:
 def create_app(config: Config) -> FastAPI:
     deployment = Deployment.load(config.deployment_path)
     chain = Chain(config.rpc_url, deployment)
-    env = environment(chain)
+    native = config.native_symbol or NATIVE_SYMBOLS.get(chain.info.chain_id)
+    env = environment(chain, native)
     renderer = Renderer(chain, env)
     hub = Hub(chain, renderer.fragments, config.ws_url)
 
@@ -136,6 +145,7 @@ def create_app(config: Config) -> FastAPI:
                     "page": name,
                     "chainId": info.chain_id,
                     "chainName": config.chain_name,
+                    "nativeSymbol": native,
                     "rpcUrl": config.public_rpc_url,
                     "symbol": info.symbol,
                     "lstSymbol": info.lst_symbol,

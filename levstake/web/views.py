@@ -28,7 +28,8 @@ PAGES = ("market", "open", "position", "lend", "risk")
 DAY = 86_400
 
 
-def environment(chain: Chain) -> Environment:
+def environment(chain: Chain, native_symbol: str | None = None) -> Environment:
+    """`native_symbol`: the chain's coin (ETH); None where it is not known (the page says "native coin")."""
     info = chain.info
     env = Environment(
         loader=FileSystemLoader(HERE / "templates"),
@@ -39,6 +40,10 @@ def environment(chain: Chain) -> Environment:
     d = info.decimals
     env.filters.update(
         x=lambda value, places=4: "-" if value is None else fmt.amount(value, d, info.symbol, places),
+        # The chain's own coin has 18 decimals whatever X has, and its own name: not X's (X may wrap it).
+        native=lambda value, places=4: "-" if value is None else fmt.amount(
+            value, 18, native_symbol or "", places
+        ) + ("" if native_symbol else " native coin"),
         lst=lambda value, places=4: "-" if value is None else fmt.amount(value, d, info.lst_symbol, places),
         pct=lambda value, places=2: "-" if value is None else fmt.percent(value, places),
         pct0=lambda wad: fmt.percent(wad / WAD, 0),
@@ -54,7 +59,7 @@ def environment(chain: Chain) -> Environment:
         short=lambda address: f"{address[:6]}…{address[-4:]}",
         utc=lambda seconds: time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(seconds)),
     )
-    env.globals.update(info=info, contracts=info.contracts)
+    env.globals.update(info=info, contracts=info.contracts, native_symbol=native_symbol)
     return env
 
 

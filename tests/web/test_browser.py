@@ -21,6 +21,7 @@ import pytest
 from eth_account import Account
 from harness import DEV_KEYS, ROOT, Devnet, Wallet, WebServer, launch_browser
 
+from levstake import fmt
 from levstake.deployment import Deployment
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -346,6 +347,23 @@ def test_bad_input_gets_a_one_line_reason_and_nothing_is_signed(open_context, de
     assert not wallet.sent("eth_sendTransaction") and not wallet.sent("eth_signTypedData_v4")
 
 
+def test_the_balance_bar_names_the_chains_own_coin_apart_from_wnat(open_context, devnet: Devnet) -> None:
+    """The wallet's native balance is in the chain's coin (ETH on this devnet, the coin the page tells a
+    wallet to add the chain with), not "WNAT native": WNAT is the token that wraps it, shown beside it."""
+    wallet = Wallet(devnet.url, NEWCOMER)
+    page = open_context(wallet).new_page()
+    connect(page, _url(page, "/open"))
+    native = page.locator("[data-balance='native']")
+    playwright_api.expect(native).to_have_text(re.compile(r"^[\d,]+\.\d{4} ETH$"))
+    block = int(page.locator("body").get_attribute("data-block"))
+    balance = int(devnet.call("eth_getBalance", NEWCOMER, hex(block)), 16)
+    playwright_api.expect(native).to_have_text(fmt.amount(balance, 18, "ETH"))
+    playwright_api.expect(page.locator("[data-balance='x']")).to_have_text(re.compile(r" WNAT$"))
+    pay = page.locator("#open-form select[name=pay] option[value=native]")
+    playwright_api.expect(pay).to_have_text("ETH (the router wraps it)")
+    shot(page, "balance-bar")
+
+
 def test_a_wallet_on_the_wrong_chain_is_offered_the_devnet_and_signs_nothing_before(
     open_context, devnet: Devnet
 ) -> None:
@@ -358,7 +376,8 @@ def test_a_wallet_on_the_wrong_chain_is_offered_the_devnet_and_signs_nothing_bef
     shot(page, "wrong-chain")
     page.get_by_role("button", name="Switch network").click()
     playwright_api.expect(page.locator("#wallet")).to_have_attribute("data-state", "connected")
-    assert wallet.sent("wallet_addEthereumChain")  # the devnet was unknown to it: added, then switched
+    (added,) = wallet.sent("wallet_addEthereumChain")  # the devnet was unknown to it: added, then switched
+    assert added[0]["nativeCurrency"]["symbol"] == "ETH"  # the coin the balance bar names
     assert not wallet.sent("eth_sendTransaction") and not wallet.sent("eth_signTypedData_v4")
 
 

@@ -160,7 +160,8 @@ async function switchChain() {
             chainId: chainHex,
             chainName: config.chainName,
             rpcUrls: [config.rpcUrl],
-            nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+            // The coin the page names in its balance bar (the server's --native-symbol or the chain id's).
+            nativeCurrency: { name: config.nativeSymbol || "ETH", symbol: config.nativeSymbol || "ETH", decimals: 18 },
           },
         ]);
         await request("wallet_switchEthereumChain", [{ chainId: chainHex }]);
