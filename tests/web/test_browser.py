@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from eth_account import Account
 from harness import DEV_KEYS, ROOT, Devnet, Wallet, WebServer, launch_browser
+from test_chart_labels import crossed_by
 
 from levstake import fmt
 from levstake.deployment import Deployment
@@ -182,6 +183,7 @@ def test_open_50x_by_signature_and_one_transaction_then_adjust_to_20x_and_close(
     # The devnet's upkeep delegates the buffer's excess the open brings: the page says what a close pays then.
     rebalanced = int(preview.locator("[data-figure='exit_rebalanced']").get_attribute("data-units"))
     shot(page, "open-preview-50x")
+    assert_mark_labels_clear(page, "[data-preview-for='open-form']")  # "you" at 50x, the lines rising to it
     accept_if_asked(page, "open-form")
     sent_before = len(wallet.sent("eth_sendTransaction"))
     text = submit(page, "open-form")
@@ -213,9 +215,9 @@ def test_open_50x_by_signature_and_one_transaction_then_adjust_to_20x_and_close(
         text, tone = profit.inner_text(), profit.get_attribute("class") or ""
         expected = "danger" if text.startswith("-") else "" if re.match(r"0\.0000 ", text) else "good"
         assert tone == expected, (name, text, tone)
-    assert_mark_labels_clear_of_legends(position)
+    assert_mark_labels_clear(position)
     position.set_viewport_size({"width": 390, "height": 844})  # a phone: the charts drawn smaller
-    assert_mark_labels_clear_of_legends(position)
+    assert_mark_labels_clear(position)
     shot(position, "position-narrow")
     position.set_viewport_size({"width": 1280, "height": 900})
     repay_reasons_are_rounded_and_buttons_fill_exact_amounts(position, devnet)
@@ -237,9 +239,27 @@ def test_open_50x_by_signature_and_one_transaction_then_adjust_to_20x_and_close(
     shot(position, "position-after-close")
 
 
-# Each chart's mark labels against its legend (each legend text with the line sample drawn before it), as the
-# browser lays them out: boxes in CSS pixels.
+# Each chart's mark labels against its legend (each legend text with the line sample drawn before it) and
+# against every line drawn across its plot (the series and the dashed lines, not the grid), as the browser
+# lays them out: boxes and segments in CSS pixels.
 MARK_LABEL_BOXES = """(root) => [...root.querySelectorAll("svg.chart")].map((svg) => {
+  const client = (x, y) => {
+    const point = new DOMPoint(x, y).matrixTransform(svg.getScreenCTM());
+    return [point.x, point.y];
+  };
+  const lines = (svg) => {
+    const out = [];
+    for (const polyline of svg.querySelectorAll("polyline")) {
+      const points = polyline.getAttribute("points").trim().split(/\\s+/)
+        .map((pair) => client(...pair.split(",").map(Number)));
+      for (let i = 1; i < points.length; i++) out.push([...points[i - 1], ...points[i]]);
+    }
+    for (const line of svg.querySelectorAll("line.hline, line.vline")) {
+      const [x1, y1, x2, y2] = ["x1", "y1", "x2", "y2"].map((name) => Number(line.getAttribute(name)));
+      out.push([...client(x1, y1), ...client(x2, y2)]);
+    }
+    return out;
+  };
   const box = (element) => {
     const r = element.getBoundingClientRect();
     return [r.left, r.top, r.right, r.bottom];
@@ -251,6 +271,7 @@ MARK_LABEL_BOXES = """(root) => [...root.querySelectorAll("svg.chart")].map((svg
     svg: box(svg),
     legend: legend.map(box),
     labels: [...svg.querySelectorAll("text.mark-label")].map((text) => [text.textContent, box(text)]),
+    lines: lines(svg),
   };
 })"""
 
@@ -259,14 +280,16 @@ def overlap(a: list[float], b: list[float]) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
-def assert_mark_labels_clear_of_legends(page: Any) -> None:
-    charts = page.locator("#live-position").evaluate(MARK_LABEL_BOXES)
-    assert any(chart["labels"] for chart in charts)  # the equity chart's "opened"
+def assert_mark_labels_clear(page: Any, root: str = "#live-position") -> None:
+    """Each mark's label inside its chart, clear of the legend, and crossed by no line."""
+    charts = page.locator(root).evaluate(MARK_LABEL_BOXES)
+    assert any(chart["labels"] for chart in charts)  # the equity chart's "opened", the APR chart's "you"
     for chart in charts:
         left, top, right, bottom = chart["svg"]
         for label, box in chart["labels"]:
             assert not any(overlap(box, part) for part in chart["legend"]), (chart["title"], label, chart)
             assert left <= box[0] and box[2] <= right and top <= box[1] and box[3] <= bottom, (label, chart)
+            assert crossed_by(chart["lines"], box) == 0, (chart["title"], label, box, chart["lines"])
 
 
 def decimals(text: str) -> list[int]:
