@@ -64,6 +64,7 @@ STYLE = {
     "mark-label": 'fill="#14171f" font-size="11.5" font-weight="600"',
     "mark": 'fill="#d97706" stroke="#ffffff" stroke-width="1.5"',
     "mark danger": 'fill="#b42318" stroke="#ffffff" stroke-width="1.5"',
+    "mark today": 'fill="#1d4ed8" stroke="#ffffff" stroke-width="1.5"',
     "line today": 'fill="none" stroke="#1d4ed8" stroke-width="2.2"',
     "line after": 'fill="none" stroke="#d97706" stroke-width="2.2" stroke-dasharray="6 4"',
     "line health": 'fill="none" stroke="#0f766e" stroke-width="2.2"',
@@ -194,11 +195,15 @@ def render(chart: Chart) -> Markup:
     y_low = min(ys) if chart.y_floor is None else max(min(ys), chart.y_floor)
     y_high = max(ys) if chart.y_ceiling is None else min(max(ys), chart.y_ceiling)
     y_ticks = nice_ticks(y_low, y_high)
-    x_ticks = nice_ticks(min(xs), max(xs))
     y0, y1 = y_ticks[0], y_ticks[-1]
     x0, x1 = min(xs), max(xs)
     if x1 == x0:
-        x1 = x0 + 1
+        # One moment only (an equity picture at the open's own block): the points in the middle, one tick at
+        # that moment, not a made-up axis from it to one unit later.
+        x_ticks = [x0]
+        x0, x1 = x0 - 1, x1 + 1
+    else:
+        x_ticks = nice_ticks(x0, x1)
     if y1 == y0:
         y1 = y0 + 1
 

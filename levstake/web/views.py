@@ -123,31 +123,42 @@ def equity_chart(chain: Chain, points: list[Any], events: list[Any], now: int) -
     if not points:
         empty = charts.Chart("Equity since the position was opened", "", "", [], str, str)
         return charts.render(empty)
-    start = points[0].timestamp
-    span = max(now - start, 1)
-    scale, label = (
-        (DAY, "days") if span >= 2 * DAY else (3600, "hours") if span >= 2 * 3600 else (60, "minutes")
-    )
+    if len(points) == 1:
+        return _equity_at_one_block(chain, points[0], events)
+    start, first = points[0].timestamp, points[0].block
+    span = now - start
+    if span < 120:
+        # Blocks seconds apart (a devnet mines the upkeep's block in the open's second): on a time axis the
+        # points would stand on one x, a lone vertical bar; by block the lines run from the open to now.
+        def x_of(p: Any) -> float:
+            return float(p.block - first)
+
+        label = "blocks"
+
+        def x_format(value: float) -> str:
+            return f"{value:g}" if value == int(value) else ""
+    else:
+        scale, label = (
+            (DAY, "days") if span >= 2 * DAY else (3600, "hours") if span >= 2 * 3600 else (60, "minutes")
+        )
+
+        def x_of(p: Any) -> float:
+            return (p.timestamp - start) / scale
+
+        def x_format(value: float) -> str:
+            return f"{value:g}"
+
     series = [
         charts.Series(
             "at exit value",
             "today",
-            [
-                (((p.timestamp - start) / scale), None if p.equity_exit is None else p.equity_exit / unit)
-                for p in points
-            ],
+            [(x_of(p), None if p.equity_exit is None else p.equity_exit / unit) for p in points],
         ),
-        charts.Series(
-            "at book value", "after", [((p.timestamp - start) / scale, p.equity_book / unit) for p in points]
-        ),
+        charts.Series("at book value", "after", [(x_of(p), p.equity_book / unit) for p in points]),
     ]
     by_block = {p.block: p for p in points}
     marks = [
-        charts.Mark(
-            (by_block[e.block].timestamp - start) / scale,
-            by_block[e.block].equity_book / unit,
-            e.kind.lower(),
-        )
+        charts.Mark(x_of(by_block[e.block]), by_block[e.block].equity_book / unit, e.kind.lower())
         for e in events
         if e.block in by_block
     ]
@@ -157,7 +168,35 @@ def equity_chart(chain: Chain, points: list[Any], events: list[Any], now: int) -
             x_label=f"{label} since it was opened",
             y_label=chain.info.symbol,
             series=series,
-            x_format=lambda value: f"{value:g}",
+            x_format=x_format,
+            y_format=lambda value: f"{value:.6g}",
+            marks=marks,
+        )
+    )
+
+
+def _equity_at_one_block(chain: Chain, point: Any, events: list[Any]) -> Markup:
+    """The picture at the open's own block (or the only block the node still keeps): no line yet, so the two
+    equities as labelled points, in the figures' own words and digits (the card beside shows the same)."""
+    info = chain.info
+    opened = bool(events) and events[0].block == point.block
+    unit = 10**info.decimals
+    book = fmt.amount(point.equity_book, info.decimals, info.symbol)
+    marks = [charts.Mark(0, point.equity_book / unit, f"{'opened: ' if opened else ''}{book} at book value")]
+    if point.equity_exit is not None:
+        exit_ = fmt.amount(point.equity_exit, info.decimals, info.symbol)
+        marks.append(charts.Mark(0, point.equity_exit / unit, f"{exit_} if closed now", "mark today"))
+    note = "the open's block: the lines start at the next one" if opened else "the only block the node keeps"
+    return charts.render(
+        charts.Chart(
+            title=f"Equity since the position was opened ({info.symbol})",
+            x_label=note,
+            y_label=info.symbol,
+            series=[
+                charts.Series("at exit value", "today", []),
+                charts.Series("at book value", "after", []),
+            ],
+            x_format=lambda _: f"block {point.block}",
             y_format=lambda value: f"{value:.6g}",
             marks=marks,
         )

@@ -4,10 +4,13 @@ crosses a mark's label."""
 
 import math
 import re
+from types import SimpleNamespace
 
+from levstake import fmt
 from levstake.projections import AprPoint
+from levstake.web.chain import EquityPoint
 from levstake.web.charts import LEFT, LEGEND_Y, TOP, Chart, Mark, Series, render
-from levstake.web.views import DAY, apr_chart, health_chart
+from levstake.web.views import DAY, apr_chart, equity_chart, health_chart
 
 
 def label_y(svg: str, label: str) -> float:
@@ -116,3 +119,38 @@ def test_a_mark_on_a_falling_line_is_labelled_clear_of_it_and_of_the_liquidation
     box = drawn_label_box(svg, label)
     assert crossed_by(drawn_lines(svg), box) == 0, (label, box)
 
+
+def test_the_equity_picture_at_the_opens_own_block_labels_both_equities_on_no_made_up_axis() -> None:
+    """Right after an open the picture has one block: not a lone dot at the left of a 0-to-1-minute axis but
+    the two equities as labelled points, in the position card's digits (`fmt.amount`), at that block."""
+    info = SimpleNamespace(decimals=18, symbol="WNAT")
+    chain = SimpleNamespace(info=info)
+    point = EquityPoint(31, 1_800_000_000, 9_342_512_345_678_901_234, 10 * 10**18)
+    svg = str(equity_chart(chain, [point], [SimpleNamespace(block=31, kind="OPENED")], point.timestamp))
+    labels = re.findall(r'class="mark-label"[^>]*>([^<]+)</text>', svg)
+    assert labels == ["opened: 10.0000 WNAT at book value", "9.3425 WNAT if closed now"], labels
+    assert fmt.amount(point.equity_exit, 18, "WNAT") == "9.3425 WNAT"
+    ticks = re.findall(r'text-anchor="middle" class="axis"[^>]*>([^<]+)</text>', svg)
+    assert ticks == ["block 31"], ticks  # one moment: no 0.2, 0.4, ... 1 minutes after it
+    dots = [float(x) for x in re.findall(r'<circle cx="([\d.]+)" cy="[\d.]+" r="4.5"', svg)]
+    assert len(dots) == 2 and all(abs(x - (LEFT + 560 - 16) / 2) < 1 for x in dots), dots  # in the middle
+    for label in labels:
+        box = drawn_label_box(svg, label)
+        assert LEFT <= box[0] and box[2] <= 560 and LEGEND_Y < box[1] and box[3] <= 230 - 40, (label, box)
+    first, second = (drawn_label_box(svg, label) for label in labels)
+    assert first[3] <= second[1] or second[3] <= first[1]  # one above the other, not overlapping
+
+
+def test_the_equity_picture_of_blocks_in_one_second_is_a_line_from_the_open_to_now() -> None:
+    """The open's block and the devnet upkeep's next one share a second: on a time axis both points stood on
+    one x (a lone vertical bar); drawn by block, each line runs from the open, left, to now, right."""
+    chain = SimpleNamespace(info=SimpleNamespace(decimals=18, symbol="WNAT"))
+    opened = EquityPoint(31, 1_800_000_000, 9_342_500_000_000_000_000, 10 * 10**18)
+    now = EquityPoint(32, 1_800_000_000, 8_951_600_000_000_000_000, 10 * 10**18)
+    svg = str(equity_chart(chain, [opened, now], [SimpleNamespace(block=31, kind="OPENED")], now.timestamp))
+    lines = re.findall(r'<polyline points="([^"]+)"', svg)
+    assert len(lines) == 2, svg  # at exit value, at book value
+    for points in lines:
+        xs = [float(pair.split(",")[0]) for pair in points.split()]
+        assert xs == [LEFT, 560 - 16], xs
+    assert "blocks since it was opened" in svg
