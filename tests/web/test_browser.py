@@ -216,8 +216,10 @@ def test_open_50x_by_signature_and_one_transaction_then_adjust_to_20x_and_close(
         expected = "danger" if text.startswith("-") else "" if re.match(r"0\.0000 ", text) else "good"
         assert tone == expected, (name, text, tone)
     assert_mark_labels_clear(position)
+    assert_charts_fill_their_cards(position, "#live-position")
     position.set_viewport_size({"width": 390, "height": 844})  # a phone: the charts drawn smaller
     assert_mark_labels_clear(position)
+    assert_charts_fill_their_cards(position, "#live-position")
     shot(position, "position-narrow")
     position.set_viewport_size({"width": 1280, "height": 900})
     repay_reasons_are_rounded_and_buttons_fill_exact_amounts(position, devnet)
@@ -290,6 +292,32 @@ def assert_mark_labels_clear(page: Any, root: str = "#live-position") -> None:
             assert not any(overlap(box, part) for part in chart["legend"]), (chart["title"], label, chart)
             assert left <= box[0] and box[2] <= right and top <= box[1] and box[3] <= bottom, (label, chart)
             assert crossed_by(chart["lines"], box) == 0, (chart["title"], label, box, chart["lines"])
+
+
+# Each chart's width against the content box of the card it is drawn in (CSS pixels).
+CHART_WIDTHS = """(root) => [...root.querySelectorAll("svg.chart")].map((svg) => {
+  const card = svg.closest(".card");
+  const style = getComputedStyle(card);
+  const inner = card.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  return [svg.getAttribute("aria-label"), svg.getBoundingClientRect().width, inner];
+})"""
+
+
+def assert_charts_fill_their_cards(page: Any, root: str) -> None:
+    charts = page.locator(root).evaluate(CHART_WIDTHS)
+    assert len(charts) == 2, charts
+    for title, width, inner in charts:
+        assert inner - 1 <= width <= inner + 1, (title, width, inner)
+
+
+def test_the_open_previews_charts_fill_their_card_on_a_wide_screen_and_on_a_phone(open_context) -> None:
+    page = open_context(None).new_page()
+    for width, height in ((1280, 900), (390, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.goto(_url(page, "/open"))
+        wait_preview(page, "open-form", "You put in")
+        assert_charts_fill_their_cards(page, "[data-preview-for='open-form']")
+        shot(page, f"open-preview-{width}px")
 
 
 def decimals(text: str) -> list[int]:
