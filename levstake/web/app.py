@@ -140,6 +140,7 @@ def create_app(config: Config) -> FastAPI:
             "block": block,
             "live": {key: Markup(value) for key, value in fragments.items()},
             "market": renderer.market_context(block)["market"],
+            "has_position": name == "position" and renderer.has_position(account, block),
             "page_config": json.dumps(
                 {
                     "page": name,

@@ -263,6 +263,12 @@ class Renderer:
             )
         return context
 
+    def has_position(self, account: str | None, block: Block) -> bool:
+        """Whether `account` has a position at `block` (the Position page offers its forms only then)."""
+        if account is None:
+            return False
+        return previews.position_figures(self.chain.info, self.chain.snapshot(account, block)) is not None
+
     def risk_context(self, block: Block) -> dict[str, Any]:
         return {"block": block, "rows": self.chain.risk(block)}
 

@@ -163,7 +163,9 @@ def test_open_50x_by_signature_and_one_transaction_then_adjust_to_20x_and_close(
     context = open_context(wallet)
     position = context.new_page()
     connect(position, _url(position, "/position"))
-    playwright_api.expect(position.locator("#live-position [data-empty]")).to_contain_text("No position")
+    playwright_api.expect(position.locator("#live-position [data-empty]")).to_contain_text("No open position")
+    actions = position.locator("[data-position-actions]")
+    playwright_api.expect(actions).to_be_hidden()  # nothing to adjust, close or repay yet
 
     page = context.new_page()
     page.goto(_url(page, "/open"))
@@ -224,6 +226,7 @@ def test_open_50x_by_signature_and_one_transaction_then_adjust_to_20x_and_close(
     position.set_viewport_size({"width": 1280, "height": 900})
     repay_reasons_are_rounded_and_buttons_fill_exact_amounts(position, devnet)
 
+    playwright_api.expect(actions).to_be_visible()  # shown at the block that shows the position
     set_leverage(position, "adjust-form", "20")
     wait_preview(position, "adjust-form", "20x")
     accept_if_asked(position, "adjust-form")
@@ -237,7 +240,8 @@ def test_open_50x_by_signature_and_one_transaction_then_adjust_to_20x_and_close(
     position.locator("#close-form input[value=x]").check()
     wait_preview(position, "close-form", "You receive about")
     submit(position, "close-form")
-    playwright_api.expect(position.locator("#live-position [data-empty]")).to_contain_text("No position")
+    playwright_api.expect(position.locator("#live-position [data-empty]")).to_contain_text("No open position")
+    playwright_api.expect(actions).to_be_hidden()
     shot(position, "position-after-close")
 
 
@@ -389,11 +393,23 @@ def test_bad_input_gets_a_one_line_reason_and_nothing_is_signed(open_context, de
             text = box.filter(has_text=reason).first.inner_text()
             assert re.search(r"above your native balance [\d,]+\.\d{4}$", text, re.M), text
     shot(page, "open-bad-input")
+    # No position: one way forward (open one), no adjust / close / repay forms refusing with "no position".
+    previews: list[str] = []
+    page.on("request", lambda request: previews.append(request.url))
     page.goto(_url(page, "/position"))
     page.wait_for_selector("#wallet[data-state='connected']")
-    set_leverage(page, "adjust-form", "10")
-    wait_preview(page, "adjust-form", "no position")
-    playwright_api.expect(page.locator("#adjust-form [data-submit]")).to_be_disabled()
+    empty = page.locator("#live-position [data-empty]")
+    playwright_api.expect(empty).to_contain_text("No open position")
+    cta = empty.get_by_role("link", name="Open a position")
+    playwright_api.expect(cta).to_have_attribute("href", "/open")
+    playwright_api.expect(page.locator("[data-position-actions]")).to_be_hidden()
+    block = page.locator("body").get_attribute("data-block")
+    devnet.mine()  # a block pushed, the page refreshed: still nothing offered, nothing previewed
+    playwright_api.expect(page.locator("body")).not_to_have_attribute("data-block", block)
+    playwright_api.expect(page.locator("[data-position-actions]")).to_be_hidden()
+    shown = [reasons.inner_text() for reasons in page.locator("[data-reasons]").all() if reasons.is_visible()]
+    assert not shown, shown
+    assert not [url for url in previews if re.search(r"/api/preview/(adjust|close|repay)", url)], previews
     shot(page, "position-none")
     assert not wallet.sent("eth_sendTransaction") and not wallet.sent("eth_signTypedData_v4")
 

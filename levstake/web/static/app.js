@@ -218,6 +218,7 @@ function openEvents() {
       const element = document.getElementById(id);
       if (element) element.innerHTML = html;
     }
+    showPositionActions();
     const changed = data.block !== state.block;
     state.block = data.block;
     document.body.dataset.block = data.block;
@@ -253,8 +254,22 @@ function schedule(form, delay = 60) {
   timers.set(form, setTimeout(() => preview(form), delay));
 }
 
+// A form the page does not show (the Position page's, with no position) is not previewed.
+const visible = (form) => !form.closest("[hidden]");
+
 function refreshAll() {
-  for (const form of $$("form[data-live-preview]")) schedule(form, 0);
+  for (const form of $$("form[data-live-preview]")) if (visible(form)) schedule(form, 0);
+}
+
+// The Position page's forms (adjust, close, repay) only while the live part shows a position: with none they
+// could only refuse, and the live part says what to do instead (open one).
+function showPositionActions() {
+  const actions = $("[data-position-actions]");
+  if (!actions) return;
+  const has = Boolean($("#live-position [data-position]"));
+  if (actions.hidden !== has) return;
+  actions.hidden = !has;
+  if (has) for (const form of $$("form[data-live-preview]", actions)) schedule(form, 0);
 }
 
 async function preview(form) {
@@ -337,8 +352,8 @@ for (const form of $$("form[data-live-preview]")) {
       label.textContent = `${typed.value}x`;
     });
   }
-  form.addEventListener("input", () => schedule(form));
-  form.addEventListener("change", () => schedule(form));
+  form.addEventListener("input", () => visible(form) && schedule(form));
+  form.addEventListener("change", () => visible(form) && schedule(form));
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     run(form.dataset.action, fields(form), form);
