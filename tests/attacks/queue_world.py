@@ -3,21 +3,12 @@ daily keeper the README assumes, a slash, and what a slash took from a request."
 
 from __future__ import annotations
 
-from boa_system import MAX_UINT, BoaSystem
+from boa_system import BoaSystem
 
 DAY = 86_400
 HOUR = 3_600
 SLASH_BPS = 1_000
 BPS = 10_000
-
-
-def staker(system: BoaSystem, alias: str, amount: float) -> str:
-    """A new account that stakes `amount` X."""
-    user = system.chain.generate_address(alias)
-    system.mint_x(user, system.units(amount))
-    system.x.approve(system.lst, MAX_UINT, sender=user)
-    system.lst.deposit(system.units(amount), sender=user)
-    return user
 
 
 def keeper(system: BoaSystem) -> None:

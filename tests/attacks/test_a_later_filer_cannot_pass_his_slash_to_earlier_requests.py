@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import pytest
 from boa_system import BoaSystem, RevmChain, deploy_system
-from queue_world import DAY, HOUR, SLASH_BPS, keeper, lost_bps, slash, staker
+from boa_system import stake as staker
+from queue_world import DAY, HOUR, SLASH_BPS, keeper, lost_bps, slash
 
 
 def drained(decimals: int, **stakes: float) -> tuple[BoaSystem, dict[str, str]]:

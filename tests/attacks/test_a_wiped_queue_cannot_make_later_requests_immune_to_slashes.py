@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import pytest
 from boa_system import RevmChain, deploy_system
-from queue_world import DAY, SLASH_BPS, keeper, lost_bps, slash, staker
+from boa_system import stake as staker
+from queue_world import DAY, SLASH_BPS, keeper, lost_bps, slash
 
 from levstake import lst_lens
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import pytest
 from boa_system import RevmChain, deploy_system
-from queue_world import DAY, SLASH_BPS, keeper, lost_bps, slash, staker
+from boa_system import stake as staker
+from queue_world import DAY, SLASH_BPS, keeper, lost_bps, slash
 
 
 def test_a_request_the_buffer_holds_loses_nothing_to_a_slash(decimals) -> None:

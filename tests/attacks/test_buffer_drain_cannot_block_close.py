@@ -13,7 +13,7 @@ unbonding itself; and `adjust(partial=True)` steps down with whatever the buffer
 from __future__ import annotations
 
 import pytest
-from boa_system import MAX_UINT, WAD, RevmChain, deploy_system, lend, reverts, router_user
+from boa_system import WAD, RevmChain, deploy_system, lend, reverts, router_user, stake
 
 from levstake import lst_lens
 
@@ -25,10 +25,7 @@ BPS = 10_000
 def world(decimals):
     system = deploy_system(decimals, RevmChain())
     lend(system, 1_000_000)
-    holder = system.chain.generate_address("holder")
-    system.mint_x(holder, system.units(125_000))
-    system.x.approve(system.lst, MAX_UINT, sender=holder)
-    system.lst.deposit(system.units(125_000), sender=holder)
+    holder = stake(system, "holder", 125_000)
     victim = router_user(system, "victim", 1_000)
     system.router.open(system.market, system.units(1_000), 10 * WAD, 0, 2**64, sender=victim)
     system.lst.rebalance()

@@ -16,24 +16,16 @@ from boa_system import (
     MAX_UINT,
     ORACLE_SCALE,
     WAD,
-    BoaSystem,
     RevmChain,
     attempt,
     deploy_system,
     lend,
     router_user,
 )
+from boa_system import stake as staker
 
 DAY = 86_400
 DEADLINE = 2**64
-
-
-def staker(system: BoaSystem, alias: str, amount: float) -> str:
-    user = system.chain.generate_address(alias)
-    system.mint_x(user, system.units(amount))
-    system.x.approve(system.lst, MAX_UINT, sender=user)
-    system.lst.deposit(system.units(amount), sender=user)
-    return user
 
 
 @pytest.fixture

@@ -9,17 +9,13 @@ requests and, when the claimed one is still waiting, returns 0 and keeps what it
 from __future__ import annotations
 
 import pytest
-from boa_system import MAX_UINT, RevmChain, deploy_system, reverts
+from boa_system import RevmChain, deploy_system, reverts, stake
 
 
 @pytest.fixture(scope="module")
 def world(decimals):
     system = deploy_system(decimals, RevmChain())
-    spammer, user = system.chain.generate_address("spammer"), system.chain.generate_address("user")
-    for account in (spammer, user):
-        system.mint_x(account, system.units(10_000))
-        system.x.approve(system.lst, MAX_UINT, sender=account)
-        system.lst.deposit(system.units(10_000), sender=account)
+    spammer, user = stake(system, "spammer", 10_000), stake(system, "user", 10_000)
     system.lst.rebalance()
     return system, spammer, user
 

@@ -11,7 +11,8 @@ unbonding, whatever the buffer holds.
 from __future__ import annotations
 
 from boa_system import RevmChain, attempt, deploy_system
-from queue_world import DAY, staker
+from boa_system import stake as staker
+from queue_world import DAY
 
 
 def test_instant_exits_before_ready_at_cannot_delay_a_request(decimals):

@@ -14,7 +14,7 @@ the counted-reward cap at least 10% a year.
 from __future__ import annotations
 
 import pytest
-from boa_system import MAX_UINT, WAD, RevmChain, deploy_system, lend, reverts, router_user
+from boa_system import WAD, RevmChain, deploy_system, lend, reverts, router_user, stake
 
 from levstake.model import LST_PARAMETER_DELAY, LST_PARAMETERS
 
@@ -28,10 +28,7 @@ FEE, CEILING, MAX_APR = (
 def world(decimals):
     system = deploy_system(decimals, RevmChain())
     lend(system, 200_000)
-    staker = system.chain.generate_address("staker")
-    system.mint_x(staker, system.units(1_000_000))
-    system.x.approve(system.lst, MAX_UINT, sender=staker)
-    system.lst.deposit(system.units(1_000_000), sender=staker)
+    stake(system, "staker", 1_000_000)
     user = router_user(system, "user", 1_000)
     system.router.open(system.market, system.units(1_000), 50 * WAD, 0, 2**64, sender=user)
     system.lst.rebalance()

@@ -12,7 +12,7 @@ funded. The stakers who stay bear the slash of the stake, not of the queue's unb
 from __future__ import annotations
 
 import pytest
-from boa_system import MAX_UINT, RevmChain, deploy_system
+from boa_system import RevmChain, deploy_system, stake
 
 from levstake.model import LST_VIRTUAL
 
@@ -23,13 +23,7 @@ BPS = 10_000
 @pytest.fixture(scope="module")
 def world(decimals):
     system = deploy_system(decimals, RevmChain())
-    stakers = []
-    for name in ("leaver", "stayer"):
-        staker = system.chain.generate_address(name)
-        system.mint_x(staker, system.units(100_000))
-        system.x.approve(system.lst, MAX_UINT, sender=staker)
-        system.lst.deposit(system.units(100_000), sender=staker)
-        stakers.append(staker)
+    stakers = [stake(system, name, 100_000) for name in ("leaver", "stayer")]
     system.lst.rebalance()
     return system, stakers
 

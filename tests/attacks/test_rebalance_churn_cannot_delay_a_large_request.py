@@ -16,18 +16,11 @@ the buffer holds beyond its target and the queue's part, so no call both unbonds
 from __future__ import annotations
 
 import pytest
-from boa_system import MAX_UINT, BoaSystem, RevmChain, attempt, deploy_system, rebalance_checked
+from boa_system import BoaSystem, RevmChain, attempt, deploy_system, rebalance_checked
+from boa_system import stake as staker
 
 DAY = 86_400
 HOUR = 3_600
-
-
-def staker(system: BoaSystem, alias: str, amount: float) -> str:
-    user = system.chain.generate_address(alias)
-    system.mint_x(user, system.units(amount))
-    system.x.approve(system.lst, MAX_UINT, sender=user)
-    system.lst.deposit(system.units(amount), sender=user)
-    return user
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import pytest
 from boa_system import BoaSystem, RevmChain, attempt, deploy_system, rebalance_checked
-from queue_world import DAY, staker
+from boa_system import stake as staker
+from queue_world import DAY
 
 
 def queue_cover(system: BoaSystem) -> int:

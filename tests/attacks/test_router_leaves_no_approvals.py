@@ -9,7 +9,7 @@ returning, on every entry point.
 from __future__ import annotations
 
 import pytest
-from boa_system import MAX_UINT, WAD, RevmChain, deploy_system, lend, router_user
+from boa_system import MAX_UINT, WAD, RevmChain, deploy_system, lend, router_user, stake
 
 from levstake.model import CLOSE_TO_LST, CLOSE_TO_QUEUE, CLOSE_TO_X
 
@@ -18,10 +18,7 @@ from levstake.model import CLOSE_TO_LST, CLOSE_TO_QUEUE, CLOSE_TO_X
 def world(decimals):
     system = deploy_system(decimals, RevmChain())
     lend(system, 10_000_000)
-    staker = system.chain.generate_address("staker")
-    system.mint_x(staker, system.units(1_000_000))
-    system.x.approve(system.lst, MAX_UINT, sender=staker)
-    system.lst.deposit(system.units(1_000_000), sender=staker)
+    stake(system, "staker", 1_000_000)
     user = router_user(system, "user", 10_000)
     system.lst.approve(system.router, MAX_UINT, sender=user)
     return system, user

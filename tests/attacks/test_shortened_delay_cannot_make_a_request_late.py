@@ -12,17 +12,10 @@ the delay from now.
 
 from __future__ import annotations
 
-from boa_system import MAX_UINT, BoaSystem, RevmChain, attempt, deploy_system
+from boa_system import RevmChain, attempt, deploy_system
+from boa_system import stake as staker
 
 DAY = 86_400
-
-
-def staker(system: BoaSystem, alias: str, amount: float) -> str:
-    user = system.chain.generate_address(alias)
-    system.mint_x(user, system.units(amount))
-    system.x.approve(system.lst, MAX_UINT, sender=user)
-    system.lst.deposit(system.units(amount), sender=user)
-    return user
 
 
 def test_a_request_filed_after_the_delay_is_shortened_is_paid_at_its_ready_at(decimals) -> None:

@@ -18,19 +18,12 @@ make the buffer owe the queue more than it held.
 from __future__ import annotations
 
 import pytest
-from boa_system import MAX_UINT, BoaSystem, RevmChain, attempt, deploy_system
+from boa_system import BoaSystem, RevmChain, attempt, deploy_system
+from boa_system import stake as staker
 
 DAY = 86_400
 # The drain happens this long before `ready_at`, the slash right after it.
 DRAIN_BEFORE = 2 * 3_600
-
-
-def staker(system: BoaSystem, alias: str, amount: float) -> str:
-    user = system.chain.generate_address(alias)
-    system.mint_x(user, system.units(amount))
-    system.x.approve(system.lst, MAX_UINT, sender=user)
-    system.lst.deposit(system.units(amount), sender=user)
-    return user
 
 
 def keeper(system: BoaSystem) -> None:

@@ -12,7 +12,7 @@ holds, the stream untouched), with every view showing exactly what the next call
 from __future__ import annotations
 
 import pytest
-from boa_system import MAX_UINT, RevmChain, deploy_system
+from boa_system import RevmChain, deploy_system, stake
 
 DAY = 86_400
 
@@ -20,13 +20,7 @@ DAY = 86_400
 @pytest.fixture(scope="module")
 def world(decimals):
     system = deploy_system(decimals, RevmChain())
-    holders = []
-    for name in ("leaver", "stayer"):
-        holder = system.chain.generate_address(name)
-        system.mint_x(holder, system.units(500_000))
-        system.x.approve(system.lst, MAX_UINT, sender=holder)
-        system.lst.deposit(system.units(500_000), sender=holder)
-        holders.append(holder)
+    holders = [stake(system, name, 500_000) for name in ("leaver", "stayer")]
     system.lst.rebalance()
     system.chain.time_travel(DAY)
     system.lst.sync_rewards()

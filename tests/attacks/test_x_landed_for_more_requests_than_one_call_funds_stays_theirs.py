@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import pytest
 from boa_system import BoaSystem, RevmChain, attempt, deploy_system
-from queue_world import DAY, HOUR, keeper, staker
+from boa_system import stake as staker
+from queue_world import DAY, HOUR, keeper
 
 from levstake import lst_lens
 
