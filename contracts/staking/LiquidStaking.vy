@@ -142,10 +142,19 @@ STREAM_START: constant(uint256) = 176
 STREAM_END: constant(uint256) = 216
 STREAM_TIME_MASK: constant(uint256) = 2**40 - 1
 
+# A queued request's owner, due time and claimed flag in one slot (`StoredRequest.owner_due`): the owner in
+# the low 160 bits, `ready_at` in the 40 above (a filing checks it: see STREAM_MAX on timestamps), the
+# flag above them. A filing then writes 4 new slots, not 5, and a claim sets its flag in a slot already
+# written (not a zero one).
+REQUEST_OWNER_MASK: constant(uint256) = 2**160 - 1
+REQUEST_READY_AT: constant(uint256) = 160
+REQUEST_CLAIMED: constant(uint256) = 2**200
+
 # Requests funded by one call; later ones wait for the next call (which keeps what this one did).
 MAX_FUNDED_PER_CALL: constant(uint256) = 64
 
 
+# What `requests` returns; storage holds a `StoredRequest`.
 struct UnstakeRequest:
     owner: address
     receiver: address
@@ -157,6 +166,15 @@ struct UnstakeRequest:
     # X set aside so far (the request is funded, all of it set aside, once its id is below `queue_head`).
     paid: uint256
     claimed: bool
+
+
+# An `UnstakeRequest` as stored: its owner, `ready_at` and `claimed` packed (see REQUEST_READY_AT).
+struct StoredRequest:
+    owner_due: uint256
+    receiver: address
+    amount: uint256
+    scaled: uint256
+    paid: uint256
 
 
 struct PendingParameter:
@@ -204,8 +222,8 @@ _stream: uint256
 # Start of the period whose gains the next sync counts (APR cap and stream length).
 last_gain_time: public(uint256)
 
-# Unstake queue.
-requests: public(HashMap[uint256, UnstakeRequest])
+# Unstake queue (read a request with `requests`).
+_requests: HashMap[uint256, StoredRequest]
 next_request_id: public(uint256)
 # Requests below this id are funded.
 queue_head: public(uint256)
@@ -1139,19 +1157,21 @@ def _fund_queue():
     for _: uint256 in range(MAX_FUNDED_PER_CALL):
         if head == end:
             break
-        scaled: uint256 = self.requests[head].scaled
+        scaled: uint256 = self._requests[head].scaled
         value: uint256 = math._mul_div(scaled, factor, RAY, False)
         room: uint256 = held
-        if self.requests[head].ready_at <= block.timestamp and value <= self.buffer:
+        if self._requests[head].owner_due >> REQUEST_READY_AT & STREAM_TIME_MASK <= block.timestamp and (
+            value <= self.buffer
+        ):
             room = value
         part: uint256 = min(value, room)
-        paid: uint256 = self.requests[head].paid + part
+        paid: uint256 = self._requests[head].paid + part
         if part != 0:
-            self.requests[head].paid = paid
+            self._requests[head].paid = paid
             scaled = self._set_aside(part, scaled, factor)
             held -= min(part, held)
         if part < value:
-            self.requests[head].scaled = scaled
+            self._requests[head].scaled = scaled
             break
         # Funded: what its rounding left is no longer owed.
         self.queue_scaled -= scaled
@@ -1198,7 +1218,9 @@ def process_queue():
 @internal
 def _has_due_request() -> bool:
     head: uint256 = self.queue_head
-    return head != self.next_request_id and self.requests[head].ready_at <= block.timestamp
+    return head != self.next_request_id and (
+        self._requests[head].owner_due >> REQUEST_READY_AT & STREAM_TIME_MASK <= block.timestamp
+    )
 
 
 @external
@@ -1254,11 +1276,17 @@ def request_unstake(shares: uint256, receiver: address = msg.sender, owner: addr
     ready_at: uint256 = max(
         max(block.timestamp + staticcall backend.unbonding_delay(), self.last_ready_at), self.unbonding_ready_at
     )
+    # Past 40 bits the packing would drop the high bits of `ready_at`: the request would be due too early.
+    assert ready_at <= STREAM_TIME_MASK, "lst: ready_at out of range"
     self.last_ready_at = ready_at
     request_id: uint256 = self.next_request_id
     self.next_request_id = request_id + 1
-    self.requests[request_id] = UnstakeRequest(
-        owner=owner, receiver=receiver, amount=amount, scaled=scaled, ready_at=ready_at, paid=paid, claimed=False
+    self._requests[request_id] = StoredRequest(
+        owner_due=convert(owner, uint256) | ready_at << REQUEST_READY_AT,
+        receiver=receiver,
+        amount=amount,
+        scaled=scaled,
+        paid=paid,
     )
     log UnstakeRequested(
         request_id=request_id, owner=owner, receiver=receiver, shares=shares, amount=amount, ready_at=ready_at
@@ -1278,19 +1306,21 @@ def claim(request_id: uint256) -> uint256:
     @return The X paid (0 while the request waits).
     """
     self._enter()
-    request: UnstakeRequest = self.requests[request_id]
+    request: StoredRequest = self._requests[request_id]
+    owner: address = convert(request.owner_due & REQUEST_OWNER_MASK, address)
     assert request.receiver != empty(address), "lst: unknown request"
-    assert msg.sender == request.receiver or msg.sender == request.owner, "lst: not request owner"
-    assert not request.claimed, "lst: already claimed"
+    assert msg.sender == request.receiver or msg.sender == owner, "lst: not request owner"
+    assert request.owner_due & REQUEST_CLAIMED == 0, "lst: already claimed"
     self._apply_loss()
     self._process_queue()
-    if request_id >= self.queue_head or request.ready_at > block.timestamp:
+    if request_id >= self.queue_head or request.owner_due >> REQUEST_READY_AT & STREAM_TIME_MASK > block.timestamp:
         self._exit()
         return 0
-    paid: uint256 = self.requests[request_id].paid
-    self.requests[request_id].claimed = True
+    paid: uint256 = self._requests[request_id].paid
+    # The flag is set in the slot the owner and `ready_at` already fill: they must stay as they are.
+    self._requests[request_id].owner_due = request.owner_due | REQUEST_CLAIMED
     self.queue_reserve -= paid
-    log UnstakeClaimed(request_id=request_id, owner=request.owner, receiver=request.receiver, amount=paid)
+    log UnstakeClaimed(request_id=request_id, owner=owner, receiver=request.receiver, amount=paid)
     self._send_x(request.receiver, paid)
     self._exit()
     return paid
@@ -1303,10 +1333,29 @@ def request_value(request_id: uint256) -> uint256:
     @notice X the request pays: its funded amount, or what is set aside plus what the rest is worth now.
     """
     self._check_not_entered()
-    paid: uint256 = self.requests[request_id].paid
+    paid: uint256 = self._requests[request_id].paid
     if request_id < self.queue_head:
         return paid
-    return paid + math._mul_div(self.requests[request_id].scaled, self._books().loss_factor, RAY, False)
+    return paid + math._mul_div(self._requests[request_id].scaled, self._books().loss_factor, RAY, False)
+
+
+@view
+@external
+def requests(arg0: uint256) -> UnstakeRequest:
+    """
+    @notice Unstake request `arg0` (all zero if never filed), unpacked from its slot (the
+            parameter keeps the name of the public getter this replaced, so the ABI is unchanged).
+    """
+    request: StoredRequest = self._requests[arg0]
+    return UnstakeRequest(
+        owner=convert(request.owner_due & REQUEST_OWNER_MASK, address),
+        receiver=request.receiver,
+        amount=request.amount,
+        scaled=request.scaled,
+        ready_at=request.owner_due >> REQUEST_READY_AT & STREAM_TIME_MASK,
+        paid=request.paid,
+        claimed=request.owner_due & REQUEST_CLAIMED != 0,
+    )
 
 
 @view

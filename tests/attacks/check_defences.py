@@ -63,6 +63,9 @@ def _instant_carry(market: ILendingMarket, tokens: Tokens) -> bool:
 
 """
 
+# The `ready_at` of the request a claim reads, unpacked from its slot.
+CLAIMED_READY_AT = "request.owner_due >> REQUEST_READY_AT & STREAM_TIME_MASK"
+
 MUTATIONS = (
     # ------------------------------------------------------------ donations, locks, signatures
     Mutation(
@@ -412,6 +415,27 @@ MUTATIONS = (
         ("test_a_huge_gain_cannot_overflow_the_packed_stream.py",),
     ),
     Mutation(
+        "a filing packs a ready_at past 40 bits (its high bits dropped: due at once)",
+        LST,
+        '    assert ready_at <= STREAM_TIME_MASK, "lst: ready_at out of range"\n',
+        "",
+        ("test_a_claim_or_a_late_clock_cannot_corrupt_a_packed_request.py",),
+    ),
+    Mutation(
+        "a claim writes its flag over the request's owner and ready_at",
+        LST,
+        "    self._requests[request_id].owner_due = request.owner_due | REQUEST_CLAIMED\n",
+        "    self._requests[request_id].owner_due = REQUEST_CLAIMED\n",
+        ("test_a_claim_or_a_late_clock_cannot_corrupt_a_packed_request.py",),
+    ),
+    Mutation(
+        "the claimed flag overlaps ready_at's top bit (a request due after 2^39 is filed claimed)",
+        LST,
+        "REQUEST_CLAIMED: constant(uint256) = 2**200\n",
+        "REQUEST_CLAIMED: constant(uint256) = 2**199\n",
+        ("test_a_claim_or_a_late_clock_cannot_corrupt_a_packed_request.py",),
+    ),
+    Mutation(
         "flat instant fee (draining the buffer costs 0.1%)",
         LST,
         "    extra: uint256 = (self._parameters >> PARAM_BITS * PARAM_MAX_INSTANT_FEE & PARAM_MASK) - base\n",
@@ -582,7 +606,7 @@ MUTATIONS = (
     Mutation(
         "the queue funds requests before the unbonding delay (a fee-free instant exit)",
         LST,
-        "    if request_id >= self.queue_head or request.ready_at > block.timestamp:\n",
+        f"    if request_id >= self.queue_head or {CLAIMED_READY_AT} > block.timestamp:\n",
         "    if request_id >= self.queue_head:\n",
         ("test_queue_cannot_skip_the_instant_fee.py",),
     ),
@@ -596,9 +620,10 @@ MUTATIONS = (
     Mutation(
         "a claim that is not ready reverts, undoing its progress",
         LST,
-        "    if request_id >= self.queue_head or request.ready_at > block.timestamp:\n"
+        f"    if request_id >= self.queue_head or {CLAIMED_READY_AT} > block.timestamp:\n"
         "        self._exit()\n        return 0\n",
-        '    assert request_id < self.queue_head and request.ready_at <= block.timestamp, "lst: not ready"\n',
+        f"    assert request_id < self.queue_head and {CLAIMED_READY_AT} <= block.timestamp, "
+        '"lst: not ready"\n',
         ("test_dust_requests_cannot_stall_the_queue.py",),
     ),
     # ------------------------------------------------------------ owner parameters, router allowances

@@ -1,0 +1,88 @@
+"""A queued request's owner, `ready_at` and `claimed` flag share one storage slot (owner in the low 160 bits,
+`ready_at` in the 40 above, the flag above them), as the reward stream's amount, start and end share another.
+Three ways that could go wrong, each worth money:
+
+- A claim sets its flag by rewriting the slot: were it to write the flag alone, the owner and `ready_at`
+  would be gone (the owner no longer sees the request, nor can claim it on a receiver's behalf).
+- A bit misplaced between the fields: an owner whose 160 bits are all set, filing a request due at 2^40 - 1
+  (all 40 bits of `ready_at` set), must read back exactly; a flag overlapping `ready_at`'s top bit would
+  mark that request claimed when filed, and its X could never be paid.
+- A time past 40 bits: shifted into its place it loses its high bits. A `ready_at` of 2^40 + d would read d
+  (a request due at once: a fee-free instant exit). It is refused.
+
+The clock is set a few days before 2^40 (the year 36,812), where those values are reachable with the
+devnet's backend (unbonding delay up to 60 days).
+"""
+
+from __future__ import annotations
+
+from boa_system import MAX_UINT, BoaSystem, RevmChain, deploy_system, reverts
+
+DAY = 86_400
+# The last time the packed slots hold.
+TIME_MAX = 2**40 - 1
+# Every bit of an address set: no bit of `ready_at` or of the flag can hide in it or take from it.
+OWNER = "0xFFfFfFffFFfffFFfFFfFFFFFffFFFffffFfFFFfF"
+
+
+def system_at(decimals: int, start: int) -> BoaSystem:
+    """The system deployed on a revm chain whose clock reads `start`."""
+    chain = RevmChain()
+    chain.time_travel(start - chain.timestamp)
+    return deploy_system(decimals, chain)
+
+
+def owner_with_shares(system: BoaSystem, amount: float) -> None:
+    system.chain.evm.set_balance(OWNER, 10**24)
+    system.mint_x(OWNER, system.units(amount))
+    system.x.approve(system.lst, MAX_UINT, sender=OWNER)
+    system.lst.deposit(system.units(amount), sender=OWNER)
+
+
+def test_a_request_due_at_the_last_packed_second_keeps_its_owner_through_a_claim(decimals) -> None:
+    system = system_at(decimals, TIME_MAX - 20 * DAY)
+    lst, chain = system.lst, system.chain
+    # Nothing delegated: the buffer pays the request when it is due.
+    owner_with_shares(system, 1_000)
+    receiver = chain.generate_address("receiver")
+    system.validator.set_unbonding_delay(TIME_MAX - chain.timestamp, sender=system.owner)
+    shares = lst.convertToShares(system.units(100))
+    request_id = lst.request_unstake(shares, receiver, OWNER, sender=OWNER)
+    filed = lst.requests(request_id)
+    assert (filed.owner, filed.receiver, filed.ready_at, filed.claimed) == (OWNER, receiver, TIME_MAX, False)
+    assert filed.amount == lst.request_value(request_id) > 0
+    # Not due yet: the claim waits and leaves the request as it was.
+    chain.time_travel(TIME_MAX - 1 - chain.timestamp)
+    assert lst.claim(request_id, sender=OWNER) == 0
+    assert lst.requests(request_id) == filed
+    # Due: the owner (not the receiver) claims, which reads the owner from the packed slot.
+    chain.time_travel(1)
+    assert lst.claim(request_id, sender=OWNER) == filed.amount
+    assert system.x.balanceOf(receiver) == filed.amount
+    claimed = lst.requests(request_id)
+    assert claimed.claimed, "the claim is recorded"
+    assert (claimed.owner, claimed.ready_at) == (OWNER, TIME_MAX), "the claim kept the owner and ready_at"
+    assert claimed._replace(claimed=False, paid=filed.paid) == filed, "and every other field"
+    with reverts("lst: already claimed"):
+        lst.claim(request_id, sender=receiver)
+
+
+def test_a_request_due_past_40_bits_is_refused(decimals) -> None:
+    system = system_at(decimals, TIME_MAX - 30 * DAY)
+    lst, chain = system.lst, system.chain
+    owner_with_shares(system, 1_000)
+    shares = lst.convertToShares(system.units(100))
+    # One second past what the slot holds: refused, nothing burnt (it would read as due at 0, at once).
+    system.validator.set_unbonding_delay(TIME_MAX + 1 - chain.timestamp, sender=system.owner)
+    balance = lst.balanceOf(OWNER)
+    with reverts("lst: ready_at out of range"):
+        lst.request_unstake(shares, sender=OWNER)
+    assert (lst.balanceOf(OWNER), lst.next_request_id()) == (balance, 0)
+    # Due at the last second it holds: filed, and not due before it.
+    system.validator.set_unbonding_delay(TIME_MAX - chain.timestamp, sender=system.owner)
+    request_id = lst.request_unstake(shares, sender=OWNER)
+    assert lst.requests(request_id).ready_at == TIME_MAX
+    chain.time_travel(TIME_MAX - 1 - chain.timestamp)
+    assert lst.claim(request_id, sender=OWNER) == 0
+    assert not lst.requests(request_id).claimed
+
