@@ -136,14 +136,15 @@ DEFAULT_TARGET_BUFFER_BPS: constant(uint256) = 1_000
 # The reward stream's slot: its amount in the low 176 bits (`_sync` counts at most STREAM_MAX per sync and
 # leaves the rest for the next, as it does what the APR cap leaves), its start and end times above, 40 bits
 # each. A timestamp stays below 2^39 until the year 19,000; an end is a timestamp plus at most the time
-# since the last counted gain (another timestamp's worth), so it stays below 2^40.
+# since the last counted gain (another timestamp's worth), so it stays below 2^40 (a sync checks it: the
+# shift would drop its high bits, and a stream that ends before it starts unlocks at once).
 STREAM_MAX: constant(uint256) = 2**176 - 1
 STREAM_START: constant(uint256) = 176
 STREAM_END: constant(uint256) = 216
 STREAM_TIME_MASK: constant(uint256) = 2**40 - 1
 
 # A queued request's owner, due time and claimed flag in one slot (`StoredRequest.owner_due`): the owner in
-# the low 160 bits, `ready_at` in the 40 above (a filing checks it: see STREAM_MAX on timestamps), the
+# the low 160 bits, `ready_at` in the 40 above (a filing checks it, as a sync checks a stream's end), the
 # flag above them. A filing then writes 4 new slots, not 5, and a claim sets its flag in a slot already
 # written (not a zero one).
 REQUEST_OWNER_MASK: constant(uint256) = 2**160 - 1
@@ -1395,6 +1396,8 @@ def _sync(current: uint256):
     # sync earns only for the time they stay.
     cycle: uint256 = (self._parameters >> PARAM_BITS * PARAM_REWARD_CYCLE & PARAM_MASK)
     end: uint256 = block.timestamp + max(cycle, elapsed)
+    # Past 40 bits the packing would drop the high bits of the end (see STREAM_MAX).
+    assert end <= STREAM_TIME_MASK, "lst: stream end out of range"
     self.backend_accounted = accounted + gain
     self._stream = stream | block.timestamp << STREAM_START | end << STREAM_END
     self.last_gain_time = block.timestamp

@@ -415,6 +415,13 @@ MUTATIONS = (
         ("test_a_huge_gain_cannot_overflow_the_packed_stream.py",),
     ),
     Mutation(
+        "a sync packs a stream's end past 40 bits (its high bits dropped: the gain unlocks at once)",
+        LST,
+        '    assert end <= STREAM_TIME_MASK, "lst: stream end out of range"\n',
+        "",
+        ("test_a_claim_or_a_late_clock_cannot_corrupt_a_packed_request.py",),
+    ),
+    Mutation(
         "a filing packs a ready_at past 40 bits (its high bits dropped: due at once)",
         LST,
         '    assert ready_at <= STREAM_TIME_MASK, "lst: ready_at out of range"\n',

@@ -8,10 +8,11 @@ Three ways that could go wrong, each worth money:
   (all 40 bits of `ready_at` set), must read back exactly; a flag overlapping `ready_at`'s top bit would
   mark that request claimed when filed, and its X could never be paid.
 - A time past 40 bits: shifted into its place it loses its high bits. A `ready_at` of 2^40 + d would read d
-  (a request due at once: a fee-free instant exit). It is refused.
+  (a request due at once: a fee-free instant exit), and a stream's end of 2^40 + d would end before it
+  starts (the whole gain unlocked at once, for whoever deposits just before the sync). Both are refused.
 
 The clock is set a few days before 2^40 (the year 36,812), where those values are reachable with the
-devnet's backend (unbonding delay up to 60 days).
+devnet's backend (unbonding delay up to 60 days) and reward cycle.
 """
 
 from __future__ import annotations
@@ -86,3 +87,25 @@ def test_a_request_due_past_40_bits_is_refused(decimals) -> None:
     assert lst.claim(request_id, sender=OWNER) == 0
     assert not lst.requests(request_id).claimed
 
+
+def test_a_stream_ending_past_40_bits_is_refused(decimals) -> None:
+    # Deployed (the last counted gain) at D: a sync at t streams its gain until t + (t - D), which is 2^40 - 1
+    # at t = (2^40 - 1 + D) / 2.
+    deployed = TIME_MAX - 20 * DAY
+    system = system_at(decimals, deployed)
+    lst, chain = system.lst, system.chain
+    owner_with_shares(system, 1_000)
+    lst.rebalance()
+    assert lst.last_gain_time() == deployed
+    last_fitting = (TIME_MAX + deployed) // 2
+    with chain.anchor():
+        chain.time_travel(last_fitting + 1 - chain.timestamp)
+        accounted = lst.backend_accounted()
+        with reverts("lst: stream end out of range"):
+            lst.sync_rewards()
+        assert lst.backend_accounted() == accounted
+    chain.time_travel(last_fitting - chain.timestamp)
+    lst.sync_rewards()
+    assert lst.stream_amount() > 0, "the backend earned something to stream"
+    assert (lst.stream_start(), lst.stream_end()) == (last_fitting, TIME_MAX)
+    assert lst.share_prices()[1] == lst.stream_amount(), "all of it still locked when it starts"
