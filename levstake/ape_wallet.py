@@ -30,6 +30,20 @@ def send(account: Any, tx: TxRequest) -> Any:
     return account.call(transaction)
 
 
+def gas_reserve(account: Any, tx: TxRequest) -> int:
+    """The most the gas of `tx` can cost `account`, as Ape will send it: its gas limit (the network's setting:
+    the block's on a local network) times its fee cap. The balance must hold this beside what `tx` sends."""
+    from ape import networks
+
+    provider = networks.provider
+    transaction = provider.network.ecosystem.create_transaction(
+        receiver=tx.to, data=tx.data, value=tx.value, sender=account.address
+    )
+    prepared = provider.prepare_transaction(transaction)
+    fee = getattr(prepared, "max_fee", None) or getattr(prepared, "gas_price", None) or 0
+    return int(prepared.gas_limit) * int(fee)
+
+
 def events(receipt: Any, abi: ContractAbi, name: str, address: str) -> list[dict[str, Any]]:
     """The `name` events `address` emitted in the receipt, decoded with `abi`."""
     event = abi.event(name)

@@ -332,6 +332,24 @@ class Session:
             raise ClientError(f"{refused.label} would revert ({refused.reason}); nothing was sent")
         return outcomes[len(stand_ins) :]
 
+    def check_gas_room(self, account: Any, tx: TxRequest) -> None:
+        """Refuse, before asking, a transaction the account cannot pay the gas of beside what it sends: the
+        node would refuse it after the question ("insufficient funds for gas * price + value")."""
+        reserve, balance = ape_wallet.gas_reserve(account, tx), account.balance
+        if tx.value + reserve <= balance:
+            return
+        gas = f"its gas may cost up to {self.exact(reserve, 'native')} (gas limit times fee cap)"
+        if tx.value == 0:
+            raise ClientError(
+                f"{tx.label}: {gas}, more than your native balance {self.exact(balance, 'native')}; "
+                "nothing was signed (on a devnet, `ape run devnet fund` adds native coin)"
+            )
+        most = self.exact(max(balance - reserve, 0), "native")
+        raise ClientError(
+            f"{tx.label} sends {self.exact(tx.value, 'native')} and {gas}, more than your native balance "
+            f"{self.exact(balance, 'native')}: send at most {most}; nothing was signed"
+        )
+
     def execute(
         self,
         account: Any,
@@ -347,6 +365,8 @@ class Session:
         send it; one line per transaction. Returns the receipts.
         """
         outcomes = self.refuse(txs, account.address, stand_ins)
+        for tx in txs:
+            self.check_gas_room(account, tx)
         confirm(yes, account)
         if finish is not None:
             txs = list(finish())
@@ -360,7 +380,19 @@ class Session:
                     if index == 0:
                         raise
                     raise ClientError(f"{error} (the {index} transaction(s) before it were sent)") from None
-            receipts.append(send(tx.label, lambda tx=tx: ape_wallet.send(account, tx)))
+            try:
+                receipts.append(send(tx.label, lambda tx=tx: ape_wallet.send(account, tx)))
+            except ApeException as error:
+                # The fee moved between the check and the send: Ape or the node refuse it unsent.
+                text = str(error).lower()
+                if tx.value == 0 or ("account balance" not in text and "insufficient funds" not in text):
+                    raise
+                sent = f" (the {index} transaction(s) before it were sent)" if index else ""
+                raise ClientError(
+                    f"{tx.label} sends {self.exact(tx.value, 'native')}, and its gas is paid from the same "
+                    f"balance ({self.exact(account.balance, 'native')}): leave some for gas (a smaller "
+                    f"--amount); it was not sent{sent}"
+                ) from None
         return receipts
 
 

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from levstake import previews
+from levstake import fmt, previews
 from levstake.model import CLOSE_TO_LST, CLOSE_TO_QUEUE, WAD
 
 LEVERAGER = "TEST::7"
@@ -324,6 +324,28 @@ def test_bad_input_is_a_one_line_error(lev, liquid_market, accounts, args, messa
     assert message in result.output
     assert result.output.strip().count("\n") <= 8 and "Traceback" not in result.output
     assert accounts[9].nonce == nonce
+
+
+def test_sending_the_native_coin_the_gas_needs_is_refused_before_signing(
+    lev, liquid_market, accounts
+) -> None:
+    # What a transaction sends and its gas come from one balance. Ape checks the value plus one unit of gas's
+    # fee, the node the value plus the gas limit times the fee cap: between the two, Ape signed and the node
+    # refused ("insufficient funds for gas * price + value"); at the balance, Ape's own "Transfer value meets
+    # or exceeds account balance ... Are you using the correct account / chain / provider combination?".
+    # Both are refused before the question now, with the most that can be sent, which then goes through.
+    account = accounts[9]
+    nonce, balance = account.nonce, account.balance
+    for sent in (balance, balance - 10**16):
+        result = lev("wrap", "--amount", fmt.exact(sent, 18), "--account", "TEST::9", "--yes")
+        assert result.exit_code == 1
+        last = result.output.strip().splitlines()[-1]
+        assert last.startswith(f"Error: wrap sends {fmt.exact(sent, 18)} native and its gas may"), last
+        assert last.endswith("; nothing was signed") and account.nonce == nonce and account.balance == balance
+    most = re.search(r"send at most ([\d.]+) native", last).group(1)
+    result = lev("wrap", "--amount", most, "--account", "TEST::9", "--yes")
+    assert result.exit_code == 0, result.output
+    assert account.nonce == nonce + 1
 
 
 def test_negative_carry_needs_accept_risk_and_says_why(lev, liquid_market, accounts) -> None:
