@@ -31,6 +31,8 @@ LST_PARAMETERS = {
     "target_buffer_bps": 5,
 }
 LST_PARAMETER_DELAY = 10 * 86_400
+# The most X one queued unstake holds (`LiquidStaking.REQUEST_AMOUNT_MASK`: its amount is packed in 128 bits).
+LST_REQUEST_MAX = 2**128 - 1
 # What the router's `close` returns (its `mode` argument).
 CLOSE_TO_X, CLOSE_TO_LST, CLOSE_TO_QUEUE = 0, 1, 2
 # The router keeps this many wei of X below the max-LTV limit when sizing at the maximum leverage.
@@ -217,6 +219,11 @@ class LstSnapshot:
     def to_shares_up(self, assets: int) -> int:
         priced_assets, priced_shares = self.priced_to_buy()
         return mul_div_up(assets, priced_shares, priced_assets)
+
+    def most_shares_worth(self, assets: int) -> int:
+        """The most shares `to_assets_down` prices at `assets` or less (for a price above 0)."""
+        priced_assets, priced_shares = self.pricing()
+        return ((assets + 1) * priced_shares - 1) // priced_assets
 
     def to_assets_down(self, shares: int) -> int:
         priced_assets, priced_shares = self.pricing()

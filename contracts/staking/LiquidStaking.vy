@@ -150,6 +150,11 @@ STREAM_TIME_MASK: constant(uint256) = 2**40 - 1
 REQUEST_OWNER_MASK: constant(uint256) = 2**160 - 1
 REQUEST_READY_AT: constant(uint256) = 160
 REQUEST_CLAIMED: constant(uint256) = 2**200
+# Its amount and the part set aside so far in another (`StoredRequest.amount_paid`), 128 bits each: the part
+# set aside never exceeds the amount, and a filing refuses an amount past 128 bits (it splits into several).
+# A filing then writes 3 new slots, and a claim reads 4.
+REQUEST_AMOUNT_MASK: constant(uint256) = 2**128 - 1
+REQUEST_PAID: constant(uint256) = 128
 
 # Requests funded by one call; later ones wait for the next call (which keeps what this one did).
 MAX_FUNDED_PER_CALL: constant(uint256) = 64
@@ -169,13 +174,13 @@ struct UnstakeRequest:
     claimed: bool
 
 
-# An `UnstakeRequest` as stored: its owner, `ready_at` and `claimed` packed (see REQUEST_READY_AT).
+# An `UnstakeRequest` as stored: its owner, `ready_at` and `claimed` packed (see REQUEST_READY_AT), its
+# amount and paid part packed (see REQUEST_PAID).
 struct StoredRequest:
     owner_due: uint256
     receiver: address
-    amount: uint256
+    amount_paid: uint256
     scaled: uint256
-    paid: uint256
 
 
 struct PendingParameter:
@@ -1166,9 +1171,12 @@ def _fund_queue():
         ):
             room = value
         part: uint256 = min(value, room)
-        paid: uint256 = self._requests[head].paid + part
+        amount_paid: uint256 = self._requests[head].amount_paid
+        # What is set aside never exceeds what the request is worth, which never exceeds its amount: it fits
+        # the amount's 128 bits.
+        paid: uint256 = (amount_paid >> REQUEST_PAID) + part
         if part != 0:
-            self._requests[head].paid = paid
+            self._requests[head].amount_paid = amount_paid & REQUEST_AMOUNT_MASK | paid << REQUEST_PAID
             scaled = self._set_aside(part, scaled, factor)
             held -= min(part, held)
         if part < value:
@@ -1246,6 +1254,8 @@ def request_unstake(shares: uint256, receiver: address = msg.sender, owner: addr
     self._process_queue()
     amount: uint256 = self._to_assets(shares, self._total_assets(), False)
     assert amount >= min_request, "lst: request below minimum"
+    # Past 128 bits the packing would drop the amount's high bits (see REQUEST_PAID).
+    assert amount <= REQUEST_AMOUNT_MASK, "lst: request too large"
     if msg.sender != owner:
         erc20._spend_allowance(owner, msg.sender, shares)
     erc20._burn(owner, shares)
@@ -1285,9 +1295,8 @@ def request_unstake(shares: uint256, receiver: address = msg.sender, owner: addr
     self._requests[request_id] = StoredRequest(
         owner_due=convert(owner, uint256) | ready_at << REQUEST_READY_AT,
         receiver=receiver,
-        amount=amount,
+        amount_paid=amount | paid << REQUEST_PAID,
         scaled=scaled,
-        paid=paid,
     )
     log UnstakeRequested(
         request_id=request_id, owner=owner, receiver=receiver, shares=shares, amount=amount, ready_at=ready_at
@@ -1317,7 +1326,7 @@ def claim(request_id: uint256) -> uint256:
     if request_id >= self.queue_head or request.owner_due >> REQUEST_READY_AT & STREAM_TIME_MASK > block.timestamp:
         self._exit()
         return 0
-    paid: uint256 = self._requests[request_id].paid
+    paid: uint256 = self._requests[request_id].amount_paid >> REQUEST_PAID
     # The flag is set in the slot the owner and `ready_at` already fill: they must stay as they are.
     self._requests[request_id].owner_due = request.owner_due | REQUEST_CLAIMED
     self.queue_reserve -= paid
@@ -1334,7 +1343,7 @@ def request_value(request_id: uint256) -> uint256:
     @notice X the request pays: its funded amount, or what is set aside plus what the rest is worth now.
     """
     self._check_not_entered()
-    paid: uint256 = self._requests[request_id].paid
+    paid: uint256 = self._requests[request_id].amount_paid >> REQUEST_PAID
     if request_id < self.queue_head:
         return paid
     return paid + math._mul_div(self._requests[request_id].scaled, self._books().loss_factor, RAY, False)
@@ -1351,10 +1360,10 @@ def requests(arg0: uint256) -> UnstakeRequest:
     return UnstakeRequest(
         owner=convert(request.owner_due & REQUEST_OWNER_MASK, address),
         receiver=request.receiver,
-        amount=request.amount,
+        amount=request.amount_paid & REQUEST_AMOUNT_MASK,
         scaled=request.scaled,
         ready_at=request.owner_due >> REQUEST_READY_AT & STREAM_TIME_MASK,
-        paid=request.paid,
+        paid=request.amount_paid >> REQUEST_PAID,
         claimed=request.owner_due & REQUEST_CLAIMED != 0,
     )
 

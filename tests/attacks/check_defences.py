@@ -443,6 +443,28 @@ MUTATIONS = (
         ("test_a_claim_or_a_late_clock_cannot_corrupt_a_packed_request.py",),
     ),
     Mutation(
+        "a filing packs an amount past 128 bits (its high bits read as set aside: a claim takes others' X)",
+        LST,
+        '    assert amount <= REQUEST_AMOUNT_MASK, "lst: request too large"\n',
+        "",
+        ("test_a_request_past_128_bits_cannot_corrupt_its_packed_amount.py",),
+    ),
+    Mutation(
+        "a funding writes what it set aside over the request's amount",
+        LST,
+        "            self._requests[head].amount_paid = amount_paid & REQUEST_AMOUNT_MASK"
+        " | paid << REQUEST_PAID\n",
+        "            self._requests[head].amount_paid = paid << REQUEST_PAID\n",
+        ("test_a_request_past_128_bits_cannot_corrupt_its_packed_amount.py",),
+    ),
+    Mutation(
+        "the paid part overlaps the amount's top bit",
+        LST,
+        "REQUEST_PAID: constant(uint256) = 128\n",
+        "REQUEST_PAID: constant(uint256) = 127\n",
+        ("test_a_request_past_128_bits_cannot_corrupt_its_packed_amount.py",),
+    ),
+    Mutation(
         "flat instant fee (draining the buffer costs 0.1%)",
         LST,
         "    extra: uint256 = (self._parameters >> PARAM_BITS * PARAM_MAX_INSTANT_FEE & PARAM_MASK) - base\n",

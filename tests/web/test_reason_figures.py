@@ -2,15 +2,23 @@
 0.0001 of each other are written exactly, where rounding could make them look equal or swap them."""
 
 from collections.abc import Callable
+from dataclasses import replace
 from types import SimpleNamespace
 from unittest import mock
 
 import pytest
 
 from levstake import fmt, projections
-from levstake.model import ORACLE_SCALE, LstSnapshot, MarketSnapshot
-from levstake.previews import NO_POSITION, PreviewError, _rounded, preview_lender_withdraw, preview_unstake
-from levstake.reads import Account, Rates, Snapshot, Stream
+from levstake.model import CLOSE_TO_QUEUE, LST_REQUEST_MAX, ORACLE_SCALE, LstSnapshot, MarketSnapshot
+from levstake.previews import (
+    NO_POSITION,
+    PreviewError,
+    _rounded,
+    preview_close,
+    preview_lender_withdraw,
+    preview_unstake,
+)
+from levstake.reads import Account, Position, Rates, Snapshot, Stream
 from levstake.web.views import environment
 
 
@@ -98,6 +106,25 @@ def test_unstake_refusals_round_the_balance_and_the_buffer_and_offer_the_exact_m
     assert fills(error) == [("Unstake what the buffer pays now (25.0000 stX)", "24.999999999999999999")]
     error = refusal(lambda: preview_unstake(INFO, world(lst=UNIT), UNIT // 2, queue=True))
     assert str(error).startswith("0.5 stX is worth 0.5000 WNAT, below the smallest queued unstake (1.0000")
+
+
+def test_a_queued_unstake_past_128_bits_is_refused_and_offers_the_most_one_request_holds() -> None:
+    # An LST whose assets pass 128 bits at a rate of ~2: the contract refuses a request worth more than
+    # 2^128 - 1 X ("lst: request too large"), the preview first, with the exact most shares one request holds.
+    big = LstSnapshot(2**131 + 12_345, 2**130, buffer=ODD, target_buffer_bps=1_000)
+    snapshot = replace(world(lst=2**129), lst=big)
+    error = refusal(lambda: preview_unstake(INFO, snapshot, 2**128, queue=True))
+    assert "more than one queued unstake holds" in str(error) and str(error).endswith("queue it in parts")
+    most = big.most_shares_worth(LST_REQUEST_MAX)
+    assert big.to_assets_down(most) <= LST_REQUEST_MAX < big.to_assets_down(most + 1)
+    assert [value for _, value in fills(error)] == [fmt.exact(most, 18)]
+    assert preview_unstake(INFO, snapshot, most, queue=True).gross == big.to_assets_down(most)
+    refusal(lambda: preview_unstake(INFO, snapshot, most + 1, queue=True))
+    # A close to the queue of a position whose collateral is worth more (no debt: nothing to unstake first).
+    owner = replace(snapshot.account, position=Position(2**128 - 1, 0, 0, 0, fmt.MAX_UINT))
+    error = refusal(lambda: preview_close(INFO, replace(snapshot, account=owner), CLOSE_TO_QUEUE))
+    assert "more than one queued unstake holds" in str(error)
+    assert str(error).endswith("close to stX, then queue it in parts")
 
 
 def test_balance_refusals_round_the_balance_offer_it_exactly_and_hint_only_where_it_helps() -> None:
