@@ -6,7 +6,8 @@ could go wrong, each worth money:
   before anything is set aside for it, and its claim would take X set aside for the requests behind it (or
   revert for good). Refused ("lst: request too large"), before any share is burnt; one unit less is filed.
 - A bit misplaced between the two: a request of exactly 2^128 - 1 X (all 128 bits set), set aside whole at
-  filing (all of `paid`'s bits set too), must read back and be paid exactly that.
+  filing (all of `paid`'s bits set too), must read back and be paid exactly that; and one of 2^127 - 1 (odd,
+  the amount's top bit clear), where a paid part one bit out of place would show.
 - A funding rewrites the slot to add what it set aside: were it to write `paid` alone, the amount would be
   gone (what the CLI, the page and the bot show as the request's size).
 """
@@ -40,7 +41,11 @@ def test_a_request_worth_2_to_the_128_is_refused_and_one_unit_less_is_paid_exact
     with reverts("lst: request too large"):
         lst.request_unstake(REQUEST_MAX + 1, sender=holder)
     assert (lst.balanceOf(holder), lst.next_request_id()) == (balance, 0), "nothing burnt, nothing filed"
+    # Amount and paid odd with the amount's top bit clear: a paid part shifted one bit short would set it.
+    odd = lst.requests(lst.request_unstake(2**127 - 1, sender=holder))
+    assert (odd.amount, odd.paid) == (2**127 - 1, 2**127 - 1)
     request_id = lst.request_unstake(REQUEST_MAX, sender=holder)
+    assert request_id == 1
     filed = lst.requests(request_id)
     assert (filed.amount, filed.paid) == (REQUEST_MAX, REQUEST_MAX), "all of both fields' bits, each intact"
     assert lst.request_value(request_id) == REQUEST_MAX
@@ -48,7 +53,7 @@ def test_a_request_worth_2_to_the_128_is_refused_and_one_unit_less_is_paid_exact
     before = system.x.balanceOf(holder)
     assert lst.claim(request_id, sender=holder) == REQUEST_MAX
     assert system.x.balanceOf(holder) - before == REQUEST_MAX
-    assert lst.queue_reserve() == 0, "nothing set aside for others was taken"
+    assert lst.queue_reserve() == 2**127 - 1, "what is set aside for the other request stays"
     paid = lst.requests(request_id)
     assert paid.claimed and (paid.amount, paid.paid) == (REQUEST_MAX, REQUEST_MAX)
 
