@@ -152,7 +152,8 @@ REQUEST_READY_AT: constant(uint256) = 160
 REQUEST_CLAIMED: constant(uint256) = 2**200
 # Its amount and the part set aside so far in another (`StoredRequest.amount_paid`), 128 bits each: the part
 # set aside never exceeds the amount, and a filing refuses an amount past 128 bits (it splits into several).
-# A filing then writes 3 new slots, and a claim reads 4.
+# A funding then writes a slot the amount already fills (not a zero one), a filing no zero `paid`, a claim reads
+# 4 slots.
 REQUEST_AMOUNT_MASK: constant(uint256) = 2**128 - 1
 REQUEST_PAID: constant(uint256) = 128
 
