@@ -22,7 +22,7 @@ from levstake.model import (
     CLOSE_TO_LST,
     CLOSE_TO_QUEUE,
     CLOSE_TO_X,
-    LST_REQUEST_MAX,
+    LST_REQUEST_PREVIEW_MAX,
     ORACLE_SCALE,
     WAD,
     LstSnapshot,
@@ -614,10 +614,11 @@ def preview_close(info: ProtocolInfo, snapshot: Snapshot, mode: int = CLOSE_TO_X
         lst = lst.exited(burnt, repaid)
     rest = collateral - burnt
     worth = lst.to_assets_down(rest)
-    if mode == CLOSE_TO_QUEUE and worth > LST_REQUEST_MAX:
+    if mode == CLOSE_TO_QUEUE and worth > LST_REQUEST_PREVIEW_MAX:
         raise PreviewError(
             f"the rest is worth {_rounded(info, worth)}, more than one queued unstake holds "
-            f"({_rounded(info, LST_REQUEST_MAX, worth)}): close to {info.lst_symbol}, then queue it in parts"
+            f"({_rounded(info, LST_REQUEST_PREVIEW_MAX, worth)}): close to {info.lst_symbol}, "
+            "then queue it in parts"
         )
     if mode == CLOSE_TO_QUEUE and worth >= info.min_request:
         # The request burns the shares and moves their worth out of the LST's assets, to the queue.
@@ -846,11 +847,11 @@ def preview_unstake(
                 f"below the smallest queued unstake ({_rounded(info, info.min_request, gross)}); "
                 "unstake it instantly"
             )
-        if gross > LST_REQUEST_MAX:
-            most = lst.most_shares_worth(LST_REQUEST_MAX)
+        if gross > LST_REQUEST_PREVIEW_MAX:
+            most = lst.most_shares_worth(LST_REQUEST_PREVIEW_MAX)
             raise PreviewError(
                 f"{_units(info, shares)} {lst_symbol} is worth {_rounded(info, gross)}, more than one queued "
-                f"unstake holds ({_rounded(info, LST_REQUEST_MAX, gross)}): queue it in parts",
+                f"unstake holds ({_rounded(info, LST_REQUEST_PREVIEW_MAX, gross)}): queue it in parts",
                 _fills(info, "Queue the most one request holds", most, lst_symbol),
             )
         ready = max(snapshot.timestamp + snapshot.unbonding_delay, snapshot.queue_ready_at)

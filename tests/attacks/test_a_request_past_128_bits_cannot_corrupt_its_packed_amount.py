@@ -10,6 +10,9 @@ could go wrong, each worth money:
   the amount's top bit clear), where a paid part one bit out of place would show.
 - A funding rewrites the slot to add what it set aside: were it to write `paid` alone, the amount would be
   gone (what the CLI, the page and the bot show as the request's size).
+
+And the previews' side (an outside review's find): the most they let one request hold must be filed, also when
+the filing first funds a due request and so prices above the snapshot the preview read.
 """
 
 from __future__ import annotations
@@ -17,9 +20,9 @@ from __future__ import annotations
 from boa_system import MAX_UINT, BoaSystem, RevmChain, deploy_system, reverts
 from boa_system import stake as staker
 
+from levstake.model import LST_REQUEST_MAX, LST_REQUEST_PREVIEW_MAX, LstSnapshot
+
 DAY = 86_400
-# The most one request holds.
-REQUEST_MAX = 2**128 - 1
 
 
 def holder_of_more_than_128_bits(system: BoaSystem) -> str:
@@ -39,23 +42,23 @@ def test_a_request_worth_2_to_the_128_is_refused_and_one_unit_less_is_paid_exact
     holder = holder_of_more_than_128_bits(system)
     balance = lst.balanceOf(holder)
     with reverts("lst: request too large"):
-        lst.request_unstake(REQUEST_MAX + 1, sender=holder)
+        lst.request_unstake(LST_REQUEST_MAX + 1, sender=holder)
     assert (lst.balanceOf(holder), lst.next_request_id()) == (balance, 0), "nothing burnt, nothing filed"
     # Amount and paid odd with the amount's top bit clear: a paid part shifted one bit short would set it.
     odd = lst.requests(lst.request_unstake(2**127 - 1, sender=holder))
     assert (odd.amount, odd.paid) == (2**127 - 1, 2**127 - 1)
-    request_id = lst.request_unstake(REQUEST_MAX, sender=holder)
+    request_id = lst.request_unstake(LST_REQUEST_MAX, sender=holder)
     assert request_id == 1
     filed = lst.requests(request_id)
-    assert (filed.amount, filed.paid) == (REQUEST_MAX, REQUEST_MAX), "all of both fields' bits, each intact"
-    assert lst.request_value(request_id) == REQUEST_MAX
+    assert (filed.amount, filed.paid) == (LST_REQUEST_MAX,) * 2, "all of both fields' bits, each intact"
+    assert lst.request_value(request_id) == LST_REQUEST_MAX
     system.chain.time_travel(filed.ready_at - system.chain.timestamp)
     before = system.x.balanceOf(holder)
-    assert lst.claim(request_id, sender=holder) == REQUEST_MAX
-    assert system.x.balanceOf(holder) - before == REQUEST_MAX
+    assert lst.claim(request_id, sender=holder) == LST_REQUEST_MAX
+    assert system.x.balanceOf(holder) - before == LST_REQUEST_MAX
     assert lst.queue_reserve() == 2**127 - 1, "what is set aside for the other request stays"
     paid = lst.requests(request_id)
-    assert paid.claimed and (paid.amount, paid.paid) == (REQUEST_MAX, REQUEST_MAX)
+    assert paid.claimed and (paid.amount, paid.paid) == (LST_REQUEST_MAX, LST_REQUEST_MAX)
 
 
 def test_a_funding_keeps_the_amount_filed(decimals) -> None:
@@ -76,3 +79,65 @@ def test_a_funding_keeps_the_amount_filed(decimals) -> None:
     assert funded.paid == filed.amount, "no slash: paid in full"
     assert lst.claim(request_id, sender=leaver) == filed.amount
     assert lst.requests(request_id).amount == filed.amount
+
+
+def lst_snapshot(system: BoaSystem) -> LstSnapshot:
+    """The LST's totals as the previews read them (only what pricing a filing needs)."""
+    lst, now = system.lst, system.chain.timestamp
+    amount, start, end = lst.stream_amount(), lst.stream_start(), lst.stream_end()
+    locked = 0 if now >= end else amount - amount * (now - start) // (end - start)
+    return LstSnapshot(lst.totalAssets(), lst.totalSupply(), locked)
+
+
+def file_the_previews_most(system: BoaSystem, holder: str) -> tuple[int, int]:
+    """Files the most shares the previews let one request hold; returns what the preview priced them at and
+    the amount the LST filed."""
+    model = lst_snapshot(system)
+    most = model.most_shares_worth(LST_REQUEST_PREVIEW_MAX)
+    assert model.to_assets_down(most) <= LST_REQUEST_PREVIEW_MAX < model.to_assets_down(most + 1)
+    assert system.lst.convertToAssets(most) == model.to_assets_down(most), "the preview prices as the LST"
+    with system.chain.anchor():
+        filed = system.lst.requests(system.lst.request_unstake(most, sender=holder))
+    return model.to_assets_down(most), filed.amount
+
+
+def test_the_previews_most_one_request_holds_is_filed_whatever_the_rate(decimals) -> None:
+    system = deploy_system(decimals, RevmChain())
+    lst = system.lst
+    holder = holder_of_more_than_128_bits(system)
+    system.mint_x(holder, 2**130)
+    lst.deposit(2**130, sender=holder)
+    prices = [file_the_previews_most(system, holder)]
+    lst.rebalance()
+    system.chain.time_travel(30 * DAY)
+    lst.sync_rewards()
+    system.chain.time_travel(DAY)
+    assert lst.convertToAssets(10**30) > 10**30, "a rate above 1, rewards still streaming"
+    prices.append(file_the_previews_most(system, holder))
+    system.validator.slash(lst, 4_000, sender=system.owner)
+    lst.sync_rewards()
+    assert lst.convertToAssets(10**30) < 10**30, "a rate below 1: priced pro rata"
+    prices.append(file_the_previews_most(system, holder))
+    for previewed, filed in prices:
+        assert filed == previewed, "nothing due waits: the LST files exactly what the preview showed"
+
+
+def test_the_previews_most_one_request_holds_is_filed_after_a_due_request_is_funded_first(decimals) -> None:
+    # The outside review's case: the filing first funds a due request, whose rounding frees a unit of the
+    # queue's liability, so the LST prices the filing above the snapshot. At the exact most of the snapshot
+    # (2^128 - 1) the filing was refused by one unit; the previews keep 64 units (one per request funded).
+    system = deploy_system(decimals, RevmChain())
+    lst = system.lst
+    holder = holder_of_more_than_128_bits(system)
+    system.mint_x(holder, 2**128 + 987_654_321)
+    lst.deposit(2**128 + 987_654_321, sender=holder)
+    lst.rebalance()
+    system.chain.time_travel(10 * DAY)
+    lst.sync_rewards()
+    first = lst.request_unstake(lst.balanceOf(holder) // 21, sender=holder)
+    system.validator.slash(lst, 1_111, False, sender=system.owner)
+    system.chain.time_travel(lst.requests(first).ready_at - system.chain.timestamp + 1)
+    assert lst.queue_head() == first, "due and not funded: the next filing funds it first"
+    previewed, filed = file_the_previews_most(system, holder)
+    assert previewed < filed <= LST_REQUEST_MAX, "priced above the snapshot, and filed"
+    assert filed - previewed <= 64

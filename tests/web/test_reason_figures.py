@@ -9,7 +9,7 @@ from unittest import mock
 import pytest
 
 from levstake import fmt, projections
-from levstake.model import CLOSE_TO_QUEUE, LST_REQUEST_MAX, ORACLE_SCALE, LstSnapshot, MarketSnapshot
+from levstake.model import CLOSE_TO_QUEUE, LST_REQUEST_PREVIEW_MAX, ORACLE_SCALE, LstSnapshot, MarketSnapshot
 from levstake.previews import (
     NO_POSITION,
     PreviewError,
@@ -110,13 +110,14 @@ def test_unstake_refusals_round_the_balance_and_the_buffer_and_offer_the_exact_m
 
 def test_a_queued_unstake_past_128_bits_is_refused_and_offers_the_most_one_request_holds() -> None:
     # An LST whose assets pass 128 bits at a rate of ~2: the contract refuses a request worth more than
-    # 2^128 - 1 X ("lst: request too large"), the preview first, with the exact most shares one request holds.
+    # 2^128 - 1 X ("lst: request too large"), the preview first (64 units sooner: the filing may fund due
+    # requests first, which moves its price), with the exact most shares it lets one request hold.
     big = LstSnapshot(2**131 + 12_345, 2**130, buffer=ODD, target_buffer_bps=1_000)
     snapshot = replace(world(lst=2**129), lst=big)
     error = refusal(lambda: preview_unstake(INFO, snapshot, 2**128, queue=True))
     assert "more than one queued unstake holds" in str(error) and str(error).endswith("queue it in parts")
-    most = big.most_shares_worth(LST_REQUEST_MAX)
-    assert big.to_assets_down(most) <= LST_REQUEST_MAX < big.to_assets_down(most + 1)
+    most = big.most_shares_worth(LST_REQUEST_PREVIEW_MAX)
+    assert big.to_assets_down(most) <= LST_REQUEST_PREVIEW_MAX < big.to_assets_down(most + 1)
     assert [value for _, value in fills(error)] == [fmt.exact(most, 18)]
     assert preview_unstake(INFO, snapshot, most, queue=True).gross == big.to_assets_down(most)
     refusal(lambda: preview_unstake(INFO, snapshot, most + 1, queue=True))
