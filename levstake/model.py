@@ -33,11 +33,14 @@ LST_PARAMETERS = {
 LST_PARAMETER_DELAY = 10 * 86_400
 # The most X one queued unstake holds (`LiquidStaking.REQUEST_AMOUNT_MASK`: its amount is packed in 128 bits).
 LST_REQUEST_MAX = 2**128 - 1
-# The most X the previews let one request hold. A filing first funds the requests that are due (up to 64 per
-# call), and each funding frees less than a unit of the queue's liability, which the LST rounds up: the filing
-# may be priced up to 64 units above the snapshot the preview read. Found by an outside review: with a due
-# request waiting, the exact most of the snapshot was refused ("lst: request too large") by one unit.
-LST_REQUEST_PREVIEW_MAX = LST_REQUEST_MAX - 64
+# Requests one call funds (`LiquidStaking.MAX_FUNDED_PER_CALL`).
+LST_MAX_FUNDED_PER_CALL = 64
+# The most X the previews let one request hold. A filing first funds the requests that are due (up to
+# LST_MAX_FUNDED_PER_CALL), and each funding frees less than a unit of the queue's liability, which the LST
+# rounds up: the filing may be priced up to that many units above the snapshot the preview read. Found by an
+# outside review: with a due request waiting, the exact most of the snapshot was refused ("lst: request too
+# large") by one unit.
+LST_REQUEST_PREVIEW_MAX = LST_REQUEST_MAX - LST_MAX_FUNDED_PER_CALL
 # What the router's `close` returns (its `mode` argument).
 CLOSE_TO_X, CLOSE_TO_LST, CLOSE_TO_QUEUE = 0, 1, 2
 # The router keeps this many wei of X below the max-LTV limit when sizing at the maximum leverage.

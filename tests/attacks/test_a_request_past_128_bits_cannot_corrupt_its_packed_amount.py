@@ -20,7 +20,8 @@ from __future__ import annotations
 from boa_system import MAX_UINT, BoaSystem, RevmChain, deploy_system, reverts
 from boa_system import stake as staker
 
-from levstake.model import LST_REQUEST_MAX, LST_REQUEST_PREVIEW_MAX, LstSnapshot
+from levstake.lst_lens import lst_snapshot
+from levstake.model import LST_REQUEST_MAX, LST_REQUEST_PREVIEW_MAX
 
 DAY = 86_400
 
@@ -81,18 +82,10 @@ def test_a_funding_keeps_the_amount_filed(decimals) -> None:
     assert lst.requests(request_id).amount == filed.amount
 
 
-def lst_snapshot(system: BoaSystem) -> LstSnapshot:
-    """The LST's totals as the previews read them (only what pricing a filing needs)."""
-    lst, now = system.lst, system.chain.timestamp
-    amount, start, end = lst.stream_amount(), lst.stream_start(), lst.stream_end()
-    locked = 0 if now >= end else amount - amount * (now - start) // (end - start)
-    return LstSnapshot(lst.totalAssets(), lst.totalSupply(), locked)
-
-
 def file_the_previews_most(system: BoaSystem, holder: str) -> tuple[int, int]:
     """Files the most shares the previews let one request hold; returns what the preview priced them at and
     the amount the LST filed."""
-    model = lst_snapshot(system)
+    model = lst_snapshot(system.lst)
     most = model.most_shares_worth(LST_REQUEST_PREVIEW_MAX)
     assert model.to_assets_down(most) <= LST_REQUEST_PREVIEW_MAX < model.to_assets_down(most + 1)
     assert system.lst.convertToAssets(most) == model.to_assets_down(most), "the preview prices as the LST"
