@@ -32,6 +32,7 @@ LST_PARAMETERS = {
 }
 LST_PARAMETER_DELAY = 10 * 86_400
 # The most X one queued unstake holds (`LiquidStaking.REQUEST_AMOUNT_MASK`: its amount is packed in 128 bits).
+# On chain no request reaches it: one is worth at most the LST's total assets, within LST_BOOKS_MAX.
 LST_REQUEST_MAX = 2**128 - 1
 # Requests one call funds (`LiquidStaking.MAX_FUNDED_PER_CALL`).
 LST_MAX_FUNDED_PER_CALL = 64
@@ -41,6 +42,9 @@ LST_MAX_FUNDED_PER_CALL = 64
 # outside review: with a due request waiting, the exact most of the snapshot was refused ("lst: request too
 # large") by one unit.
 LST_REQUEST_PREVIEW_MAX = LST_REQUEST_MAX - LST_MAX_FUNDED_PER_CALL
+# The most the LST's buffer and accounted backend balance hold together (`LiquidStaking.BOOKS_MAX`: the two
+# share a slot, 128 bits each): a deposit or mint past it is refused, and `maxDeposit` answers the room left.
+LST_BOOKS_MAX = 2**128 - 1
 # What the router's `close` returns (its `mode` argument).
 CLOSE_TO_X, CLOSE_TO_LST, CLOSE_TO_QUEUE = 0, 1, 2
 # The router keeps this many wei of X below the max-LTV limit when sizing at the maximum leverage.
@@ -52,6 +56,8 @@ UNSTAKE_FOR_ROUNDS = 8
 
 # The LST's refusal to sell shares at a book value of 0 (`_to_shares`, `mint`).
 NOTHING_LEFT = "lst: nothing left to stake into"
+# Its refusal of a deposit or mint past LST_BOOKS_MAX (`_check_half`).
+LST_TOO_LARGE = "lst: amount too large"
 
 
 class ModelError(ValueError):
@@ -206,6 +212,8 @@ class LstSnapshot:
     target_buffer_bps: int = 0
     instant_fee_bps: int = 0
     max_instant_fee_bps: int = 0
+    # The backend balance the LST has counted (`backend_accounted()`): with the buffer, what bounds deposits.
+    accounted: int = 0
 
     def pricing(self) -> tuple[int, int]:
         """`LiquidStaking._pricing`: the virtual position at a rate of 1 or more, pro rata below."""
@@ -236,6 +244,16 @@ class LstSnapshot:
     def to_assets_down(self, shares: int) -> int:
         priced_assets, priced_shares = self.pricing()
         return mul_div_down(shares, priced_assets, priced_shares)
+
+    def deposit_room(self) -> int:
+        """The X a deposit or mint may still add (`LiquidStaking._room`, what bounds `maxDeposit`): the buffer
+        plus the accounted balance stay within LST_BOOKS_MAX."""
+        return max(LST_BOOKS_MAX - self.buffer - self.accounted, 0)
+
+    def check_deposit(self, assets: int) -> None:
+        """Raises as the LST refuses a deposit or mint of `assets` X past the room left."""
+        if assets > self.deposit_room():
+            raise ModelError(LST_TOO_LARGE)
 
     def preview_mint(self, shares: int) -> int:
         """`LiquidStaking.previewMint`: priced at the book value (the rewards still streaming included). At a
@@ -343,7 +361,7 @@ class LstSnapshot:
         room, target = self.exit_room(), self.target_buffer()
         if room <= target or room - target < min_request:
             return self
-        return replace(self, buffer=self.buffer - (room - target))
+        return replace(self, buffer=self.buffer - (room - target), accounted=self.accounted + room - target)
 
     def exited(self, shares: int, assets: int) -> LstSnapshot:
         """After an instant exit burning `shares` for `assets` X (the fee stays with the stakers)."""
@@ -536,6 +554,7 @@ def preview_open(
     if added == 0:
         raise ModelError("router: amount too small")
     cost = lst.preview_mint(added)
+    lst.check_deposit(cost)
     borrowed = max(cost - assets_in, 0)
     after, shares = market.borrowed(borrowed) if borrowed else (market, 0)
     total_debt = after.debt_up(borrow_shares + shares)

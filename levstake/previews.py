@@ -505,6 +505,10 @@ def preview_adjust(
             )
         added = target - position.collateral
         borrowed = lst.preview_mint(added)
+        try:
+            lst.check_deposit(borrowed)
+        except ModelError as error:
+            raise PreviewError(_reason(error)) from None
         market_after, shares = market.borrowed(borrowed)
         after = _after(
             info, snapshot, lst.minted(added), market_after, target, position.borrow_shares + shares
@@ -792,12 +796,14 @@ class StakePreview:
 
 
 def preview_stake(info: ProtocolInfo, snapshot: Snapshot, assets: int) -> StakePreview:
-    """`LiquidStaking.deposit(assets)`; refused when it mints no share (it reverts 'lst: zero shares')."""
+    """`LiquidStaking.deposit(assets)`; refused when it mints no share (it reverts 'lst: zero shares') or
+    passes the room the LST has left (`maxDeposit`; it reverts 'lst: amount too large')."""
     if assets <= 0:
         raise PreviewError("amount must be above 0")
     lst = snapshot.lst
     book = LstSnapshot(lst.total_assets + lst.locked, lst.total_supply)
     try:
+        lst.check_deposit(assets)
         shares = book.to_shares_down(assets)
     except ModelError as error:
         raise PreviewError(_reason(error)) from None
@@ -966,6 +972,8 @@ def _reason(error: ModelError) -> str:
         model.NOTHING_LEFT: "a loss took all the LST's assets: it sells no shares (it reverts "
         f"'{model.NOTHING_LEFT}')",
         "router: already below target": "the position is already at or below that leverage",
+        model.LST_TOO_LARGE: "the LST holds at most 2^128 - 1 units of X in its buffer and backend together: "
+        f"the amount passes what is left (it reverts '{model.LST_TOO_LARGE}')",
         "router: target too high for the unstake fee": (
             "the instant-unstake fee is too high for that leverage; choose a lower one"
         ),

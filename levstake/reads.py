@@ -393,6 +393,7 @@ class Reader:
             ("lst", "stream_start", ()),
             ("lst", "stream_end", ()),
             ("lst", "buffer", ()),
+            ("lst", "backend_accounted", ()),
             ("lst", "queue_cover", ()),
             ("lst", "target_buffer_bps", ()),
             ("lst", "instant_fee_bps", ()),
@@ -444,7 +445,7 @@ class Reader:
         borrow_shares, price, rate, cap = next(values), next(values), next(values), next(values)
         total_assets, total_supply = next(values), next(values)
         stream = Stream(next(values), next(values), next(values))
-        buffer, (_, held, _) = next(values), next(values)
+        buffer, accounted, (_, held, _) = next(values), next(values), next(values)
         target_bps, fee_bps, max_fee_bps = next(values), next(values), next(values)
         pending = []
         for name in LST_PARAMETERS:
@@ -462,6 +463,7 @@ class Reader:
             target_bps,
             fee_bps,
             max_fee_bps,
+            accounted,
         )
         snapshot_market = MarketSnapshot(
             borrow, borrow_shares, price, self.info.max_ltv, self.info.lltv, supply, rate

@@ -4,8 +4,9 @@
 @custom:contract-name MockBackend
 @license MIT
 @notice Test-only staking backend whose balances are whatever the test sets: it takes and
-        keeps what is delegated and never pays anything back, so a test can report gains
-        no real backend could hold (to drive the LST's packed reward stream to its bound).
+        keeps what is delegated and pays back only what the test tells it to, so a test can
+        report gains and unbonding no real backend could hold (to drive the LST's packed
+        reward stream and books to their bounds).
 """
 
 from ethereum.ercs import IERC20
@@ -13,6 +14,8 @@ from ethereum.ercs import IERC20
 asset: public(immutable(IERC20))
 staked_balance: public(HashMap[address, uint256])
 unbonding_balance: public(HashMap[address, uint256])
+# X the next `withdraw_unbonded` pays (the test mints it to this contract first).
+payback: public(uint256)
 
 
 @deploy
@@ -26,6 +29,22 @@ def set_staked(account: address, amount: uint256):
     @notice `staked_balance(account)` from now on.
     """
     self.staked_balance[account] = amount
+
+
+@external
+def set_unbonding(account: address, amount: uint256):
+    """
+    @notice `unbonding_balance(account)` from now on.
+    """
+    self.unbonding_balance[account] = amount
+
+
+@external
+def set_payback(amount: uint256):
+    """
+    @notice What the next `withdraw_unbonded` pays (from X this contract holds), whatever is unbonding.
+    """
+    self.payback = amount
 
 
 @external
@@ -50,9 +69,16 @@ def request_undelegate(amount: uint256) -> uint256:
 @external
 def withdraw_unbonded() -> uint256:
     """
-    @notice Pays nothing back.
+    @notice Pays the caller what `set_payback` set (once; nothing by default), taken off its unbonding as far
+            as that goes.
     """
-    return 0
+    amount: uint256 = self.payback
+    if amount == 0:
+        return 0
+    self.payback = 0
+    self.unbonding_balance[msg.sender] -= min(amount, self.unbonding_balance[msg.sender])
+    assert extcall asset.transfer(msg.sender, amount, default_return_value=True), "mock: transfer failed"
+    return amount
 
 
 @view

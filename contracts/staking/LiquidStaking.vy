@@ -157,6 +157,24 @@ REQUEST_CLAIMED: constant(uint256) = 2**200
 REQUEST_AMOUNT_MASK: constant(uint256) = 2**128 - 1
 REQUEST_PAID: constant(uint256) = 128
 
+# The LST's X in two slots of two 128-bit halves each: the buffer (low) with the accounted backend balance
+# (`_funds`), the free unbonding (low) with the unbonding expected (`_unbonding`). Every transaction that
+# prices the LST reads the four: two cold reads instead of four. Both slots are written only through
+# `_set_funds` / `_set_unbonding`, which refuse a half past 128 bits ("lst: amount too large", `_check_half`)
+# rather than drop its high bits. The bounds that keep every half whole:
+# - buffer + accounted <= BOOKS_MAX (so each is below 2^128). A deposit or mint past it is refused;
+#   `maxDeposit` / `maxMint` answer the room left (`_room`, the accounted balance as stored: a loss not yet
+#   applied would leave a deposit a little more). A sync counts a gain only up to it (the rest waits for later
+#   syncs, as the APR cap's excess does; so a stream's amount stays far below STREAM_MAX); X paid back beyond
+#   it stays in the contract uncounted, like X sent to it. A withdrawal, a funding and a delegation never
+#   raise the sum, a loss lowers it. A queued request is worth at most the total assets, so within it too.
+# - the free and the expected unbonding each <= BOOKS_MAX. The expected unbonding is what the LST asked to
+#   unbond from a stake it counts in `accounted`, and the free part is the backend's unbonding beyond the
+#   queue's: only a backend holding more than 2^128 - 1 units for the LST (gains the LST never counted) can
+#   pass it, and then the `rebalance` or filing that would write it reverts.
+BOOKS_MAX: constant(uint256) = 2**128 - 1
+BOOKS_HIGH: constant(uint256) = 128
+
 # Requests funded by one call; later ones wait for the next call (which keeps what this one did).
 MAX_FUNDED_PER_CALL: constant(uint256) = 64
 
@@ -219,10 +237,10 @@ backend: public(immutable(IStakingBackend))
 min_request: public(immutable(uint256))
 _X: immutable(IERC20)
 
-# X held by this contract that belongs to stakers (the queue's funded X is apart, in `queue_reserve`).
-buffer: public(uint256)
-# Backend balance (stake + unbonding) as counted so far: deposits, counted gains, losses.
-backend_accounted: public(uint256)
+# X held by this contract that belongs to stakers (the queue's funded X is apart, in `queue_reserve`), in the
+# low half, and the backend balance (stake + unbonding) as counted so far (deposits, counted gains, losses) in
+# the high half (see BOOKS_MAX; read them with `buffer` and `backend_accounted`).
+_funds: uint256
 # Current reward stream (net of protocol fee): `stream_amount` unlocks linearly from `stream_start` to
 # `stream_end`, the three in one slot (see STREAM_MAX; read them with their getters below).
 _stream: uint256
@@ -240,13 +258,13 @@ loss_factor: public(uint256)
 # X held for funded, unclaimed requests (not part of `totalAssets`).
 queue_reserve: public(uint256)
 last_ready_at: public(uint256)
-# Unbonding at the backend that the queue does not count on (asked for the buffer's target).
+# In the low half, unbonding at the backend that the queue does not count on (asked for the buffer's target).
 # The rest of the unbonding covers the queue: paybacks take the queue's part first (`_cover`), and
 # a slash cuts both parts alike (`_books`), so the queue never counts on X that has landed or is gone.
-free_unbonding: public(uint256)
-# Unbonding the LST asked the backend for, less the paybacks it pulled and the slashes it
-# applied: whatever the backend's unbonding balance falls short of it was slashed.
-unbonding_expected: public(uint256)
+# In the high half, unbonding the LST asked the backend for, less the paybacks it pulled and the slashes it
+# applied: whatever the backend's unbonding balance falls short of it was slashed. (See BOOKS_MAX; read
+# them with `free_unbonding` and `unbonding_expected`.)
+_unbonding: uint256
 # The part of the free unbonding asked before all the unbonding the queue counts on: the backend pays
 # entries in the order they were asked, so what lands is this part first (the buffer's), then the queue's.
 free_ahead: public(uint256)
@@ -413,6 +431,56 @@ def _check_amount(amount: uint256, receiver: address, in_shares: bool):
     assert receiver != empty(address), "lst: zero receiver"
 
 
+# ---------------------------------------------------------------- packed books
+
+
+@view
+@internal
+def _buffer() -> uint256:
+    return self._funds << BOOKS_HIGH >> BOOKS_HIGH
+
+
+@view
+@internal
+def _room() -> uint256:
+    # What the buffer and the accounted balance may still grow by together (see BOOKS_MAX).
+    funds: uint256 = self._funds
+    return BOOKS_MAX - (funds << BOOKS_HIGH >> BOOKS_HIGH) - (funds >> BOOKS_HIGH)
+
+
+@pure
+@internal
+def _check_half(amount: uint256):
+    # Written once for both slots (see BOOKS_MAX): a half past 128 bits would spill into the other.
+    assert amount >> BOOKS_HIGH == 0, "lst: amount too large"
+
+
+@internal
+def _set_funds(buffer: uint256, accounted: uint256):
+    # Each writer keeps the sum within BOOKS_MAX (see there): checked here, so no half can spill into the other.
+    self._check_half(buffer + accounted)
+    self._funds = buffer | accounted << BOOKS_HIGH
+
+
+@internal
+def _set_accounted(accounted: uint256):
+    self._set_funds(self._buffer(), accounted)
+
+
+@internal
+def _add_buffer(added: uint256, taken: uint256):
+    # The buffer plus `added` less `taken` (an underflow reverts), the accounted balance as it is.
+    funds: uint256 = self._funds
+    self._set_funds((funds << BOOKS_HIGH >> BOOKS_HIGH) + added - taken, funds >> BOOKS_HIGH)
+
+
+@internal
+def _set_unbonding(free: uint256, expected: uint256):
+    # Both within 128 bits exactly when the two together are.
+    self._check_half(free | expected)
+    self._unbonding = free | expected << BOOKS_HIGH
+
+
 # ---------------------------------------------------------------- math
 
 
@@ -465,10 +533,11 @@ def _books() -> Books:
          stake, of the free unbonding, net of uncounted rewards) falls on the stakers:
          the queue's X is only ever in the buffer or in unbonding.
     """
-    accounted: uint256 = self.backend_accounted
+    funds: uint256 = self._funds
+    accounted: uint256 = funds >> BOOKS_HIGH
     factor: uint256 = self.loss_factor
-    free: uint256 = self.free_unbonding
-    expected: uint256 = self.unbonding_expected
+    free: uint256 = self._unbonding << BOOKS_HIGH >> BOOKS_HIGH
+    expected: uint256 = self._unbonding >> BOOKS_HIGH
     current: uint256 = 0
     unbonding: uint256 = 0
     current, unbonding = staticcall backend.balances(self)
@@ -497,7 +566,7 @@ def _books() -> Books:
     if current < accounted:
         loss += accounted - current
         accounted = current
-    pool: uint256 = self.buffer + accounted
+    pool: uint256 = (funds << BOOKS_HIGH >> BOOKS_HIGH) + accounted
     locked: uint256 = self._locked_rewards()
     # Only a loss larger than everything unlocked can make the stream unpayable.
     room: uint256 = pool - min(liability, pool)
@@ -543,19 +612,21 @@ def _apply_loss() -> Books:
             entry point prices with them instead of asking the backend again.
     """
     books: Books = self._books()
-    if books.loss == 0 and books.unbonding == self.unbonding_expected:
+    expected: uint256 = self._unbonding >> BOOKS_HIGH
+    if books.loss == 0 and books.unbonding == expected:
         return books
     old_liability: uint256 = self._liability()
     new_liability: uint256 = self._queue_liability(self.queue_scaled, books.loss_factor)
-    if books.unbonding != self.unbonding_expected:
+    if books.unbonding != expected:
         # The slash cut the entries ahead like all others, each rounding its cut down: rounded down and
         # less a unit per entry, so no X of the queue's is ever counted as the buffer's when it lands.
-        ahead: uint256 = math._mul_div(self.free_ahead, books.unbonding, self.unbonding_expected, False)
+        ahead: uint256 = math._mul_div(self.free_ahead, books.unbonding, expected, False)
         self.free_ahead = min(ahead - min(ahead, self.unbonding_requests), books.free_unbonding)
-    self.backend_accounted = books.accounted
+    # A loss only lowers the accounted balance, and the unbonding only falls to the backend's (below what
+    # was expected): both bounds hold.
+    self._set_accounted(books.accounted)
     self.loss_factor = books.loss_factor
-    self.unbonding_expected = books.unbonding
-    self.free_unbonding = books.free_unbonding
+    self._set_unbonding(books.free_unbonding, books.unbonding)
     if books.loss == 0:
         return books
     if books.locked < self._locked_rewards():
@@ -646,7 +717,7 @@ def _cover() -> Cover:
     """
     @dev The queue's cover as the books stand, against the backend's unbonding balance now.
     """
-    return self._cover_of(self._liability(), self.free_unbonding, staticcall backend.unbonding_balance(self))
+    return self._cover_of(self._liability(), self._unbonding << BOOKS_HIGH >> BOOKS_HIGH, staticcall backend.unbonding_balance(self))
 
 
 @pure
@@ -670,7 +741,7 @@ def _exit_room(books: Books) -> uint256:
          queue's part (the queue's liability less the unbonding it counts on), so instant
          exits can never delay a request; the instant fee sees the same smaller buffer.
     """
-    buffer: uint256 = self.buffer
+    buffer: uint256 = self._buffer()
     return buffer - min(buffer, self._books_cover(books).held)
 
 
@@ -769,10 +840,12 @@ def _max_redeem(owner: address, books: Books) -> uint256:
 @internal
 def _max_entry(in_shares: bool) -> uint256:
     """
-    @dev The largest deposit (in X) or mint (`in_shares`) before a sum overflows: the
-         buffer plus the backend balance, and the supply plus the virtual shares.
+    @dev The largest deposit (in X) or mint (`in_shares`) the bounds allow: the buffer plus the
+         backend balance within BOOKS_MAX, and the supply plus the virtual shares within 256 bits.
+         A pending loss lowers the accounted balance a deposit sees: the room is then a little
+         larger than this answers (never smaller).
     """
-    room_assets: uint256 = MAX_UINT - self.buffer - self.backend_accounted - self.queue_reserve - share_pricing.VIRTUAL_ASSETS
+    room_assets: uint256 = self._room()
     room_shares: uint256 = MAX_UINT - erc20.totalSupply - share_pricing.VIRTUAL_SHARES
     priced_assets: uint256 = 0
     priced_shares: uint256 = 0
@@ -966,7 +1039,8 @@ def max_instant_redeem() -> uint256:
 @internal
 def _deposit(caller: address, receiver: address, assets: uint256, shares: uint256):
     erc20._mint(receiver, shares)
-    self.buffer += assets
+    # Refused past BOOKS_MAX (`_set_funds`), before any X moves.
+    self._add_buffer(assets, 0)
     log Deposit(sender=caller, owner=receiver, assets=assets, shares=shares)
     self._pull_x(caller, assets)
 
@@ -1016,7 +1090,7 @@ def _withdraw(caller: address, receiver: address, owner: address, assets: uint25
         erc20._spend_allowance(owner, caller, shares)
     erc20._burn(owner, shares)
     # Only the net amount leaves the buffer: the fee stays with the stakers.
-    self.buffer -= assets
+    self._add_buffer(0, assets)
     log Withdraw(sender=caller, receiver=receiver, owner=owner, assets=assets, shares=shares)
     log InstantFeePaid(owner=owner, fee=fee)
     self._send_x(receiver, assets)
@@ -1098,7 +1172,8 @@ def _request_unbonding(keep: uint256, filing: bool) -> uint256:
     @return The part of the queue's liability beyond `keep` that the buffer must hold.
     """
     cover: Cover = self._cover()
-    short: uint256 = cover.held - min(cover.held, min(self.buffer, keep))
+    buffer: uint256 = self._buffer()
+    short: uint256 = cover.held - min(cover.held, min(buffer, keep))
     staked: uint256 = staticcall backend.staked_balance(self)
     for_queue: uint256 = 0
     if filing:
@@ -1114,15 +1189,14 @@ def _request_unbonding(keep: uint256, filing: bool) -> uint256:
     free: uint256 = cover.free - taken
     # What the buffer holds beyond the queue's part once this request is made.
     held: uint256 = cover.held - taken - for_queue
-    room: uint256 = self.buffer - min(self.buffer, held)
+    room: uint256 = buffer - min(buffer, held)
     target: uint256 = self._target(self._total_assets())
     for_buffer: uint256 = min(target - min(target, room + free), staked - for_queue)
     if for_queue == 0 and for_buffer < min_request:
         for_buffer = 0
-    self.free_unbonding = free + for_buffer
     amount: uint256 = for_queue + for_buffer
+    self._set_unbonding(free + for_buffer, (self._unbonding >> BOOKS_HIGH) + amount)
     if amount != 0:
-        self.unbonding_expected += amount
         self.unbonding_requests += 1
         ready_at: uint256 = extcall backend.request_undelegate(amount)
         self.unbonding_ready_at = max(self.unbonding_ready_at, ready_at)
@@ -1139,7 +1213,7 @@ def _set_aside(part: uint256, scaled: uint256, factor: uint256) -> uint256:
     """
     cut: uint256 = min(math._mul_div(part, RAY, factor, True), scaled)
     self.queue_scaled -= cut
-    self.buffer -= part
+    self._add_buffer(0, part)
     self.queue_reserve += part
     return scaled - cut
 
@@ -1168,7 +1242,7 @@ def _fund_queue():
         value: uint256 = math._mul_div(scaled, factor, RAY, False)
         room: uint256 = held
         if self._requests[head].owner_due >> REQUEST_READY_AT & STREAM_TIME_MASK <= block.timestamp and (
-            value <= self.buffer
+            value <= self._buffer()
         ):
             room = value
         part: uint256 = min(value, room)
@@ -1198,16 +1272,22 @@ def _process_queue():
     """
     pulled: uint256 = extcall backend.withdraw_unbonded()
     if pulled != 0:
-        self.backend_accounted -= min(pulled, self.backend_accounted)
-        self.unbonding_expected -= min(pulled, self.unbonding_expected)
+        accounted: uint256 = self._funds >> BOOKS_HIGH
+        # Counted up to BOOKS_MAX: X paid back beyond what was accounted (it raises the sum) and past the bound
+        # stays here uncounted, like X sent to the LST.
+        room: uint256 = self._room() + min(pulled, accounted)
+        accounted -= min(pulled, accounted)
+        expected: uint256 = self._unbonding >> BOOKS_HIGH
+        expected -= min(pulled, expected)
         # What lands is the free unbonding asked before the queue's first (it goes to the buffer), then the
         # queue's (`_cover`): a filing is never put out of reach of slashes by X landing for the buffer.
         landed_free: uint256 = min(pulled, self.free_ahead)
         self.free_ahead -= landed_free
-        self.free_unbonding -= min(landed_free, self.free_unbonding)
-        if self.unbonding_expected == 0:
+        free: uint256 = self._unbonding << BOOKS_HIGH >> BOOKS_HIGH
+        self._set_unbonding(free - min(landed_free, free), expected)
+        if expected == 0:
             self.unbonding_requests = 0
-        self.buffer += pulled
+        self._set_funds(self._buffer() + min(pulled, room), accounted)
         log BackendPaidBack(amount=pulled)
     self._fund_queue()
 
@@ -1255,15 +1335,15 @@ def request_unstake(shares: uint256, receiver: address = msg.sender, owner: addr
     self._process_queue()
     amount: uint256 = self._to_assets(shares, self._total_assets(), False)
     assert amount >= min_request, "lst: request below minimum"
-    # Past 128 bits the packing would drop the amount's high bits (see REQUEST_PAID).
-    assert amount <= REQUEST_AMOUNT_MASK, "lst: request too large"
+    # It fits the request's 128 bits (see REQUEST_PAID): it is worth at most the total assets (the shares burnt
+    # are at most the supply), which are at most the buffer plus the accounted balance, within BOOKS_MAX.
     if msg.sender != owner:
         erc20._spend_allowance(owner, msg.sender, shares)
     erc20._burn(owner, shares)
     # What the buffer holds for the queue before this request stays as it is: the request is
     # covered by unbonding first (unbonding it no longer needs is settled as free first).
     cover: Cover = self._cover()
-    self.free_unbonding = cover.free
+    self._set_unbonding(cover.free, self._unbonding >> BOOKS_HIGH)
     # Rounded down, so the request is never worth more than the shares it burnt.
     factor: uint256 = self.loss_factor
     if self._liability() <= 1:
@@ -1280,7 +1360,7 @@ def request_unstake(shares: uint256, receiver: address = msg.sender, owner: addr
     # What neither the stake nor the free unbonding covers, the buffer holds for this
     # request: set aside now at its amount, so no slash of the unbonding earlier
     # requests count on reaches it (rounded like a partial funding).
-    paid: uint256 = min(min(self._request_unbonding(cover.held, True), amount), self.buffer)
+    paid: uint256 = min(min(self._request_unbonding(cover.held, True), amount), self._buffer())
     if paid != 0:
         scaled = self._set_aside(paid, scaled, factor)
     # Never due before the unbonding the queue counts on can mature (after the backend's delay
@@ -1389,13 +1469,15 @@ def _sync(current: uint256):
     books: Books = self._apply_loss()
     if block.timestamp < self._stream >> STREAM_END:
         return
-    accounted: uint256 = self.backend_accounted
+    accounted: uint256 = self._funds >> BOOKS_HIGH
     if current <= accounted:
         return
     total: uint256 = books.total_assets
     elapsed: uint256 = block.timestamp - self.last_gain_time
     cap: uint256 = math._mul_div(total, (self._parameters >> PARAM_BITS * PARAM_MAX_APR & PARAM_MASK) * elapsed, BPS * YEAR, False)
-    gain: uint256 = min(min(current - accounted, cap), STREAM_MAX)
+    # At most what keeps the books within BOOKS_MAX (so below the stream's STREAM_MAX too): the rest waits
+    # for the next sync, as the APR cap's excess does.
+    gain: uint256 = min(min(current - accounted, cap), self._room())
     if gain == 0:
         return
     fee: uint256 = math._mul_div(gain, (self._parameters >> PARAM_BITS * PARAM_PROTOCOL_FEE & PARAM_MASK), BPS, False)
@@ -1408,7 +1490,7 @@ def _sync(current: uint256):
     end: uint256 = block.timestamp + max(cycle, elapsed)
     # Past 40 bits the packing would drop the high bits of the end (see STREAM_MAX).
     assert end <= STREAM_TIME_MASK, "lst: stream end out of range"
-    self.backend_accounted = accounted + gain
+    self._set_accounted(accounted + gain)
     self._stream = stream | block.timestamp << STREAM_START | end << STREAM_END
     self.last_gain_time = block.timestamp
     if fee_shares != 0:
@@ -1462,12 +1544,12 @@ def rebalance():
     self._request_unbonding(max_value(uint256), False)
     if not self._has_due_request():
         target: uint256 = self._target(self._total_assets())
-        buffer: uint256 = self.buffer
+        buffer: uint256 = self._buffer()
         room: uint256 = buffer - min(buffer, self._cover().held)
         if room > target and room - target >= min_request:
             amount: uint256 = room - target
-            self.buffer = buffer - amount
-            self.backend_accounted += amount
+            # The sum stays as it was.
+            self._set_funds(buffer - amount, (self._funds >> BOOKS_HIGH) + amount)
             log Delegated(amount=amount)
             assert extcall _X.approve(backend.address, amount, default_return_value=True), "lst: approve failed"
             extcall backend.delegate(amount)
@@ -1475,6 +1557,42 @@ def rebalance():
 
 
 # ---------------------------------------------------------------- parameters
+
+
+@view
+@external
+def buffer() -> uint256:
+    """
+    @notice X held for stakers and instant exits (the queue's funded X is apart, in `queue_reserve`).
+    """
+    return self._buffer()
+
+
+@view
+@external
+def backend_accounted() -> uint256:
+    """
+    @notice The backend balance (stake + unbonding) as counted so far: deposits, counted gains, losses.
+    """
+    return self._funds >> BOOKS_HIGH
+
+
+@view
+@external
+def free_unbonding() -> uint256:
+    """
+    @notice Unbonding at the backend that the queue does not count on (asked for the buffer's target).
+    """
+    return self._unbonding << BOOKS_HIGH >> BOOKS_HIGH
+
+
+@view
+@external
+def unbonding_expected() -> uint256:
+    """
+    @notice Unbonding the LST asked the backend for, less the paybacks it pulled and the slashes it applied.
+    """
+    return self._unbonding >> BOOKS_HIGH
 
 
 @view

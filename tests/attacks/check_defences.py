@@ -71,7 +71,7 @@ MUTATIONS = (
     Mutation(
         "LST counts its X balance (donations) as assets",
         LST,
-        "    pool: uint256 = self.buffer + accounted\n",
+        "    pool: uint256 = (funds << BOOKS_HIGH >> BOOKS_HIGH) + accounted\n",
         "    pool: uint256 = staticcall _X.balanceOf(self) + accounted\n",
         ("test_donation_to_lst_does_not_move_rate.py", "test_first_depositor_inflation_fails_on_lst.py"),
         # The LST is 15 bytes under EIP-170 and the balance read adds more (24,620 bytes: the mutant did not
@@ -401,11 +401,14 @@ MUTATIONS = (
         ("test_a_parameter_change_cannot_move_another_parameter.py",),
     ),
     Mutation(
-        "a sync counts a gain past the packed stream's 176 bits (it spills into the start time)",
+        "a sync counts a gain past the books' room (2^128 - 1 with the buffer; its sync reverts for good)",
         LST,
-        "    gain: uint256 = min(min(current - accounted, cap), STREAM_MAX)\n",
+        "    gain: uint256 = min(min(current - accounted, cap), self._room())\n",
         "    gain: uint256 = min(current - accounted, cap)\n",
-        ("test_a_huge_gain_cannot_overflow_the_packed_stream.py",),
+        (
+            "test_a_huge_gain_cannot_overflow_the_packed_stream.py",
+            "test_a_deposit_past_128_bits_cannot_corrupt_the_packed_books.py",
+        ),
     ),
     Mutation(
         "a loss into the stream rewrites the packed slot without its end",
@@ -442,12 +445,58 @@ MUTATIONS = (
         "REQUEST_CLAIMED: constant(uint256) = 2**199\n",
         ("test_a_claim_or_a_late_clock_cannot_corrupt_a_packed_request.py",),
     ),
+    # ------------------------------------------------------------ the LST's books packed (two 128-bit halves)
     Mutation(
-        "a filing packs an amount past 128 bits (its high bits read as set aside: a claim takes others' X)",
+        "the books' halves unchecked (a deposit past 2^128 - 1 spills into the accounted balance)",
         LST,
-        '    assert amount <= REQUEST_AMOUNT_MASK, "lst: request too large"\n',
+        '    assert amount >> BOOKS_HIGH == 0, "lst: amount too large"\n',
+        "    pass\n",
+        (
+            "test_a_deposit_past_128_bits_cannot_corrupt_the_packed_books.py",
+            "test_a_request_past_128_bits_cannot_corrupt_its_packed_amount.py",
+        ),
+    ),
+    Mutation(
+        "the books' high halves one bit low (the accounted balance overlaps the buffer's top bit)",
+        LST,
+        "BOOKS_HIGH: constant(uint256) = 128\n",
+        "BOOKS_HIGH: constant(uint256) = 127\n",
+        ("test_a_deposit_past_128_bits_cannot_corrupt_the_packed_books.py",),
+    ),
+    Mutation(
+        "X paid back past the books' bound is counted (the payback reverts for good)",
+        LST,
+        "        self._set_funds(self._buffer() + min(pulled, room), accounted)\n",
+        "        self._set_funds(self._buffer() + pulled, accounted)\n",
+        ("test_a_deposit_past_128_bits_cannot_corrupt_the_packed_books.py",),
+    ),
+    Mutation(
+        "maxDeposit / maxMint answer the 256-bit room of before (past what deposit accepts)",
+        LST,
+        "    room_assets: uint256 = self._room()\n",
+        "    room_assets: uint256 = MAX_UINT - self._buffer() - (self._funds >> BOOKS_HIGH)\n",
+        ("test_a_deposit_past_128_bits_cannot_corrupt_the_packed_books.py",),
+    ),
+    Mutation(
+        "the unbonding halves unchecked (free unbonding past 2^128 - 1 reads as unbonding expected)",
+        LST,
+        "    self._check_half(free | expected)\n",
         "",
-        ("test_a_request_past_128_bits_cannot_corrupt_its_packed_amount.py",),
+        ("test_a_deposit_past_128_bits_cannot_corrupt_the_packed_books.py",),
+    ),
+    Mutation(
+        "a change of the buffer writes the accounted balance as zero",
+        LST,
+        "    self._set_funds((funds << BOOKS_HIGH >> BOOKS_HIGH) + added - taken, funds >> BOOKS_HIGH)\n",
+        "    self._set_funds((funds << BOOKS_HIGH >> BOOKS_HIGH) + added - taken, 0)\n",
+        ("test_a_deposit_past_128_bits_cannot_corrupt_the_packed_books.py",),
+    ),
+    Mutation(
+        "a change of the accounted balance writes the buffer as zero",
+        LST,
+        "    self._set_funds(self._buffer(), accounted)\n",
+        "    self._set_funds(0, accounted)\n",
+        ("test_a_deposit_past_128_bits_cannot_corrupt_the_packed_books.py",),
     ),
     Mutation(
         "a funding writes what it set aside over the request's amount",
@@ -529,7 +578,7 @@ MUTATIONS = (
     Mutation(
         "rebalance unbonds again what the buffer holds for the queue",
         LST,
-        "    short: uint256 = cover.held - min(cover.held, min(self.buffer, keep))\n",
+        "    short: uint256 = cover.held - min(cover.held, min(buffer, keep))\n",
         "    short: uint256 = cover.held\n",
         (
             "test_reunbonding_cannot_free_the_queue_cover.py",

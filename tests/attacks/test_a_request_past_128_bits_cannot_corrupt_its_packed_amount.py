@@ -4,7 +4,9 @@ could go wrong, each worth money:
 
 - A filing worth 2^128 X or more: its high bits would land in `paid`, so the request would read as paid
   before anything is set aside for it, and its claim would take X set aside for the requests behind it (or
-  revert for good). Refused ("lst: request too large"), before any share is burnt; one unit less is filed.
+  revert for good). It cannot exist: a request is worth at most the LST's total assets, which its books hold
+  within 2^128 - 1 (a deposit past that is refused, "lst: amount too large"), and shares beyond a holder's
+  balance are not burnt (nothing filed).
 - A bit misplaced between the two: a request of exactly 2^128 - 1 X (all 128 bits set), set aside whole at
   filing (all of `paid`'s bits set too), must read back and be paid exactly that; and one of 2^127 - 1 (odd,
   the amount's top bit clear), where a paid part one bit out of place would show.
@@ -26,38 +28,57 @@ from levstake.model import LST_REQUEST_MAX, LST_REQUEST_PREVIEW_MAX
 DAY = 86_400
 
 
-def holder_of_more_than_128_bits(system: BoaSystem) -> str:
-    """An account holding shares worth 2^129 X, staked at a rate of exactly 1 (nothing delegated: the buffer
-    holds it all, so a filing is set aside whole at once)."""
+def holder_of_the_most_the_lst_holds(system: BoaSystem) -> str:
+    """An account holding all the X the LST's books hold (2^128 - 1), staked at a rate of exactly 1 (nothing
+    delegated: the buffer holds it all, so a filing is set aside whole at once). A unit more is refused."""
     holder = system.chain.generate_address("holder")
     system.mint_x(holder, 2**129)
     system.x.approve(system.lst, MAX_UINT, sender=holder)
-    system.lst.deposit(2**129, sender=holder)
+    with reverts("lst: amount too large"):
+        system.lst.deposit(LST_REQUEST_MAX + 1, sender=holder)
+    system.lst.deposit(LST_REQUEST_MAX, sender=holder)
     assert system.lst.convertToAssets(10**30) == 10**30, "a rate of exactly 1: shares and X alike"
     return holder
 
 
-def test_a_request_worth_2_to_the_128_is_refused_and_one_unit_less_is_paid_exactly(decimals) -> None:
+def test_a_request_worth_2_to_the_128_cannot_be_filed_and_odd_parts_are_paid_exactly(decimals) -> None:
     system = deploy_system(decimals, RevmChain())
     lst = system.lst
-    holder = holder_of_more_than_128_bits(system)
+    holder = holder_of_the_most_the_lst_holds(system)
     balance = lst.balanceOf(holder)
-    with reverts("lst: request too large"):
+    with reverts("erc20: burn amount exceeds balance"):
         lst.request_unstake(LST_REQUEST_MAX + 1, sender=holder)
     assert (lst.balanceOf(holder), lst.next_request_id()) == (balance, 0), "nothing burnt, nothing filed"
     # Amount and paid odd with the amount's top bit clear: a paid part shifted one bit short would set it.
     odd = lst.requests(lst.request_unstake(2**127 - 1, sender=holder))
     assert (odd.amount, odd.paid) == (2**127 - 1, 2**127 - 1)
-    request_id = lst.request_unstake(LST_REQUEST_MAX, sender=holder)
+    # The rest: the top bit alone.
+    request_id = lst.request_unstake(lst.balanceOf(holder), sender=holder)
     assert request_id == 1
     filed = lst.requests(request_id)
-    assert (filed.amount, filed.paid) == (LST_REQUEST_MAX,) * 2, "all of both fields' bits, each intact"
+    assert (filed.amount, filed.paid) == (2**127, 2**127), "each field intact"
+    assert lst.request_value(request_id) == 2**127
+    system.chain.time_travel(filed.ready_at - system.chain.timestamp)
+    before = system.x.balanceOf(holder)
+    assert lst.claim(request_id, sender=holder) == 2**127
+    assert system.x.balanceOf(holder) - before == 2**127
+    assert lst.queue_reserve() == 2**127 - 1, "what is set aside for the other request stays"
+    assert lst.claim(0, sender=holder) == 2**127 - 1
+    assert lst.queue_reserve() == 0
+
+
+def test_the_most_one_request_holds_reads_back_and_is_paid_exactly(decimals) -> None:
+    system = deploy_system(decimals, RevmChain())
+    lst = system.lst
+    holder = holder_of_the_most_the_lst_holds(system)
+    request_id = lst.request_unstake(LST_REQUEST_MAX, sender=holder)
+    filed = lst.requests(request_id)
+    assert (filed.amount, filed.paid) == (LST_REQUEST_MAX, LST_REQUEST_MAX), "all of both fields' bits, each intact"
     assert lst.request_value(request_id) == LST_REQUEST_MAX
     system.chain.time_travel(filed.ready_at - system.chain.timestamp)
     before = system.x.balanceOf(holder)
     assert lst.claim(request_id, sender=holder) == LST_REQUEST_MAX
     assert system.x.balanceOf(holder) - before == LST_REQUEST_MAX
-    assert lst.queue_reserve() == 2**127 - 1, "what is set aside for the other request stays"
     paid = lst.requests(request_id)
     assert paid.claimed and (paid.amount, paid.paid) == (LST_REQUEST_MAX, LST_REQUEST_MAX)
 

@@ -42,15 +42,23 @@ def test_collateral_past_128_bits_is_refused_not_turned_into_debt(world) -> None
     system, first, _ = world
     market, lst = system.market, system.lst
     whale = boa.env.generate_address("whale")
-    system.mint_x(whale, 2**129)
-    with boa.env.anchor(), boa.env.prank(whale):
-        system.x.approve(lst, MAX_UINT)
-        lst.deposit(2**129, whale)
-        lst.approve(market, MAX_UINT)
-        with boa.reverts("market: amount too large"):
-            market.supply_collateral(MAX_128 + 1, whale)
-        market.supply_collateral(MAX_128, whale)
-        assert tuple(market.positions(whale)) == (MAX_128, 0)
+    system.mint_x(whale, 2**128)
+    with boa.env.anchor():
+        # The LST's books hold at most 2^128 - 1 X (a deposit past it is refused): shares past 2^128 - 1 exist
+        # only below a rate of 1, so 90% of the stake is slashed before the whale's second deposit.
+        with boa.env.prank(whale):
+            system.x.approve(lst, MAX_UINT)
+            lst.deposit(2**126, whale)
+        lst.rebalance()
+        system.validator.slash(lst, 9_000, True, sender=system.owner)
+        with boa.env.prank(whale):
+            lst.deposit(2**127, whale)
+            assert lst.balanceOf(whale) > MAX_128 + 1
+            lst.approve(market, MAX_UINT)
+            with boa.reverts("market: amount too large"):
+                market.supply_collateral(MAX_128 + 1, whale)
+            market.supply_collateral(MAX_128, whale)
+            assert tuple(market.positions(whale)) == (MAX_128, 0)
 
 
 def test_total_borrow_shares_past_128_bits_are_refused(world) -> None:

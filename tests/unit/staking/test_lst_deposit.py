@@ -6,6 +6,7 @@ from ape.exceptions import ContractLogicError
 from lst_math import MAX_UINT, VIRTUAL, pricing, to_assets, to_shares
 
 from levstake.deploy import deploy_staking
+from levstake.model import LST_BOOKS_MAX as BOOKS_MAX
 from levstake.model import LST_VIRTUAL
 
 DAY = 86_400
@@ -127,9 +128,9 @@ def test_metadata(lst, x, decimals):
 
 
 def expected_limits(lst) -> tuple[int, int]:
-    """maxDeposit and maxMint: the largest amounts whose sums fit in 256 bits, the virtual assets included
-    (totalAssets + 10^6 must fit too)."""
-    room_assets = MAX_UINT - lst.buffer() - lst.backend_accounted() - lst.queue_reserve() - VIRTUAL
+    """maxDeposit and maxMint: the largest amounts the books hold (the buffer plus the accounted backend
+    balance within 2^128 - 1: they share a slot) and whose share sums fit in 256 bits (virtual shares too)."""
+    room_assets = BOOKS_MAX - lst.buffer() - lst.backend_accounted()
     room_shares = MAX_UINT - lst.totalSupply() - VIRTUAL
     priced_assets, priced_shares = pricing(lst.totalAssets(), lst.totalSupply())
     by_shares = min(room_shares * priced_assets // priced_shares, MAX_UINT)
@@ -138,41 +139,44 @@ def expected_limits(lst) -> tuple[int, int]:
 
 
 def test_max_deposit_and_mint_of_an_empty_lst(lst, x):
-    # Nothing staked: only the virtual shares take room.
-    assert lst.maxDeposit(x) == MAX_UINT - VIRTUAL
-    assert lst.maxMint(x) == MAX_UINT - VIRTUAL
+    # Nothing staked: the books' bound, at a rate of 1.
+    assert lst.maxDeposit(x) == BOOKS_MAX
+    assert lst.maxMint(x) == BOOKS_MAX
 
 
 def test_max_deposit_and_mint_follow_the_rule(lst, rate_above_one, staker, units):
     lst.request_unstake(units(1), staker, staker, sender=staker)
     max_deposit, max_mint = lst.maxDeposit(staker), lst.maxMint(staker)
     assert (max_deposit, max_mint) == expected_limits(lst)
-    assert max_deposit < MAX_UINT and max_mint < MAX_UINT
-    # The sums a deposit of maxDeposit (a mint of maxMint) adds to fit.
-    held = lst.buffer() + lst.backend_accounted() + lst.queue_reserve() + VIRTUAL
-    assert held + max_deposit <= MAX_UINT
+    # A deposit of maxDeposit (a mint of maxMint) fills the books exactly up to their bound, never past it.
+    held = lst.buffer() + lst.backend_accounted()
+    assert held + max_deposit == BOOKS_MAX
+    assert held + lst.previewMint(max_mint) <= BOOKS_MAX < held + lst.previewMint(max_mint + 1)
     assert lst.totalSupply() + VIRTUAL + lst.previewDeposit(max_deposit) <= MAX_UINT
-    assert held + lst.previewMint(max_mint) <= MAX_UINT
-    assert lst.totalSupply() + VIRTUAL + max_mint <= MAX_UINT
 
 
 def test_deposit_of_max_deposit_into_a_fresh_lst_works(project, owner, treasury, staker, decimals):
-    """At rate 1 the share room binds: the whole of maxDeposit goes in and everything still works."""
+    """At rate 1 the books' bound binds: the whole of maxDeposit goes in, one unit more is refused, and
+    everything still works."""
     token = owner.deploy(project.MockToken, "Big X", "BX", decimals)
     lst = deploy_staking(project, owner, treasury.address, x=token).lst
     amount = lst.maxDeposit(staker)
-    assert amount == MAX_UINT - VIRTUAL
-    token.mint(staker, amount, sender=staker)
-    token.approve(lst, amount, sender=staker)
+    assert amount == BOOKS_MAX
+    token.mint(staker, amount + 1, sender=staker)
+    token.approve(lst, amount + 1, sender=staker)
+    with ape.reverts("lst: amount too large"):
+        lst.deposit(amount + 1, staker, sender=staker)
     lst.deposit(amount, staker, sender=staker)
     assert lst.balanceOf(staker) == amount
     assert lst.totalAssets() == amount
     assert lst.convertToAssets(amount) == amount
     assert lst.maxDeposit(staker) == 0 and lst.maxMint(staker) == 0
-    # Nothing overflows on the way out either.
+    with ape.reverts("lst: amount too large"):
+        lst.deposit(1, staker, sender=staker)
+    # Nothing overflows on the way out either (the unit refused above is still the staker's).
     assert lst.previewRedeem(10**decimals) > 0
     lst.withdraw(10**decimals, staker, staker, sender=staker)
-    assert token.balanceOf(staker) == 10**decimals
+    assert token.balanceOf(staker) == 10**decimals + 1
 
 
 def test_deposit_of_max_deposit_above_rate_one_keeps_the_lst_working(
