@@ -34,14 +34,6 @@ LST_PARAMETER_DELAY = 10 * 86_400
 # The most X one queued unstake holds (`LiquidStaking.REQUEST_AMOUNT_MASK`: its amount is packed in 128 bits).
 # On chain no request reaches it: one is worth at most the LST's total assets, within LST_BOOKS_MAX.
 LST_REQUEST_MAX = 2**128 - 1
-# Requests one call funds (`LiquidStaking.MAX_FUNDED_PER_CALL`).
-LST_MAX_FUNDED_PER_CALL = 64
-# The most X the previews let one request hold. A filing first funds the requests that are due (up to
-# LST_MAX_FUNDED_PER_CALL), and each funding frees less than a unit of the queue's liability, which the LST
-# rounds up: the filing may be priced up to that many units above the snapshot the preview read. Found by an
-# outside review: with a due request waiting, the exact most of the snapshot was refused ("lst: request too
-# large") by one unit.
-LST_REQUEST_PREVIEW_MAX = LST_REQUEST_MAX - LST_MAX_FUNDED_PER_CALL
 # The most the LST's buffer and accounted backend balance hold together (`LiquidStaking.BOOKS_MAX`: the two
 # share a slot, 128 bits each): a deposit or mint past it is refused, and `maxDeposit` answers the room left.
 LST_BOOKS_MAX = 2**128 - 1

@@ -22,7 +22,6 @@ from levstake.model import (
     CLOSE_TO_LST,
     CLOSE_TO_QUEUE,
     CLOSE_TO_X,
-    LST_REQUEST_PREVIEW_MAX,
     ORACLE_SCALE,
     WAD,
     LstSnapshot,
@@ -618,12 +617,6 @@ def preview_close(info: ProtocolInfo, snapshot: Snapshot, mode: int = CLOSE_TO_X
         lst = lst.exited(burnt, repaid)
     rest = collateral - burnt
     worth = lst.to_assets_down(rest)
-    if mode == CLOSE_TO_QUEUE and worth > LST_REQUEST_PREVIEW_MAX:
-        raise PreviewError(
-            f"the rest is worth {_rounded(info, worth)}, more than one queued unstake holds "
-            f"({_rounded(info, LST_REQUEST_PREVIEW_MAX, worth)}): close to {info.lst_symbol}, "
-            "then queue it in parts"
-        )
     if mode == CLOSE_TO_QUEUE and worth >= info.min_request:
         # The request burns the shares and moves their worth out of the LST's assets, to the queue.
         queued_lst = replace(lst, total_assets=lst.total_assets - worth, total_supply=lst.total_supply - rest)
@@ -852,13 +845,6 @@ def preview_unstake(
                 f"{_units(info, shares)} {lst_symbol} is worth {_rounded(info, gross, info.min_request)}, "
                 f"below the smallest queued unstake ({_rounded(info, info.min_request, gross)}); "
                 "unstake it instantly"
-            )
-        if gross > LST_REQUEST_PREVIEW_MAX:
-            most = lst.most_shares_worth(LST_REQUEST_PREVIEW_MAX)
-            raise PreviewError(
-                f"{_units(info, shares)} {lst_symbol} is worth {_rounded(info, gross)}, more than one queued "
-                f"unstake holds ({_rounded(info, LST_REQUEST_PREVIEW_MAX, gross)}): queue it in parts",
-                _fills(info, "Queue the most one request holds", most, lst_symbol),
             )
         ready = max(snapshot.timestamp + snapshot.unbonding_delay, snapshot.queue_ready_at)
         return UnstakePreview(shares, True, gross, 0, gross, ready, max_instant)

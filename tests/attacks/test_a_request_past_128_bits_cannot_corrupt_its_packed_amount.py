@@ -13,8 +13,10 @@ could go wrong, each worth money:
 - A funding rewrites the slot to add what it set aside: were it to write `paid` alone, the amount would be
   gone (what the CLI, the page and the bot show as the request's size).
 
-And the previews' side (an outside review's find): the most they let one request hold must be filed, also when
-the filing first funds a due request and so prices above the snapshot the preview read.
+And the previews' side: they refuse no request for its size (none can pass the 128 bits), and the whole of the
+LST's books filed in one request, at a rate above 1 and after a due request is funded first (which prices the
+filing above the snapshot the preview read: an outside review's find when the LST refused requests by size), is
+filed for what the preview priced, or a few units more.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from boa_system import MAX_UINT, BoaSystem, RevmChain, deploy_system, reverts
 from boa_system import stake as staker
 
 from levstake.lst_lens import lst_snapshot
-from levstake.model import LST_REQUEST_MAX, LST_REQUEST_PREVIEW_MAX
+from levstake.model import LST_BOOKS_MAX, LST_REQUEST_MAX
 
 DAY = 86_400
 
@@ -103,48 +105,47 @@ def test_a_funding_keeps_the_amount_filed(decimals) -> None:
     assert lst.requests(request_id).amount == filed.amount
 
 
-def file_the_previews_most(system: BoaSystem, holder: str) -> tuple[int, int]:
-    """Files the most shares the previews let one request hold; returns what the preview priced them at and
-    the amount the LST filed."""
-    model = lst_snapshot(system.lst)
-    most = model.most_shares_worth(LST_REQUEST_PREVIEW_MAX)
-    assert model.to_assets_down(most) <= LST_REQUEST_PREVIEW_MAX < model.to_assets_down(most + 1)
-    assert system.lst.convertToAssets(most) == model.to_assets_down(most), "the preview prices as the LST"
+def file_everything(system: BoaSystem, holder: str) -> tuple[int, int]:
+    """Files every share the holder has in one request (the preview first); returns what the preview priced
+    them at and the amount the LST filed."""
+    lst = system.lst
+    shares = lst.balanceOf(holder)
+    model = lst_snapshot(lst)
+    assert lst.convertToAssets(shares) == model.to_assets_down(shares), "the preview prices as the LST"
     with system.chain.anchor():
-        filed = system.lst.requests(system.lst.request_unstake(most, sender=holder))
-    return model.to_assets_down(most), filed.amount
+        filed = lst.requests(lst.request_unstake(shares, sender=holder))
+    return model.to_assets_down(shares), filed.amount
 
 
-def test_the_previews_most_one_request_holds_is_filed_whatever_the_rate(decimals) -> None:
+def test_the_whole_book_is_filed_in_one_request_whatever_the_rate(decimals) -> None:
     system = deploy_system(decimals, RevmChain())
     lst = system.lst
-    holder = holder_of_more_than_128_bits(system)
-    system.mint_x(holder, 2**130)
-    lst.deposit(2**130, sender=holder)
-    prices = [file_the_previews_most(system, holder)]
+    holder = holder_of_the_most_the_lst_holds(system)
+    prices = [file_everything(system, holder)]
+    assert prices[0][1] == LST_BOOKS_MAX, "every unit the books hold, in one request"
+    # Room for the rewards to be counted: the holder takes some out instantly.
+    lst.withdraw(LST_BOOKS_MAX // 3, sender=holder)
     lst.rebalance()
     system.chain.time_travel(30 * DAY)
     lst.sync_rewards()
     system.chain.time_travel(DAY)
     assert lst.convertToAssets(10**30) > 10**30, "a rate above 1, rewards still streaming"
-    prices.append(file_the_previews_most(system, holder))
+    prices.append(file_everything(system, holder))
     system.validator.slash(lst, 4_000, sender=system.owner)
     lst.sync_rewards()
     assert lst.convertToAssets(10**30) < 10**30, "a rate below 1: priced pro rata"
-    prices.append(file_the_previews_most(system, holder))
+    prices.append(file_everything(system, holder))
     for previewed, filed in prices:
         assert filed == previewed, "nothing due waits: the LST files exactly what the preview showed"
 
 
-def test_the_previews_most_one_request_holds_is_filed_after_a_due_request_is_funded_first(decimals) -> None:
+def test_the_whole_book_is_filed_after_a_due_request_is_funded_first(decimals) -> None:
     # The outside review's case: the filing first funds a due request, whose rounding frees a unit of the
-    # queue's liability, so the LST prices the filing above the snapshot. At the exact most of the snapshot
-    # (2^128 - 1) the filing was refused by one unit; the previews keep 64 units (one per request funded).
+    # queue's liability, so the LST prices the filing above the snapshot (up to a unit per request funded).
     system = deploy_system(decimals, RevmChain())
     lst = system.lst
-    holder = holder_of_more_than_128_bits(system)
-    system.mint_x(holder, 2**128 + 987_654_321)
-    lst.deposit(2**128 + 987_654_321, sender=holder)
+    holder = holder_of_the_most_the_lst_holds(system)
+    lst.withdraw(LST_BOOKS_MAX // 3, sender=holder)
     lst.rebalance()
     system.chain.time_travel(10 * DAY)
     lst.sync_rewards()
@@ -152,6 +153,6 @@ def test_the_previews_most_one_request_holds_is_filed_after_a_due_request_is_fun
     system.validator.slash(lst, 1_111, False, sender=system.owner)
     system.chain.time_travel(lst.requests(first).ready_at - system.chain.timestamp + 1)
     assert lst.queue_head() == first, "due and not funded: the next filing funds it first"
-    previewed, filed = file_the_previews_most(system, holder)
-    assert previewed < filed <= LST_REQUEST_MAX, "priced above the snapshot, and filed"
+    previewed, filed = file_everything(system, holder)
+    assert previewed <= filed <= LST_REQUEST_MAX, "priced at or above the snapshot, and filed"
     assert filed - previewed <= 64

@@ -9,13 +9,20 @@ from unittest import mock
 import pytest
 
 from levstake import fmt, projections
-from levstake.model import CLOSE_TO_QUEUE, LST_REQUEST_PREVIEW_MAX, ORACLE_SCALE, LstSnapshot, MarketSnapshot
+from levstake.model import (
+    CLOSE_TO_QUEUE,
+    LST_BOOKS_MAX,
+    ORACLE_SCALE,
+    LstSnapshot,
+    MarketSnapshot,
+)
 from levstake.previews import (
     NO_POSITION,
     PreviewError,
     _rounded,
     preview_close,
     preview_lender_withdraw,
+    preview_stake,
     preview_unstake,
 )
 from levstake.reads import Account, Position, Rates, Snapshot, Stream
@@ -108,24 +115,18 @@ def test_unstake_refusals_round_the_balance_and_the_buffer_and_offer_the_exact_m
     assert str(error).startswith("0.5 stX is worth 0.5000 WNAT, below the smallest queued unstake (1.0000")
 
 
-def test_a_queued_unstake_past_128_bits_is_refused_and_offers_the_most_one_request_holds() -> None:
-    # An LST whose assets pass 128 bits at a rate of ~2: the contract refuses a request worth more than
-    # 2^128 - 1 X ("lst: request too large"), the preview first (64 units sooner: the filing may fund due
-    # requests first, which moves its price), with the exact most shares it lets one request hold.
-    big = LstSnapshot(2**131 + 12_345, 2**130, buffer=ODD, target_buffer_bps=1_000)
-    snapshot = replace(world(lst=2**129), lst=big)
-    error = refusal(lambda: preview_unstake(INFO, snapshot, 2**128, queue=True))
-    assert "more than one queued unstake holds" in str(error) and str(error).endswith("queue it in parts")
-    most = big.most_shares_worth(LST_REQUEST_PREVIEW_MAX)
-    assert big.to_assets_down(most) <= LST_REQUEST_PREVIEW_MAX < big.to_assets_down(most + 1)
-    assert [value for _, value in fills(error)] == [fmt.exact(most, 18)]
-    assert preview_unstake(INFO, snapshot, most, queue=True).gross == big.to_assets_down(most)
-    refusal(lambda: preview_unstake(INFO, snapshot, most + 1, queue=True))
-    # A close to the queue of a position whose collateral is worth more (no debt: nothing to unstake first).
-    owner = replace(snapshot.account, position=Position(2**128 - 1, 0, 0, 0, fmt.MAX_UINT))
-    error = refusal(lambda: preview_close(INFO, replace(snapshot, account=owner), CLOSE_TO_QUEUE))
-    assert "more than one queued unstake holds" in str(error)
-    assert str(error).endswith("close to stX, then queue it in parts")
+def test_a_stake_past_the_lst_books_bound_is_refused_and_the_room_left_is_staked() -> None:
+    # The LST's buffer and accounted backend balance hold at most 2^128 - 1 X together (one storage slot):
+    # a deposit past the room left reverts 'lst: amount too large', the preview first.
+    accounted = LST_BOOKS_MAX - ODD - 1_000
+    full = LstSnapshot(LST_BOOKS_MAX - 1_000, LST_BOOKS_MAX - 1_000, buffer=ODD, accounted=accounted)
+    snapshot = replace(world(x=2**129), lst=full)
+    assert full.deposit_room() == 1_000
+    error = refusal(lambda: preview_stake(INFO, snapshot, 1_001))
+    assert str(error).endswith("(it reverts 'lst: amount too large')")
+    assert preview_stake(INFO, snapshot, 1_000).shares == 1_000
+    # What the snapshot reads: the room is counted from the buffer and the accounted balance alone.
+    assert replace(full, accounted=0).deposit_room() == LST_BOOKS_MAX - ODD
 
 
 def test_balance_refusals_round_the_balance_offer_it_exactly_and_hint_only_where_it_helps() -> None:
