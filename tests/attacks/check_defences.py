@@ -471,11 +471,12 @@ MUTATIONS = (
         ("test_a_deposit_past_128_bits_cannot_corrupt_the_packed_books.py",),
     ),
     Mutation(
-        "maxDeposit / maxMint answer a 256-bit room (past what deposit accepts)",
+        "maxDeposit / maxMint overstate the room left (twice it: past what deposit accepts)",
         LST,
         "    room_assets: uint256 = self._room()\n",
-        # Not the old formula in full: the mutant would not deploy (the LST is 5 bytes under EIP-170).
-        "    room_assets: uint256 = MAX_UINT\n",
+        # Not the old 256-bit formula, nor MAX_UINT (a 33-byte push): the mutant would not deploy (the LST is
+        # 5 bytes under EIP-170), an error rather than a catch.
+        "    room_assets: uint256 = self._room() << 1\n",
         ("test_a_deposit_past_128_bits_cannot_corrupt_the_packed_books.py",),
     ),
     Mutation(
