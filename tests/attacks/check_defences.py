@@ -74,13 +74,6 @@ MUTATIONS = (
         "    pool: uint256 = (funds << BOOKS_HIGH >> BOOKS_HIGH) + accounted\n",
         "    pool: uint256 = staticcall _X.balanceOf(self) + accounted\n",
         ("test_donation_to_lst_does_not_move_rate.py", "test_first_depositor_inflation_fails_on_lst.py"),
-        # The LST is 15 bytes under EIP-170 and the balance read adds more (24,620 bytes: the mutant did not
-        # deploy and its tests errored, which is not a catch): three owner-parameter bounds, which neither
-        # test reaches, lose their reason strings to make room.
-        also=tuple(
-            (f', "lst: {reason} out of bounds"\n', "\n")
-            for reason in ("reward cycle", "max apr", "protocol fee")
-        ),
     ),
     Mutation(
         "market counts its X balance (donations) as lender assets",
@@ -474,8 +467,6 @@ MUTATIONS = (
         "maxDeposit / maxMint overstate the room left (twice it: past what deposit accepts)",
         LST,
         "    room_assets: uint256 = self._room()\n",
-        # Not the old 256-bit formula, nor MAX_UINT (a 33-byte push): the mutant would not deploy (the LST is
-        # 5 bytes under EIP-170), an error rather than a catch.
         "    room_assets: uint256 = self._room() << 1\n",
         ("test_a_deposit_past_128_bits_cannot_corrupt_the_packed_books.py",),
     ),
@@ -679,9 +670,6 @@ MUTATIONS = (
         "    if current < accounted:\n        loss += accounted - current\n",
         "    if current < accounted and self._lock:\n        loss += accounted - current\n",
         ("test_slash_is_shared_whoever_pokes_first.py",),
-        # The lock read makes the mutant 3 bytes too large to deploy (the LST has 11 to spare): two owner
-        # bounds its test never reaches lose their reason strings in the mutant.
-        also=tuple((f', "lst: {reason} out of bounds"\n', "\n") for reason in ("reward cycle", "max apr")),
     ),
     Mutation(
         "the queue funds requests before the unbonding delay (a fee-free instant exit)",
@@ -707,6 +695,13 @@ MUTATIONS = (
         ("test_dust_requests_cannot_stall_the_queue.py",),
     ),
     # ------------------------------------------------------------ owner parameters, router allowances
+    Mutation(
+        "a parameter's bounds read from its neighbour's row of the table",
+        LST,
+        "        new_value <= PARAM_MAXES >> PARAM_BITS * parameter & PARAM_MASK\n",
+        "        new_value <= PARAM_MAXES >> PARAM_BITS * (parameter ^ 1) & PARAM_MASK\n",
+        ("test_owner_change_cannot_trap_positions.py",),
+    ),
     Mutation(
         "owner parameter changes apply at once",
         LST,

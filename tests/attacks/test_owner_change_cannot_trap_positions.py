@@ -39,9 +39,9 @@ def test_no_fee_change_applies_in_the_next_block(world) -> None:
     system, user = world
     lst, owner = system.lst, system.owner
     with system.chain.anchor():
-        with reverts("lst: instant fee out of bounds"):
+        with reverts("lst: parameter out of bounds"):
             lst.announce_parameter(FEE, 500, sender=owner)
-        with reverts("lst: instant fee ceiling out of bounds"):
+        with reverts("lst: parameter out of bounds"):
             lst.announce_parameter(CEILING, 101, sender=owner)
         eta = lst.announce_parameter(FEE, 50, sender=owner)
         assert eta == system.chain.timestamp + LST_PARAMETER_DELAY
@@ -83,7 +83,7 @@ def test_the_counted_reward_cap_cannot_be_cut_to_nothing(world) -> None:
     system, _ = world
     lst, owner, market = system.lst, system.owner, system.market
     with system.chain.anchor():
-        with reverts("lst: max apr out of bounds"):
+        with reverts("lst: parameter out of bounds"):
             lst.announce_parameter(MAX_APR, 1, sender=owner)
         lst.announce_parameter(MAX_APR, 1_000, sender=owner)
         system.chain.time_travel(LST_PARAMETER_DELAY)

@@ -15,12 +15,12 @@ DAY = 86_400
 # name, lowest allowed, highest allowed, values out of bounds, revert reason. The instant fee and its
 # ceiling also bound each other, but only when a change applies (tested below).
 BOUNDS = [
-    ("reward_cycle", 3_600, 30 * DAY, [0, 3_599, 30 * DAY + 1], "lst: reward cycle out of bounds"),
-    ("max_apr_bps", 1_000, 5_000, [0, 999, 5_001], "lst: max apr out of bounds"),
-    ("protocol_fee_bps", 0, 2_000, [2_001, 10_000], "lst: protocol fee out of bounds"),
-    ("instant_fee_bps", 0, 50, [51, 10_000], "lst: instant fee out of bounds"),
-    ("max_instant_fee_bps", 0, 100, [101, 10_000], "lst: instant fee ceiling out of bounds"),
-    ("target_buffer_bps", 500, 5_000, [0, 499, 5_001, 10_000], "lst: target buffer out of bounds"),
+    ("reward_cycle", 3_600, 30 * DAY, [0, 3_599, 30 * DAY + 1], "lst: parameter out of bounds"),
+    ("max_apr_bps", 1_000, 5_000, [0, 999, 5_001], "lst: parameter out of bounds"),
+    ("protocol_fee_bps", 0, 2_000, [2_001, 10_000], "lst: parameter out of bounds"),
+    ("instant_fee_bps", 0, 50, [51, 10_000], "lst: parameter out of bounds"),
+    ("max_instant_fee_bps", 0, 100, [101, 10_000], "lst: parameter out of bounds"),
+    ("target_buffer_bps", 500, 5_000, [0, 499, 5_001, 10_000], "lst: parameter out of bounds"),
 ]
 
 
@@ -156,7 +156,7 @@ def test_instant_fee_cannot_exceed_its_ceiling(lst, owner, other, warp):
         lst.apply_parameter(ceiling, sender=other)
     assert lst.max_instant_fee_bps() == 50
     # Likewise a base rate above the current ceiling (50) is refused by its own bound only.
-    with ape.reverts("lst: instant fee out of bounds"):
+    with ape.reverts("lst: parameter out of bounds"):
         lst.announce_parameter(instant, 51, sender=owner)
 
 
