@@ -868,8 +868,11 @@ def _max_entry(in_shares: bool) -> uint256:
     priced_assets, priced_shares = share_pricing._priced(self._entry_assets(), erc20.totalSupply)
     if priced_assets == 0:
         return 0
-    if in_shares:
-        return min(room_shares, self._mul_div_saturating(room_assets, priced_shares, priced_assets))
+    most_shares: uint256 = min(room_shares, self._mul_div_saturating(room_assets, priced_shares, priced_assets))
+    # A room that buys no share (less than one share's price) is no room: `deposit` of it reverts "lst: zero
+    # shares", so `maxDeposit` answers 0 (ERC-4626: never more than `deposit` accepts).
+    if in_shares or most_shares == 0:
+        return most_shares
     return min(room_assets, self._mul_div_saturating(room_shares, priced_assets, priced_shares))
 
 
@@ -1190,7 +1193,11 @@ def _request_unbonding(keep: uint256, filing: bool) -> uint256:
     cover: Cover = self._cover()
     buffer: uint256 = self._buffer()
     short: uint256 = cover.held - min(cover.held, min(buffer, keep))
-    staked: uint256 = staticcall backend.staked_balance(self)
+    expected: uint256 = self._unbonding >> BOOKS_HIGH
+    # Asked at most up to BOOKS_MAX, so the expected unbonding keeps within its 128 bits. The stake the LST
+    # counts (`accounted` less `expected`) is always within that, so the cap only leaves uncounted stake where
+    # it is: rewards past the books' bound (`_sync`) that the LST never owed anyone.
+    staked: uint256 = min(staticcall backend.staked_balance(self), BOOKS_MAX - expected)
     for_queue: uint256 = 0
     if filing:
         for_queue = min(short, staked)
@@ -1211,7 +1218,7 @@ def _request_unbonding(keep: uint256, filing: bool) -> uint256:
     if for_queue == 0 and for_buffer < min_request:
         for_buffer = 0
     amount: uint256 = for_queue + for_buffer
-    self._set_unbonding(free + for_buffer, (self._unbonding >> BOOKS_HIGH) + amount)
+    self._set_unbonding(free + for_buffer, expected + amount)
     if amount != 0:
         self.unbonding_requests += 1
         ready_at: uint256 = extcall backend.request_undelegate(amount)

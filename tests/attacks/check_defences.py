@@ -471,6 +471,20 @@ MUTATIONS = (
         ("test_a_deposit_past_128_bits_cannot_corrupt_the_packed_books.py",),
     ),
     Mutation(
+        "maxDeposit offers a room worth less than one share (deposit of it reverts 'zero shares')",
+        LST,
+        "    if in_shares or most_shares == 0:\n",
+        "    if in_shares:\n",
+        ("test_the_books_bound_cannot_refuse_what_the_lst_offers.py",),
+    ),
+    Mutation(
+        "the LST asks to unbond uncounted stake past the books' bound (a filing refused 'amount too large')",
+        LST,
+        "    staked: uint256 = min(staticcall backend.staked_balance(self), BOOKS_MAX - expected)\n",
+        "    staked: uint256 = staticcall backend.staked_balance(self)\n",
+        ("test_the_books_bound_cannot_refuse_what_the_lst_offers.py",),
+    ),
+    Mutation(
         "the unbonding halves unchecked (free unbonding past 2^128 - 1 reads as unbonding expected)",
         LST,
         "    self._check_half(free | expected)\n",
