@@ -13,10 +13,10 @@ could go wrong, each worth money:
 - A funding rewrites the slot to add what it set aside: were it to write `paid` alone, the amount would be
   gone (what the CLI, the page and the bot show as the request's size).
 
-And the previews' side: they refuse no request for its size (none can pass the 128 bits), and the whole of the
-LST's books filed in one request, at a rate above 1 and after a due request is funded first (which prices the
-filing above the snapshot the preview read: an outside review's find when the LST refused requests by size), is
-filed for what the preview priced, or a few units more.
+And the previews' side: they refuse no request for its size (none can pass the 128 bits), and the whole of
+the LST's books filed in one request, at a rate above 1 and after a due request is funded first (which prices
+the filing above the snapshot the preview read: an outside review's find when the LST refused requests by
+size), is filed for what the preview priced, or a few units more.
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def test_the_most_one_request_holds_reads_back_and_is_paid_exactly(decimals) -> 
     holder = holder_of_the_most_the_lst_holds(system)
     request_id = lst.request_unstake(LST_REQUEST_MAX, sender=holder)
     filed = lst.requests(request_id)
-    assert (filed.amount, filed.paid) == (LST_REQUEST_MAX, LST_REQUEST_MAX), "all of both fields' bits, each intact"
+    assert (filed.amount, filed.paid) == (LST_REQUEST_MAX,) * 2, "all of both fields' bits, each intact"
     assert lst.request_value(request_id) == LST_REQUEST_MAX
     system.chain.time_travel(filed.ready_at - system.chain.timestamp)
     before = system.x.balanceOf(holder)

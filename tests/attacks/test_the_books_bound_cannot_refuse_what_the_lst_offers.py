@@ -1,6 +1,6 @@
 """The LST's buffer and accounted backend balance share one slot, 128 bits each, and hold at most
-BOOKS_MAX = 2^128 - 1 X together. Two ways that bound could refuse what the LST says it takes, both found by an
-outside review of the packing, each run with the honest devnet backend (SimulatedValidator):
+BOOKS_MAX = 2^128 - 1 X together. Two ways that bound could refuse what the LST says it takes, both found by
+an outside review of the packing, each run with the honest devnet backend (SimulatedValidator):
 
 1. `maxDeposit` offering a room worth less than one share: at a rate above 1, a room of a unit buys no share,
    and `deposit(maxDeposit())` reverted "lst: zero shares" (ERC-4626: the max is what `deposit` accepts).

@@ -10,7 +10,6 @@ import pytest
 
 from levstake import fmt, projections
 from levstake.model import (
-    CLOSE_TO_QUEUE,
     LST_BOOKS_MAX,
     ORACLE_SCALE,
     LstSnapshot,
@@ -20,12 +19,11 @@ from levstake.previews import (
     NO_POSITION,
     PreviewError,
     _rounded,
-    preview_close,
     preview_lender_withdraw,
     preview_stake,
     preview_unstake,
 )
-from levstake.reads import Account, Position, Rates, Snapshot, Stream
+from levstake.reads import Account, Rates, Snapshot, Stream
 from levstake.web.views import environment
 
 
