@@ -59,7 +59,7 @@ def delegate(amount: uint256):
 @external
 def request_undelegate(amount: uint256) -> uint256:
     """
-    @notice Counts `amount` as unbonding, due in a day (never paid: see `withdraw_unbonded`).
+    @notice Counts `amount` as unbonding, due in a day (paid only what `set_payback` sets: see `withdraw_unbonded`).
     """
     self.staked_balance[msg.sender] -= amount
     self.unbonding_balance[msg.sender] += amount

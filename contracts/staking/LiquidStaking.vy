@@ -149,8 +149,8 @@ MIN_TARGET_BUFFER_BPS: constant(uint256) = 500
 MAX_TARGET_BUFFER_BPS: constant(uint256) = 5_000
 DEFAULT_TARGET_BUFFER_BPS: constant(uint256) = 1_000
 
-# The reward stream's slot: its amount in the low 176 bits (`_sync` counts at most STREAM_MAX per sync and
-# leaves the rest for the next, as it does what the APR cap leaves), its start and end times above, 40 bits
+# The reward stream's slot: its amount in the low 176 bits (`_sync` counts at most the books' room, within
+# BOOKS_MAX, far below STREAM_MAX), its start and end times above, 40 bits
 # each. A timestamp stays below 2^39 until the year 19,000; an end is a timestamp plus at most the time
 # since the last counted gain (another timestamp's worth), so it stays below 2^40 (a sync checks it: the
 # shift would drop its high bits, and a stream that ends before it starts unlocks at once).
@@ -167,7 +167,8 @@ REQUEST_OWNER_MASK: constant(uint256) = 2**160 - 1
 REQUEST_READY_AT: constant(uint256) = 160
 REQUEST_CLAIMED: constant(uint256) = 2**200
 # Its amount and the part set aside so far in another (`StoredRequest.amount_paid`), 128 bits each: the part
-# set aside never exceeds the amount, and a filing refuses an amount past 128 bits (it splits into several).
+# set aside never exceeds the amount, and no amount passes 128 bits (a request is worth at most the total
+# assets, within BOOKS_MAX).
 # A funding then writes a slot the amount already fills (not a zero one), a filing no zero `paid`, a claim reads
 # 4 slots.
 REQUEST_AMOUNT_MASK: constant(uint256) = 2**128 - 1
@@ -961,7 +962,8 @@ def share_prices() -> (uint256, uint256, uint256):
 @external
 def maxDeposit(receiver: address) -> uint256:
     """
-    @notice Staking has no cap: the largest deposit whose sums still fit in 256 bits.
+    @notice Staking has no cap but the books' bound: the largest deposit that buys a share with the buffer
+            plus the accounted backend balance within 2^128 - 1 (0 if the room left buys no share).
     """
     self._check_not_entered()
     return self._max_entry(False)
@@ -971,7 +973,8 @@ def maxDeposit(receiver: address) -> uint256:
 @external
 def maxMint(receiver: address) -> uint256:
     """
-    @notice Staking has no cap: the largest mint whose sums still fit in 256 bits.
+    @notice Staking has no cap but the books' bound: the largest mint with the buffer plus the accounted
+            backend balance within 2^128 - 1.
     """
     self._check_not_entered()
     return self._max_entry(True)
@@ -1498,11 +1501,17 @@ def _sync(current: uint256):
     total: uint256 = books.total_assets
     elapsed: uint256 = block.timestamp - self.last_gain_time
     cap: uint256 = math._mul_div(total, (self._parameters >> PARAM_BITS * PARAM_MAX_APR & PARAM_MASK) * elapsed, BPS * YEAR, False)
+    owed: uint256 = min(current - accounted, cap)
     # At most what keeps the books within BOOKS_MAX (so below the stream's STREAM_MAX too): the rest waits
     # for the next sync, as the APR cap's excess does.
-    gain: uint256 = min(min(current - accounted, cap), self._room())
+    gain: uint256 = min(owed, self._room())
     if gain == 0:
         return
+    # The time this gain accounts for: all since the last counted gain, unless the bound cut it short; then
+    # only its share, and the rest of the time stays for the next sync's cap and stream. (Were the whole time
+    # spent on it, a unit of room would stream a unit over all of it and hold every later gain back as long:
+    # an outside review's find.)
+    spent: uint256 = elapsed * gain // owed
     fee: uint256 = math._mul_div(gain, (self._parameters >> PARAM_BITS * PARAM_PROTOCOL_FEE & PARAM_MASK), BPS, False)
     # Fee shares are priced before the fee is added, so the rate does not move.
     fee_shares: uint256 = self._to_shares(fee, total, False)
@@ -1510,12 +1519,12 @@ def _sync(current: uint256):
     # A gain unlocks over as long as it took to accrue: whoever joins just before a late
     # sync earns only for the time they stay.
     cycle: uint256 = (self._parameters >> PARAM_BITS * PARAM_REWARD_CYCLE & PARAM_MASK)
-    end: uint256 = block.timestamp + max(cycle, elapsed)
+    end: uint256 = block.timestamp + max(cycle, spent)
     # Past 40 bits the packing would drop the high bits of the end (see STREAM_MAX).
     assert end <= STREAM_TIME_MASK, "lst: stream end out of range"
     self._set_accounted(accounted + gain)
     self._stream = stream | block.timestamp << STREAM_START | end << STREAM_END
-    self.last_gain_time = block.timestamp
+    self.last_gain_time += spent
     if fee_shares != 0:
         erc20._mint(self.treasury, fee_shares)
     log RewardsSynced(

@@ -485,6 +485,20 @@ MUTATIONS = (
         ("test_the_books_bound_cannot_refuse_what_the_lst_offers.py",),
     ),
     Mutation(
+        "a gain the books' bound cuts short spends all the time since the last gain (dust stalls syncs)",
+        LST,
+        "    spent: uint256 = elapsed * gain // owed\n",
+        "    spent: uint256 = elapsed\n",
+        ("test_a_dust_room_at_the_bound_cannot_stall_reward_counting.py",),
+    ),
+    Mutation(
+        "a sync the bound cut short moves the gain clock to now (the rest of the time lost to the cap)",
+        LST,
+        "    self.last_gain_time += spent\n",
+        "    self.last_gain_time = block.timestamp\n",
+        ("test_a_huge_gain_cannot_overflow_the_packed_stream.py",),
+    ),
+    Mutation(
         "the unbonding halves unchecked (free unbonding past 2^128 - 1 reads as unbonding expected)",
         LST,
         "    self._check_half(free | expected)\n",

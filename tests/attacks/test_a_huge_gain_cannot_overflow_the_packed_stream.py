@@ -6,8 +6,10 @@ stake units overflow first), so a backend that reports whatever the test sets st
 the APR cap at its 50% bound, 30 years without a sync, then a backend balance of 2^200. The sync counts at
 most what the LST's books hold (the buffer plus the accounted balance within 2^128 - 1, far below the
 stream's 176 bits; the rest is left for later syncs, as the APR cap leaves its excess: see
-`test_a_deposit_past_128_bits_cannot_corrupt_the_packed_books.py`) and streams it from now to now + the
-time since the last gain; a loss of everything but the buffer must leave the stream's end where it was.
+`test_a_deposit_past_128_bits_cannot_corrupt_the_packed_books.py`) and streams it over its share of the time
+since the last gain (what it counts over what the APR cap allows: the rest of the time waits for the next
+sync, `test_a_dust_room_at_the_bound_cannot_stall_reward_counting.py`); a loss of everything but the buffer
+must leave the stream's end where it was.
 """
 
 from __future__ import annotations
@@ -50,19 +52,23 @@ def stream_world(decimals):
 
 def test_a_sync_counts_at_most_what_the_books_hold(stream_world) -> None:
     chain, lst, _, _ = stream_world
-    last_gain = lst.last_gain_time()
+    last_gain, total = lst.last_gain_time(), lst.totalAssets()
     lst.sync_rewards()
     now = chain.timestamp
     fee = COUNTED * lst.protocol_fee_bps() // 10_000
     assert lst.backend_accounted() == COUNTED, "the gain is counted up to the books' bound, not past it"
     assert lst.stream_amount() == COUNTED - fee
     assert lst.stream_start() == now
-    assert lst.stream_end() == now + (now - last_gain)
+    # The APR cap (50%) over 30 years allows 15 x the stake; the room holds 3 x: a fifth of the time is spent.
+    owed = total * 5_000 * (now - last_gain) // (10_000 * YEAR)
+    spent = (now - last_gain) * COUNTED // owed
+    assert (now - last_gain) // 6 < spent < (now - last_gain) // 4
+    assert (lst.stream_end(), lst.last_gain_time()) == (now + spent, last_gain + spent)
     # Half-way through, half of it is still locked (rounded up).
-    chain.time_travel((now - last_gain) // 2)
+    chain.time_travel(spent // 2)
     total_assets, locked, _ = lst.share_prices()
     elapsed = chain.timestamp - now
-    assert locked == COUNTED - fee - (COUNTED - fee) * elapsed // (now - last_gain)
+    assert locked == COUNTED - fee - (COUNTED - fee) * elapsed // spent
     assert total_assets + locked == BOOKS_MAX
     # Once this stream has ended, the stream unlocked whole and a sync at the bound counts nothing more.
     chain.time_travel(lst.stream_end() - chain.timestamp)
