@@ -354,14 +354,14 @@ MUTATIONS = (
     Mutation(
         "rewards counted at once instead of streamed",
         LST,
-        "    end: uint256 = block.timestamp + max(cycle, elapsed)\n",
+        "    end: uint256 = block.timestamp + max(cycle, spent)\n",
         "    end: uint256 = block.timestamp\n",
         ("test_reward_sync_sandwich_does_not_pay.py",),
     ),
     Mutation(
         "a late sync streams its backlog over one reward cycle",
         LST,
-        "    end: uint256 = block.timestamp + max(cycle, elapsed)\n",
+        "    end: uint256 = block.timestamp + max(cycle, spent)\n",
         "    end: uint256 = block.timestamp + cycle\n",
         ("test_backlog_after_lagged_sync_cannot_be_captured.py",),
     ),
