@@ -228,11 +228,6 @@ class LstSnapshot:
         priced_assets, priced_shares = self.priced_to_buy()
         return mul_div_up(assets, priced_shares, priced_assets)
 
-    def most_shares_worth(self, assets: int) -> int:
-        """The most shares `to_assets_down` prices at `assets` or less (for a price above 0)."""
-        priced_assets, priced_shares = self.pricing()
-        return ((assets + 1) * priced_shares - 1) // priced_assets
-
     def to_assets_down(self, shares: int) -> int:
         priced_assets, priced_shares = self.pricing()
         return mul_div_down(shares, priced_assets, priced_shares)
