@@ -186,9 +186,8 @@ REQUEST_PAID: constant(uint256) = 128
 #   it stays in the contract uncounted, like X sent to it. A withdrawal, a funding and a delegation never
 #   raise the sum, a loss lowers it. A queued request is worth at most the total assets, so within it too.
 # - the free and the expected unbonding each <= BOOKS_MAX. The expected unbonding is what the LST asked to
-#   unbond from a stake it counts in `accounted`, and the free part is the backend's unbonding beyond the
-#   queue's: only a backend holding more than 2^128 - 1 units for the LST (gains the LST never counted) can
-#   pass it, and then the `rebalance` or filing that would write it reverts.
+#   unbond, and the LST asks at most what keeps it within BOOKS_MAX (`_request_unbonding`: rewards past the
+#   bound, which it has not counted, stay staked); the free part is a part of it.
 BOOKS_MAX: constant(uint256) = 2**128 - 1
 BOOKS_HIGH: constant(uint256) = 128
 
@@ -1199,7 +1198,7 @@ def _request_unbonding(keep: uint256, filing: bool) -> uint256:
     expected: uint256 = self._unbonding >> BOOKS_HIGH
     # Asked at most up to BOOKS_MAX, so the expected unbonding keeps within its 128 bits. The stake the LST
     # counts (`accounted` less `expected`) is always within that, so the cap only leaves uncounted stake where
-    # it is: rewards past the books' bound (`_sync`) that the LST never owed anyone.
+    # it is: rewards past the books' bound that the LST has not counted yet (`_sync`).
     staked: uint256 = min(staticcall backend.staked_balance(self), BOOKS_MAX - expected)
     for_queue: uint256 = 0
     if filing:
