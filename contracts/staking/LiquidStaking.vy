@@ -1509,8 +1509,9 @@ def _sync(current: uint256):
     # The time this gain accounts for: all since the last counted gain, unless the bound cut it short; then
     # only its share, and the rest of the time stays for the next sync's cap and stream. (Were the whole time
     # spent on it, a unit of room would stream a unit over all of it and hold every later gain back as long:
-    # an outside review's find.)
-    spent: uint256 = elapsed * gain // owed
+    # an outside review's find.) Rounded up, so a gain is never charged less time than the APR cap allows for it
+    # (a second of the cap per sync, a second review's find); exactly `elapsed` below the bound (gain == owed).
+    spent: uint256 = math._mul_div(elapsed, gain, owed, True)
     fee: uint256 = math._mul_div(gain, (self._parameters >> PARAM_BITS * PARAM_PROTOCOL_FEE & PARAM_MASK), BPS, False)
     # Fee shares are priced before the fee is added, so the rate does not move.
     fee_shares: uint256 = self._to_shares(fee, total, False)

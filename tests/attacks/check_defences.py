@@ -487,9 +487,16 @@ MUTATIONS = (
     Mutation(
         "a gain the books' bound cuts short spends all the time since the last gain (dust stalls syncs)",
         LST,
-        "    spent: uint256 = elapsed * gain // owed\n",
+        "    spent: uint256 = math._mul_div(elapsed, gain, owed, True)\n",
         "    spent: uint256 = elapsed\n",
         ("test_a_dust_room_at_the_bound_cannot_stall_reward_counting.py",),
+    ),
+    Mutation(
+        "a gain the bound cuts short is charged its time rounded down (a second of the cap per sync twice)",
+        LST,
+        "    spent: uint256 = math._mul_div(elapsed, gain, owed, True)\n",
+        "    spent: uint256 = math._mul_div(elapsed, gain, owed, False)\n",
+        ("test_a_gain_cut_short_cannot_count_more_than_its_time_allows.py",),
     ),
     Mutation(
         "a sync the bound cut short moves the gain clock to now (the rest of the time lost to the cap)",

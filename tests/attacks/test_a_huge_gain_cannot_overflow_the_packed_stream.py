@@ -61,7 +61,7 @@ def test_a_sync_counts_at_most_what_the_books_hold(stream_world) -> None:
     assert lst.stream_start() == now
     # The APR cap (50%) over 30 years allows 15 x the stake; the room holds 3 x: a fifth of the time is spent.
     owed = total * 5_000 * (now - last_gain) // (10_000 * YEAR)
-    spent = (now - last_gain) * COUNTED // owed
+    spent = -(-(now - last_gain) * COUNTED // owed)  # rounded up
     assert (now - last_gain) // 6 < spent < (now - last_gain) // 4
     assert (lst.stream_end(), lst.last_gain_time()) == (now + spent, last_gain + spent)
     # Half-way through, half of it is still locked (rounded up).
