@@ -1537,8 +1537,9 @@ def sync_rewards():
     """
     @notice Reads the backend balance. A loss applies at once; once the current
             stream has ended, new gains (capped at `max_apr_bps` for the time since
-            the last counted gain) stream over max(`reward_cycle`, that time) and the
-            protocol fee on them is minted to the treasury. Permissionless.
+            the last counted gain, and at the books' room) stream over max(`reward_cycle`,
+            that time, or the share of it a gain cut short by the room accounts for) and
+            the protocol fee on them is minted to the treasury. Permissionless.
     """
     self._enter()
     self._sync(staticcall backend.total_balance(self))

@@ -1,6 +1,7 @@
 """
 Reward sync: a gain streams linearly over max(reward_cycle, time since the last counted gain), capped at
-max_apr_bps of total assets for that time; the protocol fee is minted to the treasury; backend reports.
+max_apr_bps of total assets for that time (at the books' bound: tests/attacks/test_a_dust_room_... and
+test_a_gain_cut_short_...); the protocol fee is minted to the treasury; backend reports.
 (Losses are in test_lst_losses.py.)
 """
 
