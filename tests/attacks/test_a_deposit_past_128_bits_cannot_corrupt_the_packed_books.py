@@ -18,10 +18,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from boa_system import MAX_UINT, reverts
+from boa_system import MAX_UINT, deploy_lst, reverts
 from revm_chain import RevmChain
 
-from levstake.deploy import LST_NAME, LST_SYMBOL
 from levstake.model import LST_PARAMETER_DELAY, LST_PARAMETERS
 
 BOOKS_MAX = 2**128 - 1
@@ -48,19 +47,8 @@ class World:
 @pytest.fixture
 def books_world(decimals: int) -> World:
     chain = RevmChain()
-    owner = chain.generate_address("owner")
-    x = chain.deploy("mocks/MockToken.vy", "Test X", "X", decimals, sender=owner)
-    backend = chain.deploy("mocks/MockBackend.vy", x, sender=owner)
-    lst = chain.deploy(
-        "staking/LiquidStaking.vy",
-        x,
-        backend,
-        chain.generate_address("treasury"),
-        LST_NAME,
-        LST_SYMBOL,
-        decimals,
-        sender=owner,
-    )
+    alone = deploy_lst(chain, decimals, "mocks/MockBackend.vy")
+    owner, x, backend, lst = alone.owner, alone.x, alone.backend, alone.lst
     return World(chain, owner, x, backend, lst)
 
 

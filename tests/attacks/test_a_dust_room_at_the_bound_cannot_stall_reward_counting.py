@@ -14,10 +14,9 @@ the dust stream lasts one reward cycle and the rest of the time stays for the ne
 from __future__ import annotations
 
 import pytest
-from boa_system import MAX_UINT
+from boa_system import MAX_UINT, deploy_lst
 from revm_chain import RevmChain
 
-from levstake.deploy import LST_NAME, LST_SYMBOL
 from levstake.model import LST_BOOKS_MAX
 
 DAY = 86_400
@@ -26,19 +25,8 @@ DAY = 86_400
 @pytest.mark.parametrize("decimals", [6, 18])
 def test_a_dust_sync_at_the_bound_cannot_stall_counting(decimals: int) -> None:
     chain = RevmChain()
-    owner = chain.generate_address("owner")
-    x = chain.deploy("mocks/MockToken.vy", "Test X", "X", decimals, sender=owner)
-    validator = chain.deploy("staking/SimulatedValidator.vy", x, 500, sender=owner)
-    lst = chain.deploy(
-        "staking/LiquidStaking.vy",
-        x,
-        validator,
-        chain.generate_address("treasury"),
-        LST_NAME,
-        LST_SYMBOL,
-        decimals,
-        sender=owner,
-    )
+    alone = deploy_lst(chain, decimals, "staking/SimulatedValidator.vy", 500)
+    owner, x, validator, lst = alone.owner, alone.x, alone.backend, alone.lst
     x.mint(owner, 2**132, sender=owner)
     x.approve(validator, MAX_UINT, sender=owner)
     validator.fund_rewards(2**131, sender=owner)

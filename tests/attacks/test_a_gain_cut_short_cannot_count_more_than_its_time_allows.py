@@ -22,10 +22,9 @@ from __future__ import annotations
 from fractions import Fraction
 
 import pytest
-from boa_system import MAX_UINT
+from boa_system import MAX_UINT, deploy_lst
 from revm_chain import RevmChain
 
-from levstake.deploy import LST_NAME, LST_SYMBOL
 from levstake.model import LST_BOOKS_MAX, LST_PARAMETER_DELAY, LST_PARAMETERS
 
 DAY = 86_400
@@ -38,19 +37,9 @@ SYNCS = 24
 
 def _world(decimals: int):
     chain = RevmChain()
-    owner, whale = chain.generate_address("owner"), chain.generate_address("whale")
-    x = chain.deploy("mocks/MockToken.vy", "Test X", "X", decimals, sender=owner)
-    backend = chain.deploy("mocks/MockBackend.vy", x, sender=owner)
-    lst = chain.deploy(
-        "staking/LiquidStaking.vy",
-        x,
-        backend,
-        chain.generate_address("treasury"),
-        LST_NAME,
-        LST_SYMBOL,
-        decimals,
-        sender=owner,
-    )
+    whale = chain.generate_address("whale")
+    alone = deploy_lst(chain, decimals, "mocks/MockBackend.vy")
+    owner, x, backend, lst = alone.owner, alone.x, alone.backend, alone.lst
     for name, value in (("reward_cycle", CYCLE), ("max_apr_bps", APR)):
         lst.announce_parameter(LST_PARAMETERS[name], value, sender=owner)
     chain.time_travel(LST_PARAMETER_DELAY)

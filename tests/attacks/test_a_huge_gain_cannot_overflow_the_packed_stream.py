@@ -15,10 +15,9 @@ must leave the stream's end where it was.
 from __future__ import annotations
 
 import pytest
-from boa_system import MAX_UINT
+from boa_system import MAX_UINT, deploy_lst
 from revm_chain import RevmChain
 
-from levstake.deploy import LST_NAME, LST_SYMBOL
 from levstake.model import LST_PARAMETER_DELAY, LST_PARAMETERS
 
 BOOKS_MAX = 2**128 - 1
@@ -32,13 +31,9 @@ REPORTED = 2**200
 @pytest.fixture
 def stream_world(decimals):
     chain = RevmChain()
-    owner, staker = chain.generate_address("owner"), chain.generate_address("staker")
-    x = chain.deploy("mocks/MockToken.vy", "Test X", "X", decimals, sender=owner)
-    backend = chain.deploy("mocks/MockBackend.vy", x, sender=owner)
-    treasury = chain.generate_address("treasury")
-    lst = chain.deploy(
-        "staking/LiquidStaking.vy", x, backend, treasury, LST_NAME, LST_SYMBOL, decimals, sender=owner
-    )
+    staker = chain.generate_address("staker")
+    alone = deploy_lst(chain, decimals, "mocks/MockBackend.vy")
+    owner, x, backend, lst = alone.owner, alone.x, alone.backend, alone.lst
     lst.announce_parameter(LST_PARAMETERS["max_apr_bps"], 5_000, sender=owner)
     chain.time_travel(LST_PARAMETER_DELAY)
     lst.apply_parameter(LST_PARAMETERS["max_apr_bps"])

@@ -16,10 +16,9 @@ as the LST's `_books` does (README, What previews do not see). The preview refus
 from __future__ import annotations
 
 import pytest
-from boa_system import MAX_UINT, attempt
+from boa_system import MAX_UINT, attempt, deploy_lst
 from revm_chain import RevmChain
 
-from levstake.deploy import LST_NAME, LST_SYMBOL
 from levstake.model import LST_BOOKS_MAX, LstSnapshot, ModelError
 
 
@@ -29,19 +28,8 @@ from levstake.model import LST_BOOKS_MAX, LstSnapshot, ModelError
 @pytest.mark.parametrize("decimals", [6, 18])
 def test_stake_preview_accepts_what_a_deposit_after_a_pending_loss_accepts(decimals: int) -> None:
     chain = RevmChain()
-    owner = chain.generate_address("owner")
-    x = chain.deploy("mocks/MockToken.vy", "Test X", "X", decimals, sender=owner)
-    validator = chain.deploy("staking/SimulatedValidator.vy", x, 500, sender=owner)
-    lst = chain.deploy(
-        "staking/LiquidStaking.vy",
-        x,
-        validator,
-        chain.generate_address("treasury"),
-        LST_NAME,
-        LST_SYMBOL,
-        decimals,
-        sender=owner,
-    )
+    alone = deploy_lst(chain, decimals, "staking/SimulatedValidator.vy", 500)
+    owner, x, validator, lst = alone.owner, alone.x, alone.backend, alone.lst
     whale = chain.generate_address("whale")
     x.mint(whale, 2**130, sender=owner)
     x.approve(lst, MAX_UINT, sender=whale)

@@ -16,10 +16,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from boa_system import MAX_UINT, attempt
+from boa_system import MAX_UINT, attempt, deploy_lst
 from revm_chain import RevmChain
 
-from levstake.deploy import LST_NAME, LST_SYMBOL
 from levstake.model import LST_BOOKS_MAX
 
 ODD = 2**127 - 1
@@ -28,19 +27,8 @@ YEAR = 365 * 86_400
 
 def world(decimals: int, apr_bps: int) -> tuple[RevmChain, Any, Any, Any, str]:
     chain = RevmChain()
-    owner = chain.generate_address("owner")
-    x = chain.deploy("mocks/MockToken.vy", "Test X", "X", decimals, sender=owner)
-    validator = chain.deploy("staking/SimulatedValidator.vy", x, apr_bps, sender=owner)
-    lst = chain.deploy(
-        "staking/LiquidStaking.vy",
-        x,
-        validator,
-        chain.generate_address("treasury"),
-        LST_NAME,
-        LST_SYMBOL,
-        decimals,
-        sender=owner,
-    )
+    alone = deploy_lst(chain, decimals, "staking/SimulatedValidator.vy", apr_bps)
+    owner, x, validator, lst = alone.owner, alone.x, alone.backend, alone.lst
     x.mint(owner, 2**129, sender=owner)
     x.approve(validator, 2**129, sender=owner)
     validator.fund_rewards(2**129, sender=owner)

@@ -16,10 +16,8 @@ earns ~28.7 X on 1,000 X, the treasury gets no fee shares on the jump.
 from __future__ import annotations
 
 import pytest
-from boa_system import MAX_UINT
+from boa_system import MAX_UINT, deploy_lst
 from revm_chain import RevmChain
-
-from levstake.deploy import LST_NAME, LST_SYMBOL
 
 DAY = 86_400
 
@@ -32,13 +30,8 @@ DAY = 86_400
 @pytest.mark.parametrize("decimals", [6, 18])
 def test_a_payback_of_uncounted_rewards_cannot_be_sandwiched(decimals: int) -> None:
     chain = RevmChain()
-    owner = chain.generate_address("owner")
-    treasury = chain.generate_address("treasury")
-    x = chain.deploy("mocks/MockToken.vy", "Test X", "X", decimals, sender=owner)
-    validator = chain.deploy("staking/SimulatedValidator.vy", x, 10_000, sender=owner)
-    lst = chain.deploy(
-        "staking/LiquidStaking.vy", x, validator, treasury, LST_NAME, LST_SYMBOL, decimals, sender=owner
-    )
+    alone = deploy_lst(chain, decimals, "staking/SimulatedValidator.vy", 10_000)
+    owner, treasury, x, validator, lst = alone.owner, alone.treasury, alone.x, alone.backend, alone.lst
     unit = 10**decimals
     x.mint(owner, 10**7 * unit, sender=owner)
     x.approve(validator, MAX_UINT, sender=owner)

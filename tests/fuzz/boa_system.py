@@ -177,6 +177,30 @@ class BoaChain:
         return boa.env.evm.patch.timestamp
 
 
+@dataclass(frozen=True)
+class LstAlone:
+    """An LST with no market around it (`deploy_lst`)."""
+
+    chain: Any
+    owner: str
+    treasury: str
+    x: Any
+    backend: Any
+    lst: Any
+
+
+def deploy_lst(chain: Any, decimals: int, backend: str, *backend_args: Any) -> LstAlone:
+    """X (a mock token), a backend (`backend`, a contract path, deployed with X and `backend_args`) and the
+    LST alone on `chain`: the attack files that drive the LST's books to their bound need no market."""
+    owner, treasury = chain.generate_address("owner"), chain.generate_address("treasury")
+    x = chain.deploy("mocks/MockToken.vy", "Test X", "X", decimals, sender=owner)
+    staking = chain.deploy(backend, x, *backend_args, sender=owner)
+    lst = chain.deploy(
+        "staking/LiquidStaking.vy", x, staking, treasury, LST_NAME, LST_SYMBOL, decimals, sender=owner
+    )
+    return LstAlone(chain, owner, treasury, x, staking, lst)
+
+
 def deploy_system(decimals: int, chain: Any = None, native: bool = False) -> BoaSystem:
     """Deploy X (a mock token), the validator, the LST, the rate model, oracle, factory and default market,
     on titanoboa unless another `chain` is given. `native`: X is WrappedNative (18 decimals) and the router
