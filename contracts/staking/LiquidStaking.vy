@@ -186,8 +186,8 @@ REQUEST_PAID: constant(uint256) = 128
 #   it stays in the contract uncounted, like X sent to it. A withdrawal, a funding and a delegation never
 #   raise the sum, a loss lowers it. A queued request is worth at most the total assets, so within it too.
 # - the free and the expected unbonding each <= BOOKS_MAX. The expected unbonding is what the LST asked to
-#   unbond, and the LST asks at most what keeps it within BOOKS_MAX (`_request_unbonding`: rewards past the
-#   bound, which it has not counted, stay staked); the free part is a part of it.
+#   unbond, and the LST asks at most the stake it counts (`_request_unbonding`: rewards it has not counted
+#   stay staked), so the expected unbonding stays within the accounted balance; the free part is a part of it.
 BOOKS_MAX: constant(uint256) = 2**128 - 1
 BOOKS_HIGH: constant(uint256) = 128
 
@@ -1196,10 +1196,12 @@ def _request_unbonding(keep: uint256, filing: bool) -> uint256:
     buffer: uint256 = self._buffer()
     short: uint256 = cover.held - min(cover.held, min(buffer, keep))
     expected: uint256 = self._unbonding >> BOOKS_HIGH
-    # Asked at most up to BOOKS_MAX, so the expected unbonding keeps within its 128 bits. The stake the LST
-    # counts (`accounted` less `expected`) is always within that, so the cap only leaves uncounted stake where
-    # it is: rewards past the books' bound that the LST has not counted yet (`_sync`).
-    staked: uint256 = min(staticcall backend.staked_balance(self), BOOKS_MAX - expected)
+    # Asked at most the stake the LST counts (the accounted balance less the expected unbonding): rewards it
+    # has not counted stay staked until a sync counts them (streamed, under the APR cap). Were they unbonded, a
+    # payback past the accounted balance would land them in the buffer at once, to be sandwiched. It also keeps
+    # the expected unbonding within the accounted balance at each ask (a loss only lowers it): within 128 bits.
+    accounted: uint256 = self._funds >> BOOKS_HIGH
+    staked: uint256 = min(staticcall backend.staked_balance(self), accounted - min(expected, accounted))
     for_queue: uint256 = 0
     if filing:
         for_queue = min(short, staked)

@@ -46,7 +46,7 @@ class UpkeepState:
     # the queue does not count on.
     held: int
     free: int
-    staked: int
+    staked: int  # what `_request_unbonding` may unbond: the backend stake, at most the stake the LST counts
     withdrawable: int
     min_request: int
     head_due: int | None  # what the oldest unfunded request still needs set aside, when it is due now
@@ -58,8 +58,8 @@ def read_upkeep(reader: Reader, block: Block | None = None) -> UpkeepState:
     block = block or reader.block()
     lst = reader.info.contracts["lst"]
     (
-        stream_end, balance, accounted, buffer, total_assets, target_bps, cover, staked, withdrawable, head,
-        end, snapshot_time,
+        stream_end, balance, accounted, buffer, total_assets, target_bps, cover, staked, expected,
+        withdrawable, head, end, snapshot_time,
     ) = reader.call_many(
         [
             ("lst", "stream_end", ()),
@@ -70,6 +70,7 @@ def read_upkeep(reader: Reader, block: Block | None = None) -> UpkeepState:
             ("lst", "target_buffer_bps", ()),
             ("lst", "queue_cover", ()),
             ("validator", "staked_balance", (lst,)),
+            ("lst", "unbonding_expected", ()),
             ("validator", "withdrawable", (lst,)),
             ("lst", "queue_head", ()),
             ("lst", "next_request_id", ()),
@@ -87,6 +88,8 @@ def read_upkeep(reader: Reader, block: Block | None = None) -> UpkeepState:
     # What the LST's `target_buffer()` and `queue_liability()` answered before they left it (bytecode room).
     target = LstSnapshot(total_assets, 0, target_buffer_bps=target_bps).target_buffer()
     liability = queue_liability(tuple(cover))
+    # `_request_unbonding` unbonds at most the stake the LST counts: rewards it has not counted stay staked.
+    staked = min(staked, accounted - min(expected, accounted))
     return UpkeepState(
         block.number, block.timestamp, stream_end, balance, accounted, buffer, target, liability, cover[1],
         cover[2], staked, withdrawable, reader.info.min_request, head_due, snapshot_time,

@@ -480,9 +480,18 @@ MUTATIONS = (
     Mutation(
         "the LST asks to unbond uncounted stake past the books' bound (a filing refused 'amount too large')",
         LST,
-        "    staked: uint256 = min(staticcall backend.staked_balance(self), BOOKS_MAX - expected)\n",
+        "    staked: uint256 = min(staticcall backend.staked_balance(self), "
+        "accounted - min(expected, accounted))\n",
         "    staked: uint256 = staticcall backend.staked_balance(self)\n",
         ("test_the_books_bound_cannot_refuse_what_the_lst_offers.py",),
+    ),
+    Mutation(
+        "the LST asks to unbond rewards it has not counted (their payback lands at once: sandwiched)",
+        LST,
+        "    staked: uint256 = min(staticcall backend.staked_balance(self), "
+        "accounted - min(expected, accounted))\n",
+        "    staked: uint256 = min(staticcall backend.staked_balance(self), BOOKS_MAX - expected)\n",
+        ("test_uncounted_rewards_cannot_land_at_once_through_a_payback.py",),
     ),
     Mutation(
         "a gain the books' bound cuts short spends all the time since the last gain (dust stalls syncs)",

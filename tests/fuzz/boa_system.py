@@ -259,7 +259,8 @@ def assert_unbonding_within_need(system: BoaSystem, carried: int) -> None:
     above the new shortfall (unbonding cannot be called back; it lands in the buffer and is delegated again);
     but no call asks for more. The backend removes stake units rounded up, so its stake may drop a wei or two
     more than what went into unbonding: the LST's views count that as a loss, which moves the liability and
-    the target by at most that loss plus a unit of rounding each."""
+    the target by at most that loss plus a unit of rounding each. And the expected unbonding is within the
+    accounted balance (`_request_unbonding` asks at most the stake the LST counts)."""
     lst, validator = system.lst, system.validator
     shortfall = max(lst_lens.target_buffer(lst) - lst.buffer(), 0, carried)
     unbonding, liability = validator.unbonding_balance(lst), lst_lens.queue_liability(lst)
@@ -273,6 +274,10 @@ def assert_unbonding_within_need(system: BoaSystem, carried: int) -> None:
         f"the LST has {unbonding} unbonding, beyond the queue's {liability} and the buffer's shortfall "
         f"{shortfall}"
     )
+    # Nor does it unbond rewards it has not counted: their payback would land past the accounted balance at
+    # once.
+    expected, accounted = lst.unbonding_expected(), lst.backend_accounted()
+    assert expected <= accounted, f"the LST expects {expected} unbonding, beyond its accounted {accounted}"
 
 
 def rebalance_checked(system: BoaSystem) -> tuple[bool, int]:
