@@ -47,6 +47,21 @@ MAX_SLASHED_ENTRIES: constant(uint256) = 256
 
 INDEX_ONE: constant(uint256) = 10**27
 
+# Every LST price read asks `balances`, so what it reads is packed (3 cold slots instead of 7), as are the
+# queue ends and the entries an unbonding request writes. Halves are written only through setters that
+# refuse a value past its bits ("validator: amount too large") rather than drop its high bits.
+# `_index`: the reward index (186 bits: from 1e27, ~2^96 of growth, 66 years of 100% APR compounded), the
+# time of its last update (56 bits) and the APR (14 bits: at most MAX_APR_BPS).
+INDEX_BITS: constant(uint256) = 186
+INDEX_MASK: constant(uint256) = 2**186 - 1
+APR_SHIFT: constant(uint256) = 242
+TIME_MASK: constant(uint256) = 2**56 - 1
+# Two 128-bit halves: `_pool` the total stake units (low) and the reward reserve (high); `_accounts` an
+# account's stake units and its unbonding balance; `_ends` its unbonding head and tail. An entry of
+# `_unbondings` is its amount (low) and its ready_at (high).
+HALF: constant(uint256) = 128
+HALF_MASK: constant(uint256) = 2**128 - 1
+
 
 struct Unbonding:
     amount: uint256
@@ -54,21 +69,16 @@ struct Unbonding:
 
 
 asset: public(immutable(IERC20))
-apr_bps: public(uint256)
 unbonding_delay: public(uint256)
-reward_reserve: public(uint256)
 slashed_total: public(uint256)
 
 # Stakes are kept in index units: a stake of `units` is worth `units * reward_index / INDEX_ONE`.
 # One global index makes a rate change apply from the moment it is made, for everybody.
-reward_index: public(uint256)
-last_index_update: public(uint256)
-total_stake_units: public(uint256)
-stake_units: public(HashMap[address, uint256])
-unbonding_balance: public(HashMap[address, uint256])
-unbondings: public(HashMap[address, HashMap[uint256, Unbonding]])
-unbonding_head: public(HashMap[address, uint256])
-unbonding_tail: public(HashMap[address, uint256])
+_index: uint256
+_pool: uint256
+_accounts: HashMap[address, uint256]
+_unbondings: HashMap[address, HashMap[uint256, uint256]]
+_ends: HashMap[address, uint256]
 
 
 event RewardsFunded:
@@ -114,10 +124,161 @@ def __init__(asset_: IERC20, apr_bps_: uint256):
     ownable.__init__()
     ownable_2step.__init__()
     asset = asset_
-    self.apr_bps = apr_bps_
     self.unbonding_delay = DEFAULT_UNBONDING_DELAY
-    self.reward_index = INDEX_ONE
-    self.last_index_update = block.timestamp
+    self._set_index(INDEX_ONE, apr_bps_)
+
+
+@pure
+@internal
+def _halves(low: uint256, high: uint256) -> uint256:
+    assert (low | high) >> HALF == 0, "validator: amount too large"
+    return low | high << HALF
+
+
+@internal
+def _set_index(index: uint256, apr: uint256):
+    assert index <= INDEX_MASK, "validator: amount too large"
+    self._index = index | block.timestamp << INDEX_BITS | apr << APR_SHIFT
+
+
+@view
+@internal
+def _apr() -> uint256:
+    return self._index >> APR_SHIFT
+
+
+@internal
+def _set_pool(units: uint256, reserve: uint256):
+    self._pool = self._halves(units, reserve)
+
+
+@internal
+def _set_account(account: address, units: uint256, unbonding: uint256):
+    self._accounts[account] = self._halves(units, unbonding)
+
+
+@view
+@internal
+def _units_of(account: address) -> uint256:
+    return self._accounts[account] & HALF_MASK
+
+
+@view
+@internal
+def _unbonding_of(account: address) -> uint256:
+    return self._accounts[account] >> HALF
+
+
+@view
+@internal
+def _reward_index() -> uint256:
+    return self._index & INDEX_MASK
+
+
+@internal
+def _add_units(account: address, units: uint256):
+    pool: uint256 = self._pool
+    self._set_pool((pool & HALF_MASK) + units, pool >> HALF)
+    self._set_account(account, self._units_of(account) + units, self._unbonding_of(account))
+
+
+@internal
+def _remove_units(account: address, units: uint256, unbonding: uint256):
+    # `units` of the account's stake leave it, `unbonding` X of them into its unbonding balance.
+    pool: uint256 = self._pool
+    self._set_pool((pool & HALF_MASK) - units, pool >> HALF)
+    self._set_account(account, self._units_of(account) - units, self._unbonding_of(account) + unbonding)
+
+
+@view
+@external
+def apr_bps() -> uint256:
+    """
+    @notice Yearly reward rate in basis points.
+    """
+    return self._apr()
+
+
+@view
+@external
+def reward_index() -> uint256:
+    """
+    @notice What one stake unit is worth, scaled by 1e27, as of the last update.
+    """
+    return self._reward_index()
+
+
+@view
+@external
+def last_index_update() -> uint256:
+    """
+    @notice When the reward index was last brought up to date.
+    """
+    return self._index >> INDEX_BITS & TIME_MASK
+
+
+@view
+@external
+def total_stake_units() -> uint256:
+    """
+    @notice Stake units of all delegators together.
+    """
+    return self._pool & HALF_MASK
+
+
+@view
+@external
+def reward_reserve() -> uint256:
+    """
+    @notice X left to pay rewards from.
+    """
+    return self._pool >> HALF
+
+
+@view
+@external
+def stake_units(account: address) -> uint256:
+    """
+    @notice Stake units of `account`.
+    """
+    return self._units_of(account)
+
+
+@view
+@external
+def unbonding_balance(account: address) -> uint256:
+    """
+    @notice X `account` has unbonding (matured or not, not yet withdrawn).
+    """
+    return self._unbonding_of(account)
+
+
+@view
+@external
+def unbonding_head(account: address) -> uint256:
+    """
+    @notice Index of `account`'s oldest unbonding entry not yet paid out.
+    """
+    return self._ends[account] & HALF_MASK
+
+
+@view
+@external
+def unbonding_tail(account: address) -> uint256:
+    """
+    @notice Index the next unbonding entry of `account` gets.
+    """
+    return self._ends[account] >> HALF
+
+
+@view
+@external
+def unbondings(account: address, index: uint256) -> Unbonding:
+    """
+    @notice Unbonding entry `index` of `account` (zero once paid out).
+    """
+    entry: uint256 = self._unbondings[account][index]
+    return Unbonding(amount=entry & HALF_MASK, ready_at=entry >> HALF)
 
 
 @view
@@ -127,12 +288,14 @@ def _pending() -> (uint256, uint256):
     @dev Returns (index now, reward paid since the last update). The reward is
          capped by the reserve; stake units round so the contract stays solvent.
     """
-    index: uint256 = self.reward_index
-    total: uint256 = self.total_stake_units * index // INDEX_ONE
-    elapsed: uint256 = block.timestamp - self.last_index_update
+    packed: uint256 = self._index
+    index: uint256 = packed & INDEX_MASK
+    pool: uint256 = self._pool
+    total: uint256 = (pool & HALF_MASK) * index // INDEX_ONE
+    elapsed: uint256 = block.timestamp - (packed >> INDEX_BITS & TIME_MASK)
     if total == 0 or elapsed == 0:
         return index, 0
-    reward: uint256 = min(total * self.apr_bps * elapsed // (BPS * YEAR), self.reward_reserve)
+    reward: uint256 = min(total * (packed >> APR_SHIFT) * elapsed // (BPS * YEAR), pool >> HALF)
     return index * (total + reward) // total, reward
 
 
@@ -141,17 +304,17 @@ def _accrue():
     index: uint256 = 0
     reward: uint256 = 0
     index, reward = self._pending()
-    self.last_index_update = block.timestamp
+    self._set_index(index, self._apr())
     if reward != 0:
-        self.reward_index = index
-        self.reward_reserve -= reward
+        pool: uint256 = self._pool
+        self._set_pool(pool & HALF_MASK, (pool >> HALF) - reward)
         log RewardsAccrued(amount=reward, reward_index=index)
 
 
 @view
 @internal
 def _stake_of(account: address, index: uint256) -> uint256:
-    return self.stake_units[account] * index // INDEX_ONE
+    return self._units_of(account) * index // INDEX_ONE
 
 
 @internal
@@ -166,7 +329,8 @@ def fund_rewards(amount: uint256):
     @param amount Amount of X pulled from the caller.
     """
     assert amount != 0, "validator: zero amount"
-    self.reward_reserve += amount
+    pool: uint256 = self._pool
+    self._set_pool(pool & HALF_MASK, (pool >> HALF) + amount)
     log RewardsFunded(funder=msg.sender, amount=amount)
     self._pull(msg.sender, amount)
 
@@ -179,10 +343,9 @@ def delegate(amount: uint256):
     """
     assert amount != 0, "validator: zero amount"
     self._accrue()
-    units: uint256 = amount * INDEX_ONE // self.reward_index
+    units: uint256 = amount * INDEX_ONE // self._reward_index()
     assert units != 0, "validator: amount too small"
-    self.stake_units[msg.sender] += units
-    self.total_stake_units += units
+    self._add_units(msg.sender, units)
     log Delegated(delegator=msg.sender, amount=amount)
     self._pull(msg.sender, amount)
 
@@ -196,17 +359,17 @@ def request_undelegate(amount: uint256) -> uint256:
     """
     assert amount != 0, "validator: zero amount"
     self._accrue()
-    index: uint256 = self.reward_index
+    index: uint256 = self._reward_index()
     assert self._stake_of(msg.sender, index) >= amount, "validator: amount exceeds stake"
     # Round the units removed up so the remaining stake never gains from rounding.
-    units: uint256 = min((amount * INDEX_ONE + index - 1) // index, self.stake_units[msg.sender])
-    self.stake_units[msg.sender] -= units
-    self.total_stake_units -= units
+    units: uint256 = min((amount * INDEX_ONE + index - 1) // index, self._units_of(msg.sender))
+    self._remove_units(msg.sender, units, amount)
     ready_at: uint256 = block.timestamp + self.unbonding_delay
-    tail: uint256 = self.unbonding_tail[msg.sender]
-    self.unbondings[msg.sender][tail] = Unbonding(amount=amount, ready_at=ready_at)
-    self.unbonding_tail[msg.sender] = tail + 1
-    self.unbonding_balance[msg.sender] += amount
+    ends: uint256 = self._ends[msg.sender]
+    tail: uint256 = ends >> HALF
+    # Amounts are within an account's 128-bit unbonding balance (checked by `_remove_units`).
+    self._unbondings[msg.sender][tail] = amount | ready_at << HALF
+    self._ends[msg.sender] = self._halves(ends & HALF_MASK, tail + 1)
     log UndelegateRequested(delegator=msg.sender, amount=amount, ready_at=ready_at)
     return ready_at
 
@@ -218,22 +381,23 @@ def withdraw_unbonded() -> uint256:
             `MAX_PAYOUTS_PER_CALL` entries per call).
     @return The amount of X sent.
     """
-    head: uint256 = self.unbonding_head[msg.sender]
-    tail: uint256 = self.unbonding_tail[msg.sender]
+    ends: uint256 = self._ends[msg.sender]
+    head: uint256 = ends & HALF_MASK
+    tail: uint256 = ends >> HALF
     total: uint256 = 0
     for _: uint256 in range(MAX_PAYOUTS_PER_CALL):
         if head == tail:
             break
-        entry: Unbonding = self.unbondings[msg.sender][head]
-        if entry.ready_at > block.timestamp:
+        entry: uint256 = self._unbondings[msg.sender][head]
+        if entry >> HALF > block.timestamp:
             break
-        total += entry.amount
-        self.unbondings[msg.sender][head] = empty(Unbonding)
+        total += entry & HALF_MASK
+        self._unbondings[msg.sender][head] = 0
         head += 1
-    self.unbonding_head[msg.sender] = head
+    self._ends[msg.sender] = head | tail << HALF
     if total == 0:
         return 0
-    self.unbonding_balance[msg.sender] -= total
+    self._set_account(msg.sender, self._units_of(msg.sender), self._unbonding_of(msg.sender) - total)
     log UnbondedWithdrawn(delegator=msg.sender, amount=total)
     assert extcall asset.transfer(msg.sender, total, default_return_value=True), "validator: transfer failed"
     return total
@@ -260,7 +424,7 @@ def total_balance(account: address) -> uint256:
     index: uint256 = 0
     reward: uint256 = 0
     index, reward = self._pending()
-    return self._stake_of(account, index) + self.unbonding_balance[account]
+    return self._stake_of(account, index) + self._unbonding_of(account)
 
 
 @view
@@ -273,8 +437,9 @@ def balances(account: address) -> (uint256, uint256):
     index: uint256 = 0
     reward: uint256 = 0
     index, reward = self._pending()
-    unbonding: uint256 = self.unbonding_balance[account]
-    return self._stake_of(account, index) + unbonding, unbonding
+    packed: uint256 = self._accounts[account]
+    unbonding: uint256 = packed >> HALF
+    return (packed & HALF_MASK) * index // INDEX_ONE + unbonding, unbonding
 
 
 @view
@@ -283,16 +448,17 @@ def withdrawable(account: address) -> uint256:
     """
     @notice Amount of `account`'s unbonding entries that have matured.
     """
-    head: uint256 = self.unbonding_head[account]
-    tail: uint256 = self.unbonding_tail[account]
+    ends: uint256 = self._ends[account]
+    head: uint256 = ends & HALF_MASK
+    tail: uint256 = ends >> HALF
     total: uint256 = 0
     for _: uint256 in range(MAX_PAYOUTS_PER_CALL):
         if head == tail:
             break
-        entry: Unbonding = self.unbondings[account][head]
-        if entry.ready_at > block.timestamp:
+        entry: uint256 = self._unbondings[account][head]
+        if entry >> HALF > block.timestamp:
             break
-        total += entry.amount
+        total += entry & HALF_MASK
         head += 1
     return total
 
@@ -307,7 +473,7 @@ def report(delegator: IBackendReportReceiver):
     @param delegator A delegator that implements `on_backend_report`.
     """
     self._accrue()
-    balance: uint256 = self._stake_of(delegator.address, self.reward_index) + self.unbonding_balance[delegator.address]
+    balance: uint256 = self._stake_of(delegator.address, self._reward_index()) + self._unbonding_of(delegator.address)
     extcall delegator.on_backend_report(balance)
 
 
@@ -328,27 +494,28 @@ def slash(delegator: address, bps: uint256, push_report: bool = True):
     ownable._check_owner()
     assert bps != 0 and bps <= BPS, "validator: bad slash bps"
     self._accrue()
-    units: uint256 = self.stake_units[delegator] * bps // BPS
-    loss: uint256 = units * self.reward_index // INDEX_ONE
-    self.stake_units[delegator] -= units
-    self.total_stake_units -= units
+    index: uint256 = self._reward_index()
+    units: uint256 = self._units_of(delegator) * bps // BPS
+    loss: uint256 = units * index // INDEX_ONE
     # Unbonding stake is still at stake until it is paid out (as on real chains).
-    head: uint256 = self.unbonding_head[delegator]
-    tail: uint256 = self.unbonding_tail[delegator]
+    ends: uint256 = self._ends[delegator]
+    head: uint256 = ends & HALF_MASK
+    tail: uint256 = ends >> HALF
     unbonding_loss: uint256 = 0
     for _: uint256 in range(MAX_SLASHED_ENTRIES):
         if head == tail:
             break
-        entry: Unbonding = self.unbondings[delegator][head]
-        cut: uint256 = entry.amount * bps // BPS
-        self.unbondings[delegator][head].amount = entry.amount - cut
+        entry: uint256 = self._unbondings[delegator][head]
+        cut: uint256 = (entry & HALF_MASK) * bps // BPS
+        self._unbondings[delegator][head] = entry - cut
         unbonding_loss += cut
         head += 1
-    self.unbonding_balance[delegator] -= unbonding_loss
+    self._remove_units(delegator, units, 0)
+    self._set_account(delegator, self._units_of(delegator), self._unbonding_of(delegator) - unbonding_loss)
     self.slashed_total += loss + unbonding_loss
     log Slashed(delegator=delegator, amount=loss + unbonding_loss)
     if push_report and delegator.is_contract:
-        balance: uint256 = self._stake_of(delegator, self.reward_index) + self.unbonding_balance[delegator]
+        balance: uint256 = self._stake_of(delegator, index) + self._unbonding_of(delegator)
         # A delegator that does not take reports still sees the loss in `total_balance`.
         reported: bool = raw_call(
             delegator,
@@ -366,7 +533,7 @@ def set_apr(apr_bps_: uint256):
     ownable._check_owner()
     assert apr_bps_ <= MAX_APR_BPS, "validator: apr too high"
     self._accrue()
-    self.apr_bps = apr_bps_
+    self._set_index(self._reward_index(), apr_bps_)
     log AprSet(apr_bps=apr_bps_)
 
 

@@ -694,10 +694,17 @@ MUTATIONS = (
     Mutation(
         "the backend slashes only staked X, not unbonding X",
         VALIDATOR,
-        "        self.unbondings[delegator][head].amount = entry.amount - cut\n"
+        "        self._unbondings[delegator][head] = entry - cut\n"
         "        unbonding_loss += cut\n",
         "        unbonding_loss += 0\n",
         ("test_queue_cannot_dodge_slash.py",),
+    ),
+    Mutation(
+        "the devnet backend keeps a half's high bits (a reserve past 128 bits spills into the stake units)",
+        VALIDATOR,
+        '    assert (low | high) >> HALF == 0, "validator: amount too large"\n',
+        "",
+        ("../unit/staking/test_simulated_validator.py",),
     ),
     Mutation(
         "the backend does not report a slash",

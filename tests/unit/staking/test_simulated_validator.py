@@ -151,3 +151,26 @@ def test_slash_without_report_leaves_the_loss_to_the_lst_views(
     assert lst.totalAssets() == units(10) + current
     tx = lst.rebalance(sender=other)
     assert tx.events.filter(lst.LossApplied)[0].loss == accounted - current
+
+
+def test_amounts_past_the_packed_halves_are_refused(project, owner, x, other, fund):
+    # The reserve shares a slot with the total stake units, an account's stake units with its unbonding
+    # balance (128 bits each): a value past its half is refused rather than spilling into the other.
+    validator = owner.deploy(project.SimulatedValidator, x, 0)  # no rewards: units stay X
+    fund(owner, 2**130, spender=validator)
+    validator.fund_rewards(2**128 - 2, sender=owner)
+    with ape.reverts("validator: amount too large"):
+        validator.fund_rewards(2, sender=owner)
+    validator.fund_rewards(1, sender=owner)
+    assert validator.reward_reserve() == 2**128 - 1 and validator.total_stake_units() == 0
+    fund(other, 2**130, spender=validator)
+    with ape.reverts("validator: amount too large"):
+        validator.invoke_transaction("delegate", 2**128, sender=other)
+    validator.invoke_transaction("delegate", 2**128 - 1, sender=other)
+    assert validator.stake_units(other) == validator.total_stake_units() == 2**128 - 1
+    assert validator.reward_reserve() == 2**128 - 1 and validator.unbonding_balance(other) == 0
+    validator.request_undelegate(2**127, sender=other)
+    assert validator.unbonding_balance(other) == 2**127
+    assert validator.stake_units(other) == validator.total_stake_units() == 2**127 - 1
+    assert validator.apr_bps() == 0 and validator.unbonding_tail(other) == 1
+    assert validator.unbondings(other, 0).amount == 2**127
