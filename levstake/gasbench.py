@@ -20,6 +20,8 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from eth_utils import keccak
+
 from levstake import ape_wallet
 from levstake.deploy import deploy_lending, deploy_router, deploy_staking
 from levstake.model import CLOSE_TO_LST, ORACLE_SCALE
@@ -43,6 +45,7 @@ class Row:
     action: str
     gas: int
     note: str = ""
+    backend: int = 0  # gas spent inside the devnet backend's calls (`backend_gas`)
 
 
 class Clock:
@@ -78,15 +81,41 @@ class Clock:
             self.request("anvil_setBlockTimestampInterval", [self.interval])
 
 
-class Measure:
-    """Rows of one section, and snapshot/restore that keep the pinned interval."""
+# `IBackendReportReceiver.on_backend_report(uint256)`: the backend's call back into the LST.
+ON_BACKEND_REPORT = "0x" + keccak(text="on_backend_report(uint256)")[:4].hex()
 
-    def __init__(self, section: str, chain: Any, clock: Clock):
-        self.section, self.chain, self.clock = section, chain, clock
+
+def backend_gas(call_trace: dict[str, Any], backend: str) -> int:
+    """Gas spent inside calls to the staking backend at `backend`, from anvil's call tracer: each outermost
+    call's gas (before refunds, its X transfers included), less what the LST's report handler it calls back
+    spends. On a real chain the backend is the chain's own delegation contract: this part of a row is what the
+    devnet's simulator costs."""
+    backend = backend.lower()
+
+    def found(frame: dict[str, Any]) -> int:
+        if frame.get("to", "").lower() != backend:
+            return sum(found(call) for call in frame.get("calls", []))
+        reports = (call for call in frame.get("calls", []) if call.get("input", "")[:10] == ON_BACKEND_REPORT)
+        return int(frame["gasUsed"], 16) - sum(int(call["gasUsed"], 16) for call in reports)
+
+    return found(call_trace)
+
+
+class Measure:
+    """Rows of one section, and snapshot/restore that keep the pinned interval. With `backend` set (the
+    devnet backend's address), each row also says how much of it the backend spent."""
+
+    def __init__(self, section: str, chain: Any, clock: Clock, backend: str | None = None):
+        self.section, self.chain, self.clock, self.backend = section, chain, clock, backend
         self.rows: list[Row] = []
 
     def add(self, action: str, tx: Any, note: str = "") -> Any:
-        self.rows.append(Row(self.section, action, int(tx.gas_used), note))
+        spent = 0
+        if self.backend:
+            tx_hash = tx.txn_hash if isinstance(tx.txn_hash, str) else tx.txn_hash.hex()
+            trace = self.clock.request("debug_traceTransaction", [tx_hash, {"tracer": "callTracer"}])
+            spent = backend_gas(trace, self.backend)
+        self.rows.append(Row(self.section, action, int(tx.gas_used), note, spent))
         return tx
 
     def snapshot(self) -> Any:
@@ -110,7 +139,7 @@ def staking_rows(project: Any, accounts: Any, chain: Any, clock: Clock) -> list[
         x.deposit(sender=account, value=units(200))
         x.approve(lst, MAX_UINT, sender=account)
 
-    m = Measure("Staking", chain, clock)
+    m = Measure("Staking", chain, clock, validator.address)
     m.add("LST: stake (deposit), first staker", lst.deposit(units(100), staker, sender=staker))
     m.add("LST: stake (deposit), later staker", lst.deposit(units(100), second, sender=second))
     m.add("LST: mint exact shares", lst.mint(units(10), second, sender=second))
@@ -207,7 +236,7 @@ def market_rows(project: Any, accounts: Any, chain: Any, clock: Clock) -> list[R
     x, market, units = world.x, world.market, world.units
     lender, borrower = world.lender, world.borrower
     flash = world.deployer.deploy(project.MockFlashBorrower, market)
-    m = Measure("Lending market", chain, clock)
+    m = Measure("Lending market", chain, clock, world.validator.address)
     lend_and_post(world, m)
     snapshot = m.snapshot()
     m.add(
@@ -347,7 +376,7 @@ def router_rows(
     `trace` receives the steady 50x open's receipt."""
     world = router_world(project, accounts, chain)
     market, oracle, router, units = world.market, world.oracle, world.router, world.units
-    m = Measure("Leverage router", chain, clock)
+    m = Measure("Leverage router", chain, clock, world.validator.address)
 
     def lever(user: Any) -> str:
         return leverage_of(market, oracle, user)
