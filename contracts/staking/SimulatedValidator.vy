@@ -48,19 +48,24 @@ MAX_SLASHED_ENTRIES: constant(uint256) = 256
 INDEX_ONE: constant(uint256) = 10**27
 
 # Every LST price read asks `balances`, so what it reads is packed (3 cold slots instead of 7), as are the
-# queue ends and the entries an unbonding request writes. Halves are written only through setters that
-# refuse a value past its bits ("validator: amount too large") rather than drop its high bits.
+# queue ends and the entries an unbonding request writes. A value that could pass its bits is written only
+# through a setter that refuses it ("validator: amount too large") rather than drop its high bits.
 # `_index`: the reward index (186 bits: from 1e27, ~2^96 of growth, 66 years of 100% APR compounded), the
 # time of its last update (56 bits) and the APR (14 bits: at most MAX_APR_BPS).
 INDEX_BITS: constant(uint256) = 186
 INDEX_MASK: constant(uint256) = 2**186 - 1
 APR_SHIFT: constant(uint256) = 242
 TIME_MASK: constant(uint256) = 2**56 - 1
-# Two 128-bit halves: `_pool` the total stake units (low) and the reward reserve (high); `_accounts` an
-# account's stake units and its unbonding balance; `_ends` its unbonding head and tail. An entry of
-# `_unbondings` is its amount (low) and its ready_at (high).
+# Two 128-bit halves: `_accounts` an account's stake units and its unbonding balance; `_ends` its unbonding
+# head and tail. An entry of `_unbondings` is its amount (low) and its ready_at (high).
 HALF: constant(uint256) = 128
 HALF_MASK: constant(uint256) = 2**128 - 1
+# `_pool`: the total stake units (low, 144 bits: 2^16 times the most one LST can stake, 2^128 - 1, so no LST
+# at its bound is refused for the others' stake) and the reward reserve (high, 112 bits); a reserve that does
+# not fit is kept whole in `_reserve_overflow` and the pool's part says so (RESERVE_SATURATED).
+UNITS_BITS: constant(uint256) = 144
+UNITS_MASK: constant(uint256) = 2**144 - 1
+RESERVE_SATURATED: constant(uint256) = 2**112 - 1
 
 
 struct Unbonding:
@@ -76,6 +81,7 @@ slashed_total: public(uint256)
 # One global index makes a rate change apply from the moment it is made, for everybody.
 _index: uint256
 _pool: uint256
+_reserve_overflow: uint256
 _accounts: HashMap[address, uint256]
 _unbondings: HashMap[address, HashMap[uint256, uint256]]
 _ends: HashMap[address, uint256]
@@ -138,6 +144,7 @@ def _halves(low: uint256, high: uint256) -> uint256:
 @internal
 def _set_index(index: uint256, apr: uint256):
     assert index <= INDEX_MASK, "validator: amount too large"
+    assert block.timestamp <= TIME_MASK, "validator: time out of range"
     self._index = index | block.timestamp << INDEX_BITS | apr << APR_SHIFT
 
 
@@ -149,7 +156,22 @@ def _apr() -> uint256:
 
 @internal
 def _set_pool(units: uint256, reserve: uint256):
-    self._pool = self._halves(units, reserve)
+    assert units <= UNITS_MASK, "validator: amount too large"
+    packed: uint256 = reserve
+    if reserve >= RESERVE_SATURATED:
+        packed = RESERVE_SATURATED
+        self._reserve_overflow = reserve
+    self._pool = units | packed << UNITS_BITS
+
+
+@view
+@internal
+def _reserve(pool: uint256) -> uint256:
+    # Below saturation the pool's part is the reserve: the common read stays one slot.
+    reserve: uint256 = pool >> UNITS_BITS
+    if reserve == RESERVE_SATURATED:
+        return self._reserve_overflow
+    return reserve
 
 
 @internal
@@ -178,7 +200,7 @@ def _reward_index() -> uint256:
 @internal
 def _add_units(account: address, units: uint256):
     pool: uint256 = self._pool
-    self._set_pool((pool & HALF_MASK) + units, pool >> HALF)
+    self._set_pool((pool & UNITS_MASK) + units, self._reserve(pool))
     self._set_account(account, self._units_of(account) + units, self._unbonding_of(account))
 
 
@@ -186,7 +208,7 @@ def _add_units(account: address, units: uint256):
 def _remove_units(account: address, units: uint256, unbonding: uint256):
     # `units` of the account's stake leave it, `unbonding` X of them into its unbonding balance.
     pool: uint256 = self._pool
-    self._set_pool((pool & HALF_MASK) - units, pool >> HALF)
+    self._set_pool((pool & UNITS_MASK) - units, self._reserve(pool))
     self._set_account(account, self._units_of(account) - units, self._unbonding_of(account) + unbonding)
 
 
@@ -223,7 +245,7 @@ def total_stake_units() -> uint256:
     """
     @notice Stake units of all delegators together.
     """
-    return self._pool & HALF_MASK
+    return self._pool & UNITS_MASK
 
 
 @view
@@ -232,7 +254,7 @@ def reward_reserve() -> uint256:
     """
     @notice X left to pay rewards from.
     """
-    return self._pool >> HALF
+    return self._reserve(self._pool)
 
 
 @view
@@ -291,11 +313,11 @@ def _pending() -> (uint256, uint256):
     packed: uint256 = self._index
     index: uint256 = packed & INDEX_MASK
     pool: uint256 = self._pool
-    total: uint256 = (pool & HALF_MASK) * index // INDEX_ONE
+    total: uint256 = (pool & UNITS_MASK) * index // INDEX_ONE
     elapsed: uint256 = block.timestamp - (packed >> INDEX_BITS & TIME_MASK)
     if total == 0 or elapsed == 0:
         return index, 0
-    reward: uint256 = min(total * (packed >> APR_SHIFT) * elapsed // (BPS * YEAR), pool >> HALF)
+    reward: uint256 = min(total * (packed >> APR_SHIFT) * elapsed // (BPS * YEAR), self._reserve(pool))
     return index * (total + reward) // total, reward
 
 
@@ -307,7 +329,7 @@ def _accrue():
     self._set_index(index, self._apr())
     if reward != 0:
         pool: uint256 = self._pool
-        self._set_pool(pool & HALF_MASK, (pool >> HALF) - reward)
+        self._set_pool(pool & UNITS_MASK, self._reserve(pool) - reward)
         log RewardsAccrued(amount=reward, reward_index=index)
 
 
@@ -330,7 +352,7 @@ def fund_rewards(amount: uint256):
     """
     assert amount != 0, "validator: zero amount"
     pool: uint256 = self._pool
-    self._set_pool(pool & HALF_MASK, (pool >> HALF) + amount)
+    self._set_pool(pool & UNITS_MASK, self._reserve(pool) + amount)
     log RewardsFunded(funder=msg.sender, amount=amount)
     self._pull(msg.sender, amount)
 

@@ -31,7 +31,7 @@ def world(decimals: int, apr_bps: int) -> tuple[RevmChain, Any, Any, Any, str]:
     owner, x, validator, lst = alone.owner, alone.x, alone.backend, alone.lst
     x.mint(owner, 2**129, sender=owner)
     x.approve(validator, 2**129, sender=owner)
-    validator.fund_rewards(2**128 - 1, sender=owner)  # the most its reserve holds
+    validator.fund_rewards(2**129, sender=owner)
     whale = chain.generate_address("whale")
     x.mint(whale, 2**130, sender=owner)
     x.approve(lst, MAX_UINT, sender=whale)

@@ -153,24 +153,43 @@ def test_slash_without_report_leaves_the_loss_to_the_lst_views(
     assert tx.events.filter(lst.LossApplied)[0].loss == accounted - current
 
 
-def test_amounts_past_the_packed_halves_are_refused(project, owner, x, other, fund):
-    # The reserve shares a slot with the total stake units, an account's stake units with its unbonding
-    # balance (128 bits each): a value past its half is refused rather than spilling into the other.
-    validator = owner.deploy(project.SimulatedValidator, x, 0)  # no rewards: units stay X
-    fund(owner, 2**130, spender=validator)
-    validator.fund_rewards(2**128 - 2, sender=owner)
-    with ape.reverts("validator: amount too large"):
-        validator.fund_rewards(2, sender=owner)
-    validator.fund_rewards(1, sender=owner)
-    assert validator.reward_reserve() == 2**128 - 1 and validator.total_stake_units() == 0
+def test_amounts_past_the_packed_halves_are_refused(project, owner, x, other, attacker, fund, warp):
+    # An account's stake units share a slot with its unbonding balance (128 bits each): a value past its half
+    # is refused rather than spilling into its neighbour. The total stake units (144 bits) have room for
+    # several delegators at an account's most, and a reserve past its 112 bits is kept whole in a slot of its
+    # own.
+    validator = owner.deploy(project.SimulatedValidator, x, 0)  # no rewards yet: units stay X
+    fund(owner, 2**131, spender=validator)
+    validator.fund_rewards(2**112 - 2, sender=owner)
+    assert validator.reward_reserve() == 2**112 - 2
+    validator.fund_rewards(2**130, sender=owner)
+    assert validator.reward_reserve() == 2**130 + 2**112 - 2 and validator.total_stake_units() == 0
     fund(other, 2**130, spender=validator)
     with ape.reverts("validator: amount too large"):
         validator.invoke_transaction("delegate", 2**128, sender=other)
     validator.invoke_transaction("delegate", 2**128 - 1, sender=other)
     assert validator.stake_units(other) == validator.total_stake_units() == 2**128 - 1
-    assert validator.reward_reserve() == 2**128 - 1 and validator.unbonding_balance(other) == 0
+    assert validator.unbonding_balance(other) == 0
+    fund(attacker, 2**130, spender=validator)
+    validator.invoke_transaction("delegate", 2**128 - 1, sender=attacker)
+    assert validator.total_stake_units() == 2**129 - 2
     validator.request_undelegate(2**127, sender=other)
     assert validator.unbonding_balance(other) == 2**127
-    assert validator.stake_units(other) == validator.total_stake_units() == 2**127 - 1
+    assert validator.stake_units(other) == 2**127 - 1 and validator.total_stake_units() == 2**129 - 2 - 2**127
     assert validator.apr_bps() == 0 and validator.unbonding_tail(other) == 1
     assert validator.unbondings(other, 0).amount == 2**127
+    # Rewards paid from the reserve past 112 bits, down through saturation, exactly.
+    validator.set_apr(10_000, sender=owner)
+    reserve, staked = validator.reward_reserve(), validator.staked_balance(attacker)
+    warp(365 * 86_400)
+    validator.request_undelegate(1, sender=attacker)
+    paid = reserve - validator.reward_reserve()
+    assert paid > 2**120 and validator.reward_reserve() > 2**112
+    # The attacker's share of what was paid (the index's 1e27 precision: ~1e-27 of the stake).
+    share = paid * staked // (staked + 2**127 - 1)
+    assert abs(validator.staked_balance(attacker) + 1 - staked - share) < staked // 10**20
+    warp(3 * 365 * 86_400)
+    total = validator.total_balance(attacker) + validator.total_balance(other)
+    validator.request_undelegate(1, sender=other)
+    assert validator.reward_reserve() == 0, "three more years at 100% use up the reserve"
+    assert validator.total_balance(attacker) + validator.total_balance(other) <= total, "nothing beyond it"
