@@ -82,8 +82,12 @@ MAX_CARRY_HOURS: constant(uint256) = 30 * 24
 # cannot continue a run.
 MIN_INTERVAL: constant(uint256) = 900
 MAX_INTERVAL: constant(uint256) = 6 * HOUR
-# Leverage after `protect`, at the price it was sized with: within target / TARGET_TOLERANCE.
+# Leverage after `protect`, at the price it was sized with: within target / TARGET_TOLERANCE, and
+# within what LANDING_SLACK wei of debt move it (leverage / equity each): the market's and the
+# LST's roundings move the debt by a few wei, which a position with a few thousand wei of equity
+# left cannot resolve to a ten-thousandth.
 TARGET_TOLERANCE: constant(uint256) = 10_000
+LANDING_SLACK: constant(uint256) = 4
 # Rounds of the step-down solver (the router's adjust uses 3): a position protected with little equity
 # left (a 2% slash takes a 50x position to ~500x) needs up to 8 to land within the tolerance. It stops
 # once a round moves the size by at most a millionth (what is left to converge moves the leverage by
@@ -536,7 +540,8 @@ def _check_landing(
     assert value - debt + allowed_loss + EQUITY_SLACK >= equity, "guard: equity loss above tip and fee"
     leverage: uint256 = math._mul_div(value, WAD, value - debt, False)
     gap: uint256 = leverage - min(leverage, target) + target - min(leverage, target)
-    assert gap <= target // TARGET_TOLERANCE, "guard: missed the target"
+    resolution: uint256 = leverage * LANDING_SLACK // (value - debt)
+    assert gap <= target // TARGET_TOLERANCE + resolution, "guard: missed the target"
     return collateral, debt
 
 

@@ -867,6 +867,13 @@ MUTATIONS = (
         ("test_carry_trigger_cannot_be_faked_by_a_short_spike.py",),
     ),
     Mutation(
+        "the guard's landing ignores what a wei of debt moves (a position with little equity never lands)",
+        GUARD,
+        '    assert gap <= target // TARGET_TOLERANCE + resolution, "guard: missed the target"\n',
+        '    assert gap <= target // TARGET_TOLERANCE, "guard: missed the target"\n',
+        ("../unit/leverage/test_leverage_guard.py::test_protect_lands_a_position_of_a_few_thousand_wei",),
+    ),
+    Mutation(
         "the liquidator does not check the seized LST covers the repaid X (the market's pull still fails)",
         LIQUIDATOR,
         '        assert proceeds >= repaid_assets, "liquidator: would lose money"\n',

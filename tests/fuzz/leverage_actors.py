@@ -70,11 +70,13 @@ DEADLINE = 2**64
 # The machine's four actors are the users who can be guarded (the batching account is a contract).
 USERS = 4
 # LeverageGuard's bounds (README, "The guard"): floor in (1, 2], tip <= 100 bps, carry hours 0 or 1 to 720;
-# `protect` lands within target / 10,000 and its equity check allows 4 units of rounding.
+# `protect` lands within target / 10,000 widened by what 4 wei of debt move the leverage, and its equity
+# check allows 4 units of rounding.
 MAX_FLOOR = 2 * WAD
 MAX_TIP_BPS = 100
 MAX_CARRY_HOURS = 720
 TARGET_TOLERANCE = 10_000
+LANDING_SLACK = 4
 EQUITY_SLACK = 4
 # The keeper's promise about a guarded position needs a floor that an hour of interest cannot cross (the
 # default rate model tops out at 40% a year: 0.005% an hour); lower floors are still drawn, not watched.
@@ -282,7 +284,8 @@ class LeverageActors:
             assert debt_after == 0, "protect to 1x left debt"
         else:
             landed = value_after * WAD // (value_after - debt_after)
-            assert abs(landed - target) <= target // TARGET_TOLERANCE, (
+            resolution = landed * LANDING_SLACK // (value_after - debt_after)
+            assert abs(landed - target) <= target // TARGET_TOLERANCE + resolution, (
                 f"protect landed at {landed / WAD:.6f}x, the target is {target / WAD:.6f}x"
             )
         # The caller's tip, and the owner's cost: tip plus the instant fee on what was unstaked.

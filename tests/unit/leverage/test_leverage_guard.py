@@ -298,3 +298,26 @@ def test_protect_gas_with_a_checkpoint_due(guard, market, leverager, keeper, bel
     tx = guard.protect(market, leverager, MAX_TIP_BPS, sender=keeper)
     print(f"\nLeverageGuard.protect, 50x -> 20x, with a checkpoint: {tx.gas_used:,} gas")
     assert tx.gas_used < 550_000
+
+
+@pytest.mark.parametrize("equity", [1_000, 2_000, 3_000])
+def test_protect_lands_a_position_of_a_few_thousand_wei(
+    guard, router, market, oracle, borrower, keeper, fund, deadline, validator, lst, owner, equity
+):
+    # Opened at 50x with `equity` wei of X (either decimals): a wei of debt moves the landed leverage by
+    # 20 / ~1,000 to 20 / ~3,000, more than the ten-thousandth of the target; the guard used to refuse
+    # such a position for good ("guard: missed the target", the fuzz's 46x and ~900x programs).
+    fund(borrower, equity, spender=router)
+    market.set_authorization(router, True, sender=borrower)
+    router.open(market, equity, 50 * WAD, 0, deadline(), sender=borrower)
+    market.set_authorization(guard, True, sender=borrower)
+    guard.set_guard(market, FLOOR, TARGET, MAX_TIP_BPS, 0, sender=borrower)
+    validator.slash(lst, 30, sender=owner)
+    price = oracle.price()
+    assert market.position(borrower)[3] < FLOOR
+    guard.protect(market, borrower, 17, sender=keeper)
+    collateral, debt, _, _ = market.position(borrower)
+    value = collateral * price // ORACLE_SCALE
+    landed = value * WAD // (value - debt)
+    # Outside the plain ten-thousandth, within what LANDING_SLACK (4) wei of debt move the leverage.
+    assert TARGET // 10_000 < abs(landed - TARGET) <= TARGET // 10_000 + landed * 4 // (value - debt)
