@@ -245,6 +245,9 @@ class Builder:
     def update_snapshot(self) -> TxRequest:
         return self._tx("oracle", "update_snapshot", label="oracle snapshot")
 
+    def accrue_interest(self) -> TxRequest:
+        return self._tx("market", "accrue_interest", label="accrue interest")
+
     # ------------------------------------------------------------ liquidator and guard (deployment keys
     # "liquidator", "guard"; `Deployment.require` says when a file predates them)
 

@@ -4,7 +4,8 @@ devnet's loop, a test): `Keeper.on_block(block)` reads everything in a few batch
 
 1. upkeep (`jobs.py`): `sync_rewards`, `rebalance`, the oracle snapshot, and the guard's carry checkpoint
    (hourly while anyone is guarded with a carry trigger: `protect` needs checkpoints at most 6 hours apart to
-   count a run), each only when its check says it would change something;
+   count a run), each only when its check says it would change something; else the market's accrual, when
+   its last one is an hour old and it has debt (see `check_accrual`);
 2. `protect(user)` for every guarded user whose `status()` says a trigger holds, when the user's tip covers
    the gas (or always with `altruist`);
 3. a capital-free liquidation through the Liquidator of every position below health 1 whose `quote()` profit
@@ -50,6 +51,11 @@ EXPECTED_REVERTS = (
 )
 # Carry checkpoints: `LeverageGuard.MIN_INTERVAL` is 15 minutes and an interval over 6 hours ends a run.
 CHECKPOINT_EVERY = 3_600
+# A market prices the interval since its last accrual at the rate its model answers at the accrual, as
+# Morpho Blue does: a model that fails (views and accruals then use the last APR) or changes its answer while
+# the market sits idle re-prices the whole idle interval at once, past what the keeper's last round saw.
+# Accruing an idle market with debt hourly keeps that interval within an hour.
+ACCRUE_EVERY = 3_600
 COOLDOWN_BLOCKS = 20
 ESTIMATE_GAS_MARGIN_BPS = 12_000  # estimates are raised by 20% for the gas limit and the cost
 
@@ -225,7 +231,15 @@ class Keeper:
                 actions.append(Action(name, None, _job_tx(self.builder, name), reason))
         reason = self.check_carry_checkpoint(block)
         if reason is not None:
+            # The checkpoint accrues the market too.
             actions.append(Action("carry_checkpoint", None, self.builder.guard_checkpoint(), reason))
+            return actions
+        last_update, market_state = self.reader.call_many(
+            [("market", "last_update", ()), ("market", "market_state", ())], block
+        )
+        reason = check_accrual(last_update, block.timestamp, market_state[1])
+        if reason is not None:
+            actions.append(Action("accrue_interest", None, self.builder.accrue_interest(), reason))
         return actions
 
     def check_carry_checkpoint(self, block: Block) -> str | None:
@@ -400,6 +414,13 @@ def check_carry_checkpoint(last_time: int, now: int, carry_hours: list[int]) -> 
     if now < last_time + CHECKPOINT_EVERY:
         return None
     return "an hour since the guard's last carry checkpoint"
+
+
+def check_accrual(last_update: int, now: int, borrowed: int) -> str | None:
+    """Due when the market has debt and its last accrual is an hour old (`ACCRUE_EVERY`)."""
+    if borrowed == 0 or now < last_update + ACCRUE_EVERY:
+        return None
+    return "an hour since the market's last accrual, with debt outstanding"
 
 
 def _job_tx(builder: Builder, name: str) -> TxRequest:

@@ -63,6 +63,7 @@ from hypothesis.stateful import rule
 
 from levstake import lst_lens
 from levstake.deploy import DEFAULT_LLTV
+from levstake.keeper.keeper import check_accrual
 
 BPS = 10_000
 HOUR = 3_600
@@ -661,12 +662,16 @@ class LeverageActors:
         chain, guard, lst = self.chain, self.guard, self.lst
         now, slashed = chain.timestamp, self.validator.slashed_total()
         # Upkeep: a carry checkpoint of each market where someone is guarded (it syncs the LST's rewards and
-        # accrues), else the reward sync alone; `rebalance` when the buffer is off target or paybacks matured.
+        # accrues), else the reward sync alone; the hourly accrual of a market with debt (the keeper's
+        # `check_accrual`); `rebalance` when the buffer is off target or paybacks matured.
         checkpointed = False
         for which, market in enumerate(self.markets):
             if any(key[0] == which for key in self.guards):
                 guard.checkpoint(market, sender=self.keeper_account)
                 checkpointed = True
+            if check_accrual(market.last_update(), now, market.total_borrow_assets()):
+                accrued = attempt(market.accrue_interest, sender=self.keeper_account)
+                self.note("keeper_round_accrual", accrued[1])
         if not checkpointed:
             self.note("keeper_round_sync", attempt(lst.sync_rewards)[1])
         target, buffer = lst_lens.target_buffer(lst), lst.buffer()

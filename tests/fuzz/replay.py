@@ -1,7 +1,8 @@
 """
 Replays a printed hypothesis program of the whole-system machine (`system_machine.py`), step by step, and
 stops at the first step that fails: `python tests/fuzz/replay.py PROGRAM DECIMALS`. The programs of the
-failures left open are kept in `tests/fuzz/known_failures/` (README, Known gaps).
+failures left open are kept in `tests/fuzz/known_failures/` (README, Known gaps), those fixed in
+`tests/fuzz/regressions/` (replayed by `test_fixed_failures_replay_clean.py`).
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@ The keeper's decisions and fault handling as plain functions, no chain and no ru
 most once per block; a revert meaning another keeper acted first is a lost race (logged, not counted, not
 raised) while any other failure is counted and rests the action; a liquidation is sent only when its profit
 covers the gas, with that gas cost as `min_profit`; a dry run sends nothing; RPC faults are retried with
-back-off and nothing else is; the carry checkpoint falls due hourly and only for a carry guard.
+back-off and nothing else is; the carry checkpoint falls due hourly and only for a carry guard; the market's
+accrual hourly and only while it has debt.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import requests
 
 from levstake.keeper import keeper as keeper_module
 from levstake.keeper import retry, scan
-from levstake.keeper.keeper import COOLDOWN_BLOCKS, Action, Keeper, check_carry_checkpoint
+from levstake.keeper.keeper import COOLDOWN_BLOCKS, Action, Keeper, check_accrual, check_carry_checkpoint
 from levstake.rpc import Block, ReadError
 from levstake.txs import TxRequest
 
@@ -174,6 +175,13 @@ def test_the_carry_checkpoint_is_due_hourly_and_only_for_a_carry_guard() -> None
     assert check_carry_checkpoint(1_000, 1_000 + 3_599, [24]) is None
     assert check_carry_checkpoint(1_000, 1_000 + 3_600, [0, 24]) is not None
     assert check_carry_checkpoint(0, 5, [24]) == "no carry checkpoint yet"
+
+
+def test_an_idle_market_with_debt_is_accrued_hourly() -> None:
+    # Within the hour, or without debt, an accrual changes nothing a round could miss.
+    assert check_accrual(1_000, 1_000 + 3_599, 10**18) is None
+    assert check_accrual(1_000, 1_000 + 10 * 3_600, 0) is None
+    assert check_accrual(1_000, 1_000 + 3_600, 1) is not None
 
 
 def test_the_lens_answer_is_read_as_the_abi_says() -> None:
