@@ -161,11 +161,14 @@ STREAM_TIME_MASK: constant(uint256) = 2**40 - 1
 
 # A queued request's owner, due time and claimed flag in one slot (`StoredRequest.owner_due`): the owner in
 # the low 160 bits, `ready_at` in the 40 above (a filing checks it, as a sync checks a stream's end), the
-# flag above them. A filing then writes 4 new slots, not 5, and a claim sets its flag in a slot already
-# written (not a zero one).
+# flag above them, and whether the receiver is stored (REQUEST_RECEIVER). A filing then writes 4 new slots
+# at most, not 5, and a claim sets its flag in a slot already written (not a zero one).
 REQUEST_OWNER_MASK: constant(uint256) = 2**160 - 1
 REQUEST_READY_AT: constant(uint256) = 160
 REQUEST_CLAIMED: constant(uint256) = 2**200
+# Set when the request's receiver is not its owner: only then is the receiver stored (most requests pay their
+# owner: a filing writes three new slots, not four, and a claim reads the receiver's slot only when set).
+REQUEST_RECEIVER: constant(uint256) = 2**201
 # Its amount and the part set aside so far in another (`StoredRequest.amount_paid`), 128 bits each: the part
 # set aside never exceeds the amount, and no amount passes 128 bits (a request is worth at most the total
 # assets, within BOOKS_MAX).
@@ -210,7 +213,8 @@ struct UnstakeRequest:
 
 
 # An `UnstakeRequest` as stored: its owner, `ready_at` and `claimed` packed (see REQUEST_READY_AT), its
-# amount and paid part packed (see REQUEST_PAID).
+# amount and paid part packed (see REQUEST_PAID), its receiver only when it is not the owner (see
+# REQUEST_RECEIVER).
 struct StoredRequest:
     owner_due: uint256
     receiver: address
@@ -1400,12 +1404,15 @@ def request_unstake(shares: uint256, receiver: address = msg.sender, owner: addr
     self.last_ready_at = ready_at
     request_id: uint256 = self.next_request_id
     self.next_request_id = request_id + 1
-    self._requests[request_id] = StoredRequest(
-        owner_due=convert(owner, uint256) | ready_at << REQUEST_READY_AT,
-        receiver=receiver,
-        amount_paid=amount | paid << REQUEST_PAID,
-        scaled=scaled,
-    )
+    # Field by field: a receiver that is the owner leaves its slot untouched (a zero written is still a
+    # cold write).
+    owner_due: uint256 = convert(owner, uint256) | ready_at << REQUEST_READY_AT
+    if receiver != owner:
+        owner_due |= REQUEST_RECEIVER
+        self._requests[request_id].receiver = receiver
+    self._requests[request_id].owner_due = owner_due
+    self._requests[request_id].amount_paid = amount | paid << REQUEST_PAID
+    self._requests[request_id].scaled = scaled
     log UnstakeRequested(
         request_id=request_id, owner=owner, receiver=receiver, shares=shares, amount=amount, ready_at=ready_at
     )
@@ -1424,22 +1431,26 @@ def claim(request_id: uint256) -> uint256:
     @return The X paid (0 while the request waits).
     """
     self._enter()
-    request: StoredRequest = self._requests[request_id]
-    owner: address = convert(request.owner_due & REQUEST_OWNER_MASK, address)
-    assert request.receiver != empty(address), "lst: unknown request"
-    assert msg.sender == request.receiver or msg.sender == owner, "lst: not request owner"
-    assert request.owner_due & REQUEST_CLAIMED == 0, "lst: already claimed"
+    # Every filed request has an owner (no burn from the zero address) and a `ready_at`.
+    owner_due: uint256 = self._requests[request_id].owner_due
+    assert owner_due != 0, "lst: unknown request"
+    owner: address = convert(owner_due & REQUEST_OWNER_MASK, address)
+    receiver: address = owner
+    if owner_due & REQUEST_RECEIVER != 0:
+        receiver = self._requests[request_id].receiver
+    assert msg.sender == receiver or msg.sender == owner, "lst: not request owner"
+    assert owner_due & REQUEST_CLAIMED == 0, "lst: already claimed"
     self._apply_loss()
     self._process_queue()
-    if request_id >= self.queue_head or request.owner_due >> REQUEST_READY_AT & STREAM_TIME_MASK > block.timestamp:
+    if request_id >= self.queue_head or owner_due >> REQUEST_READY_AT & STREAM_TIME_MASK > block.timestamp:
         self._exit()
         return 0
     paid: uint256 = self._requests[request_id].amount_paid >> REQUEST_PAID
     # The flag is set in the slot the owner and `ready_at` already fill: they must stay as they are.
-    self._requests[request_id].owner_due = request.owner_due | REQUEST_CLAIMED
+    self._requests[request_id].owner_due = owner_due | REQUEST_CLAIMED
     self.queue_reserve -= paid
-    log UnstakeClaimed(request_id=request_id, owner=owner, receiver=request.receiver, amount=paid)
-    self._send_x(request.receiver, paid)
+    log UnstakeClaimed(request_id=request_id, owner=owner, receiver=receiver, amount=paid)
+    self._send_x(receiver, paid)
     self._exit()
     return paid
 
@@ -1465,8 +1476,11 @@ def requests(arg0: uint256) -> UnstakeRequest:
             parameter keeps the name of the public getter this replaced, so the ABI is unchanged).
     """
     request: StoredRequest = self._requests[arg0]
+    owner: address = convert(request.owner_due & REQUEST_OWNER_MASK, address)
+    if request.owner_due & REQUEST_RECEIVER == 0:
+        request.receiver = owner
     return UnstakeRequest(
-        owner=convert(request.owner_due & REQUEST_OWNER_MASK, address),
+        owner=owner,
         receiver=request.receiver,
         amount=request.amount_paid & REQUEST_AMOUNT_MASK,
         scaled=request.scaled,

@@ -64,7 +64,7 @@ def _instant_carry(market: ILendingMarket, tokens: Tokens) -> bool:
 """
 
 # The `ready_at` of the request a claim reads, unpacked from its slot.
-CLAIMED_READY_AT = "request.owner_due >> REQUEST_READY_AT & STREAM_TIME_MASK"
+CLAIMED_READY_AT = "owner_due >> REQUEST_READY_AT & STREAM_TIME_MASK"
 
 MUTATIONS = (
     # ------------------------------------------------------------ donations, locks, signatures
@@ -427,7 +427,7 @@ MUTATIONS = (
     Mutation(
         "a claim writes its flag over the request's owner and ready_at",
         LST,
-        "    self._requests[request_id].owner_due = request.owner_due | REQUEST_CLAIMED\n",
+        "    self._requests[request_id].owner_due = owner_due | REQUEST_CLAIMED\n",
         "    self._requests[request_id].owner_due = REQUEST_CLAIMED\n",
         ("test_a_claim_or_a_late_clock_cannot_corrupt_a_packed_request.py",),
     ),
@@ -437,6 +437,49 @@ MUTATIONS = (
         "REQUEST_CLAIMED: constant(uint256) = 2**200\n",
         "REQUEST_CLAIMED: constant(uint256) = 2**199\n",
         ("test_a_claim_or_a_late_clock_cannot_corrupt_a_packed_request.py",),
+    ),
+    Mutation(
+        "a claim of a request to its owner pays the receiver slot it never wrote (the zero address)",
+        LST,
+        "    receiver: address = owner\n    if owner_due & REQUEST_RECEIVER != 0:\n"
+        "        receiver = self._requests[request_id].receiver\n",
+        "    receiver: address = self._requests[request_id].receiver\n",
+        ("test_a_request_to_its_owner_cannot_be_claimed_or_paid_elsewhere.py",),
+    ),
+    Mutation(
+        "requests() reads a request to its owner without a receiver",
+        LST,
+        "    if request.owner_due & REQUEST_RECEIVER == 0:\n        request.receiver = owner\n",
+        "",
+        ("test_a_request_to_its_owner_cannot_be_claimed_or_paid_elsewhere.py",),
+    ),
+    Mutation(
+        "the stored-receiver flag on the claimed flag's bit (a request to another receiver is filed claimed)",
+        LST,
+        "REQUEST_RECEIVER: constant(uint256) = 2**201\n",
+        "REQUEST_RECEIVER: constant(uint256) = 2**200\n",
+        ("test_a_request_to_its_owner_cannot_be_claimed_or_paid_elsewhere.py",),
+    ),
+    Mutation(
+        "the stored-receiver flag on ready_at's top bit (a request to another receiver is due 2^39 s late)",
+        LST,
+        "REQUEST_RECEIVER: constant(uint256) = 2**201\n",
+        "REQUEST_RECEIVER: constant(uint256) = 2**199\n",
+        ("test_a_request_to_its_owner_cannot_be_claimed_or_paid_elsewhere.py",),
+    ),
+    Mutation(
+        "anybody may claim a request (for its receiver)",
+        LST,
+        '    assert msg.sender == receiver or msg.sender == owner, "lst: not request owner"\n',
+        "",
+        ("test_a_request_to_its_owner_cannot_be_claimed_or_paid_elsewhere.py",),
+    ),
+    Mutation(
+        "a request never filed is not refused as unknown",
+        LST,
+        '    assert owner_due != 0, "lst: unknown request"\n',
+        "",
+        ("test_a_request_to_its_owner_cannot_be_claimed_or_paid_elsewhere.py",),
     ),
     # ------------------------------------------------------------ the LST's books packed (two 128-bit halves)
     Mutation(
