@@ -37,7 +37,8 @@
                    still authorizes this contract there; only while a trigger holds;
                    only down to the user's target (the step is sized by the module
                    and the result checked: leverage within 0.01% of the target at the
-                   price it was sized with); the caller's tip is at most the user's
+                   price it was sized with, widened by what 4 wei of debt move it for a
+                   position with little equity); the caller's tip is at most the user's
                    `max_tip_bps` of the equity, and the user's equity falls by at most
                    the tip plus the LST's instant-unstake fee (checked after the step).
                  - Settings are checked when set: the target's health is above the

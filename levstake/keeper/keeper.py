@@ -234,9 +234,12 @@ class Keeper:
             # The checkpoint accrues the market too.
             actions.append(Action("carry_checkpoint", None, self.builder.guard_checkpoint(), reason))
             return actions
+        # Not strict: a failed read skips the accrual, never the round's protects and liquidations.
         last_update, market_state = self.reader.call_many(
-            [("market", "last_update", ()), ("market", "market_state", ())], block
+            [("market", "last_update", ()), ("market", "market_state", ())], block, strict=False
         )
+        if isinstance(last_update, ReadError) or isinstance(market_state, ReadError):
+            return actions
         reason = check_accrual(last_update, block.timestamp, market_state[1])
         if reason is not None:
             actions.append(Action("accrue_interest", None, self.builder.accrue_interest(), reason))

@@ -191,7 +191,7 @@ def test_a_round_accrues_the_market_unless_its_carry_checkpoint_does(monkeypatch
     monkeypatch.setattr(keeper_module.jobs, "read_upkeep", lambda reader, block: None)
     monkeypatch.setattr(keeper, "check_carry_checkpoint", lambda block: "due" if checkpoint_due else None)
     # `last_update`, then `market_state` (supply, borrow, utilization, borrow APR, supply APR).
-    keeper.reader.call_many = lambda calls, block: [1_000, (10**20, 10**19, 0, 0, 0)]
+    keeper.reader.call_many = lambda calls, block, strict: [1_000, (10**20, 10**19, 0, 0, 0)]
     keeper.builder = SimpleNamespace(
         accrue_interest=lambda: TxRequest(ADDRESS, b"accrue", 0, "accrue interest"),
         guard_checkpoint=lambda: TxRequest(ADDRESS, b"checkpoint", 0, "carry checkpoint"),
@@ -200,6 +200,10 @@ def test_a_round_accrues_the_market_unless_its_carry_checkpoint_does(monkeypatch
     assert kinds == (["carry_checkpoint"] if checkpoint_due else ["accrue_interest"])
     early = [action.kind for action in keeper.upkeep_actions(Block(9, 1_000 + 3_599))]
     assert early == (["carry_checkpoint"] if checkpoint_due else [])
+    # A failed read skips the accrual (and nothing else of the round).
+    keeper.reader.call_many = lambda calls, block, strict: [ReadError("reverted"), ReadError("reverted")]
+    late = [action.kind for action in keeper.upkeep_actions(Block(9, 1_000 + 3_600))]
+    assert late == (["carry_checkpoint"] if checkpoint_due else [])
 
 
 def test_the_lens_answer_is_read_as_the_abi_says() -> None:
