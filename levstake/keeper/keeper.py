@@ -235,12 +235,13 @@ class Keeper:
             actions.append(Action("carry_checkpoint", None, self.builder.guard_checkpoint(), reason))
             return actions
         # Not strict: a failed read skips the accrual, never the round's protects and liquidations.
-        last_update, market_state = self.reader.call_many(
-            [("market", "last_update", ()), ("market", "market_state", ())], block, strict=False
+        # The debt as of the last accrual: interest never turns none into some.
+        last_update, borrowed = self.reader.call_many(
+            [("market", "last_update", ()), ("market", "total_borrow_assets", ())], block, strict=False
         )
-        if isinstance(last_update, ReadError) or isinstance(market_state, ReadError):
+        if isinstance(last_update, ReadError) or isinstance(borrowed, ReadError):
             return actions
-        reason = check_accrual(last_update, block.timestamp, market_state[1])
+        reason = check_accrual(last_update, block.timestamp, borrowed)
         if reason is not None:
             actions.append(Action("accrue_interest", None, self.builder.accrue_interest(), reason))
         return actions

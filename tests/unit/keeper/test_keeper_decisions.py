@@ -190,8 +190,8 @@ def test_a_round_accrues_the_market_unless_its_carry_checkpoint_does(monkeypatch
     monkeypatch.setattr(keeper_module.jobs, "JOBS", {})
     monkeypatch.setattr(keeper_module.jobs, "read_upkeep", lambda reader, block: None)
     monkeypatch.setattr(keeper, "check_carry_checkpoint", lambda block: "due" if checkpoint_due else None)
-    # `last_update`, then `market_state` (supply, borrow, utilization, borrow APR, supply APR).
-    keeper.reader.call_many = lambda calls, block, strict: [1_000, (10**20, 10**19, 0, 0, 0)]
+    # `last_update`, then `total_borrow_assets`.
+    keeper.reader.call_many = lambda calls, block, strict: [1_000, 10**19]
     keeper.builder = SimpleNamespace(
         accrue_interest=lambda: TxRequest(ADDRESS, b"accrue", 0, "accrue interest"),
         guard_checkpoint=lambda: TxRequest(ADDRESS, b"checkpoint", 0, "carry checkpoint"),
