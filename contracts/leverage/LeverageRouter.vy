@@ -356,7 +356,8 @@ def loop(market: ILendingMarket, assets: uint256, steps: uint256, min_collateral
             for q = max LTV, at a gas cost that grows with `steps`. Each round is one
             `supply_collateral` whose callback borrows and stakes straight into the
             market: the same amounts as borrow, stake, supply, without the router holding
-            or approving the LST.
+            or approving the LST (the first stake keeps 1 wei of X back when there are
+            rounds, and returns it).
     @param steps Borrow-stake-supply rounds, at most 50.
     """
     tokens: Tokens = self._checks(market, deadline)
@@ -366,7 +367,23 @@ def loop(market: ILendingMarket, assets: uint256, steps: uint256, min_collateral
     self._pull(tokens.x, msg.sender, assets)
     price: uint256 = self._price(market)
     ltv: uint256 = staticcall market.max_ltv()
-    shares: uint256 = self._stake_into(market, tokens, assets, 0)
+    # Every round borrows X into the router and stakes it out again. Were the router's X balance and its
+    # allowance to the LST back at 0 after each round, the next would create both again (20,000 gas each,
+    # refunded only up to a fifth of the transaction's gas): the LST gets one allowance for the whole loop
+    # (the sweep resets it), and when there are rounds, 1 wei of the caller's X stays in the router until the
+    # sweep returns it.
+    self._approve(tokens.x, tokens.lst.address, max_value(uint256))
+    # What the LST prices deposits at, read once: within this transaction only the loop's own deposits move
+    # it, each adding exactly its X and its shares (`_stake_into`).
+    entry: uint256 = 0
+    locked: uint256 = 0
+    supply: uint256 = 0
+    entry, locked, supply = staticcall ILiquidStaking(tokens.lst.address).share_prices()
+    entry += locked
+    kept: uint256 = min(steps, 1)
+    shares: uint256 = self._stake_into(market, tokens, entry, supply, assets - kept, 0)
+    entry += assets - kept
+    supply += shares
     total_shares: uint256 = shares
     borrowed: uint256 = 0
     done: uint256 = 0
@@ -377,7 +394,9 @@ def loop(market: ILendingMarket, assets: uint256, steps: uint256, min_collateral
         if amount <= LTV_MARGIN:
             break
         amount -= LTV_MARGIN
-        shares = self._stake_into(market, tokens, amount, amount)
+        shares = self._stake_into(market, tokens, entry, supply, amount, amount)
+        entry += amount
+        supply += shares
         total_shares += shares
         borrowed += amount
         done += 1
@@ -413,11 +432,12 @@ def on_supply_collateral(assets: uint256, data: Bytes[1024]):
         return
     if borrowed != 0:
         extcall ILendingMarket(msg.sender).borrow(borrowed, 0, self._user, self)
-    self._approve(tokens.x, tokens.lst.address, cost)
     # Straight to the market: the market counts what it receives during the callback as paid.
     if action == ACTION_STAKE:
-        extcall tokens.lst.deposit(cost, msg.sender)
+        # `loop` approved the LST once for all its rounds, and priced the shares itself.
+        assert extcall tokens.lst.deposit(cost, msg.sender) == amount, "router: unexpected shares"
     else:
+        self._approve(tokens.x, tokens.lst.address, cost)
         extcall tokens.lst.mint(amount, msg.sender)
 
 
@@ -638,15 +658,22 @@ def _supply(
 
 
 @internal
-def _stake_into(market: ILendingMarket, tokens: Tokens, assets: uint256, borrowed: uint256) -> uint256:
+def _stake_into(
+    market: ILendingMarket, tokens: Tokens, entry: uint256, supply: uint256, assets: uint256, borrowed: uint256
+) -> uint256:
     """
     @dev Credits the caller the LST that staking `assets` of X mints, and in the callback
          borrows `borrowed` of that X for the caller and stakes it all into the market.
-         The deposit's shares are read here: nothing between here and the callback moves
-         the LST.
+         The shares are the LST's `deposit` at `entry` (total assets with the rewards still
+         streaming) and `supply`, as it stands when the callback deposits; the callback
+         checks that the deposit minted exactly them.
     @return LST shares added as collateral.
     """
-    shares: uint256 = staticcall tokens.lst.previewDeposit(assets)
+    priced_assets: uint256 = 0
+    priced_shares: uint256 = 0
+    priced_assets, priced_shares = share_pricing._priced(entry, supply)
+    assert priced_assets != 0, "router: nothing left to stake into"
+    shares: uint256 = math._mul_div(assets, priced_shares, priced_assets, False)
     self._market = market.address
     self._user = msg.sender
     extcall market.supply_collateral(

@@ -2,8 +2,8 @@
 and the market for its LST. Latent while no user flow runs foreign code with X in the router, but an allowance
 that outlives the transaction is a door nobody should rely on staying shut.
 
-The defence: the router approves exactly what the next call pulls and resets every allowance it gave before
-returning, on every entry point.
+The defence: the router approves exactly what the next call pulls (the loop: the LST once, for all its rounds)
+and resets every allowance it gave before returning, on every entry point.
 """
 
 from __future__ import annotations
