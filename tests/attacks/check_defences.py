@@ -1036,6 +1036,9 @@ def main() -> int:
     start = int(sys.argv[sys.argv.index("--from") + 1]) if "--from" in sys.argv else 0
     # `--file F` runs only the mutations that F's tests are meant to catch (after checking F passes).
     only = sys.argv[sys.argv.index("--file") + 1] if "--file" in sys.argv else None
+    # `--path P` runs only the mutations of one contract (P as in MUTATIONS: contracts/leverage/...), for a change
+    # that touched that contract alone.
+    path = sys.argv[sys.argv.index("--path") + 1] if "--path" in sys.argv else None
     with tempfile.TemporaryDirectory(prefix="levstake-defences-") as folder:
         project = Path(folder)
         copy_project(project)
@@ -1043,7 +1046,11 @@ def main() -> int:
             source = (project / mutation.path).read_text()
             for old, _ in ((mutation.old, mutation.new), *mutation.also):
                 assert old in source, f"{mutation.name}: the code to mutate is gone from {mutation.path}"
-        chosen = [m for m in MUTATIONS[start:] if only is None or Path(only).name in m.tests]
+        chosen = [
+            m
+            for m in MUTATIONS[start:]
+            if (only is None or Path(only).name in m.tests) and (path is None or m.path == path)
+        ]
         every_file = tuple(sorted({test for mutation in chosen for test in mutation.tests}))
         passed, failures = run_tests(project, every_file) if start == 0 else (True, [])
         if not passed:
