@@ -296,7 +296,11 @@ def protect(market: ILendingMarket, user: address, tip_bps: uint256) -> uint256:
     value: uint256 = math._mul_div(collateral, price, ORACLE_SCALE, False)
     assert value > debt, "guard: position is insolvent"
     target: uint256 = settings.target_leverage
-    assert math._mul_div(value, WAD, value - debt, False) > target, "guard: already at target"
+    # Within the landing tolerance the position is at its target: a step there would move it by no more than
+    # the rounding a landing may leave, and a landing left just above the target (with the floor at the edge
+    # of the target's health, or a carry run going on) could be stepped again and again, a tip each time.
+    leverage: uint256 = math._mul_div(value, WAD, value - debt, False)
+    assert leverage > target + self._tolerance(target, leverage, value - debt), "guard: already at target"
     tip: uint256 = math._mul_div(value - debt, tip_bps, BPS, False)
     lst: ILiquidStaking = ILiquidStaking(tokens.lst.address)
     room: uint256 = staticcall lst.max_instant_redeem()
@@ -410,7 +414,8 @@ def status(market: ILendingMarket, user: address) -> Status:
             the carry run once the checkpoint `protect` would record is counted
             (interest accrued up to now; the LST's rate as it is, which its reward sync
             would leave unchanged but for rounding), and which trigger `protect` would
-            act on (none for a user not guarded or not authorizing this contract).
+            act on (none for a user not guarded or not authorizing this contract, or
+            whose leverage is within the landing tolerance of its target).
     """
     settings: Settings = self.settings[market.address][user]
     result: Status = empty(Status)
@@ -426,8 +431,13 @@ def status(market: ILendingMarket, user: address) -> Status:
         collateral, staticcall IPriceOracle(staticcall market.oracle()).price(), ORACLE_SCALE, False
     )
     result.leverage = max_value(uint256)
+    # `protect` refuses a position within the landing tolerance of its target: no trigger acts there.
+    above: bool = True
     if value > debt:
         result.leverage = math._mul_div(value, WAD, value - debt, False)
+        above = result.leverage > settings.target_leverage + self._tolerance(
+            settings.target_leverage, result.leverage, value - debt
+        )
     last: Carry = self.carry[market.address]
     if last.time == 0 or block.timestamp >= last.time + MIN_INTERVAL:
         lst: IERC4626 = IERC4626(staticcall market.collateral_token())
@@ -437,7 +447,7 @@ def status(market: ILendingMarket, user: address) -> Status:
             staticcall lst.convertToAssets(ORACLE_SCALE),
         )
     result.carry_run = self._run(last)
-    active: bool = result.guarded and result.authorized
+    active: bool = result.guarded and result.authorized and above
     result.health_trigger = active and result.health < settings.health_floor
     result.carry_trigger = active and settings.carry_hours != 0 and result.carry_run >= settings.carry_hours * HOUR
     return result
@@ -541,9 +551,16 @@ def _check_landing(
     assert value - debt + allowed_loss + EQUITY_SLACK >= equity, "guard: equity loss above tip and fee"
     leverage: uint256 = math._mul_div(value, WAD, value - debt, False)
     gap: uint256 = leverage - min(leverage, target) + target - min(leverage, target)
-    resolution: uint256 = leverage * LANDING_SLACK // (value - debt)
-    assert gap <= target // TARGET_TOLERANCE + resolution, "guard: missed the target"
+    assert gap <= self._tolerance(target, leverage, value - debt), "guard: missed the target"
     return collateral, debt
+
+
+@pure
+@internal
+def _tolerance(target: uint256, leverage: uint256, equity: uint256) -> uint256:
+    # How far from the target a landing may be: a ten-thousandth, widened by what LANDING_SLACK wei of debt
+    # move the leverage (leverage / equity each).
+    return target // TARGET_TOLERANCE + leverage * LANDING_SLACK // equity
 
 
 @internal

@@ -843,6 +843,22 @@ MUTATIONS = (
         ("test_protect_on_a_healthy_position_fails.py",),
     ),
     Mutation(
+        "protect steps a position within the landing tolerance of its target",
+        GUARD,
+        "    assert leverage > target + self._tolerance(target, leverage, value - debt), "
+        '"guard: already at target"\n',
+        '    assert leverage > target, "guard: already at target"\n',
+        ("test_a_position_at_its_target_cannot_be_protected_for_a_tip.py",),
+        also=(
+            (
+                "        above = result.leverage > settings.target_leverage + self._tolerance(\n"
+                "            settings.target_leverage, result.leverage, value - debt\n"
+                "        )\n",
+                "        above = result.leverage > settings.target_leverage\n",
+            ),
+        ),
+    ),
+    Mutation(
         "protect pays any tip its caller asks",
         GUARD,
         '    assert tip_bps <= settings.max_tip_bps, "guard: tip above max"\n',
@@ -912,8 +928,8 @@ MUTATIONS = (
     Mutation(
         "the guard's landing ignores what a wei of debt moves (a position with little equity never lands)",
         GUARD,
-        '    assert gap <= target // TARGET_TOLERANCE + resolution, "guard: missed the target"\n',
-        '    assert gap <= target // TARGET_TOLERANCE, "guard: missed the target"\n',
+        "    return target // TARGET_TOLERANCE + leverage * LANDING_SLACK // equity\n",
+        "    return target // TARGET_TOLERANCE\n",
         ("../unit/leverage/test_leverage_guard.py::test_protect_lands_a_position_of_a_few_thousand_wei",),
     ),
     Mutation(
@@ -1036,8 +1052,8 @@ def main() -> int:
     start = int(sys.argv[sys.argv.index("--from") + 1]) if "--from" in sys.argv else 0
     # `--file F` runs only the mutations that F's tests are meant to catch (after checking F passes).
     only = sys.argv[sys.argv.index("--file") + 1] if "--file" in sys.argv else None
-    # `--path P` runs only the mutations of one contract (P as in MUTATIONS: contracts/leverage/...), for a change
-    # that touched that contract alone.
+    # `--path P` runs only the mutations of one contract (P as in MUTATIONS: contracts/leverage/...), for a
+    # change that touched that contract alone.
     path = sys.argv[sys.argv.index("--path") + 1] if "--path" in sys.argv else None
     with tempfile.TemporaryDirectory(prefix="levstake-defences-") as folder:
         project = Path(folder)

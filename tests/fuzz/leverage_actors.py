@@ -97,11 +97,11 @@ PROTECT_REFUSALS = frozenset(
         "market: ltv too high",
     }
 )
-# Known gap (README, "Known gaps"): the carry trigger holds for as long as the run does, and `protect` acts
-# on any leverage above the target, however little: a position it lands a rounding unit above its target (or
-# that negative carry pushes above it) can be protected again, in the same block or an hour later, each time
-# for the whole tip. The machine counts the same-block repeats while this is True (False once it is fixed).
-CARRY_TRIGGER_REPEATS = True
+# Fixed in the nineteenth session (README, "Known gaps"): the carry trigger holds for as long as the run does,
+# and `protect` acted on any leverage above the target, however little, so a landing a rounding unit above its
+# target could be protected again in the same block for the whole tip. `protect` now refuses a leverage within
+# the landing tolerance; with this False the machine asserts that no position is protected twice in a block.
+CARRY_TRIGGER_REPEATS = False
 LIQUIDATOR_REFUSALS = frozenset(
     {"liquidator: would lose money", "liquidator: buffer too small", "liquidator: profit below minimum"}
 )
