@@ -173,6 +173,17 @@ def staking_rows(project: Any, accounts: Any, chain: Any, clock: Clock) -> list[
         lst.claim(first[0].request_id, sender=staker),
     )
     m.add("LST: claim of a request already funded", lst.claim(behind, sender=second))
+    # The first rows above start from an LST that never had a request; an LST in use sees its queue run empty
+    # and fill again: its counters are no longer zero, what emptied with the queue is.
+    tx = m.add(
+        "LST: request queued unstake, the queue emptied by earlier claims",
+        lst.request_unstake(units(10), staker, staker, sender=staker),
+    )
+    clock.warp(validator.unbonding_delay() + 1)
+    m.add(
+        "LST: claim, the queue emptied by earlier claims",
+        lst.claim(tx.events.filter(lst.UnstakeRequested)[0].request_id, sender=staker),
+    )
     return m.rows
 
 

@@ -57,6 +57,8 @@ TARGETS: dict[str, Target] = {
     "LST: instant unstake (withdraw assets)": Target(100_000, ISSUE),
     "LST: instant unstake (redeem shares)": Target(100_000, ISSUE),
     "LST: request queued unstake (asks backend to unbond)": Target(200_000, ISSUE),
+    "LST: request queued unstake, the queue emptied by earlier claims": Target(200_000, ISSUE),
+    "LST: claim, the queue emptied by earlier claims": Target(120_000, ISSUE),
     "LST: claim (pulls backend payback, funds queue)": Target(120_000, ISSUE),
     "LST: request queued unstake, another request waiting": Target(200_000, ISSUE),
     "LST: claim, funding the request behind it too": Target(120_000, ISSUE),
