@@ -106,6 +106,20 @@ LIQUIDATOR_REFUSALS = frozenset(
     {"liquidator: would lose money", "liquidator: buffer too small", "liquidator: profit below minimum"}
 )
 
+
+def beyond_tolerance(position: tuple[int, ...], price: int, target: int) -> bool:
+    """Whether a position's leverage at `price` is above `target` by more than `protect`'s landing tolerance
+    (`LeverageGuard._tolerance`), or it is insolvent."""
+    collateral, debt = position[0], position[1]
+    value = collateral * price // ORACLE_SCALE
+    if value <= debt:
+        return True
+    equity = value - debt
+    leverage = value * WAD // equity
+    return leverage > target + target // TARGET_TOLERANCE + leverage * LANDING_SLACK // equity
+
+
+
 user_index = st.integers(0, USERS - 1)
 market_index = st.integers(0, 1)
 
@@ -704,10 +718,12 @@ class LeverageActors:
                 positions[key] = market.position(user)
             status = guard.status(market, user)
             authorized[key] = market.is_authorized(user, guard)
-            floor, _, _, carry_hours = settings
+            floor, target, _, carry_hours = settings
+            # `protect` refuses a leverage within its landing tolerance of the target: no trigger acts there.
+            acts = authorized[key] and beyond_tolerance(positions[key], self.oracle.price(), target)
             expected = (
-                authorized[key] and positions[key][3] < floor,
-                authorized[key] and carry_hours != 0 and runs[which] >= carry_hours * HOUR,
+                acts and positions[key][3] < floor,
+                acts and carry_hours != 0 and runs[which] >= carry_hours * HOUR,
             )
             self.checked("keeper promises checked")
             assert (status.health_trigger, status.carry_trigger) == expected, (

@@ -15,6 +15,9 @@ REGRESSIONS = Path(__file__).parent / "regressions"
 FIXED = {
     "guard_missed_target_900x_x6.program": (6, 147, "protect refused a ~900x position: missed the target"),
     "guard_missed_target_46x_x6.program": (6, 173, "protect refused a 46x position: missed the target"),
+    "guard_status_within_tolerance_of_target_x18.program": (
+        18, 7, "the machine expected a carry trigger on a position within the tolerance of its 2x target",
+    ),
     "keeper_watched_liquidation_left_bad_debt_x6.program": (
         6, 159, "a rate model's new answer re-priced 117 idle days: bad debt after a keeper round",
     ),
