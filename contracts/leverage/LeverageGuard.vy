@@ -11,7 +11,8 @@
         to exactly the target leverage through the market's repay callback (unstake
         collateral instantly, repay, as the router's `adjust` down does, with the same
         step-down math: the `deleverage` module) and pays the caller a tip of at most
-        `max_tip_bps` of the position's equity.
+        `max_tip_bps` of the position's equity, or of the collateral value the step
+        moves when that is less.
 
         Triggers (either one):
         - health: the market's `position(user)` health (collateral at the LST's book
@@ -38,9 +39,12 @@
                    only down to the user's target (the step is sized by the module
                    and the result checked: leverage within 0.01% of the target at the
                    price it was sized with, widened by what 4 wei of debt move it for a
-                   position with little equity); the caller's tip is at most the user's
-                   `max_tip_bps` of the equity, and the user's equity falls by at most
-                   the tip plus the LST's instant-unstake fee (checked after the step).
+                   position with little equity; nothing within that of the target); the
+                   caller's tip is at most the user's `max_tip_bps` of the equity, or of
+                   the collateral value the step moves (leverage - target) x equity when
+                   that is less (a sliver of a step earns a sliver of a tip), and the
+                   user's equity falls by at most the tip plus the LST's instant-unstake
+                   fee (checked after the step).
                  - Settings are checked when set: the target's health is above the
                    floor (a protected position leaves the health trigger behind), the
                    target is within the market's max leverage, the tip within 1%.
@@ -268,9 +272,9 @@ def checkpoint(market: ILendingMarket) -> bool:
 def protect(market: ILendingMarket, user: address, tip_bps: uint256) -> uint256:
     """
     @notice Steps `user`'s position on `market` down to its guard's target leverage
-            while a trigger holds, and pays the caller `tip_bps` of the equity (at
-            most the user's `max_tip_bps`). Records a carry checkpoint first when
-            one is due.
+            while a trigger holds, and pays the caller `tip_bps` (at most the user's
+            `max_tip_bps`) of the equity, or of the collateral value the step moves
+            when that is less. Records a carry checkpoint first when one is due.
     @return The tip paid to the caller, in X.
     """
     settings: Settings = self.settings[market.address][user]
@@ -301,7 +305,12 @@ def protect(market: ILendingMarket, user: address, tip_bps: uint256) -> uint256:
     # of the target's health, or a carry run going on) could be stepped again and again, a tip each time.
     leverage: uint256 = math._mul_div(value, WAD, value - debt, False)
     assert leverage > target + self._tolerance(target, leverage, value - debt), "guard: already at target"
-    tip: uint256 = math._mul_div(value - debt, tip_bps, BPS, False)
+    # The tip is of the equity, or of the collateral value the step moves, (leverage - target) x equity, when
+    # that is less: interest and a carry run push a landed position past its target again within minutes, and
+    # a whole tip for each such sliver of a step would pay callers to drain the position step by step.
+    tip: uint256 = math._mul_div(
+        min(value - debt, math._mul_div(leverage - target, value - debt, WAD, False)), tip_bps, BPS, False
+    )
     lst: ILiquidStaking = ILiquidStaking(tokens.lst.address)
     room: uint256 = staticcall lst.max_instant_redeem()
     if room < collateral:

@@ -55,7 +55,7 @@ def guard_lines(settings: tuple[int, int, int, int], authorized: bool, status: s
     carry = f", or after {carry_hours} h of negative carry" if carry_hours else ""
     lines = [
         f"guard    step down to {target / WAD:.2f}x when health < {floor / WAD:.4f}{carry}; "
-        f"tip at most {tip_bps / 100:.2f}% of the equity",
+        f"tip at most {tip_bps / 100:.2f}% of the equity (of what a step moves, when less)",
         # status() reports max uint health for a position without debt: no figure a user should read
         "now      no debt: nothing to protect until the position borrows"
         if status.health >= 2**255

@@ -268,8 +268,8 @@ class Keeper:
         (price,) = self.reader.call_many([("oracle", "price", ())], block)
         actions = []
         for status in due:
-            tip_bps = settings[status.user][2]
-            tip = scan.equity(positions[status.user], price) * tip_bps // 10_000
+            _, target, tip_bps, _ = settings[status.user]
+            tip = scan.protect_tip(positions[status.user], price, target, tip_bps)
             actions.append(
                 Action(
                     "protect",

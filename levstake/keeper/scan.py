@@ -260,6 +260,13 @@ def guard_settings(
     return {user: tuple(answer) for user, answer in zip(users, answers, strict=True)}
 
 
-def equity(position: ScannedPosition, price: int) -> int:
-    """Collateral at the oracle's price less the debt (X), 0 when insolvent."""
-    return max(position.collateral * price // 10**36 - position.debt, 0)
+def protect_tip(position: ScannedPosition, price: int, target: int, tip_bps: int) -> int:
+    """The tip `LeverageGuard.protect` pays at `tip_bps` (X): of the equity, or of the collateral value the
+    step moves, (leverage - target) x equity, when that is less (0 when it would not step)."""
+    value = position.collateral * price // 10**36
+    if value <= position.debt:
+        return 0
+    equity = value - position.debt
+    leverage = value * WAD // equity
+    moved = max(leverage - target, 0) * equity // WAD
+    return min(equity, moved) * tip_bps // 10_000

@@ -859,6 +859,14 @@ MUTATIONS = (
         ),
     ),
     Mutation(
+        "protect pays a whole tip of the equity for a sliver of a step",
+        GUARD,
+        "        min(value - debt, math._mul_div(leverage - target, value - debt, WAD, False)), "
+        "tip_bps, BPS, False\n",
+        "        value - debt, tip_bps, BPS, False\n",
+        ("test_a_drifting_position_cannot_be_drained_by_repeated_protects.py",),
+    ),
+    Mutation(
         "protect pays any tip its caller asks",
         GUARD,
         '    assert tip_bps <= settings.max_tip_bps, "guard: tip above max"\n',

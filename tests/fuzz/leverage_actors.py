@@ -63,6 +63,7 @@ from hypothesis.stateful import rule
 
 from levstake import lst_lens
 from levstake.deploy import DEFAULT_LLTV
+from levstake.keeper import scan
 from levstake.keeper.keeper import check_accrual
 
 BPS = 10_000
@@ -303,8 +304,12 @@ class LeverageActors:
             assert abs(landed - target) <= target // TARGET_TOLERANCE + resolution, (
                 f"protect landed at {landed / WAD:.6f}x, the target is {target / WAD:.6f}x"
             )
-        # The caller's tip, and the owner's cost: tip plus the instant fee on what was unstaked.
+        # The caller's tip (of the equity, or of what the step moves when less: the keeper's estimate), and
+        # the owner's cost: tip plus the instant fee on what was unstaked.
         assert tip <= equity * tip_bps // BPS, f"a tip of {tip} is above {tip_bps} bps of the equity {equity}"
+        scanned = scan.ScannedPosition(user, collateral, 0, debt, health)
+        expected_tip = scan.protect_tip(scanned, price, target, tip_bps)
+        assert tip == expected_tip, f"protect paid a tip of {tip}, the keeper expected {expected_tip}"
         lost = equity - (value_after - debt_after) - rest
         fee = gross - proceeds
         assert lost <= tip + fee + EQUITY_SLACK, (

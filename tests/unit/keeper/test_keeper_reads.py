@@ -89,3 +89,30 @@ def test_statuses_are_the_guards(scanned) -> None:
     assert status.health_trigger and scan.protect_due(status) == "health"
     (unguarded,) = scan.guard_statuses(reader, [users[0]], reader.block())
     assert scan.protect_due(unguarded) is None
+
+
+def test_the_tip_the_keeper_expects_is_the_one_protect_pays(scanned) -> None:
+    system, leverage, reader, _, _, guarded = scanned
+    market, guard = system.market, leverage.guard
+    with system.chain.anchor():
+        # `protect` checkpoints (a reward sync) and accrues first: done here, so both read the same state.
+        guard.checkpoint(market)
+        market.accrue_interest()
+        block = reader.block()
+        (position,) = scan.read_positions(reader, [guarded], block)
+        _, target, tip_bps, _ = guard.settings(market, guarded)
+        expected = scan.protect_tip(position, system.oracle.price(), target, tip_bps)
+        assert guard.protect(market, guarded, tip_bps) == expected > 0
+
+
+def test_a_sliver_of_a_step_earns_a_sliver_of_a_tip() -> None:
+    price = 10**36  # 1 X per share
+    # 50x on 1 X of equity to 20x: the step moves 30 X, more than the equity: the tip is of the equity.
+    big = scan.ScannedPosition("u", 50 * 10**18, 0, 49 * 10**18, 0)
+    assert scan.protect_tip(big, price, 20 * WAD, 100) == 10**16
+    # 20.002x to 20x: the step moves 0.002 X of collateral value: the tip is of that.
+    sliver = scan.ScannedPosition("u", 20_002 * 10**15, 0, 19_002 * 10**15, 0)
+    assert scan.protect_tip(sliver, price, 20 * WAD, 100) == 2 * 10**15 // 100
+    # Insolvent, or at the target: nothing.
+    for collateral, debt in ((10, 10), (20 * 10**18, 19 * 10**18)):
+        assert scan.protect_tip(scan.ScannedPosition("u", collateral, 0, debt, 0), price, 20 * WAD, 100) == 0
