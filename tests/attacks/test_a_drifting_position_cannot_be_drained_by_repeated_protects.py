@@ -6,8 +6,9 @@ took 73% of its equity in tips (the nineteenth session's outside review, `attack
 settings: a 0.5% tip and a keeper every 15 minutes).
 
 The defence: the tip is of the equity, or of the collateral value the step moves ((leverage - target) x
-equity) when that is less. The repeated steps then pay in proportion to the drift they undo: at this 20x target
-a fraction of one whole tip over two days (near the maximum leverage a few whole tips: README, Known gaps).
+equity) when that is less. The repeated steps then pay in proportion to the drift they undo: at this 20x
+target a fraction of one whole tip over two days (near the maximum leverage a few whole tips: README, Known
+gaps).
 """
 
 from __future__ import annotations
