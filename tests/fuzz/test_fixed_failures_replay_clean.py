@@ -18,6 +18,9 @@ FIXED = {
     "guard_status_within_tolerance_of_target_x18.program": (
         18, 7, "the machine expected a carry trigger on a position within the tolerance of its 2x target",
     ),
+    "keeper_round_last_borrow_share_written_off_x6.program": (
+        6, 23, "the virtual shares' part, written off as a watched liquidation burnt the last borrow share",
+    ),
     "keeper_watched_liquidation_left_bad_debt_x6.program": (
         6, 159, "a rate model's new answer re-priced 117 idle days: bad debt after a keeper round",
     ),
