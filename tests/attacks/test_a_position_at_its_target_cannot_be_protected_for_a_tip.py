@@ -12,8 +12,8 @@ target"), and `status` reports no trigger there.
 from __future__ import annotations
 
 import pytest
-from boa_leverage import deploy_leverage, guarded_user, stake_and_delegate
-from boa_system import ORACLE_SCALE, WAD, RevmChain, deploy_system, lend, reverts
+from boa_leverage import guard_world, guarded_user
+from boa_system import ORACLE_SCALE, WAD, reverts
 
 TARGET = 30 * WAD
 MAX_TIP_BPS = 100
@@ -22,10 +22,8 @@ TOLERANCE = TARGET // 10_000
 
 @pytest.fixture(scope="module")
 def world(decimals):
-    system = deploy_system(decimals, RevmChain())
-    lend(system, 1_000_000)
-    leverage = deploy_leverage(system)
-    stake_and_delegate(system, 100_000)
+    leverage = guard_world(decimals)
+    system = leverage.system
     caller = system.chain.generate_address("caller")
     return leverage, caller
 

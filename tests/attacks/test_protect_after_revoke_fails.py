@@ -10,7 +10,7 @@ refuses to let an unauthorized guard withdraw the user's collateral.
 from __future__ import annotations
 
 import pytest
-from boa_leverage import deploy_leverage, guarded_user, stake_and_delegate
+from boa_leverage import deploy_leverage, guard_world, guarded_user, stake_and_delegate
 from boa_system import WAD, RevmChain, deploy_system, lend, reverts
 from eth_account import Account
 
@@ -25,10 +25,8 @@ REVM_CHAIN_ID = 1
 
 @pytest.fixture(scope="module")
 def world(decimals):
-    system = deploy_system(decimals, RevmChain())
-    lend(system, 1_000_000)
-    leverage = deploy_leverage(system)
-    stake_and_delegate(system, 100_000)
+    leverage = guard_world(decimals)
+    system = leverage.system
     user = guarded_user(leverage, "user", 100, 50, FLOOR, TARGET, MAX_TIP_BPS, carry_hours=1)
     system.validator.slash(system.lst, 80, sender=system.owner)
     assert leverage.guard.status(system.market, user).health_trigger

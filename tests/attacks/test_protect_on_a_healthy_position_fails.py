@@ -10,8 +10,8 @@ run is long enough, off here), and then moves the position only to the owner's t
 from __future__ import annotations
 
 import pytest
-from boa_leverage import deploy_leverage, guarded_user, stake_and_delegate
-from boa_system import MAX_UINT, WAD, RevmChain, deploy_system, lend, reverts
+from boa_leverage import guard_world, guarded_user
+from boa_system import MAX_UINT, WAD, reverts
 
 FLOOR = 1_005 * WAD // 1_000
 TARGET = 20 * WAD
@@ -21,10 +21,8 @@ DAY = 86_400
 
 @pytest.fixture(scope="module")
 def world(decimals):
-    system = deploy_system(decimals, RevmChain())
-    lend(system, 1_000_000)
-    leverage = deploy_leverage(system)
-    stake_and_delegate(system, 100_000)
+    leverage = guard_world(decimals)
+    system = leverage.system
     victim = guarded_user(leverage, "victim", 100, 50, FLOOR, TARGET, MAX_TIP_BPS)
     attacker = system.chain.generate_address("attacker")
     system.mint_x(attacker, system.units(3_000_000))

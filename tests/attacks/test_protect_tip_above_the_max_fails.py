@@ -8,8 +8,8 @@ fell by at most the tip, the LST's instant-unstake fee and what it sent back to 
 from __future__ import annotations
 
 import pytest
-from boa_leverage import deploy_leverage, guarded_user, stake_and_delegate
-from boa_system import ORACLE_SCALE, WAD, RevmChain, deploy_system, lend, reverts
+from boa_leverage import guard_world, guarded_user
+from boa_system import ORACLE_SCALE, WAD, reverts
 
 FLOOR = 1_005 * WAD // 1_000
 TARGET = 20 * WAD
@@ -19,10 +19,8 @@ BPS = 10_000
 
 @pytest.fixture(scope="module")
 def world(decimals):
-    system = deploy_system(decimals, RevmChain())
-    lend(system, 1_000_000)
-    leverage = deploy_leverage(system)
-    stake_and_delegate(system, 100_000)
+    leverage = guard_world(decimals)
+    system = leverage.system
     victim = guarded_user(leverage, "victim", 100, 50, FLOOR, TARGET, MAX_TIP_BPS)
     system.validator.slash(system.lst, 80, sender=system.owner)
     assert system.market.position(victim)[3] < FLOOR

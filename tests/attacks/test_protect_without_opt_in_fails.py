@@ -9,8 +9,8 @@ has not authorized the guard there ("guard: not authorized"); the market refuses
 from __future__ import annotations
 
 import pytest
-from boa_leverage import deploy_leverage, guarded_user, open_position, second_market, stake_and_delegate
-from boa_system import WAD, RevmChain, deploy_system, lend, reverts
+from boa_leverage import guard_world, guarded_user, open_position, second_market
+from boa_system import WAD, reverts
 
 FLOOR = 1_005 * WAD // 1_000
 TARGET = 20 * WAD
@@ -18,10 +18,8 @@ TARGET = 20 * WAD
 
 @pytest.fixture(scope="module")
 def world(decimals):
-    system = deploy_system(decimals, RevmChain())
-    lend(system, 1_000_000)
-    leverage = deploy_leverage(system)
-    stake_and_delegate(system, 100_000)
+    leverage = guard_world(decimals)
+    system = leverage.system
     other_market = second_market(system)
     authorized_only = open_position(system, "authorized only", 100, 50)
     system.market.set_authorization(leverage.guard, True, sender=authorized_only)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import eth_abi
-from boa_system import MAX_UINT, ORACLE_SCALE, WAD, BoaSystem, router_user
+from boa_system import MAX_UINT, ORACLE_SCALE, WAD, BoaSystem, RevmChain, deploy_system, lend, router_user
 from eth_utils import keccak
 
 from levstake.deploy import DEFAULT_LLTV, DEFAULT_MAX_LTV, DEFAULT_RESERVE_FACTOR
@@ -153,6 +153,16 @@ def stake_and_delegate(system: BoaSystem, amount: float) -> str:
     system.lst.deposit(system.units(amount), sender=staker)
     system.lst.rebalance()
     return staker
+
+
+def guard_world(decimals: int) -> Leverage:
+    """The guard's attack files' start: a system on revm with 1,000,000 X lent, the guard and the liquidator,
+    and 100,000 X staked and delegated (so that a slash reaches the positions)."""
+    system = deploy_system(decimals, RevmChain())
+    lend(system, 1_000_000)
+    leverage = deploy_leverage(system)
+    stake_and_delegate(system, 100_000)
+    return leverage
 
 
 def carry_attack_world(
