@@ -129,7 +129,13 @@ def beyond_tolerance(position: tuple[int, ...], price: int, target: int) -> bool
         return True
     equity = value - debt
     leverage = value * WAD // equity
-    return leverage > target + target // TARGET_TOLERANCE + leverage * LANDING_SLACK // equity
+    return leverage > target + landing_tolerance(target, leverage, equity)
+
+
+def landing_tolerance(target: int, leverage: int, equity: int) -> int:
+    """`LeverageGuard._tolerance`: how far from its target a landing may be (a ten-thousandth, widened by what
+    LANDING_SLACK wei of debt move the leverage)."""
+    return target // TARGET_TOLERANCE + leverage * LANDING_SLACK // equity
 
 
 
@@ -312,8 +318,8 @@ class LeverageActors:
             assert debt_after == 0, "protect to 1x left debt"
         else:
             landed = value_after * WAD // (value_after - debt_after)
-            resolution = landed * LANDING_SLACK // (value_after - debt_after)
-            assert abs(landed - target) <= target // TARGET_TOLERANCE + resolution, (
+            tolerance = landing_tolerance(target, landed, value_after - debt_after)
+            assert abs(landed - target) <= tolerance, (
                 f"protect landed at {landed / WAD:.6f}x, the target is {target / WAD:.6f}x"
             )
         # The caller's tip (of the equity, or of what the step moves when less: the keeper's estimate), and
