@@ -10,7 +10,6 @@ from __future__ import annotations
 import http.server
 import os
 import re
-import socket
 import subprocess
 import sys
 import threading
@@ -23,19 +22,13 @@ from typing import Any
 from web3 import Web3
 
 from levstake.deployment import Deployment
-from levstake.devnet import BALANCE_ETHER, MNEMONIC, anvil_binary
+from levstake.devnet import BALANCE_ETHER, MNEMONIC, anvil_binary, free_port
 from levstake.keeper.jobs import Web3Sender
 from levstake.reads import Reader
 from levstake.txs import Builder, TxRequest
 
 ROOT = Path(__file__).resolve().parents[2]
 WAD = 10**18
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Proxy:

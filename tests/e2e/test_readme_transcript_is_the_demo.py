@@ -13,6 +13,8 @@ import subprocess
 import time
 from pathlib import Path
 
+from levstake.devnet import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 INTRO = "`make demo` tells the whole story"
 
@@ -48,7 +50,7 @@ def test_the_readme_transcript_comes_from_a_run_of_the_demo(tmp_path) -> None:
     assert len(expected) > 40 and any(line.startswith("ok  open") for line in expected)
     env = {
         **os.environ,
-        "APE_FOUNDRY_HOST": "auto",
+        "APE_FOUNDRY_HOST": f"http://127.0.0.1:{free_port()}",
         "LEVSTAKE_DEPLOYMENTS": str(tmp_path / "deployments"),
     }
     started = time.monotonic()

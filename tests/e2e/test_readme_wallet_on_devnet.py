@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 import secrets
-import socket
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -23,17 +22,12 @@ from web3 import Web3
 
 from levstake import fmt, previews
 from levstake.deployment import Deployment
+from levstake.devnet import free_port
 from levstake.reads import Reader
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSPHRASE = "readme-Passphrase-1!"
 SECTION = "## From a wallet"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def readme_blocks() -> list[list[str]]:

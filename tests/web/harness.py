@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from levstake.devnet import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CHAIN_ID = 31337
@@ -34,12 +35,6 @@ DEV_KEYS = {
     6: "0x92db14e403b83dfe3df233f83dfa3a0d7096f21ca9b0d6d6b8d88b2b4ec1564e",
 }
 BROWSER = "/usr/bin/chromium"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def rpc(url: str, method: str, params: list[Any] | None = None) -> Any:
@@ -87,24 +82,36 @@ class Devnet:
             "APE_DATA_FOLDER": os.environ.get("APE_DATA_FOLDER", str(ROOT / ".cache" / "ape")),
         }
         self.process: subprocess.Popen | None = None
-        self.lines: list[str] = []
+        self.log = folder / "devnet.log"
 
     def start(self, timeout: float = 300) -> float:
         started = time.monotonic()
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "levstake.devnet", "up", "--port", str(self.port), "--state",
-             str(self.folder / "anvil-state.json"), "--block-time", "100000"],
-            cwd=ROOT, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        )  # fmt: skip
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            self.lines.append(line.rstrip())
-            if line.startswith("ready"):
-                break
-            assert time.monotonic() - started < timeout, self.lines
-        else:
-            raise AssertionError("the devnet stopped before it was ready:\n" + "\n".join(self.lines))
+        # Into a file, not a pipe: nobody reads a pipe once the devnet is ready, and a full one stalls its
+        # upkeep; the file is also what a failing test shows (`tail`).
+        with self.log.open("w") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "levstake.devnet", "up", "--port", str(self.port), "--state",
+                 str(self.folder / "anvil-state.json"), "--block-time", "100000"],
+                cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT, text=True,
+            )  # fmt: skip
+        while not any(line.startswith("ready") for line in self.lines()):
+            if self.process.poll() is not None:
+                raise AssertionError("the devnet stopped before it was ready:\n" + self.tail())
+            assert time.monotonic() - started < timeout, self.tail()
+            time.sleep(0.2)
         return time.monotonic() - started
+
+    def lines(self) -> list[str]:
+        return self.log.read_text().splitlines() if self.log.exists() else []
+
+    def tail(self, count: int = 60) -> str:
+        return "\n".join(self.lines()[-count:])
+
+    def assert_running(self) -> None:
+        """The devnet (and so its anvil) is still up; if not, its last lines say why."""
+        assert self.process is not None and self.process.poll() is None, (
+            f"the devnet stopped (code {self.process and self.process.returncode}):\n{self.tail()}"
+        )
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

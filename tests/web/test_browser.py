@@ -80,8 +80,11 @@ _BASE: dict[str, str] = {}
 
 
 @pytest.fixture(autouse=True)
-def _base(server: WebServer) -> None:
+def _base(server: WebServer, devnet: Devnet) -> Iterator[None]:
     _BASE["url"] = server.url
+    devnet.assert_running()  # a devnet that died earlier fails here with its last lines, not as a timeout
+    yield
+    devnet.assert_running()
 
 
 def _url(_: Any, path: str) -> str:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import ape
 
 from levstake import gasbench
+from levstake.devnet import free_port
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,7 @@ class Probe:
 def steady_first_borrow(project, chain, networks) -> Probe:
     """A borrower's first borrow with the bench's own set-up, on a fresh anvil of its own."""
     with networks.ethereum.local.use_provider(
-        "foundry", provider_settings={"host": "auto"}, disconnect_after=True
+        "foundry", provider_settings={"host": f"http://127.0.0.1:{free_port()}"}, disconnect_after=True
     ) as provider:
         clock = gasbench.Clock(provider.make_request)
         world = gasbench.market_world(project, ape.accounts)

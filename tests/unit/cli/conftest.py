@@ -11,6 +11,8 @@ import pytest
 from ape.managers._contractscache import ContractCache
 from click.testing import CliRunner, Result
 
+from levstake.devnet import free_port
+
 
 @pytest.fixture(scope="module", autouse=True)
 def anvil(networks, chain) -> Iterator[object]:
@@ -26,7 +28,7 @@ def anvil(networks, chain) -> Iterator[object]:
     local = ContractCache._caches.get("ethereum", {}).get("local", {})
     kept = {key: dict(cache.memory) for key, cache in local.items()}
     with networks.ethereum.local.use_provider(
-        "foundry", provider_settings={"host": "auto"}, disconnect_after=True
+        "foundry", provider_settings={"host": f"http://127.0.0.1:{free_port()}"}, disconnect_after=True
     ) as provider:
         assert provider.name == "foundry" and chain.provider is provider
         # A second between blocks, as on the in-process chain (whose blocks are at least a second apart) and

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from revm_reads import reader_of
 
-from levstake.devnet import Clock
+from levstake.devnet import Clock, Upkeep
 from levstake.keeper import jobs
 
 HOUR = 3_600
@@ -146,3 +146,24 @@ def test_the_devnet_clock_runs_speed_days_per_hour() -> None:
     assert clock.advance(10.0) == 5_750
     assert Clock(speed=0, last=0.0).advance(10.0) == 0
     assert Clock(speed=1 / 48, last=0.0).advance(10.0) == 0  # slower than real time: nothing to add
+
+
+def test_a_failed_upkeep_round_is_one_line_and_the_devnet_stays_up() -> None:
+    # A round that raises (a read timing out on a busy machine) used to stop the devnet and its anvil.
+    rounds = iter([TimeoutError("read timed out"), TimeoutError("read timed out"), ["sent     sync_rewards"],
+                   TimeoutError("read timed out")])  # fmt: skip
+
+    def tick() -> list[str]:
+        outcome = next(rounds)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    upkeep = Upkeep.__new__(Upkeep)  # no node: only the round's handling is under test
+    upkeep.last_failure = None
+    upkeep.tick = tick
+    failed = "failed   upkeep round: TimeoutError: read timed out"
+    assert upkeep.round() == [failed]
+    assert upkeep.round() == []  # the same failure again: not repeated
+    assert upkeep.round() == ["sent     sync_rewards"]
+    assert upkeep.round() == [failed]  # after other lines, said again
