@@ -193,6 +193,11 @@ REQUEST_PAID: constant(uint256) = 128
 #   stay staked), so the expected unbonding stays within the accounted balance; the free part is a part of it.
 BOOKS_MAX: constant(uint256) = 2**128 - 1
 BOOKS_HIGH: constant(uint256) = 128
+# The request ids and the count of unbonding requests share a slot (`_ids`), 128 bits each: a filing writes
+# the slot once for both (it asks the backend to unbond), and a payback that brings all the unbonding back
+# zeroes the count without emptying the slot (the next filing would recreate it from zero). Neither count
+# can reach 2^128: each step of either is a transaction.
+IDS_HIGH: constant(uint256) = 128
 
 # Requests funded by one call; later ones wait for the next call (which keeps what this one did).
 MAX_FUNDED_PER_CALL: constant(uint256) = 64
@@ -269,7 +274,9 @@ last_gain_time: public(uint256)
 
 # Unstake queue (read a request with `requests`).
 _requests: HashMap[uint256, StoredRequest]
-next_request_id: public(uint256)
+# The next request's id in the low half, the count of unbonding requests (see below) in the high half (see
+# IDS_HIGH; read them with `next_request_id` and `unbonding_requests`).
+_ids: uint256
 # Requests below this id are funded.
 queue_head: public(uint256)
 # Sum of `scaled` over unfunded requests, and the factor that losses shrink (RAY at deployment).
@@ -288,9 +295,8 @@ _unbonding: uint256
 # The part of the free unbonding asked before all the unbonding the queue counts on: the backend pays
 # entries in the order they were asked, so what lands is this part first (the buffer's), then the queue's.
 free_ahead: public(uint256)
-# Unbonding requests the LST made since all of its unbonding was last back: a bound on the backend
-# entries a slash cuts, each rounding its cut down by less than a unit.
-unbonding_requests: public(uint256)
+# Unbonding requests the LST made since all of its unbonding was last back (`unbonding_requests`, kept in the
+# high half of `_ids`): a bound on the backend entries a slash cuts, each rounding its cut down by less than a unit.
 # The latest `ready_at` the backend gave for unbonding the LST asked for: no request is due
 # before unbonding the queue may count on can mature.
 unbonding_ready_at: public(uint256)
@@ -570,7 +576,7 @@ def _books() -> Books:
         # The backend cuts every entry alike, each rounding its cut down: the queue's unbonding may
         # have lost up to a unit per entry more than its share of the cut, so it is charged that too.
         queue_cut: uint256 = min(
-            math._mul_div(drop, in_flight, expected, True) + self.unbonding_requests, in_flight
+            math._mul_div(drop, in_flight, expected, True) + (self._ids >> IDS_HIGH), in_flight
         )
         if queue_cut != 0:
             # Rounded down: the queue's liability falls by at least its cut.
@@ -641,7 +647,7 @@ def _apply_loss() -> Books:
         # The slash cut the entries ahead like all others, each rounding its cut down: rounded down and
         # less a unit per entry, so no X of the queue's is ever counted as the buffer's when it lands.
         ahead: uint256 = math._mul_div(self.free_ahead, books.unbonding, expected, False)
-        self.free_ahead = min(ahead - min(ahead, self.unbonding_requests), books.free_unbonding)
+        self.free_ahead = min(ahead - min(ahead, self._ids >> IDS_HIGH), books.free_unbonding)
     # A loss only lowers the accounted balance, and the unbonding only falls to the backend's (below what
     # was expected): both bounds hold.
     self._set_accounted(books.accounted)
@@ -1228,7 +1234,7 @@ def _request_unbonding(keep: uint256, filing: bool) -> uint256:
     amount: uint256 = for_queue + for_buffer
     self._set_unbonding(free + for_buffer, expected + amount)
     if amount != 0:
-        self.unbonding_requests += 1
+        self._ids += 1 << IDS_HIGH
         ready_at: uint256 = extcall backend.request_undelegate(amount)
         self.unbonding_ready_at = max(self.unbonding_ready_at, ready_at)
         log UnbondingRequested(amount=amount, ready_at=ready_at)
@@ -1261,7 +1267,7 @@ def _fund_queue():
          is set aside, and paid from its `ready_at`.
     """
     head: uint256 = self.queue_head
-    end: uint256 = self.next_request_id
+    end: uint256 = self._ids << IDS_HIGH >> IDS_HIGH
     if head == end:
         return
     factor: uint256 = self.loss_factor
@@ -1317,7 +1323,7 @@ def _process_queue():
         free: uint256 = self._unbonding << BOOKS_HIGH >> BOOKS_HIGH
         self._set_unbonding(free - min(landed_free, free), expected)
         if expected == 0:
-            self.unbonding_requests = 0
+            self._ids = self._ids << IDS_HIGH >> IDS_HIGH
         self._set_funds(self._buffer() + min(pulled, room), accounted)
         log BackendPaidBack(amount=pulled)
     self._fund_queue()
@@ -1339,7 +1345,7 @@ def process_queue():
 @internal
 def _has_due_request() -> bool:
     head: uint256 = self.queue_head
-    return head != self.next_request_id and (
+    return head != self._ids << IDS_HIGH >> IDS_HIGH and (
         self._requests[head].owner_due >> REQUEST_READY_AT & STREAM_TIME_MASK <= block.timestamp
     )
 
@@ -1385,7 +1391,7 @@ def request_unstake(shares: uint256, receiver: address = msg.sender, owner: addr
         factor = RAY
         self.loss_factor = RAY
         self.queue_scaled = 0
-        self.queue_head = self.next_request_id
+        self.queue_head = self._ids << IDS_HIGH >> IDS_HIGH
     scaled: uint256 = math._mul_div(amount, RAY, factor, False)
     self.queue_scaled += scaled
     # What neither the stake nor the free unbonding covers, the buffer holds for this
@@ -1402,8 +1408,8 @@ def request_unstake(shares: uint256, receiver: address = msg.sender, owner: addr
     # Past 40 bits the packing would drop the high bits of `ready_at`: the request would be due too early.
     assert ready_at <= STREAM_TIME_MASK, "lst: ready_at out of range"
     self.last_ready_at = ready_at
-    request_id: uint256 = self.next_request_id
-    self.next_request_id = request_id + 1
+    request_id: uint256 = self._ids << IDS_HIGH >> IDS_HIGH
+    self._ids += 1
     # Field by field: a receiver that is the owner leaves its slot untouched (a zero written is still a
     # cold write).
     owner_due: uint256 = convert(owner, uint256) | ready_at << REQUEST_READY_AT
@@ -1624,6 +1630,24 @@ def backend_accounted() -> uint256:
     @notice The backend balance (stake + unbonding) as counted so far: deposits, counted gains, losses.
     """
     return self._funds >> BOOKS_HIGH
+
+
+@view
+@external
+def next_request_id() -> uint256:
+    """
+    @notice The id the next request gets (ids start at 0).
+    """
+    return self._ids << IDS_HIGH >> IDS_HIGH
+
+
+@view
+@external
+def unbonding_requests() -> uint256:
+    """
+    @notice Unbonding requests the LST made since all of its unbonding was last back.
+    """
+    return self._ids >> IDS_HIGH
 
 
 @view

@@ -644,7 +644,7 @@ MUTATIONS = (
     Mutation(
         "a slash of the queue's unbonding is not the queue's loss (uncounted rewards hide it)",
         LST,
-        "            math._mul_div(drop, in_flight, expected, True) + self.unbonding_requests, in_flight\n",
+        "            math._mul_div(drop, in_flight, expected, True) + (self._ids >> IDS_HIGH), in_flight\n",
         "            0, in_flight\n",
         ("test_slash_hidden_by_unsynced_rewards_cannot_delay_the_queue.py",),
     ),
