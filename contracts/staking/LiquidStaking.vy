@@ -193,10 +193,14 @@ REQUEST_PAID: constant(uint256) = 128
 #   stay staked), so the expected unbonding stays within the accounted balance; the free part is a part of it.
 BOOKS_MAX: constant(uint256) = 2**128 - 1
 BOOKS_HIGH: constant(uint256) = 128
-# The request ids and the count of unbonding requests share a slot (`_ids`), 128 bits each: a filing writes
-# the slot once for both (it asks the backend to unbond), and a payback that brings all the unbonding back
-# zeroes the count without emptying the slot (the next filing would recreate it from zero). Neither count
-# can reach 2^128: each step of either is a transaction.
+# The queue's ids and the count of unbonding requests share a slot (`_ids`): the next request's id in the low
+# 64 bits, the queue's head (`queue_head`) in the 64 above, the count in the high 128. A filing and a funding
+# read and write the one slot for all three, and a payback that brings all the unbonding back zeroes the count
+# without emptying the slot (the next filing would recreate it from zero). No field can reach its bound: each
+# step of a count is a transaction (2^64 filings would take far more gas than any chain has run), and the head
+# never passes the next id.
+ID_MASK: constant(uint256) = 2**64 - 1
+QUEUE_HEAD: constant(uint256) = 64
 IDS_HIGH: constant(uint256) = 128
 
 # Requests funded by one call; later ones wait for the next call (which keeps what this one did).
@@ -274,11 +278,9 @@ last_gain_time: public(uint256)
 
 # Unstake queue (read a request with `requests`).
 _requests: HashMap[uint256, StoredRequest]
-# The next request's id in the low half, the count of unbonding requests (see below) in the high half (see
-# IDS_HIGH; read them with `next_request_id` and `unbonding_requests`).
+# The next request's id, the queue's head (requests below it are funded) and the count of unbonding requests
+# (see below), packed (see ID_MASK; read them with `next_request_id`, `queue_head` and `unbonding_requests`).
 _ids: uint256
-# Requests below this id are funded.
-queue_head: public(uint256)
 # Sum of `scaled` over unfunded requests, and the factor that losses shrink (RAY at deployment).
 queue_scaled: public(uint256)
 loss_factor: public(uint256)
@@ -1266,8 +1268,9 @@ def _fund_queue():
          requests count on can reach X already back. A request is funded once all of it
          is set aside, and paid from its `ready_at`.
     """
-    head: uint256 = self.queue_head
-    end: uint256 = self._ids << IDS_HIGH >> IDS_HIGH
+    ids: uint256 = self._ids
+    head: uint256 = ids >> QUEUE_HEAD & ID_MASK
+    end: uint256 = ids & ID_MASK
     if head == end:
         return
     factor: uint256 = self.loss_factor
@@ -1298,7 +1301,7 @@ def _fund_queue():
         self.queue_scaled -= scaled
         log RequestFunded(request_id=head, amount=paid)
         head += 1
-    self.queue_head = head
+    self._ids = ids >> IDS_HIGH << IDS_HIGH | head << QUEUE_HEAD | end
 
 
 @internal
@@ -1344,8 +1347,9 @@ def process_queue():
 @view
 @internal
 def _has_due_request() -> bool:
-    head: uint256 = self.queue_head
-    return head != self._ids << IDS_HIGH >> IDS_HIGH and (
+    ids: uint256 = self._ids
+    head: uint256 = ids >> QUEUE_HEAD & ID_MASK
+    return head != ids & ID_MASK and (
         self._requests[head].owner_due >> REQUEST_READY_AT & STREAM_TIME_MASK <= block.timestamp
     )
 
@@ -1391,7 +1395,8 @@ def request_unstake(shares: uint256, receiver: address = msg.sender, owner: addr
         factor = RAY
         self.loss_factor = RAY
         self.queue_scaled = 0
-        self.queue_head = self._ids << IDS_HIGH >> IDS_HIGH
+        ids: uint256 = self._ids
+        self._ids = ids >> IDS_HIGH << IDS_HIGH | (ids & ID_MASK) << QUEUE_HEAD | ids & ID_MASK
     scaled: uint256 = math._mul_div(amount, RAY, factor, False)
     self.queue_scaled += scaled
     # What neither the stake nor the free unbonding covers, the buffer holds for this
@@ -1408,7 +1413,7 @@ def request_unstake(shares: uint256, receiver: address = msg.sender, owner: addr
     # Past 40 bits the packing would drop the high bits of `ready_at`: the request would be due too early.
     assert ready_at <= STREAM_TIME_MASK, "lst: ready_at out of range"
     self.last_ready_at = ready_at
-    request_id: uint256 = self._ids << IDS_HIGH >> IDS_HIGH
+    request_id: uint256 = self._ids & ID_MASK
     self._ids += 1
     # Field by field: a receiver that is the owner leaves its slot untouched (a zero written is still a
     # cold write).
@@ -1448,7 +1453,7 @@ def claim(request_id: uint256) -> uint256:
     assert owner_due & REQUEST_CLAIMED == 0, "lst: already claimed"
     self._apply_loss()
     self._process_queue()
-    if request_id >= self.queue_head or owner_due >> REQUEST_READY_AT & STREAM_TIME_MASK > block.timestamp:
+    if request_id >= self._ids >> QUEUE_HEAD & ID_MASK or owner_due >> REQUEST_READY_AT & STREAM_TIME_MASK > block.timestamp:
         self._exit()
         return 0
     paid: uint256 = self._requests[request_id].amount_paid >> REQUEST_PAID
@@ -1469,7 +1474,7 @@ def request_value(request_id: uint256) -> uint256:
     """
     self._check_not_entered()
     paid: uint256 = self._requests[request_id].amount_paid >> REQUEST_PAID
-    if request_id < self.queue_head:
+    if request_id < self._ids >> QUEUE_HEAD & ID_MASK:
         return paid
     return paid + math._mul_div(self._requests[request_id].scaled, self._books().loss_factor, RAY, False)
 
@@ -1638,7 +1643,16 @@ def next_request_id() -> uint256:
     """
     @notice The id the next request gets (ids start at 0).
     """
-    return self._ids << IDS_HIGH >> IDS_HIGH
+    return self._ids & ID_MASK
+
+
+@view
+@external
+def queue_head() -> uint256:
+    """
+    @notice Requests below this id are funded.
+    """
+    return self._ids >> QUEUE_HEAD & ID_MASK
 
 
 @view

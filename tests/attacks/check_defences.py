@@ -65,6 +65,8 @@ def _instant_carry(market: ILendingMarket, tokens: Tokens) -> bool:
 
 # The `ready_at` of the request a claim reads, unpacked from its slot.
 CLAIMED_READY_AT = "owner_due >> REQUEST_READY_AT & STREAM_TIME_MASK"
+# The queue's head as the claim reads it, unpacked from `_ids`.
+HEAD = "self._ids >> QUEUE_HEAD & ID_MASK"
 
 MUTATIONS = (
     # ------------------------------------------------------------ donations, locks, signatures
@@ -775,8 +777,8 @@ MUTATIONS = (
     Mutation(
         "the queue funds requests before the unbonding delay (a fee-free instant exit)",
         LST,
-        f"    if request_id >= self.queue_head or {CLAIMED_READY_AT} > block.timestamp:\n",
-        "    if request_id >= self.queue_head:\n",
+        f"    if request_id >= {HEAD} or {CLAIMED_READY_AT} > block.timestamp:\n",
+        f"    if request_id >= {HEAD}:\n",
         ("test_queue_cannot_skip_the_instant_fee.py",),
     ),
     Mutation(
@@ -789,9 +791,9 @@ MUTATIONS = (
     Mutation(
         "a claim that is not ready reverts, undoing its progress",
         LST,
-        f"    if request_id >= self.queue_head or {CLAIMED_READY_AT} > block.timestamp:\n"
+        f"    if request_id >= {HEAD} or {CLAIMED_READY_AT} > block.timestamp:\n"
         "        self._exit()\n        return 0\n",
-        f"    assert request_id < self.queue_head and {CLAIMED_READY_AT} <= block.timestamp, "
+        f"    assert request_id < {HEAD} and {CLAIMED_READY_AT} <= block.timestamp, "
         '"lst: not ready"\n',
         ("test_dust_requests_cannot_stall_the_queue.py",),
     ),
