@@ -1286,6 +1286,9 @@ def _fund_queue():
         ):
             room = value
         part: uint256 = min(value, room)
+        if part == 0 and value != 0:
+            # Nothing to set aside and not funded: it waits as it is (its paid part and `scaled` unread, unwritten).
+            break
         amount_paid: uint256 = self._requests[head].amount_paid
         # What is set aside never exceeds what the request is worth, which never exceeds its amount: it fits
         # the amount's 128 bits.
