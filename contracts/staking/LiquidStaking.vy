@@ -193,15 +193,20 @@ REQUEST_PAID: constant(uint256) = 128
 #   stay staked), so the expected unbonding stays within the accounted balance; the free part is a part of it.
 BOOKS_MAX: constant(uint256) = 2**128 - 1
 BOOKS_HIGH: constant(uint256) = 128
-# The queue's ids and the count of unbonding requests share a slot (`_ids`): the next request's id in the low
-# 64 bits, the queue's head (`queue_head`) in the 64 above, the count in the high 128. A filing and a funding
-# read and write the one slot for all three, and a payback that brings all the unbonding back zeroes the count
-# without emptying the slot (the next filing would recreate it from zero). No field can reach its bound: each
-# step of a count is a transaction (2^64 filings would take far more gas than any chain has run), and the head
-# never passes the next id.
-ID_MASK: constant(uint256) = 2**64 - 1
+# The queue's ids, its latest `ready_at` and the count of unbonding requests share a slot (`_ids`): the next
+# request's id in the low 64 bits, the queue's head (`queue_head`) in the 64 above, `last_ready_at` in the 40
+# above them (a filing checks it within 40 bits before it is stored), the count in the high 88 (IDS_HIGH). A
+# filing and a funding read and write the one slot for all four, and a payback that brings all the unbonding
+# back zeroes the count without emptying the slot (the next filing would recreate it from zero). No other
+# field can reach its bound: each step of a count is a transaction (2^64 filings would take far more gas than
+# any chain has run), and the head never passes the next id. Each field is read by shifting the others out.
 QUEUE_HEAD: constant(uint256) = 64
-IDS_HIGH: constant(uint256) = 128
+LAST_READY_AT: constant(uint256) = 128
+IDS_HIGH: constant(uint256) = 168
+# 256 less 64 (an id's width), less 40 (a time's), less the count's position: the bits shifted out.
+ID_LOW: constant(uint256) = 192
+TIME_LOW: constant(uint256) = 216
+BELOW_COUNT: constant(uint256) = 88
 
 # Requests funded by one call; later ones wait for the next call (which keeps what this one did).
 MAX_FUNDED_PER_CALL: constant(uint256) = 64
@@ -279,14 +284,14 @@ last_gain_time: public(uint256)
 # Unstake queue (read a request with `requests`).
 _requests: HashMap[uint256, StoredRequest]
 # The next request's id, the queue's head (requests below it are funded) and the count of unbonding requests
-# (see below), packed (see ID_MASK; read them with `next_request_id`, `queue_head` and `unbonding_requests`).
+# (see below) and the latest `ready_at` a request was given, packed (see ID_LOW; read them with
+# `next_request_id`, `queue_head`, `unbonding_requests` and `last_ready_at`).
 _ids: uint256
 # Sum of `scaled` over unfunded requests, and the factor that losses shrink (RAY at deployment).
 queue_scaled: public(uint256)
 loss_factor: public(uint256)
 # X held for funded, unclaimed requests (not part of `totalAssets`).
 queue_reserve: public(uint256)
-last_ready_at: public(uint256)
 # In the low half, unbonding at the backend that the queue does not count on (asked for the buffer's target).
 # The rest of the unbonding covers the queue: paybacks take the queue's part first (`_cover`), and
 # a slash cuts both parts alike (`_books`), so the queue never counts on X that has landed or is gone.
@@ -298,7 +303,7 @@ _unbonding: uint256
 # entries in the order they were asked, so what lands is this part first (the buffer's), then the queue's.
 free_ahead: public(uint256)
 # Unbonding requests the LST made since all of its unbonding was last back (`unbonding_requests`, kept in the
-# high half of `_ids`): a bound on the backend entries a slash cuts, each rounding its cut down by less than a unit.
+# high bits of `_ids`): a bound on the backend entries a slash cuts, each rounding its cut down by less than a unit.
 # The latest `ready_at` the backend gave for unbonding the LST asked for: no request is due
 # before unbonding the queue may count on can mature.
 unbonding_ready_at: public(uint256)
@@ -1269,8 +1274,9 @@ def _fund_queue():
          is set aside, and paid from its `ready_at`.
     """
     ids: uint256 = self._ids
-    head: uint256 = ids >> QUEUE_HEAD & ID_MASK
-    end: uint256 = ids & ID_MASK
+    start: uint256 = ids << LAST_READY_AT >> ID_LOW
+    head: uint256 = start
+    end: uint256 = ids << ID_LOW >> ID_LOW
     if head == end:
         return
     factor: uint256 = self.loss_factor
@@ -1304,7 +1310,8 @@ def _fund_queue():
         self.queue_scaled -= scaled
         log RequestFunded(request_id=head, amount=paid)
         head += 1
-    self._ids = ids >> IDS_HIGH << IDS_HIGH | head << QUEUE_HEAD | end
+    # The head only moves forward (nothing else writes the slot meanwhile).
+    self._ids = ids + ((head - start) << QUEUE_HEAD)
 
 
 @internal
@@ -1329,7 +1336,7 @@ def _process_queue():
         free: uint256 = self._unbonding << BOOKS_HIGH >> BOOKS_HIGH
         self._set_unbonding(free - min(landed_free, free), expected)
         if expected == 0:
-            self._ids = self._ids << IDS_HIGH >> IDS_HIGH
+            self._ids = self._ids << BELOW_COUNT >> BELOW_COUNT
         self._set_funds(self._buffer() + min(pulled, room), accounted)
         log BackendPaidBack(amount=pulled)
     self._fund_queue()
@@ -1351,8 +1358,8 @@ def process_queue():
 @internal
 def _has_due_request() -> bool:
     ids: uint256 = self._ids
-    head: uint256 = ids >> QUEUE_HEAD & ID_MASK
-    return head != ids & ID_MASK and (
+    head: uint256 = ids << LAST_READY_AT >> ID_LOW
+    return head != ids << ID_LOW >> ID_LOW and (
         self._requests[head].owner_due >> REQUEST_READY_AT & STREAM_TIME_MASK <= block.timestamp
     )
 
@@ -1398,8 +1405,9 @@ def request_unstake(shares: uint256, receiver: address = msg.sender, owner: addr
         factor = RAY
         self.loss_factor = RAY
         self.queue_scaled = 0
+        # The head moves up to the next id.
         ids: uint256 = self._ids
-        self._ids = ids >> IDS_HIGH << IDS_HIGH | (ids & ID_MASK) << QUEUE_HEAD | ids & ID_MASK
+        self._ids = ids + (((ids << ID_LOW >> ID_LOW) - (ids << LAST_READY_AT >> ID_LOW)) << QUEUE_HEAD)
     scaled: uint256 = math._mul_div(amount, RAY, factor, False)
     self.queue_scaled += scaled
     # What neither the stake nor the free unbonding covers, the buffer holds for this
@@ -1410,14 +1418,16 @@ def request_unstake(shares: uint256, receiver: address = msg.sender, owner: addr
         scaled = self._set_aside(paid, scaled, factor)
     # Never due before the unbonding the queue counts on can mature (after the backend's delay
     # was shortened, unbonding asked earlier may mature later than the delay from now).
+    ids: uint256 = self._ids
+    last_ready_at: uint256 = ids << BELOW_COUNT >> TIME_LOW
     ready_at: uint256 = max(
-        max(block.timestamp + staticcall backend.unbonding_delay(), self.last_ready_at), self.unbonding_ready_at
+        max(block.timestamp + staticcall backend.unbonding_delay(), last_ready_at), self.unbonding_ready_at
     )
     # Past 40 bits the packing would drop the high bits of `ready_at`: the request would be due too early.
     assert ready_at <= STREAM_TIME_MASK, "lst: ready_at out of range"
-    self.last_ready_at = ready_at
-    request_id: uint256 = self._ids & ID_MASK
-    self._ids += 1
+    request_id: uint256 = ids << ID_LOW >> ID_LOW
+    # The next id, and `last_ready_at` raised to `ready_at` (never below it).
+    self._ids = ids + 1 + ((ready_at - last_ready_at) << LAST_READY_AT)
     # Field by field: a receiver that is the owner leaves its slot untouched (a zero written is still a
     # cold write).
     owner_due: uint256 = convert(owner, uint256) | ready_at << REQUEST_READY_AT
@@ -1456,7 +1466,7 @@ def claim(request_id: uint256) -> uint256:
     assert owner_due & REQUEST_CLAIMED == 0, "lst: already claimed"
     self._apply_loss()
     self._process_queue()
-    if request_id >= self._ids >> QUEUE_HEAD & ID_MASK or owner_due >> REQUEST_READY_AT & STREAM_TIME_MASK > block.timestamp:
+    if request_id >= self._ids << LAST_READY_AT >> ID_LOW or owner_due >> REQUEST_READY_AT & STREAM_TIME_MASK > block.timestamp:
         self._exit()
         return 0
     paid: uint256 = self._requests[request_id].amount_paid >> REQUEST_PAID
@@ -1477,7 +1487,7 @@ def request_value(request_id: uint256) -> uint256:
     """
     self._check_not_entered()
     paid: uint256 = self._requests[request_id].amount_paid >> REQUEST_PAID
-    if request_id < self._ids >> QUEUE_HEAD & ID_MASK:
+    if request_id < self._ids << LAST_READY_AT >> ID_LOW:
         return paid
     return paid + math._mul_div(self._requests[request_id].scaled, self._books().loss_factor, RAY, False)
 
@@ -1646,7 +1656,7 @@ def next_request_id() -> uint256:
     """
     @notice The id the next request gets (ids start at 0).
     """
-    return self._ids & ID_MASK
+    return self._ids << ID_LOW >> ID_LOW
 
 
 @view
@@ -1655,7 +1665,16 @@ def queue_head() -> uint256:
     """
     @notice Requests below this id are funded.
     """
-    return self._ids >> QUEUE_HEAD & ID_MASK
+    return self._ids << LAST_READY_AT >> ID_LOW
+
+
+@view
+@external
+def last_ready_at() -> uint256:
+    """
+    @notice The latest `ready_at` a request was given.
+    """
+    return self._ids << BELOW_COUNT >> TIME_LOW
 
 
 @view

@@ -66,7 +66,7 @@ def _instant_carry(market: ILendingMarket, tokens: Tokens) -> bool:
 # The `ready_at` of the request a claim reads, unpacked from its slot.
 CLAIMED_READY_AT = "owner_due >> REQUEST_READY_AT & STREAM_TIME_MASK"
 # The queue's head as the claim reads it, unpacked from `_ids`.
-HEAD = "self._ids >> QUEUE_HEAD & ID_MASK"
+HEAD = "self._ids << LAST_READY_AT >> ID_LOW"
 
 MUTATIONS = (
     # ------------------------------------------------------------ donations, locks, signatures
@@ -681,9 +681,9 @@ MUTATIONS = (
     Mutation(
         "a request is due before the unbonding it counts on matures (after the delay was shortened)",
         LST,
-        "        max(block.timestamp + staticcall backend.unbonding_delay(), self.last_ready_at), "
+        "        max(block.timestamp + staticcall backend.unbonding_delay(), last_ready_at), "
         "self.unbonding_ready_at\n",
-        "        block.timestamp + staticcall backend.unbonding_delay(), self.last_ready_at\n",
+        "        block.timestamp + staticcall backend.unbonding_delay(), last_ready_at\n",
         ("test_shortened_delay_cannot_make_a_request_late.py",),
     ),
     Mutation(
