@@ -193,20 +193,28 @@ REQUEST_PAID: constant(uint256) = 128
 #   stay staked), so the expected unbonding stays within the accounted balance; the free part is a part of it.
 BOOKS_MAX: constant(uint256) = 2**128 - 1
 BOOKS_HIGH: constant(uint256) = 128
-# The queue's ids, its latest `ready_at` and the count of unbonding requests share a slot (`_ids`): the next
+# The queue's ids, its latest due times and the count of unbonding requests share a slot (`_ids`): the next
 # request's id in the low 64 bits, the queue's head (`queue_head`) in the 64 above, `last_ready_at` in the 40
-# above them (a filing checks it within 40 bits before it is stored), the count in the high 88 (IDS_HIGH). A
-# filing and a funding read and write the one slot for all four, and a payback that brings all the unbonding
-# back zeroes the count without emptying the slot (the next filing would recreate it from zero). No other
-# field can reach its bound: each step of a count is a transaction (2^64 filings would take far more gas than
-# any chain has run), and the head never passes the next id. Each field is read by shifting the others out.
+# above them (a filing checks it within 40 bits before it is stored), `unbonding_ready_at` in the 41 above
+# (UNBONDING_READY_AT), the count in the high 47 (IDS_HIGH). A filing and a funding read and write the one
+# slot for all five, and a payback that brings all the unbonding back zeroes the count without emptying the
+# slot (the next filing would recreate it from zero). `unbonding_ready_at` is kept at most 2^40: a backend's
+# `ready_at` past 40 bits (after the year 36,000) is kept as 2^40, which no filing accepts either (a request's
+# `ready_at` is at least it, and past 40 bits a filing reverts). No other field can reach its bound: each step
+# of a count is a transaction (2^47 would take far more gas than any chain has run), and the head never
+# passes the next id. Each field is read by shifting the others out, and moved by adding its rise at its
+# position, unchecked (`unsafe_add`, `unsafe_sub`: each site's rise is never negative and never carries past
+# its field, as said at each; the LST has no code room for checks that cannot fail).
 QUEUE_HEAD: constant(uint256) = 64
 LAST_READY_AT: constant(uint256) = 128
-IDS_HIGH: constant(uint256) = 168
-# 256 less 64 (an id's width), less 40 (a time's), less the count's position: the bits shifted out.
+UNBONDING_READY_AT: constant(uint256) = 168
+IDS_HIGH: constant(uint256) = 209
+# 256 less 64 (an id's width), less 40 (a time's), less 41, less the next field's position: the bits shifted out.
 ID_LOW: constant(uint256) = 192
 TIME_LOW: constant(uint256) = 216
-BELOW_COUNT: constant(uint256) = 88
+UNBONDING_LOW: constant(uint256) = 215
+BELOW_UNBONDING: constant(uint256) = 88
+BELOW_COUNT: constant(uint256) = 47
 
 # Requests funded by one call; later ones wait for the next call (which keeps what this one did).
 MAX_FUNDED_PER_CALL: constant(uint256) = 64
@@ -304,9 +312,8 @@ _unbonding: uint256
 free_ahead: public(uint256)
 # Unbonding requests the LST made since all of its unbonding was last back (`unbonding_requests`, kept in the
 # high bits of `_ids`): a bound on the backend entries a slash cuts, each rounding its cut down by less than a unit.
-# The latest `ready_at` the backend gave for unbonding the LST asked for: no request is due
-# before unbonding the queue may count on can mature.
-unbonding_ready_at: public(uint256)
+# The latest `ready_at` the backend gave for unbonding the LST asked for (`unbonding_ready_at`, kept in
+# `_ids`): no request is due before unbonding the queue may count on can mature.
 
 # Parameters (owner, bounded, delayed), packed (see PARAM_BITS); read them with their getters below.
 _parameters: uint256
@@ -1243,7 +1250,10 @@ def _request_unbonding(keep: uint256, filing: bool) -> uint256:
     if amount != 0:
         self._ids += 1 << IDS_HIGH
         ready_at: uint256 = extcall backend.request_undelegate(amount)
-        self.unbonding_ready_at = max(self.unbonding_ready_at, ready_at)
+        ids: uint256 = self._ids
+        kept: uint256 = ids << BELOW_COUNT >> UNBONDING_LOW
+        # The later of the two, at most 2^40 (see UNBONDING_READY_AT): a rise within the field's 41 bits.
+        self._ids = unsafe_add(ids, unsafe_sub(max(kept, min(ready_at, 2**40)), kept) << UNBONDING_READY_AT)
         log UnbondingRequested(amount=amount, ready_at=ready_at)
     return short - taken - for_queue
 
@@ -1310,8 +1320,8 @@ def _fund_queue():
         self.queue_scaled -= scaled
         log RequestFunded(request_id=head, amount=paid)
         head += 1
-    # The head only moves forward (nothing else writes the slot meanwhile).
-    self._ids = ids + ((head - start) << QUEUE_HEAD)
+    # The head only moves forward, up to the next id (nothing else writes the slot meanwhile).
+    self._ids = unsafe_add(ids, unsafe_sub(head, start) << QUEUE_HEAD)
 
 
 @internal
@@ -1405,9 +1415,9 @@ def request_unstake(shares: uint256, receiver: address = msg.sender, owner: addr
         factor = RAY
         self.loss_factor = RAY
         self.queue_scaled = 0
-        # The head moves up to the next id.
+        # The head moves up to the next id (never below it).
         ids: uint256 = self._ids
-        self._ids = ids + (((ids << ID_LOW >> ID_LOW) - (ids << LAST_READY_AT >> ID_LOW)) << QUEUE_HEAD)
+        self._ids = unsafe_add(ids, unsafe_sub(ids << ID_LOW >> ID_LOW, ids << LAST_READY_AT >> ID_LOW) << QUEUE_HEAD)
     scaled: uint256 = math._mul_div(amount, RAY, factor, False)
     self.queue_scaled += scaled
     # What neither the stake nor the free unbonding covers, the buffer holds for this
@@ -1419,15 +1429,15 @@ def request_unstake(shares: uint256, receiver: address = msg.sender, owner: addr
     # Never due before the unbonding the queue counts on can mature (after the backend's delay
     # was shortened, unbonding asked earlier may mature later than the delay from now).
     ids: uint256 = self._ids
-    last_ready_at: uint256 = ids << BELOW_COUNT >> TIME_LOW
+    last_ready_at: uint256 = ids << BELOW_UNBONDING >> TIME_LOW
     ready_at: uint256 = max(
-        max(block.timestamp + staticcall backend.unbonding_delay(), last_ready_at), self.unbonding_ready_at
+        max(block.timestamp + staticcall backend.unbonding_delay(), last_ready_at), ids << BELOW_COUNT >> UNBONDING_LOW
     )
     # Past 40 bits the packing would drop the high bits of `ready_at`: the request would be due too early.
     assert ready_at <= STREAM_TIME_MASK, "lst: ready_at out of range"
     request_id: uint256 = ids << ID_LOW >> ID_LOW
-    # The next id, and `last_ready_at` raised to `ready_at` (never below it).
-    self._ids = ids + 1 + ((ready_at - last_ready_at) << LAST_READY_AT)
+    # The next id (far below 2^64), and `last_ready_at` raised to `ready_at` (never below it, within 40 bits).
+    self._ids = unsafe_add(ids, unsafe_add(1, unsafe_sub(ready_at, last_ready_at) << LAST_READY_AT))
     # Field by field: a receiver that is the owner leaves its slot untouched (a zero written is still a
     # cold write).
     owner_due: uint256 = convert(owner, uint256) | ready_at << REQUEST_READY_AT
@@ -1674,7 +1684,16 @@ def last_ready_at() -> uint256:
     """
     @notice The latest `ready_at` a request was given.
     """
-    return self._ids << BELOW_COUNT >> TIME_LOW
+    return self._ids << BELOW_UNBONDING >> TIME_LOW
+
+
+@view
+@external
+def unbonding_ready_at() -> uint256:
+    """
+    @notice The latest `ready_at` the backend gave for unbonding the LST asked for (at most 2^40).
+    """
+    return self._ids << BELOW_COUNT >> UNBONDING_LOW
 
 
 @view

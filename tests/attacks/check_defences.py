@@ -682,7 +682,7 @@ MUTATIONS = (
         "a request is due before the unbonding it counts on matures (after the delay was shortened)",
         LST,
         "        max(block.timestamp + staticcall backend.unbonding_delay(), last_ready_at), "
-        "self.unbonding_ready_at\n",
+        "ids << BELOW_COUNT >> UNBONDING_LOW\n",
         "        block.timestamp + staticcall backend.unbonding_delay(), last_ready_at\n",
         ("test_shortened_delay_cannot_make_a_request_late.py",),
     ),
