@@ -1284,8 +1284,7 @@ def _fund_queue():
          is set aside, and paid from its `ready_at`.
     """
     ids: uint256 = self._ids
-    start: uint256 = ids << LAST_READY_AT >> ID_LOW
-    head: uint256 = start
+    head: uint256 = ids << LAST_READY_AT >> ID_LOW
     end: uint256 = ids << ID_LOW >> ID_LOW
     if head == end:
         return
@@ -1302,9 +1301,6 @@ def _fund_queue():
         ):
             room = value
         part: uint256 = min(value, room)
-        if part == 0 and value != 0:
-            # Nothing to set aside and not funded: it waits as it is (its paid part and `scaled` unread, unwritten).
-            break
         amount_paid: uint256 = self._requests[head].amount_paid
         # What is set aside never exceeds what the request is worth, which never exceeds its amount: it fits
         # the amount's 128 bits.
@@ -1321,7 +1317,7 @@ def _fund_queue():
         log RequestFunded(request_id=head, amount=paid)
         head += 1
     # The head only moves forward, up to the next id (nothing else writes the slot meanwhile).
-    self._ids = unsafe_add(ids, unsafe_sub(head, start) << QUEUE_HEAD)
+    self._ids = unsafe_add(ids, unsafe_sub(head, ids << LAST_READY_AT >> ID_LOW) << QUEUE_HEAD)
 
 
 @internal
@@ -1362,16 +1358,6 @@ def process_queue():
     self._apply_loss()
     self._process_queue()
     self._exit()
-
-
-@view
-@internal
-def _has_due_request() -> bool:
-    ids: uint256 = self._ids
-    head: uint256 = ids << LAST_READY_AT >> ID_LOW
-    return head != ids << ID_LOW >> ID_LOW and (
-        self._requests[head].owner_due >> REQUEST_READY_AT & STREAM_TIME_MASK <= block.timestamp
-    )
 
 
 @external
@@ -1625,7 +1611,12 @@ def rebalance():
     self._apply_loss()
     self._process_queue()
     self._request_unbonding(max_value(uint256), False)
-    if not self._has_due_request():
+    # Unless the queue's head is due (written here, not as a function: the code room the defence mutants need).
+    head: uint256 = self._ids << LAST_READY_AT >> ID_LOW
+    if not (
+        head != self._ids << ID_LOW >> ID_LOW
+        and self._requests[head].owner_due >> REQUEST_READY_AT & STREAM_TIME_MASK <= block.timestamp
+    ):
         target: uint256 = self._target(self._total_assets())
         buffer: uint256 = self._buffer()
         room: uint256 = buffer - min(buffer, self._cover().held)
