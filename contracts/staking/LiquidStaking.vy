@@ -904,11 +904,6 @@ def _max_entry(in_shares: bool) -> uint256:
 
 
 @internal
-def _pull_x(sender: address, amount: uint256):
-    self._check_transfer(extcall _X.transferFrom(sender, self, amount, default_return_value=True))
-
-
-@internal
 def _send_x(receiver: address, amount: uint256):
     self._check_transfer(extcall _X.transfer(receiver, amount, default_return_value=True))
 
@@ -1087,7 +1082,7 @@ def _deposit(caller: address, receiver: address, assets: uint256, shares: uint25
     # Refused past BOOKS_MAX (`_set_funds`), before any X moves.
     self._add_buffer(assets, 0)
     log Deposit(sender=caller, owner=receiver, assets=assets, shares=shares)
-    self._pull_x(caller, assets)
+    self._check_transfer(extcall _X.transferFrom(caller, self, assets, default_return_value=True))
 
 
 @external
@@ -1273,16 +1268,36 @@ def _set_aside(part: uint256, scaled: uint256, factor: uint256) -> uint256:
 
 
 @internal
-def _fund_queue():
+def _process_queue():
     """
-    @dev Sets X aside for requests in FIFO order, each at what it is worth now (its
-         amount less its share of the slashes of the queue's unbonding since it was
-         filed): a due request whole from anything the buffer holds, else (due or not)
-         in part from the X that has landed for the queue (the buffer's part of the
-         queue's liability) as soon as it lands, so no later slash of unbonding other
-         requests count on can reach X already back. A request is funded once all of it
-         is set aside, and paid from its `ready_at`.
+    @dev Pulls matured unbonding X back from the backend into the buffer, then funds
+         the requests that are due: the queue is served first from every payback.
     """
+    pulled: uint256 = extcall backend.withdraw_unbonded()
+    if pulled != 0:
+        accounted: uint256 = self._funds >> BOOKS_HIGH
+        # Counted up to BOOKS_MAX: X paid back beyond what was accounted (it raises the sum) and past the bound
+        # stays here uncounted, like X sent to the LST.
+        room: uint256 = self._room() + min(pulled, accounted)
+        accounted -= min(pulled, accounted)
+        expected: uint256 = self._unbonding >> BOOKS_HIGH
+        expected -= min(pulled, expected)
+        # What lands is the free unbonding asked before the queue's first (it goes to the buffer), then the
+        # queue's (`_cover`): a filing is never put out of reach of slashes by X landing for the buffer.
+        landed_free: uint256 = min(pulled, self.free_ahead)
+        self.free_ahead -= landed_free
+        free: uint256 = self._unbonding << BOOKS_HIGH >> BOOKS_HIGH
+        self._set_unbonding(free - min(landed_free, free), expected)
+        if expected == 0:
+            self._ids = self._ids << BELOW_COUNT >> BELOW_COUNT
+        self._set_funds(self._buffer() + min(pulled, room), accounted)
+        log BackendPaidBack(amount=pulled)
+    # Then sets X aside for requests in FIFO order, each at what it is worth now (its amount less its share
+    # of the slashes of the queue's unbonding since it was filed): a due request whole from anything the
+    # buffer holds, else (due or not) in part from the X that has landed for the queue (the buffer's part of
+    # the queue's liability) as soon as it lands, so no later slash of unbonding other requests count on can
+    # reach X already back. A request is funded once all of it is set aside, and paid from its `ready_at`.
+    # (Written here, not as a function of its own: the code room the defence mutants need.)
     ids: uint256 = self._ids
     head: uint256 = ids << LAST_READY_AT >> ID_LOW
     end: uint256 = ids << ID_LOW >> ID_LOW
@@ -1318,34 +1333,6 @@ def _fund_queue():
         head += 1
     # The head only moves forward, up to the next id (nothing else writes the slot meanwhile).
     self._ids = unsafe_add(ids, unsafe_sub(head, ids << LAST_READY_AT >> ID_LOW) << QUEUE_HEAD)
-
-
-@internal
-def _process_queue():
-    """
-    @dev Pulls matured unbonding X back from the backend into the buffer, then funds
-         the requests that are due: the queue is served first from every payback.
-    """
-    pulled: uint256 = extcall backend.withdraw_unbonded()
-    if pulled != 0:
-        accounted: uint256 = self._funds >> BOOKS_HIGH
-        # Counted up to BOOKS_MAX: X paid back beyond what was accounted (it raises the sum) and past the bound
-        # stays here uncounted, like X sent to the LST.
-        room: uint256 = self._room() + min(pulled, accounted)
-        accounted -= min(pulled, accounted)
-        expected: uint256 = self._unbonding >> BOOKS_HIGH
-        expected -= min(pulled, expected)
-        # What lands is the free unbonding asked before the queue's first (it goes to the buffer), then the
-        # queue's (`_cover`): a filing is never put out of reach of slashes by X landing for the buffer.
-        landed_free: uint256 = min(pulled, self.free_ahead)
-        self.free_ahead -= landed_free
-        free: uint256 = self._unbonding << BOOKS_HIGH >> BOOKS_HIGH
-        self._set_unbonding(free - min(landed_free, free), expected)
-        if expected == 0:
-            self._ids = self._ids << BELOW_COUNT >> BELOW_COUNT
-        self._set_funds(self._buffer() + min(pulled, room), accounted)
-        log BackendPaidBack(amount=pulled)
-    self._fund_queue()
 
 
 @external
