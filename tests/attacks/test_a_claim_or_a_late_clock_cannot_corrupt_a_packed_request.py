@@ -109,3 +109,24 @@ def test_a_stream_ending_past_40_bits_is_refused(decimals) -> None:
     assert lst.stream_amount() > 0, "the backend earned something to stream"
     assert (lst.stream_start(), lst.stream_end()) == (last_fitting, TIME_MAX)
     assert lst.share_prices()[1] == lst.stream_amount(), "all of it still locked when it starts"
+
+
+def test_unbonding_maturing_past_40_bits_cannot_spill_into_the_queues_other_counters(decimals) -> None:
+    # The queue's ids, head, `last_ready_at`, `unbonding_ready_at` and unbonding count share one slot: a
+    # backend `ready_at` past 40 bits is kept as 2^40, and no other counter may move but the count, by one.
+    system = system_at(decimals, TIME_MAX - 30 * DAY)
+    lst, chain = system.lst, system.chain
+    owner_with_shares(system, 1_000)
+    request_id = lst.request_unstake(lst.convertToShares(system.units(100)), sender=OWNER)
+    lst.rebalance()
+    system.validator.set_unbonding_delay(60 * DAY, sender=system.owner)
+    before = (lst.next_request_id(), lst.queue_head(), lst.last_ready_at(), lst.unbonding_requests())
+    lst.redeem(lst.maxRedeem(OWNER), sender=OWNER)  # the buffer drained: the rebalance asks for unbonding
+    lst.rebalance()
+    after = (lst.next_request_id(), lst.queue_head(), lst.last_ready_at(), lst.unbonding_requests())
+    assert lst.unbonding_ready_at() == TIME_MAX + 1
+    assert after == (*before[:3], before[3] + 1)
+    with reverts("lst: ready_at out of range"):
+        lst.request_unstake(lst.balanceOf(OWNER), sender=OWNER)
+    chain.time_travel(lst.requests(request_id).ready_at - chain.timestamp)
+    assert lst.claim(request_id, sender=OWNER) > 0
