@@ -427,6 +427,13 @@ MUTATIONS = (
         ("test_a_claim_or_a_late_clock_cannot_corrupt_a_packed_request.py",),
     ),
     Mutation(
+        "unbonding that matures past 2^40 is packed unclamped (it carries into the queue's request count)",
+        LST,
+        "max(kept, min(ready_at, 2**40))",
+        "max(kept, ready_at)",
+        ("test_a_claim_or_a_late_clock_cannot_corrupt_a_packed_request.py",),
+    ),
+    Mutation(
         "a claim writes its flag over the request's owner and ready_at",
         LST,
         "    self._requests[request_id].owner_due = owner_due | REQUEST_CLAIMED\n",
