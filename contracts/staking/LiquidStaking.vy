@@ -277,7 +277,6 @@ asset: public(immutable(address))
 backend: public(immutable(IStakingBackend))
 # Smallest queued unstake (0.01 X): dust requests would slow the queue for everybody.
 min_request: public(immutable(uint256))
-_X: immutable(IERC20)
 
 # X held by this contract that belongs to stakers (the queue's funded X is apart, in `queue_reserve`), in the
 # low half, and the backend balance (stake + unbonding) as counted so far (deposits, counted gains, losses) in
@@ -295,11 +294,13 @@ _requests: HashMap[uint256, StoredRequest]
 # (see below) and the latest `ready_at` a request was given, packed (see ID_LOW; read them with
 # `next_request_id`, `queue_head`, `unbonding_requests` and `last_ready_at`).
 _ids: uint256
-# Sum of `scaled` over unfunded requests, and the factor that losses shrink (RAY at deployment).
+# Sum of `scaled` over unfunded requests.
 queue_scaled: public(uint256)
-loss_factor: public(uint256)
-# X held for funded, unclaimed requests (not part of `totalAssets`).
-queue_reserve: public(uint256)
+# The factor that losses shrink (RAY at deployment; at most RAY) in the low half, and the X held for funded,
+# unclaimed requests (not part of `totalAssets`; within BOOKS_MAX: see `_set_aside`) in the high half: read them
+# with `loss_factor` and `queue_reserve`. The factor is never zero, so the reserve filling from zero does
+# not create a slot (a funding would pay 20,000 for it, every time the queue's claims emptied it).
+_factor_reserve: uint256
 # In the low half, unbonding at the backend that the queue does not count on (asked for the buffer's target).
 # The rest of the unbonding covers the queue: paybacks take the queue's part first (`_cover`), and
 # a slash cuts both parts alike (`_books`), so the queue never counts on X that has landed or is gone.
@@ -421,7 +422,6 @@ def __init__(
     ownable_2step.__init__()
     erc20.__init__(name_, symbol_, decimals_, name_, "1")
     asset = asset_.address
-    _X = asset_
     backend = backend_
     min_request = 10 ** convert(decimals_, uint256) // 100
     self.treasury = treasury_
@@ -433,7 +433,7 @@ def __init__(
         | DEFAULT_MAX_INSTANT_FEE_BPS << PARAM_BITS * PARAM_MAX_INSTANT_FEE
         | DEFAULT_TARGET_BUFFER_BPS << PARAM_BITS * PARAM_TARGET_BUFFER
     )
-    self.loss_factor = RAY
+    self._factor_reserve = RAY
     self._stream = block.timestamp << STREAM_START | block.timestamp << STREAM_END
     self.last_gain_time = block.timestamp
 
@@ -575,7 +575,7 @@ def _books() -> Books:
     """
     funds: uint256 = self._funds
     accounted: uint256 = funds >> BOOKS_HIGH
-    factor: uint256 = self.loss_factor
+    factor: uint256 = self._factor_reserve << BOOKS_HIGH >> BOOKS_HIGH
     free: uint256 = self._unbonding << BOOKS_HIGH >> BOOKS_HIGH
     expected: uint256 = self._unbonding >> BOOKS_HIGH
     current: uint256 = 0
@@ -665,7 +665,7 @@ def _apply_loss() -> Books:
     # A loss only lowers the accounted balance, and the unbonding only falls to the backend's (below what
     # was expected): both bounds hold.
     self._set_accounted(books.accounted)
-    self.loss_factor = books.loss_factor
+    self._factor_reserve = self._factor_reserve >> BOOKS_HIGH << BOOKS_HIGH | books.loss_factor
     self._set_unbonding(books.free_unbonding, books.unbonding)
     if books.loss == 0:
         return books
@@ -905,7 +905,7 @@ def _max_entry(in_shares: bool) -> uint256:
 
 @internal
 def _send_x(receiver: address, amount: uint256):
-    self._check_transfer(extcall _X.transfer(receiver, amount, default_return_value=True))
+    self._check_transfer(extcall IERC20(asset).transfer(receiver, amount, default_return_value=True))
 
 
 @pure
@@ -1082,7 +1082,7 @@ def _deposit(caller: address, receiver: address, assets: uint256, shares: uint25
     # Refused past BOOKS_MAX (`_set_funds`), before any X moves.
     self._add_buffer(assets, 0)
     log Deposit(sender=caller, owner=receiver, assets=assets, shares=shares)
-    self._check_transfer(extcall _X.transferFrom(caller, self, assets, default_return_value=True))
+    self._check_transfer(extcall IERC20(asset).transferFrom(caller, self, assets, default_return_value=True))
 
 
 @external
@@ -1191,7 +1191,7 @@ def redeem(shares: uint256, receiver: address = msg.sender, owner: address = msg
 @view
 @internal
 def _liability() -> uint256:
-    return self._queue_liability(self.queue_scaled, self.loss_factor)
+    return self._queue_liability(self.queue_scaled, self._factor_reserve << BOOKS_HIGH >> BOOKS_HIGH)
 
 
 @internal
@@ -1263,7 +1263,9 @@ def _set_aside(part: uint256, scaled: uint256, factor: uint256) -> uint256:
     cut: uint256 = min(math._mul_div(part, RAY, factor, True), scaled)
     self.queue_scaled -= cut
     self._add_buffer(0, part)
-    self.queue_reserve += part
+    # `part` came out of the buffer (an underflow reverts above), so it is within BOOKS_MAX: the shift keeps it
+    # whole, and the checked add reverts before the reserve could pass its half.
+    self._factor_reserve += part << BOOKS_HIGH
     return scaled - cut
 
 
@@ -1303,7 +1305,7 @@ def _process_queue():
     end: uint256 = ids << ID_LOW >> ID_LOW
     if head == end:
         return
-    factor: uint256 = self.loss_factor
+    factor: uint256 = self._factor_reserve << BOOKS_HIGH >> BOOKS_HIGH
     held: uint256 = self._cover().held
     for _: uint256 in range(MAX_FUNDED_PER_CALL):
         if head == end:
@@ -1379,14 +1381,14 @@ def request_unstake(shares: uint256, receiver: address = msg.sender, owner: addr
     cover: Cover = self._cover()
     self._set_unbonding(cover.free, self._unbonding >> BOOKS_HIGH)
     # Rounded down, so the request is never worth more than the shares it burnt.
-    factor: uint256 = self.loss_factor
+    factor: uint256 = self._factor_reserve << BOOKS_HIGH >> BOOKS_HIGH
     if self._liability() <= 1:
         # Nothing waiting is worth a unit more (the liability rounds up): every waiting request is funded
         # at what is set aside for it, however many a slash of the whole queue zeroed (one call funds 64),
         # and a factor the slash took to its floor starts over, or no later request could lose its share
         # of a slash.
         factor = RAY
-        self.loss_factor = RAY
+        self._factor_reserve = self._factor_reserve >> BOOKS_HIGH << BOOKS_HIGH | RAY
         self.queue_scaled = 0
         # The head moves up to the next id (never below it).
         ids: uint256 = self._ids
@@ -1455,7 +1457,8 @@ def claim(request_id: uint256) -> uint256:
     paid: uint256 = self._requests[request_id].amount_paid >> REQUEST_PAID
     # The flag is set in the slot the owner and `ready_at` already fill: they must stay as they are.
     self._requests[request_id].owner_due = owner_due | REQUEST_CLAIMED
-    self.queue_reserve -= paid
+    # `paid` is within its 128 bits of the request (REQUEST_PAID): the checked sub reverts if it exceeds the reserve.
+    self._factor_reserve -= paid << BOOKS_HIGH
     log UnstakeClaimed(request_id=request_id, owner=owner, receiver=receiver, amount=paid)
     self._send_x(receiver, paid)
     self._exit()
@@ -1612,12 +1615,30 @@ def rebalance():
             # The sum stays as it was.
             self._set_funds(buffer - amount, (self._funds >> BOOKS_HIGH) + amount)
             log Delegated(amount=amount)
-            assert extcall _X.approve(backend.address, amount, default_return_value=True), "lst: approve failed"
+            assert extcall IERC20(asset).approve(backend.address, amount, default_return_value=True), "lst: approve failed"
             extcall backend.delegate(amount)
     self._exit()
 
 
 # ---------------------------------------------------------------- parameters
+
+
+@view
+@external
+def loss_factor() -> uint256:
+    """
+    @notice The factor that losses shrink the waiting requests' `scaled` parts by (RAY: none yet).
+    """
+    return self._factor_reserve << BOOKS_HIGH >> BOOKS_HIGH
+
+
+@view
+@external
+def queue_reserve() -> uint256:
+    """
+    @notice X held for funded, unclaimed requests (not part of `totalAssets`).
+    """
+    return self._factor_reserve >> BOOKS_HIGH
 
 
 @view

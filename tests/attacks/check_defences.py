@@ -74,7 +74,7 @@ MUTATIONS = (
         "LST counts its X balance (donations) as assets",
         LST,
         "    pool: uint256 = (funds << BOOKS_HIGH >> BOOKS_HIGH) + accounted\n",
-        "    pool: uint256 = staticcall _X.balanceOf(self) + accounted\n",
+        "    pool: uint256 = staticcall IERC20(asset).balanceOf(self) + accounted\n",
         ("test_donation_to_lst_does_not_move_rate.py", "test_first_depositor_inflation_fails_on_lst.py"),
     ),
     Mutation(
