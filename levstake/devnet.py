@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from levstake.deployment import LEVERAGE_KEYS, Deployment, DeploymentError, default_path
+from levstake.rpc import one_line
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8545
@@ -299,17 +300,11 @@ class Upkeep:
         try:
             lines = self.tick()
         except Exception as error:  # noqa: BLE001 - the devnet outlives its upkeep's failures
-            lines = [f"failed   upkeep round: {failure(error)}"]
+            lines = [f"failed   upkeep round: {one_line(error)}"]
         fresh = [line for line in lines if line != self.last_failure]
         if lines:
             self.last_failure = lines[-1] if lines[-1].startswith("failed") else None
         return fresh
-
-
-def failure(error: BaseException) -> str:
-    """One line for an error: its kind and its first line."""
-    first = (str(error).splitlines() or [""])[0]
-    return f"{type(error).__name__}: {first}"[:300]
 
 
 def keeper_round(w3: Any, reader: Any, builder: Any, send: Any, log: Any) -> Any:

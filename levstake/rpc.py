@@ -14,6 +14,12 @@ ZERO_ADDRESS = "0x" + "00" * 20
 READ_METHODS = ("eth_getBalance", "eth_getCode", "eth_getBlockByNumber", "eth_chainId", "eth_getLogs")
 
 
+def one_line(error: BaseException, width: int = 300) -> str:
+    """An error as its kind and its first line, at most `width` characters: what a log line can carry."""
+    first = (str(error).splitlines() or [""])[0]
+    return f"{type(error).__name__}: {first}"[:width]
+
+
 class ReadError(Exception):
     """A read that failed: the RPC's error, or the contract's revert reason."""
 

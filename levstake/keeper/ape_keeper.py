@@ -11,7 +11,7 @@ from levstake.deployment import Deployment, default_path
 from levstake.keeper.keeper import Keeper
 from levstake.keeper.retry import RetryTransport, with_retries
 from levstake.reads import Reader
-from levstake.rpc import ReadError, Web3Transport
+from levstake.rpc import ReadError, Web3Transport, one_line
 from levstake.txs import Builder, TxRequest
 
 # Settings from the environment (a Silverback bot takes no arguments of its own).
@@ -36,7 +36,7 @@ def make_keeper(provider: Any, signer: Any | None, log: Callable[[str], None]) -
     w3 = Web3(Web3.HTTPProvider(provider.http_uri, request_kwargs={"timeout": RPC_TIMEOUT}))
 
     def on_retry(error: BaseException, delay: float) -> None:
-        log(f"rpc      {type(error).__name__}: {str(error)[:120]}; retrying in {delay:g} s")
+        log(f"rpc      {one_line(error, 140)}; retrying in {delay:g} s")
 
     transport = RetryTransport(Web3Transport(w3), on_retry=on_retry)
     reader = Reader(transport, deployment)

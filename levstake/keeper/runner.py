@@ -22,13 +22,15 @@ from silverback.exceptions import Halt
 from silverback.main import TaskData
 from silverback.runner import PollingRunner
 
+from levstake.rpc import one_line
+
 POLL_ENV = "LEVSTAKE_KEEPER_POLL"
 MAX_BACKOFF = 30.0
 
 
 async def _back_off(what: str, error: Exception, backoff: float) -> float:
     """Logs an RPC fault, waits `backoff` seconds and returns the next wait (doubled, at most MAX_BACKOFF)."""
-    logger.warning(f"rpc      {what} ({type(error).__name__}: {str(error)[:100]}); next try in {backoff:g} s")
+    logger.warning(f"rpc      {what} ({one_line(error, 120)}); next try in {backoff:g} s")
     await asyncio.sleep(backoff)
     return min(backoff * 2, MAX_BACKOFF)
 

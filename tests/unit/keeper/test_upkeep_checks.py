@@ -15,6 +15,7 @@ from revm_reads import reader_of
 
 from levstake.devnet import Clock, Upkeep
 from levstake.keeper import jobs
+from levstake.rpc import one_line
 
 HOUR = 3_600
 ACTIONS = st.lists(
@@ -167,3 +168,11 @@ def test_a_failed_upkeep_round_is_one_line_and_the_devnet_stays_up() -> None:
     assert upkeep.round() == []  # the same failure again: not repeated
     assert upkeep.round() == ["sent     sync_rewards"]
     assert upkeep.round() == [failed]  # after other lines, said again
+
+
+def test_an_error_logs_as_its_kind_and_first_line_within_the_width() -> None:
+    # A node's error can carry a traceback or a whole response: a log line keeps its first line, cut to width.
+    error = ValueError("execution reverted: lst: paused\n  at 0x1234\n  {'data': '0x08c379a0...'}")
+    assert one_line(error) == "ValueError: execution reverted: lst: paused"
+    assert one_line(error, 20) == "ValueError: executio"
+    assert one_line(RuntimeError()) == "RuntimeError: "
