@@ -204,8 +204,10 @@ class LstSnapshot:
     target_buffer_bps: int = 0
     instant_fee_bps: int = 0
     max_instant_fee_bps: int = 0
-    # The backend balance the LST has counted (`backend_accounted()`): with the buffer, what bounds deposits.
+    # The backend balance the LST has counted (`backend_accounted()`) and the X held for funded requests
+    # (`queue_reserve()`): with the buffer, what bounds deposits.
     accounted: int = 0
+    queue_reserve: int = 0
 
     def pricing(self) -> tuple[int, int]:
         """`LiquidStaking._pricing`: the virtual position at a rate of 1 or more, pro rata below."""
@@ -233,9 +235,9 @@ class LstSnapshot:
         return mul_div_down(shares, priced_assets, priced_shares)
 
     def deposit_room(self) -> int:
-        """The X a deposit or mint may still add (`LiquidStaking._room`, what bounds `maxDeposit`): the buffer
-        plus the accounted balance stay within LST_BOOKS_MAX."""
-        return max(LST_BOOKS_MAX - self.buffer - self.accounted, 0)
+        """The X a deposit or mint may still add (`LiquidStaking._room`, what bounds `maxDeposit`): the
+        buffer, the accounted balance and the funded requests' reserve stay within LST_BOOKS_MAX."""
+        return max(LST_BOOKS_MAX - self.buffer - self.accounted - self.queue_reserve, 0)
 
     def check_deposit(self, assets: int) -> None:
         """Raises as the LST refuses a deposit or mint of `assets` X past the room left."""

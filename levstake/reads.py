@@ -394,6 +394,7 @@ class Reader:
             ("lst", "stream_end", ()),
             ("lst", "buffer", ()),
             ("lst", "backend_accounted", ()),
+            ("lst", "queue_reserve", ()),
             ("lst", "queue_cover", ()),
             ("lst", "target_buffer_bps", ()),
             ("lst", "instant_fee_bps", ()),
@@ -445,7 +446,7 @@ class Reader:
         borrow_shares, price, rate, cap = next(values), next(values), next(values), next(values)
         total_assets, total_supply = next(values), next(values)
         stream = Stream(next(values), next(values), next(values))
-        buffer, accounted, (_, held, _) = next(values), next(values), next(values)
+        buffer, accounted, reserve, (_, held, _) = next(values), next(values), next(values), next(values)
         target_bps, fee_bps, max_fee_bps = next(values), next(values), next(values)
         pending = []
         for name in LST_PARAMETERS:
@@ -464,6 +465,7 @@ class Reader:
             fee_bps,
             max_fee_bps,
             accounted,
+            reserve,
         )
         snapshot_market = MarketSnapshot(
             borrow, borrow_shares, price, self.info.max_ltv, self.info.lltv, supply, rate

@@ -182,7 +182,9 @@ REQUEST_PAID: constant(uint256) = 128
 # prices the LST reads the four: two cold reads instead of four. Both slots are written only through
 # `_set_funds` / `_set_unbonding`, which refuse a half past 128 bits ("lst: amount too large", `_check_half`)
 # rather than drop its high bits. The bounds that keep every half whole:
-# - buffer + accounted <= BOOKS_MAX (so each is below 2^128). A deposit or mint past it is refused;
+# - buffer + accounted + queue_reserve <= BOOKS_MAX (so each is below 2^128; the reserve, X moved out of the
+#   buffer for funded requests, counts too: it shares a slot with the loss factor, and would otherwise fill
+#   its half while deposits refill the books). A deposit or mint past it is refused;
 #   `maxDeposit` / `maxMint` answer the room left (`_room`, the accounted balance as stored: a loss not yet
 #   applied would leave a deposit a little more). A sync counts a gain only up to it (the rest waits for later
 #   syncs, as the APR cap's excess does; so a stream's amount stays far below STREAM_MAX); X paid back beyond
@@ -297,7 +299,7 @@ _ids: uint256
 # Sum of `scaled` over unfunded requests.
 queue_scaled: public(uint256)
 # The factor that losses shrink (RAY at deployment; at most RAY) in the low half, and the X held for funded,
-# unclaimed requests (not part of `totalAssets`; within BOOKS_MAX: see `_set_aside`) in the high half: read them
+# unclaimed requests (not part of `totalAssets`; with the books within BOOKS_MAX) in the high half: read them
 # with `loss_factor` and `queue_reserve`. The factor is never zero, so the reserve filling from zero does
 # not create a slot (a funding would pay 20,000 for it, every time the queue's claims emptied it).
 _factor_reserve: uint256
@@ -485,7 +487,8 @@ def _buffer() -> uint256:
 def _room() -> uint256:
     # What the buffer and the accounted balance may still grow by together (see BOOKS_MAX).
     funds: uint256 = self._funds
-    return BOOKS_MAX - (funds << BOOKS_HIGH >> BOOKS_HIGH) - (funds >> BOOKS_HIGH)
+    reserve: uint256 = self._factor_reserve >> BOOKS_HIGH
+    return BOOKS_MAX - (funds << BOOKS_HIGH >> BOOKS_HIGH) - (funds >> BOOKS_HIGH) - reserve
 
 
 @pure
@@ -498,7 +501,7 @@ def _check_half(amount: uint256):
 @internal
 def _set_funds(buffer: uint256, accounted: uint256):
     # Each writer keeps the sum within BOOKS_MAX (see there): checked here, so no half can spill into the other.
-    self._check_half(buffer + accounted)
+    self._check_half(buffer + accounted + (self._factor_reserve >> BOOKS_HIGH))
     self._funds = buffer | accounted << BOOKS_HIGH
 
 
@@ -1263,8 +1266,8 @@ def _set_aside(part: uint256, scaled: uint256, factor: uint256) -> uint256:
     cut: uint256 = min(math._mul_div(part, RAY, factor, True), scaled)
     self.queue_scaled -= cut
     self._add_buffer(0, part)
-    # `part` came out of the buffer (an underflow reverts above), so it is within BOOKS_MAX: the shift keeps it
-    # whole, and the checked add reverts before the reserve could pass its half.
+    # `part` came out of the buffer (an underflow reverts above), so the shift keeps it whole, and the sum of
+    # buffer, accounted balance and reserve, within BOOKS_MAX (see there), is what it was: no carry out.
     self._factor_reserve += part << BOOKS_HIGH
     return scaled - cut
 

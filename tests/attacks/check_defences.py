@@ -455,6 +455,20 @@ MUTATIONS = (
         ("test_a_slash_or_a_fresh_factor_cannot_wipe_the_funded_reserve.py",),
     ),
     Mutation(
+        "the room left for deposits forgets the funded requests' reserve (maxDeposit offers what is refused)",
+        LST,
+        "    return BOOKS_MAX - (funds << BOOKS_HIGH >> BOOKS_HIGH) - (funds >> BOOKS_HIGH) - reserve\n",
+        "    return BOOKS_MAX - (funds << BOOKS_HIGH >> BOOKS_HIGH) - (funds >> BOOKS_HIGH)\n",
+        ("test_a_slash_or_a_fresh_factor_cannot_wipe_the_funded_reserve.py",),
+    ),
+    Mutation(
+        "the books' bound forgets the reserve (deposits refill the books: a funding overflows its half)",
+        LST,
+        "    self._check_half(buffer + accounted + (self._factor_reserve >> BOOKS_HIGH))\n",
+        "    self._check_half(buffer + accounted)\n",
+        ("test_a_slash_or_a_fresh_factor_cannot_wipe_the_funded_reserve.py",),
+    ),
+    Mutation(
         "unbonding that matures past 2^40 is packed unclamped (it carries into the queue's request count)",
         LST,
         "max(kept, min(ready_at, 2**40))",

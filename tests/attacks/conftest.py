@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fuzz"))
+# The previews' reader on revm, for attack files that check what the CLI and the page would show.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "previews"))
 
 
 @pytest.fixture
