@@ -958,8 +958,8 @@ def _reason(error: ModelError) -> str:
         model.NOTHING_LEFT: "a loss took all the LST's assets: it sells no shares (it reverts "
         f"'{model.NOTHING_LEFT}')",
         "router: already below target": "the position is already at or below that leverage",
-        model.LST_TOO_LARGE: "the LST holds at most 2^128 - 1 units of X in its buffer and backend together: "
-        f"the amount passes what is left (it reverts '{model.LST_TOO_LARGE}')",
+        model.LST_TOO_LARGE: "the LST holds at most 2^128 - 1 units of X in its buffer, backend and queue "
+        f"together: the amount passes what is left (it reverts '{model.LST_TOO_LARGE}')",
         "router: target too high for the unstake fee": (
             "the instant-unstake fee is too high for that leverage; choose a lower one"
         ),

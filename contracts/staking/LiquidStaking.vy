@@ -485,7 +485,8 @@ def _buffer() -> uint256:
 @view
 @internal
 def _room() -> uint256:
-    # What the buffer and the accounted balance may still grow by together (see BOOKS_MAX).
+    # What the buffer and the accounted balance may still grow by together, the funded requests' reserve
+    # counted with them (see BOOKS_MAX).
     funds: uint256 = self._funds
     reserve: uint256 = self._factor_reserve >> BOOKS_HIGH
     return BOOKS_MAX - (funds << BOOKS_HIGH >> BOOKS_HIGH) - (funds >> BOOKS_HIGH) - reserve
@@ -983,8 +984,9 @@ def share_prices() -> (uint256, uint256, uint256):
 @external
 def maxDeposit(receiver: address) -> uint256:
     """
-    @notice Staking has no cap but the books' bound: the largest deposit that buys a share with the buffer
-            plus the accounted backend balance within 2^128 - 1 (0 if the room left buys no share).
+    @notice Staking has no cap but the books' bound: the largest deposit that buys a share with the buffer,
+            the accounted backend balance and the funded requests' reserve within 2^128 - 1 (0 if the room
+            left buys no share).
     """
     self._check_not_entered()
     return self._max_entry(False)
@@ -994,8 +996,8 @@ def maxDeposit(receiver: address) -> uint256:
 @external
 def maxMint(receiver: address) -> uint256:
     """
-    @notice Staking has no cap but the books' bound: the largest mint with the buffer plus the accounted
-            backend balance within 2^128 - 1.
+    @notice Staking has no cap but the books' bound: the largest mint with the buffer, the accounted
+            backend balance and the funded requests' reserve within 2^128 - 1.
     """
     self._check_not_entered()
     return self._max_entry(True)

@@ -114,8 +114,8 @@ def test_unstake_refusals_round_the_balance_and_the_buffer_and_offer_the_exact_m
 
 
 def test_a_stake_past_the_lst_books_bound_is_refused_and_the_room_left_is_staked() -> None:
-    # The LST's buffer and accounted backend balance hold at most 2^128 - 1 X together (one storage slot):
-    # a deposit past the room left reverts 'lst: amount too large', the preview first.
+    # The LST's buffer, accounted backend balance and funded requests' reserve hold at most 2^128 - 1 X
+    # together: a deposit past the room left reverts 'lst: amount too large', the preview first.
     accounted = LST_BOOKS_MAX - ODD - 1_000
     full = LstSnapshot(LST_BOOKS_MAX - 1_000, LST_BOOKS_MAX - 1_000, buffer=ODD, accounted=accounted)
     snapshot = replace(world(x=2**129), lst=full)
@@ -123,8 +123,9 @@ def test_a_stake_past_the_lst_books_bound_is_refused_and_the_room_left_is_staked
     error = refusal(lambda: preview_stake(INFO, snapshot, 1_001))
     assert str(error).endswith("(it reverts 'lst: amount too large')")
     assert preview_stake(INFO, snapshot, 1_000).shares == 1_000
-    # What the snapshot reads: the room is counted from the buffer and the accounted balance alone.
+    # What the snapshot reads: the room is counted from the buffer, the accounted balance and the reserve.
     assert replace(full, accounted=0).deposit_room() == LST_BOOKS_MAX - ODD
+    assert replace(full, accounted=0, queue_reserve=1_000).deposit_room() == LST_BOOKS_MAX - ODD - 1_000
 
 
 def test_balance_refusals_round_the_balance_offer_it_exactly_and_hint_only_where_it_helps() -> None:
