@@ -9,7 +9,7 @@ waiting request.
 
 from __future__ import annotations
 
-from boa_system import MAX_UINT, RevmChain, deploy_system, reverts
+from boa_system import MAX_UINT, BoaSystem, RevmChain, deploy_system, reverts
 from boa_system import stake as staker
 from queue_world import DAY, keeper, slash
 from revm_reads import reader_of
@@ -19,16 +19,22 @@ from levstake.model import LST_BOOKS_MAX
 RAY = 10**27
 
 
-def _funded_request(system, alias: str, amount: float) -> int:
-    """A request of `alias`'s whole stake, kept up until the queue's head passed it (funded, not claimed)."""
+def _funded_request(decimals: int) -> tuple[BoaSystem, int, int]:
+    """A staked LST (10,000 X, a day of upkeep) with one request of 500 X kept up until the queue's head
+    passed it (funded, not claimed): the system, the request's id and what it pays."""
+    system = deploy_system(decimals, RevmChain())
     lst = system.lst
-    owner = staker(system, alias, amount)
+    staker(system, "stayer", 10_000)
+    keeper(system)
+    system.chain.time_travel(DAY)
+    keeper(system)
+    owner = staker(system, "funded", 500)
     keeper(system)
     request_id = lst.request_unstake(lst.balanceOf(owner), sender=owner)
     while lst.queue_head() <= request_id:
         system.chain.time_travel(DAY)
         keeper(system)
-    return request_id
+    return system, request_id, lst.request_value(request_id)
 
 
 def _claim_pays(system, request_id: int, expected: int) -> None:
@@ -42,14 +48,8 @@ def _claim_pays(system, request_id: int, expected: int) -> None:
 
 
 def test_a_slash_while_a_funded_request_waits_for_its_claim_keeps_the_reserve(decimals) -> None:
-    system = deploy_system(decimals, RevmChain())
+    system, funded, paid = _funded_request(decimals)
     lst = system.lst
-    staker(system, "stayer", 10_000)
-    keeper(system)
-    system.chain.time_travel(DAY)
-    keeper(system)
-    funded = _funded_request(system, "funded", 500)
-    paid = lst.request_value(funded)
     # A large request behind it stays unfunded: the slash has waiting requests to shrink.
     waiter = staker(system, "waiter", 6_000)
     waiting = lst.request_unstake(lst.balanceOf(waiter), sender=waiter)
@@ -65,14 +65,8 @@ def test_a_slash_while_a_funded_request_waits_for_its_claim_keeps_the_reserve(de
 
 
 def test_a_filing_that_starts_the_factor_over_keeps_the_funded_reserve(decimals) -> None:
-    system = deploy_system(decimals, RevmChain())
+    system, funded, paid = _funded_request(decimals)
     lst = system.lst
-    staker(system, "stayer", 10_000)
-    keeper(system)
-    system.chain.time_travel(DAY)
-    keeper(system)
-    funded = _funded_request(system, "funded", 500)
-    paid = lst.request_value(funded)
     assert lst.queue_head() == lst.next_request_id(), "nothing waits: the next filing starts the factor over"
     reserve = lst.queue_reserve()
     assert reserve >= paid > 0
