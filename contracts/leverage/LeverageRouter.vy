@@ -20,8 +20,8 @@
                  - Callbacks are accepted only from the market the router is operating
                    on in the current call (transient storage).
                  - Holds no tokens and no allowances between transactions: it approves
-                   exactly what the next call pulls, whatever is left at the end of a
-                   call goes to the caller and every allowance it gave is reset. Every
+                   exactly what the next call pulls, whatever the call leaves of what
+                   it held goes to the caller and every allowance it gave is reset. Every
                    entry point is reentrancy-locked.
                  - Products use 512-bit `mul_div`; what remains is bounded by the
                    market's max leverage (at most 50x) and real token balances.
@@ -98,6 +98,10 @@ struct Prices:
 
 registry: public(immutable(IMarketRegistry))
 wrapped_native: public(immutable(address))
+
+# A factory market's LST, once the checks of `_tokens` passed for it (a market's tokens are immutable and
+# the factory never unlists one): later calls read one slot instead of asking the factory and both tokens.
+_checked_lst: HashMap[address, address]
 
 # The market and user of the call in progress: callbacks are only valid for them.
 _market: transient(address)
@@ -478,17 +482,19 @@ def on_liquidate(repaid_assets: uint256, data: Bytes[1024]):
 # ---------------------------------------------------------------- internals
 
 
-@view
 @internal
 def _tokens(market: ILendingMarket) -> Tokens:
-    assert staticcall registry.is_market(market.address), "router: unknown market"
-    x: address = staticcall market.asset()
-    lst: address = staticcall market.collateral_token()
-    assert staticcall IERC4626(lst).asset() == x, "router: collateral is not an lst of the asset"
-    return Tokens(x=IERC20(x), lst=IERC4626(lst))
+    lst: address = self._checked_lst[market.address]
+    if lst == empty(address):
+        assert staticcall registry.is_market(market.address), "router: unknown market"
+        lst = staticcall market.collateral_token()
+        assert staticcall IERC4626(lst).asset() == staticcall market.asset(), (
+            "router: collateral is not an lst of the asset"
+        )
+        self._checked_lst[market.address] = lst
+    return Tokens(x=IERC20(staticcall market.asset()), lst=IERC4626(lst))
 
 
-@view
 @internal
 def _checks(market: ILendingMarket, deadline: uint256) -> Tokens:
     assert block.timestamp <= deadline, "router: deadline passed"
@@ -809,16 +815,24 @@ def _sweep(tokens: Tokens, market: ILendingMarket, x_to_market: bool, lst_to_mar
     """
     @dev Sends whatever X or LST is left (rounding dust, unstaked X) to the caller and
          resets every allowance the router gave. `x_to_market` / `lst_to_market`: the call
-         may have approved X (a repay: `adjust`, `close`) or its LST (`loop`, `open_with_lst`)
-         to the market. An allowance the call never gave is not read: every call before
-         reset what it gave.
+         may have approved X (a repay: `adjust`, `close`) or its LST (`open_with_lst`) to the
+         market. An allowance the call never gave is not read: every call before reset what
+         it gave; nor is an LST balance the call never held.
     """
     self._revoke(tokens.x, tokens.lst.address)
     if x_to_market:
         self._revoke(tokens.x, market.address)
     if lst_to_market:
         self._revoke(IERC20(tokens.lst.address), market.address)
-    for token: IERC20 in [tokens.x, IERC20(tokens.lst.address)]:
-        balance: uint256 = staticcall token.balanceOf(self)
-        if balance != 0:
-            assert extcall token.transfer(msg.sender, balance, default_return_value=True), "router: transfer failed"
+    self._send_balance(tokens.x)
+    # A call that approved the market nothing (`open` with X, `loop`) mints its LST straight to the market:
+    # none of it passes through the router, so there is none to return.
+    if x_to_market or lst_to_market:
+        self._send_balance(IERC20(tokens.lst.address))
+
+
+@internal
+def _send_balance(token: IERC20):
+    balance: uint256 = staticcall token.balanceOf(self)
+    if balance != 0:
+        assert extcall token.transfer(msg.sender, balance, default_return_value=True), "router: transfer failed"

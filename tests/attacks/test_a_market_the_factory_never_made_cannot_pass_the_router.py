@@ -1,0 +1,84 @@
+"""The router works only with markets the factory deployed: a market anybody else deployed can be any
+code, and inside the router's call it is the address the callbacks trust and hand data back from. Since the
+router remembers each factory market's LST after its first use (later calls skip asking the factory), the
+attack is on that memory: an unlisted market tried before any listed one was used, and after one was (its
+LST, its asset and its code the same as the listed market's: only the factory's list tells them apart).
+
+The defence: `_tokens` asks the factory's `is_market` before it remembers a market, and remembers it under
+that market's own address only.
+"""
+
+from __future__ import annotations
+
+import pytest
+from boa_system import MAX_UINT, WAD, RevmChain, deploy_system, lend, reverts, router_user, stake
+
+from levstake.deploy import DEFAULT_LLTV, DEFAULT_MAX_LTV, DEFAULT_RESERVE_FACTOR
+
+DEADLINE = 2**64
+
+
+@pytest.fixture(scope="module")
+def world(decimals):
+    system = deploy_system(decimals, RevmChain())
+    lend(system, 1_000_000)
+    stake(system, "staker", 100_000)
+    # The same code, tokens, oracle and parameters as the listed market, deployed outside the factory.
+    unlisted = system.chain.deploy(
+        "lending/LendingMarket.vy",
+        system.x,
+        system.lst,
+        system.oracle,
+        system.irm,
+        DEFAULT_MAX_LTV,
+        DEFAULT_LLTV,
+        DEFAULT_RESERVE_FACTOR,
+        system.treasury,
+        system.guardian,
+        "Unlisted X lending",
+        "ulX",
+        decimals,
+        sender=system.owner,
+    )
+    lender = system.chain.generate_address("unlisted lender")
+    system.mint_x(lender, system.units(1_000_000))
+    system.x.approve(unlisted, MAX_UINT, sender=lender)
+    unlisted.deposit(system.units(1_000_000), sender=lender)
+    user = router_user(system, "user", 10_000)
+    unlisted.set_authorization(system.router, True, sender=user)
+    system.lst.approve(system.router, MAX_UINT, sender=user)
+    system.x.approve(system.lst, MAX_UINT, sender=user)
+    return system, unlisted, user
+
+
+def assert_every_entry_point_refuses(system, unlisted, user) -> None:
+    router = system.router
+    shares = system.lst.deposit(system.units(10), sender=user)
+    calls = (
+        lambda: router.open(unlisted, system.units(100), 10 * WAD, 0, DEADLINE, sender=user),
+        lambda: router.open_with_lst(unlisted, shares, 10 * WAD, 0, DEADLINE, sender=user),
+        lambda: router.loop(unlisted, system.units(100), 3, 0, DEADLINE, sender=user),
+        lambda: router.adjust(unlisted, 5 * WAD, 0, DEADLINE, sender=user),
+        lambda: router.close(unlisted, 0, DEADLINE, sender=user),
+    )
+    for call in calls:
+        with reverts("router: unknown market"):
+            call()
+    assert unlisted.positions(user) == (0, 0)
+
+
+def test_an_unlisted_market_is_refused_before_any_market_was_used(world) -> None:
+    system, unlisted, user = world
+    with system.chain.anchor():
+        assert_every_entry_point_refuses(system, unlisted, user)
+
+
+def test_an_unlisted_market_is_refused_after_a_listed_one_was_remembered(world) -> None:
+    system, unlisted, user = world
+    with system.chain.anchor():
+        system.router.open(system.market, system.units(100), 10 * WAD, 0, DEADLINE, sender=user)
+        system.router.adjust(system.market, 20 * WAD, 0, DEADLINE, sender=user)
+        assert_every_entry_point_refuses(system, unlisted, user)
+        # The listed market keeps working from what the router remembered.
+        system.router.close(system.market, 0, DEADLINE, sender=user)
+        assert system.market.positions(user) == (0, 0)
