@@ -394,7 +394,10 @@ def router_rows(
 
     # The market's first borrow accrues nothing (no debt yet); the next open mints the treasury's first fee
     # shares; from then on every block accrues BLOCK_INTERVAL seconds onto existing shares (steady state).
-    router.open(market, units(10), 3 * WAD, 0, DEADLINE, sender=fresh_user(world, accounts))
+    # The first open is also the router's first call on the market: it asks the factory and remembers.
+    user = fresh_user(world, accounts)
+    tx = router.open(market, units(10), 3 * WAD, 0, DEADLINE, sender=user)
+    m.add("Router: open 3x, first on the market (nothing accrues; the router remembers it)", tx, lever(user))
     user = fresh_user(world, accounts)
     tx = router.open(market, units(10), 50 * WAD, 0, DEADLINE, sender=user)
     m.add("Router: open 50x, first accrual (treasury's first fee shares)", tx, lever(user))
