@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -99,9 +100,15 @@ def deploy_lending(
     return LendingSystem(irm=irm, oracle=oracle, factory=factory, market=market)
 
 
-def deploy_router(project: Any, deployer: Any, factory: Any, wrapped_native: str | None = None) -> Any:
-    """Deploy the LeverageRouter for the factory's markets (`wrapped_native` enables `open_native`)."""
-    return deployer.deploy(project.LeverageRouter, factory, wrapped_native or ZERO_ADDRESS)
+def deploy_router(
+    project: Any, deployer: Any, factory: Any, wrapped_native: str | None = None, markets: Sequence[Any] = ()
+) -> Any:
+    """Deploy the LeverageRouter for the factory's markets (`wrapped_native` enables `open_native`); it
+    remembers each of `markets` at the deployer's cost, not at their first user's."""
+    router = deployer.deploy(project.LeverageRouter, factory, wrapped_native or ZERO_ADDRESS)
+    for market in markets:
+        router.remember_market(market, sender=deployer)
+    return router
 
 
 def deploy_keeper_contracts(project: Any, deployer: Any, factory: Any) -> dict[str, Any]:
@@ -142,7 +149,9 @@ def deploy_protocol(
         staking.x.approve(staking.validator, reserve, sender=deployer)
         staking.validator.fund_rewards(reserve, sender=deployer)
     lending = deploy_lending(project, deployer, staking, treasury, guardian or deployer.address)
-    router = deploy_router(project, deployer, lending.factory, staking.x.address if asset is None else None)
+    router = deploy_router(
+        project, deployer, lending.factory, staking.x.address if asset is None else None, [lending.market]
+    )
     contracts = {
         "x": staking.x,
         "validator": staking.validator,

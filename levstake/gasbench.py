@@ -394,10 +394,12 @@ def router_rows(
 
     # The market's first borrow accrues nothing (no debt yet); the next open mints the treasury's first fee
     # shares; from then on every block accrues BLOCK_INTERVAL seconds onto existing shares (steady state).
-    # The first open is also the router's first call on the market: it asks the factory and remembers.
+    # The deployment has the router remember its market (`deploy_protocol`), so no user pays for that slot.
+    remembered = router.remember_market(market, sender=world.deployer)
+    m.add("Router: remember a market (once, by its deployer)", remembered)
     user = fresh_user(world, accounts)
     tx = router.open(market, units(10), 3 * WAD, 0, DEADLINE, sender=user)
-    m.add("Router: open 3x, first on the market (nothing accrues; the router remembers it)", tx, lever(user))
+    m.add("Router: open 3x, the market's first borrow (nothing accrues yet)", tx, lever(user))
     user = fresh_user(world, accounts)
     tx = router.open(market, units(10), 50 * WAD, 0, DEADLINE, sender=user)
     m.add("Router: open 50x, first accrual (treasury's first fee shares)", tx, lever(user))

@@ -20,8 +20,8 @@
                  - Callbacks are accepted only from the market the router is operating
                    on in the current call (transient storage).
                  - Holds no tokens and no allowances between transactions: it approves
-                   exactly what the next call pulls, whatever the call leaves of what
-                   it held goes to the caller and every allowance it gave is reset. Every
+                   exactly what the next call pulls, whatever is left at the end of a
+                   call goes to the caller and every allowance it gave is reset. Every
                    entry point is reentrancy-locked.
                  - Products use 512-bit `mul_div`; what remains is bounded by the
                    market's max leverage (at most 50x) and real token balances.
@@ -409,6 +409,17 @@ def loop(market: ILendingMarket, assets: uint256, steps: uint256, min_collateral
         user=msg.sender, market=market.address, assets_in=assets, steps=done, collateral=total_shares, borrowed=borrowed
     )
     self._sweep(tokens, market, False, False)
+
+
+@external
+def remember_market(market: ILendingMarket):
+    """
+    @notice Runs the checks every entry point runs on `market` and remembers its LST (a factory
+            market's tokens never change), so that the market's first user does not pay the slot:
+            the deployer of a market calls it once. Permissionless; a no-op once remembered.
+    @param market A market from the factory.
+    """
+    self._tokens(market)
 
 
 # ---------------------------------------------------------------- market callbacks
@@ -817,22 +828,14 @@ def _sweep(tokens: Tokens, market: ILendingMarket, x_to_market: bool, lst_to_mar
          resets every allowance the router gave. `x_to_market` / `lst_to_market`: the call
          may have approved X (a repay: `adjust`, `close`) or its LST (`open_with_lst`) to the
          market. An allowance the call never gave is not read: every call before reset what
-         it gave; nor is an LST balance the call never held.
+         it gave.
     """
     self._revoke(tokens.x, tokens.lst.address)
     if x_to_market:
         self._revoke(tokens.x, market.address)
     if lst_to_market:
         self._revoke(IERC20(tokens.lst.address), market.address)
-    self._send_balance(tokens.x)
-    # A call that approved the market nothing (`open` with X, `loop`) mints its LST straight to the market:
-    # none of it passes through the router, so there is none to return.
-    if x_to_market or lst_to_market:
-        self._send_balance(IERC20(tokens.lst.address))
-
-
-@internal
-def _send_balance(token: IERC20):
-    balance: uint256 = staticcall token.balanceOf(self)
-    if balance != 0:
-        assert extcall token.transfer(msg.sender, balance, default_return_value=True), "router: transfer failed"
+    for token: IERC20 in [tokens.x, IERC20(tokens.lst.address)]:
+        balance: uint256 = staticcall token.balanceOf(self)
+        if balance != 0:
+            assert extcall token.transfer(msg.sender, balance, default_return_value=True), "router: transfer failed"

@@ -950,13 +950,6 @@ MUTATIONS = (
         "self._checked_lst[registry.address]",
         ("test_a_market_the_factory_never_made_cannot_pass_the_router.py",),
     ),
-    Mutation(
-        "the router keeps the LST a close or an adjust leaves in it",
-        ROUTER,
-        "    if x_to_market or lst_to_market:\n        self._send_balance(IERC20(tokens.lst.address))\n",
-        "    if lst_to_market:\n        self._send_balance(IERC20(tokens.lst.address))\n",
-        ("test_router_leaves_no_approvals.py",),
-    ),
     # ------------------------------------------------------------ the guard and the liquidator
     Mutation(
         "protect acts without a trigger",

@@ -55,6 +55,7 @@ def assert_every_entry_point_refuses(system, unlisted, user) -> None:
     router = system.router
     shares = system.lst.deposit(system.units(10), sender=user)
     calls = (
+        lambda: router.remember_market(unlisted, sender=user),
         lambda: router.open(unlisted, system.units(100), 10 * WAD, 0, DEADLINE, sender=user),
         lambda: router.open_with_lst(unlisted, shares, 10 * WAD, 0, DEADLINE, sender=user),
         lambda: router.loop(unlisted, system.units(100), 3, 0, DEADLINE, sender=user),
@@ -79,6 +80,7 @@ def test_an_unlisted_market_is_refused_after_a_listed_one_was_remembered(world) 
         system.router.open(system.market, system.units(100), 10 * WAD, 0, DEADLINE, sender=user)
         system.router.adjust(system.market, 20 * WAD, 0, DEADLINE, sender=user)
         assert_every_entry_point_refuses(system, unlisted, user)
-        # The listed market keeps working from what the router remembered.
+        # The listed market works from what the router remembered; remembering it again changes nothing.
+        system.router.remember_market(system.market, sender=user)
         system.router.close(system.market, 0, DEADLINE, sender=user)
         assert system.market.positions(user) == (0, 0)
