@@ -790,13 +790,13 @@ class StakePreview:
 
 def preview_stake(info: ProtocolInfo, snapshot: Snapshot, assets: int) -> StakePreview:
     """`LiquidStaking.deposit(assets)`; refused when it mints no share (it reverts 'lst: zero shares') or
-    passes the room the LST has left (`maxDeposit`; it reverts 'lst: amount too large')."""
+    passes the room the LST has left (`maxDeposit`; it reverts 'lst: amount too large'), in that order, as
+    the LST checks them: with no room left, an amount that buys no share is refused for that."""
     if assets <= 0:
         raise PreviewError("amount must be above 0")
     lst = snapshot.lst
     book = LstSnapshot(lst.total_assets + lst.locked, lst.total_supply)
     try:
-        lst.check_deposit(assets)
         shares = book.to_shares_down(assets)
     except ModelError as error:
         raise PreviewError(_reason(error)) from None
@@ -805,6 +805,10 @@ def preview_stake(info: ProtocolInfo, snapshot: Snapshot, assets: int) -> StakeP
             f"amount {_units(info, assets)} {info.symbol} is too small: it buys no {info.lst_symbol} share "
             "(the LST reverts 'lst: zero shares')"
         )
+    try:
+        lst.check_deposit(assets)
+    except ModelError as error:
+        raise PreviewError(_reason(error)) from None
     after = replace(lst, total_assets=lst.total_assets + assets, total_supply=lst.total_supply + shares)
     return StakePreview(assets, shares, after.to_assets_down(shares))
 

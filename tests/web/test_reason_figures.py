@@ -128,6 +128,21 @@ def test_a_stake_past_the_lst_books_bound_is_refused_and_the_room_left_is_staked
     assert replace(full, accounted=0, queue_reserve=1_000).deposit_room() == LST_BOOKS_MAX - ODD - 1_000
 
 
+def test_a_stake_that_buys_no_share_at_a_full_book_is_refused_for_that_as_the_lst_refuses_it() -> None:
+    # The LST checks the shares a deposit mints before the room it takes: with no room left and a share worth
+    # more than a unit, `deposit(1)` reverts 'lst: zero shares' (the chain's side is in
+    # test_the_books_bound_cannot_refuse_what_the_lst_offers.py), so the preview says that; an amount that
+    # buys a share is refused for the room.
+    half = LST_BOOKS_MAX - ODD
+    full = LstSnapshot(2 * half, half, buffer=ODD, accounted=half)
+    snapshot = replace(world(x=2**129), lst=full)
+    assert full.deposit_room() == 0
+    too_small = str(refusal(lambda: preview_stake(INFO, snapshot, 1)))
+    assert too_small.endswith("(the LST reverts 'lst: zero shares')")
+    too_large = str(refusal(lambda: preview_stake(INFO, snapshot, 2)))
+    assert too_large.endswith("(it reverts 'lst: amount too large')")
+
+
 def test_balance_refusals_round_the_balance_offer_it_exactly_and_hint_only_where_it_helps() -> None:
     error = refusal(lambda: projections.check_balance(INFO, world(x=ODD), 100 * UNIT))
     assert str(error) == (
