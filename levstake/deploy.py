@@ -111,13 +111,19 @@ def deploy_router(
     return router
 
 
-def deploy_keeper_contracts(project: Any, deployer: Any, factory: Any) -> dict[str, Any]:
-    """The Liquidator and the LeverageGuard for the factory's markets, and the keeper's PositionLens."""
-    return {
+def deploy_keeper_contracts(
+    project: Any, deployer: Any, factory: Any, markets: Sequence[Any] = ()
+) -> dict[str, Any]:
+    """The Liquidator and the LeverageGuard for the factory's markets (each remembers `markets` at the
+    deployer's cost), and the keeper's PositionLens."""
+    contracts = {
         "liquidator": deployer.deploy(project.Liquidator, factory),
         "guard": deployer.deploy(project.LeverageGuard, factory),
-        "lens": deployer.deploy(project.PositionLens),
     }
+    for contract in contracts.values():
+        for market in markets:
+            contract.remember_market(market, sender=deployer)
+    return {**contracts, "lens": deployer.deploy(project.PositionLens)}
 
 
 DEFAULT_REWARD_RESERVE = 1_000  # X the devnet's validator can pay out as rewards
@@ -161,7 +167,7 @@ def deploy_protocol(
         "factory": lending.factory,
         "market": lending.market,
         "router": router,
-        **deploy_keeper_contracts(project, deployer, lending.factory),
+        **deploy_keeper_contracts(project, deployer, lending.factory, [lending.market]),
     }
     return Deployment(
         ecosystem=network.ecosystem.name,

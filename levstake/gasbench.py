@@ -463,6 +463,9 @@ def guard_and_liquidation(project: Any, world: RouterWorld, m: Measure, guarded:
     deployer, market = world.deployer, world.market
     guard = deployer.deploy(project.LeverageGuard, world.factory)
     liquidator = deployer.deploy(project.Liquidator, world.factory)
+    # As `deploy_keeper_contracts` deploys them: each remembers the market at the deployer's cost.
+    for contract in (guard, liquidator):
+        contract.remember_market(market, sender=deployer)
     guard.set_guard(market, WAD * 102 // 100, 20 * WAD, 10, 0, sender=guarded)
     market.set_authorization(guard, True, sender=guarded)
     keeper = world.deployer

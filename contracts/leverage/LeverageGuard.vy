@@ -70,6 +70,9 @@ from interfaces import IMarketCallbacks
 from interfaces import IMarketRegistry
 from interfaces import IPriceOracle
 from . import deleverage
+from . import factory_markets
+
+initializes: factory_markets
 
 implements: IMarketCallbacks
 
@@ -402,6 +405,17 @@ def on_liquidate(repaid_assets: uint256, data: Bytes[1024]):
     raise "guard: unexpected callback"
 
 
+@external
+def remember_market(market: ILendingMarket):
+    """
+    @notice Runs the checks every entry point runs on `market` and remembers its LST (a factory
+            market's tokens never change), so that the market's first caller does not pay the slot:
+            the deployer of a market calls it once. Permissionless; a no-op once remembered.
+    @param market A market from the factory.
+    """
+    self._tokens(market)
+
+
 # ---------------------------------------------------------------- views
 
 
@@ -465,13 +479,13 @@ def status(market: ILendingMarket, user: address) -> Status:
 # ---------------------------------------------------------------- internals
 
 
-@view
 @internal
 def _tokens(market: ILendingMarket) -> Tokens:
-    assert staticcall registry.is_market(market.address), "guard: unknown market"
-    x: address = staticcall market.asset()
-    lst: address = staticcall market.collateral_token()
-    assert staticcall IERC4626(lst).asset() == x, "guard: collateral is not an lst of the asset"
+    x: address = empty(address)
+    lst: address = empty(address)
+    x, lst = factory_markets._remembered(
+        registry, market, "guard: unknown market", "guard: collateral is not an lst of the asset"
+    )
     return Tokens(x=IERC20(x), lst=IERC4626(lst))
 
 

@@ -39,7 +39,10 @@ from interfaces import IPriceOracle
 from interfaces import IERC20Permit
 from interfaces import IWrappedNative
 from . import deleverage
+from . import factory_markets
 from contracts.staking import share_pricing
+
+initializes: factory_markets
 
 implements: IMarketCallbacks
 
@@ -98,10 +101,6 @@ struct Prices:
 
 registry: public(immutable(IMarketRegistry))
 wrapped_native: public(immutable(address))
-
-# A factory market's LST, once the checks of `_tokens` passed for it (a market's tokens are immutable and
-# the factory never unlists one): later calls read one slot instead of asking the factory and both tokens.
-_checked_lst: HashMap[address, address]
 
 # The market and user of the call in progress: callbacks are only valid for them.
 _market: transient(address)
@@ -495,15 +494,12 @@ def on_liquidate(repaid_assets: uint256, data: Bytes[1024]):
 
 @internal
 def _tokens(market: ILendingMarket) -> Tokens:
-    lst: address = self._checked_lst[market.address]
-    if lst == empty(address):
-        assert staticcall registry.is_market(market.address), "router: unknown market"
-        lst = staticcall market.collateral_token()
-        assert staticcall IERC4626(lst).asset() == staticcall market.asset(), (
-            "router: collateral is not an lst of the asset"
-        )
-        self._checked_lst[market.address] = lst
-    return Tokens(x=IERC20(staticcall market.asset()), lst=IERC4626(lst))
+    x: address = empty(address)
+    lst: address = empty(address)
+    x, lst = factory_markets._remembered(
+        registry, market, "router: unknown market", "router: collateral is not an lst of the asset"
+    )
+    return Tokens(x=IERC20(x), lst=IERC4626(lst))
 
 
 @internal

@@ -44,6 +44,9 @@ from interfaces import ILiquidStaking
 from interfaces import IMarketCallbacks
 from interfaces import IMarketRegistry
 from interfaces import IPriceOracle
+from . import factory_markets
+
+initializes: factory_markets
 
 implements: IMarketCallbacks
 
@@ -54,6 +57,8 @@ ORACLE_SCALE: constant(uint256) = 10**36
 MARKET_VIRTUAL_SHARES: constant(uint256) = 10**6
 MARKET_VIRTUAL_ASSETS: constant(uint256) = 1
 REASON_LENGTH: constant(uint256) = 64
+UNKNOWN_MARKET: constant(String[64]) = "liquidator: unknown market"
+FOREIGN_COLLATERAL: constant(String[64]) = "liquidator: collateral is not an lst of the asset"
 
 
 struct Tokens:
@@ -129,7 +134,7 @@ def liquidate(
     @return (X sent to the caller, LST sent to the caller)
     """
     assert block.timestamp <= deadline, "liquidator: deadline passed"
-    tokens: Tokens = self._tokens(market)
+    tokens: Tokens = self._remembered_tokens(market)
     self._market = market.address
     seized: uint256 = 0
     repaid: uint256 = 0
@@ -205,6 +210,17 @@ def on_repay(assets: uint256, data: Bytes[1024]):
     @notice The liquidator never repays on its own.
     """
     raise "liquidator: unexpected callback"
+
+
+@external
+def remember_market(market: ILendingMarket):
+    """
+    @notice Runs the checks every entry point runs on `market` and remembers its LST (a factory
+            market's tokens never change), so that the market's first caller does not pay the slot:
+            the deployer of a market calls it once. Permissionless; a no-op once remembered.
+    @param market A market from the factory.
+    """
+    self._remembered_tokens(market)
 
 
 # ---------------------------------------------------------------- quote
@@ -304,10 +320,19 @@ def quote(
 @view
 @internal
 def _tokens(market: ILendingMarket) -> Tokens:
-    assert staticcall registry.is_market(market.address), "liquidator: unknown market"
-    x: address = staticcall market.asset()
-    lst: address = staticcall market.collateral_token()
-    assert staticcall IERC4626(lst).asset() == x, "liquidator: collateral is not an lst of the asset"
+    # For `quote`, a view: remembers nothing.
+    x: address = empty(address)
+    lst: address = empty(address)
+    known: bool = False
+    x, lst, known = factory_markets._checked(registry, market, UNKNOWN_MARKET, FOREIGN_COLLATERAL)
+    return Tokens(x=IERC20(x), lst=IERC4626(lst))
+
+
+@internal
+def _remembered_tokens(market: ILendingMarket) -> Tokens:
+    x: address = empty(address)
+    lst: address = empty(address)
+    x, lst = factory_markets._remembered(registry, market, UNKNOWN_MARKET, FOREIGN_COLLATERAL)
     return Tokens(x=IERC20(x), lst=IERC4626(lst))
 
 

@@ -47,6 +47,7 @@ ORACLE = "contracts/lending/ExchangeRateOracle.vy"
 FACTORY = "contracts/lending/MarketFactory.vy"
 GUARD = "contracts/leverage/LeverageGuard.vy"
 LIQUIDATOR = "contracts/leverage/Liquidator.vy"
+FACTORY_MARKETS = "contracts/leverage/factory_markets.vy"
 
 # What the carry trigger would be without its time weighting: the borrow APR of the moment against the LST's
 # growth since the last checkpoint, annualized (for the mutation below).
@@ -937,18 +938,18 @@ MUTATIONS = (
         ),
     ),
     Mutation(
-        "the router remembers a market the factory never listed",
-        ROUTER,
-        '        assert staticcall registry.is_market(market.address), "router: unknown market"\n',
+        "the router, the guard and the liquidator remember a market the factory never listed",
+        FACTORY_MARKETS,
+        "    assert staticcall registry.is_market(market.address), unknown\n",
         "",
-        ("test_a_market_the_factory_never_made_cannot_pass_the_router.py",),
+        ("test_a_market_the_factory_never_made_cannot_pass_the_leverage_contracts.py",),
     ),
     Mutation(
-        "the router's memory of one market answers for every market",
-        ROUTER,
+        "the memory of one market answers for every market",
+        FACTORY_MARKETS,
         "self._checked_lst[market.address]",
         "self._checked_lst[registry.address]",
-        ("test_a_market_the_factory_never_made_cannot_pass_the_router.py",),
+        ("test_a_market_the_factory_never_made_cannot_pass_the_leverage_contracts.py",),
     ),
     # ------------------------------------------------------------ the guard and the liquidator
     Mutation(

@@ -1,16 +1,18 @@
-"""The router works only with markets the factory deployed: a market anybody else deployed can be any
-code, and inside the router's call it is the address the callbacks trust and hand data back from. Since the
-router remembers each factory market's LST after its first use (later calls skip asking the factory), the
-attack is on that memory: an unlisted market tried before any listed one was used, and after one was (its
-LST, its asset and its code the same as the listed market's: only the factory's list tells them apart).
+"""The router, the guard and the liquidator work only with markets the factory deployed: a market anybody
+else deployed can be any code, and inside their calls it is the address the callbacks trust and hand data back
+from. Since each remembers a factory market's LST after its first use (later calls skip asking the factory:
+`factory_markets`), the attack is on that memory: an unlisted market tried before any listed one was used, and
+after one was (its LST, its asset and its code the same as the listed market's: only the factory's list tells
+them apart).
 
-The defence: `_tokens` asks the factory's `is_market` before it remembers a market, and remembers it under
-that market's own address only.
+The defence: `factory_markets` asks the factory's `is_market` before it remembers a market, and remembers it
+under that market's own address only.
 """
 
 from __future__ import annotations
 
 import pytest
+from boa_leverage import deploy_leverage
 from boa_system import MAX_UINT, WAD, RevmChain, deploy_system, lend, reverts, router_user, stake
 
 from levstake.deploy import DEFAULT_LLTV, DEFAULT_MAX_LTV, DEFAULT_RESERVE_FACTOR
@@ -48,12 +50,27 @@ def world(decimals):
     unlisted.set_authorization(system.router, True, sender=user)
     system.lst.approve(system.router, MAX_UINT, sender=user)
     system.x.approve(system.lst, MAX_UINT, sender=user)
-    return system, unlisted, user
+    leverage = deploy_leverage(system)
+    return system, leverage, unlisted, user
 
 
-def assert_every_entry_point_refuses(system, unlisted, user) -> None:
-    router = system.router
+def assert_every_entry_point_refuses(system, leverage, unlisted, user) -> None:
+    router, guard, liquidator = system.router, leverage.guard, leverage.liquidator
     shares = system.lst.deposit(system.units(10), sender=user)
+    for call in (
+        lambda: guard.remember_market(unlisted, sender=user),
+        lambda: guard.set_guard(unlisted, 12 * WAD // 10, 5 * WAD, 10, 0, sender=user),
+        lambda: guard.checkpoint(unlisted, sender=user),
+    ):
+        with reverts("guard: unknown market"):
+            call()
+    for call in (
+        lambda: liquidator.remember_market(unlisted, sender=user),
+        lambda: liquidator.liquidate(unlisted, user, 0, 1, 0, DEADLINE, sender=user),
+        lambda: liquidator.quote(unlisted, user, 0, 0),
+    ):
+        with reverts("liquidator: unknown market"):
+            call()
     calls = (
         lambda: router.remember_market(unlisted, sender=user),
         lambda: router.open(unlisted, system.units(100), 10 * WAD, 0, DEADLINE, sender=user),
@@ -69,17 +86,19 @@ def assert_every_entry_point_refuses(system, unlisted, user) -> None:
 
 
 def test_an_unlisted_market_is_refused_before_any_market_was_used(world) -> None:
-    system, unlisted, user = world
+    system, leverage, unlisted, user = world
     with system.chain.anchor():
-        assert_every_entry_point_refuses(system, unlisted, user)
+        assert_every_entry_point_refuses(system, leverage, unlisted, user)
 
 
 def test_an_unlisted_market_is_refused_after_a_listed_one_was_remembered(world) -> None:
-    system, unlisted, user = world
+    system, leverage, unlisted, user = world
     with system.chain.anchor():
         system.router.open(system.market, system.units(100), 10 * WAD, 0, DEADLINE, sender=user)
         system.router.adjust(system.market, 20 * WAD, 0, DEADLINE, sender=user)
-        assert_every_entry_point_refuses(system, unlisted, user)
+        leverage.guard.set_guard(system.market, 12 * WAD // 10, 5 * WAD, 10, 0, sender=user)
+        leverage.liquidator.remember_market(system.market, sender=user)
+        assert_every_entry_point_refuses(system, leverage, unlisted, user)
         # The listed market works from what the router remembered; remembering it again changes nothing.
         system.router.remember_market(system.market, sender=user)
         system.router.close(system.market, 0, DEADLINE, sender=user)
