@@ -483,9 +483,10 @@ def status(market: ILendingMarket, user: address) -> Status:
 def _tokens(market: ILendingMarket) -> Tokens:
     x: address = empty(address)
     lst: address = empty(address)
-    x, lst = factory_markets._remembered(
-        registry, market, "guard: unknown market", "guard: collateral is not an lst of the asset"
-    )
+    found: uint256 = 0
+    x, lst, found = factory_markets._remembered(registry, market)
+    assert found != factory_markets.UNKNOWN_MARKET, "guard: unknown market"
+    assert found == factory_markets.REMEMBERED, "guard: collateral is not an lst of the asset"
     return Tokens(x=IERC20(x), lst=IERC4626(lst))
 
 

@@ -496,9 +496,10 @@ def on_liquidate(repaid_assets: uint256, data: Bytes[1024]):
 def _tokens(market: ILendingMarket) -> Tokens:
     x: address = empty(address)
     lst: address = empty(address)
-    x, lst = factory_markets._remembered(
-        registry, market, "router: unknown market", "router: collateral is not an lst of the asset"
-    )
+    found: uint256 = 0
+    x, lst, found = factory_markets._remembered(registry, market)
+    assert found != factory_markets.UNKNOWN_MARKET, "router: unknown market"
+    assert found == factory_markets.REMEMBERED, "router: collateral is not an lst of the asset"
     return Tokens(x=IERC20(x), lst=IERC4626(lst))
 
 

@@ -57,8 +57,6 @@ ORACLE_SCALE: constant(uint256) = 10**36
 MARKET_VIRTUAL_SHARES: constant(uint256) = 10**6
 MARKET_VIRTUAL_ASSETS: constant(uint256) = 1
 REASON_LENGTH: constant(uint256) = 64
-UNKNOWN_MARKET: constant(String[64]) = "liquidator: unknown market"
-FOREIGN_COLLATERAL: constant(String[64]) = "liquidator: collateral is not an lst of the asset"
 
 
 struct Tokens:
@@ -323,16 +321,26 @@ def _tokens(market: ILendingMarket) -> Tokens:
     # For `quote`, a view: remembers nothing.
     x: address = empty(address)
     lst: address = empty(address)
-    known: bool = False
-    x, lst, known = factory_markets._checked(registry, market, UNKNOWN_MARKET, FOREIGN_COLLATERAL)
-    return Tokens(x=IERC20(x), lst=IERC4626(lst))
+    found: uint256 = 0
+    x, lst, found = factory_markets._checked(registry, market)
+    return self._checked_tokens(x, lst, found)
 
 
 @internal
 def _remembered_tokens(market: ILendingMarket) -> Tokens:
     x: address = empty(address)
     lst: address = empty(address)
-    x, lst = factory_markets._remembered(registry, market, UNKNOWN_MARKET, FOREIGN_COLLATERAL)
+    found: uint256 = 0
+    x, lst, found = factory_markets._remembered(registry, market)
+    return self._checked_tokens(x, lst, found)
+
+
+@pure
+@internal
+def _checked_tokens(x: address, lst: address, found: uint256) -> Tokens:
+    # REMEMBERED or, for `quote`, CHECKED: passed both checks.
+    assert found != factory_markets.UNKNOWN_MARKET, "liquidator: unknown market"
+    assert found != factory_markets.FOREIGN_COLLATERAL, "liquidator: collateral is not an lst of the asset"
     return Tokens(x=IERC20(x), lst=IERC4626(lst))
 
 

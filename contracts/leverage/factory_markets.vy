@@ -10,7 +10,7 @@
         and both tokens. A market's tokens are immutables and the factory never unlists one, so what
         is remembered stays true.
 @custom:security Nothing is remembered before both checks pass, and only under the address that
-                 passed them. Each contract passes its own revert strings.
+                 passed them. Each caller reverts, with its own strings, on anything but REMEMBERED.
 """
 
 from ethereum.ercs import IERC4626
@@ -18,41 +18,47 @@ from interfaces import ILendingMarket
 from interfaces import IMarketRegistry
 
 
+# What `_checked` found, beside the tokens. The callers revert with their own strings on the two failures
+# (passing the strings in would copy them into memory on every call).
+REMEMBERED: constant(uint256) = 0
+UNKNOWN_MARKET: constant(uint256) = 1
+FOREIGN_COLLATERAL: constant(uint256) = 2
+CHECKED: constant(uint256) = 3
+
 # A factory market's LST, once both checks passed for it.
 _checked_lst: HashMap[address, address]
 
 
 @view
 @internal
-def _checked(
-    registry: IMarketRegistry, market: ILendingMarket, unknown: String[64], foreign: String[64]
-) -> (address, address, bool):
+def _checked(registry: IMarketRegistry, market: ILendingMarket) -> (address, address, uint256):
     """
-    @dev The market's loan asset and LST, and whether they were remembered already. Reverts with
-         `unknown` for a market the factory did not make, with `foreign` when its collateral is not
-         an LST of its loan asset.
+    @dev The market's loan asset and LST, and REMEMBERED if they were remembered already, CHECKED if they
+         passed both checks now, UNKNOWN_MARKET for a market the factory did not make (no tokens read),
+         FOREIGN_COLLATERAL when its collateral is not an LST of its loan asset.
     """
     lst: address = self._checked_lst[market.address]
     if lst != empty(address):
-        return staticcall market.asset(), lst, True
-    assert staticcall registry.is_market(market.address), unknown
+        return staticcall market.asset(), lst, REMEMBERED
+    if not staticcall registry.is_market(market.address):
+        return empty(address), empty(address), UNKNOWN_MARKET
     x: address = staticcall market.asset()
     lst = staticcall market.collateral_token()
-    assert staticcall IERC4626(lst).asset() == x, foreign
-    return x, lst, False
+    if staticcall IERC4626(lst).asset() != x:
+        return x, lst, FOREIGN_COLLATERAL
+    return x, lst, CHECKED
 
 
 @internal
-def _remembered(
-    registry: IMarketRegistry, market: ILendingMarket, unknown: String[64], foreign: String[64]
-) -> (address, address):
+def _remembered(registry: IMarketRegistry, market: ILendingMarket) -> (address, address, uint256):
     """
-    @dev `_checked`, and the LST remembered when it was not yet.
+    @dev `_checked`, the LST remembered when it passed both checks now (then REMEMBERED is returned).
     """
     x: address = empty(address)
     lst: address = empty(address)
-    known: bool = False
-    x, lst, known = self._checked(registry, market, unknown, foreign)
-    if not known:
+    found: uint256 = 0
+    x, lst, found = self._checked(registry, market)
+    if found == CHECKED:
         self._checked_lst[market.address] = lst
-    return x, lst
+        found = REMEMBERED
+    return x, lst, found
