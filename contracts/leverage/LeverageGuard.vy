@@ -481,13 +481,11 @@ def status(market: ILendingMarket, user: address) -> Status:
 
 @internal
 def _tokens(market: ILendingMarket) -> Tokens:
-    x: address = empty(address)
-    lst: address = empty(address)
-    found: uint256 = 0
-    x, lst, found = factory_markets._remembered(registry, market)
-    assert found != factory_markets.UNKNOWN_MARKET, "guard: unknown market"
-    assert found == factory_markets.REMEMBERED, "guard: collateral is not an lst of the asset"
-    return Tokens(x=IERC20(x), lst=IERC4626(lst))
+    lst: address = factory_markets._remembered(registry, market)
+    if lst == empty(address):
+        assert not factory_markets._unknown(registry, market), "guard: unknown market"
+        raise "guard: collateral is not an lst of the asset"
+    return Tokens(x=IERC20(staticcall market.asset()), lst=IERC4626(lst))
 
 
 @pure

@@ -494,13 +494,11 @@ def on_liquidate(repaid_assets: uint256, data: Bytes[1024]):
 
 @internal
 def _tokens(market: ILendingMarket) -> Tokens:
-    x: address = empty(address)
-    lst: address = empty(address)
-    found: uint256 = 0
-    x, lst, found = factory_markets._remembered(registry, market)
-    assert found != factory_markets.UNKNOWN_MARKET, "router: unknown market"
-    assert found == factory_markets.REMEMBERED, "router: collateral is not an lst of the asset"
-    return Tokens(x=IERC20(x), lst=IERC4626(lst))
+    lst: address = factory_markets._remembered(registry, market)
+    if lst == empty(address):
+        assert not factory_markets._unknown(registry, market), "router: unknown market"
+        raise "router: collateral is not an lst of the asset"
+    return Tokens(x=IERC20(staticcall market.asset()), lst=IERC4626(lst))
 
 
 @internal

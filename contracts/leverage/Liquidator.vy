@@ -319,29 +319,21 @@ def quote(
 @internal
 def _tokens(market: ILendingMarket) -> Tokens:
     # For `quote`, a view: remembers nothing.
-    x: address = empty(address)
-    lst: address = empty(address)
-    found: uint256 = 0
-    x, lst, found = factory_markets._checked(registry, market)
-    return self._checked_tokens(x, lst, found)
+    return self._tokens_of(market, factory_markets._checked(registry, market))
 
 
 @internal
 def _remembered_tokens(market: ILendingMarket) -> Tokens:
-    x: address = empty(address)
-    lst: address = empty(address)
-    found: uint256 = 0
-    x, lst, found = factory_markets._remembered(registry, market)
-    return self._checked_tokens(x, lst, found)
+    return self._tokens_of(market, factory_markets._remembered(registry, market))
 
 
-@pure
+@view
 @internal
-def _checked_tokens(x: address, lst: address, found: uint256) -> Tokens:
-    # REMEMBERED or, for `quote`, CHECKED: passed both checks.
-    assert found != factory_markets.UNKNOWN_MARKET, "liquidator: unknown market"
-    assert found != factory_markets.FOREIGN_COLLATERAL, "liquidator: collateral is not an lst of the asset"
-    return Tokens(x=IERC20(x), lst=IERC4626(lst))
+def _tokens_of(market: ILendingMarket, lst: address) -> Tokens:
+    if lst == empty(address):
+        assert not factory_markets._unknown(registry, market), "liquidator: unknown market"
+        raise "liquidator: collateral is not an lst of the asset"
+    return Tokens(x=IERC20(staticcall market.asset()), lst=IERC4626(lst))
 
 
 @view

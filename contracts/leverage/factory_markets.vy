@@ -10,7 +10,7 @@
         and both tokens. A market's tokens are immutables and the factory never unlists one, so what
         is remembered stays true.
 @custom:security Nothing is remembered before both checks pass, and only under the address that
-                 passed them. Each caller reverts, with its own strings, on anything but REMEMBERED.
+                 passed them. An empty answer is a refusal: each caller reverts on it with its own strings.
 """
 
 from ethereum.ercs import IERC4626
@@ -18,47 +18,46 @@ from interfaces import ILendingMarket
 from interfaces import IMarketRegistry
 
 
-# What `_checked` found, beside the tokens. The callers revert with their own strings on the two failures
-# (passing the strings in would copy them into memory on every call).
-REMEMBERED: constant(uint256) = 0
-UNKNOWN_MARKET: constant(uint256) = 1
-FOREIGN_COLLATERAL: constant(uint256) = 2
-CHECKED: constant(uint256) = 3
-
 # A factory market's LST, once both checks passed for it.
 _checked_lst: HashMap[address, address]
 
 
 @view
 @internal
-def _checked(registry: IMarketRegistry, market: ILendingMarket) -> (address, address, uint256):
+def _checked(registry: IMarketRegistry, market: ILendingMarket) -> address:
     """
-    @dev The market's loan asset and LST, and REMEMBERED if they were remembered already, CHECKED if they
-         passed both checks now, UNKNOWN_MARKET for a market the factory did not make (no tokens read),
-         FOREIGN_COLLATERAL when its collateral is not an LST of its loan asset.
+    @dev The market's LST if it was remembered or passes both checks now, else empty (the caller
+         reverts then, with its own strings: `_failed` says which check failed).
     """
     lst: address = self._checked_lst[market.address]
-    if lst != empty(address):
-        return staticcall market.asset(), lst, REMEMBERED
-    if not staticcall registry.is_market(market.address):
-        return empty(address), empty(address), UNKNOWN_MARKET
-    x: address = staticcall market.asset()
+    if lst != empty(address) or not staticcall registry.is_market(market.address):
+        return lst
     lst = staticcall market.collateral_token()
-    if staticcall IERC4626(lst).asset() != x:
-        return x, lst, FOREIGN_COLLATERAL
-    return x, lst, CHECKED
+    if staticcall IERC4626(lst).asset() != staticcall market.asset():
+        return empty(address)
+    return lst
 
 
 @internal
-def _remembered(registry: IMarketRegistry, market: ILendingMarket) -> (address, address, uint256):
+def _remembered(registry: IMarketRegistry, market: ILendingMarket) -> address:
     """
-    @dev `_checked`, the LST remembered when it passed both checks now (then REMEMBERED is returned).
+    @dev `_checked`, the LST remembered when it passed both checks now.
     """
-    x: address = empty(address)
-    lst: address = empty(address)
-    found: uint256 = 0
-    x, lst, found = self._checked(registry, market)
-    if found == CHECKED:
+    lst: address = self._checked_lst[market.address]
+    # The common case first, without the second call frame.
+    if lst != empty(address):
+        return lst
+    lst = self._checked(registry, market)
+    if lst != empty(address):
         self._checked_lst[market.address] = lst
-        found = REMEMBERED
-    return x, lst, found
+    return lst
+
+
+@view
+@internal
+def _unknown(registry: IMarketRegistry, market: ILendingMarket) -> bool:
+    """
+    @dev For a caller whose `_checked` or `_remembered` answered empty: True when the factory did not
+         make the market, False when its collateral is not an LST of its loan asset.
+    """
+    return not staticcall registry.is_market(market.address)
