@@ -23,7 +23,7 @@ from typing import Any
 from eth_utils import keccak
 
 from levstake import ape_wallet
-from levstake.deploy import deploy_lending, deploy_router, deploy_staking
+from levstake.deploy import deploy_keeper_contracts, deploy_lending, deploy_router, deploy_staking
 from levstake.model import CLOSE_TO_LST, ORACLE_SCALE
 from levstake.signing import authorization_message, permit_message
 from levstake.txs import Signature
@@ -461,11 +461,9 @@ def guard_and_liquidation(project: Any, world: RouterWorld, m: Measure, guarded:
     directly and through the Liquidator from the same state. All measured from snapshots: the chain
     continues as before them."""
     deployer, market = world.deployer, world.market
-    guard = deployer.deploy(project.LeverageGuard, world.factory)
-    liquidator = deployer.deploy(project.Liquidator, world.factory)
-    # As `deploy_keeper_contracts` deploys them: each remembers the market at the deployer's cost.
-    for contract in (guard, liquidator):
-        contract.remember_market(market, sender=deployer)
+    # As the deployment has them: each remembers the market at the deployer's cost.
+    keeper_contracts = deploy_keeper_contracts(project, deployer, world.factory, [market])
+    guard, liquidator = keeper_contracts["guard"], keeper_contracts["liquidator"]
     guard.set_guard(market, WAD * 102 // 100, 20 * WAD, 10, 0, sender=guarded)
     market.set_authorization(guard, True, sender=guarded)
     keeper = world.deployer

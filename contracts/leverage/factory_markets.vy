@@ -27,7 +27,7 @@ _checked_lst: HashMap[address, address]
 def _checked(registry: IMarketRegistry, market: ILendingMarket) -> address:
     """
     @dev The market's LST if it was remembered or passes both checks now, else empty (the caller
-         reverts then, with its own strings: `_failed` says which check failed).
+         reverts then, with its own strings: `_unknown` says which check failed).
     """
     lst: address = self._checked_lst[market.address]
     if lst != empty(address) or not staticcall registry.is_market(market.address):
