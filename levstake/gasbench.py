@@ -22,7 +22,7 @@ from typing import Any
 
 from eth_utils import keccak
 
-from levstake import ape_wallet
+from levstake import ape_wallet, gasreport
 from levstake.deploy import deploy_keeper_contracts, deploy_lending, deploy_router, deploy_staking
 from levstake.model import CLOSE_TO_LST, ORACLE_SCALE
 from levstake.signing import authorization_message, permit_message
@@ -46,6 +46,7 @@ class Row:
     gas: int
     note: str = ""
     backend: int = 0  # gas spent inside the devnet backend's calls (`backend_gas`)
+    floor: dict[str, int] | None = None  # `gasreport.floor_of` for a row above its issue-30 target
 
 
 class Clock:
@@ -101,9 +102,27 @@ def backend_gas(call_trace: dict[str, Any], backend: str) -> int:
     return found(call_trace)
 
 
+def traces(request: Request, tx_hash: str) -> dict[str, Any]:
+    """Anvil's three traces of one transaction that `gasreport.breakdown` reads: the call tracer, the struct
+    logger (stack on) and the prestate tracer in diff mode."""
+    def trace(options: dict[str, Any]) -> Any:
+        return request("debug_traceTransaction", [tx_hash, options])
+
+    return {
+        "calls": trace({"tracer": "callTracer"}),
+        "steps": trace({"disableStorage": True, "enableMemory": False})["structLogs"],
+        "diff": trace({"tracer": "prestateTracer", "tracerConfig": {"diffMode": True}}),
+    }
+
+
+def _hash(tx: Any) -> str:
+    return tx.txn_hash if isinstance(tx.txn_hash, str) else tx.txn_hash.hex()
+
+
 class Measure:
     """Rows of one section, and snapshot/restore that keep the pinned interval. With `backend` set (the
-    devnet backend's address), each row also says how much of it the backend spent."""
+    devnet backend's address), each row also says how much of it the backend spent. A row above its issue-30
+    target is traced as it lands (a snapshot restored later takes the transaction with it) for its floor."""
 
     def __init__(self, section: str, chain: Any, clock: Clock, backend: str | None = None):
         self.section, self.chain, self.clock, self.backend = section, chain, clock, backend
@@ -112,10 +131,16 @@ class Measure:
     def add(self, action: str, tx: Any, note: str = "") -> Any:
         spent = 0
         if self.backend:
-            tx_hash = tx.txn_hash if isinstance(tx.txn_hash, str) else tx.txn_hash.hex()
-            trace = self.clock.request("debug_traceTransaction", [tx_hash, {"tracer": "callTracer"}])
+            trace = self.clock.request("debug_traceTransaction", [_hash(tx), {"tracer": "callTracer"}])
             spent = backend_gas(trace, self.backend)
-        self.rows.append(Row(self.section, action, int(tx.gas_used), note, spent))
+        floor = None
+        target = gasreport.TARGETS.get(action)
+        if target and target.source.startswith(gasreport.ISSUE) and int(tx.gas_used) > target.gas:
+            found = traces(self.clock.request, _hash(tx))
+            calls, gas = found["calls"], int(tx.gas_used)
+            breakdown = gasreport.breakdown(calls, found["steps"], found["diff"], calls["input"], gas, {}, {})
+            floor = gasreport.floor_of(breakdown)
+        self.rows.append(Row(self.section, action, int(tx.gas_used), note, spent, floor))
         return tx
 
     def snapshot(self) -> Any:
@@ -501,4 +526,9 @@ def guard_and_liquidation(project: Any, world: RouterWorld, m: Measure, guarded:
 
 
 def asdicts(rows: list[Row]) -> list[dict[str, Any]]:
-    return [asdict(row) for row in rows]
+    return [{key: value for key, value in asdict(row).items() if key != "floor"} for row in rows]
+
+
+def floors(rows: list[Row]) -> dict[str, dict[str, int]]:
+    """The floors of the rows above their issue-30 target, by action (`gasreport.render_floors`)."""
+    return {row.action: row.floor for row in rows if row.floor is not None}

@@ -65,17 +65,10 @@ class Tracer:
         self.bytecode: dict[str, int] = {}
 
     def __call__(self, receipt: Any) -> None:
-        request = networks.provider.make_request
         tx_hash = receipt.txn_hash if isinstance(receipt.txn_hash, str) else receipt.txn_hash.hex()
-        calls = request("debug_traceTransaction", [tx_hash, {"tracer": "callTracer"}])
-        steps = request("debug_traceTransaction", [tx_hash, {"disableStorage": True, "enableMemory": False}])[
-            "structLogs"
-        ]
-        diff = request(
-            "debug_traceTransaction",
-            [tx_hash, {"tracer": "prestateTracer", "tracerConfig": {"diffMode": True}}],
-        )
-        TRACES.write_text(json.dumps({"calls": calls, "steps": steps, "diff": diff}))
+        found = gasbench.traces(networks.provider.make_request, tx_hash)
+        calls, steps, diff = found["calls"], found["steps"], found["diff"]
+        TRACES.write_text(json.dumps(found))
         router = project.LeverageRouter.at(receipt.receiver)
         market = project.LendingMarket.at(_market(calls))
         names = self._names(router, market)
@@ -124,6 +117,7 @@ def main() -> None:
         "commit": commit(),
         "clock": {"start": gasbench.GENESIS_TIMESTAMP, "interval": gasbench.BLOCK_INTERVAL},
         "rows": gasbench.asdicts(rows),
+        "floors": gasbench.floors(rows),
         "breakdown": tracer.found,
         "bytecode": tracer.bytecode,
     }
