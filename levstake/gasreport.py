@@ -314,6 +314,8 @@ def differences(first: dict[str, Any], second: dict[str, Any]) -> list[str]:
             found.append(f"{key[1]}: {one.get(key)} vs {two.get(key)}")
     if first.get("breakdown") != second.get("breakdown"):
         found.append("the traced open's breakdown differs")
+    if first.get("lst_bytes") != second.get("lst_bytes"):
+        found.append("the LST's bytes by function differ")
     if first.get("floors") != second.get("floors"):
         found.append("the floors of the rows above their target differ")
     return found
@@ -357,6 +359,7 @@ def render(run: dict[str, Any], runs: int) -> str:
         lines.append("")
     lines += render_floors(run)
     lines += render_breakdown(run["breakdown"], run["bytecode"])
+    lines += render_lst_bytes(run.get("lst_bytes") or {})
     if NEXT_PASS.exists():
         lines.append(NEXT_PASS.read_text())
     return "\n".join(lines)
@@ -413,6 +416,29 @@ def render_floors(run: dict[str, Any]) -> list[str]:
             ),
             rows,
         ),
+        "",
+    ]
+
+
+def render_lst_bytes(found: dict[str, int], shown: int = 30) -> list[str]:
+    """The LST's runtime bytes by function (`levstake.codesize`): its EIP-170 room decides which of the
+    steps left can be taken, and this says where room could come from."""
+    if not found:
+        return []
+    total = sum(found.values())
+    rows = [(name, f"{size:,}", f"{size / total:.1%}") for name, size in list(found.items())[:shown]]
+    rest = list(found.values())[shown:]
+    if rest:
+        rows.append((f"{len(rest)} others", f"{sum(rest):,}", f"{sum(rest) / total:.1%}"))
+    return [
+        "## Where the LST's bytes go",
+        "",
+        f"`python -m levstake.codesize contracts/staking/LiquidStaking.vy`: its {total:,} deployed bytes",
+        f"({BLUEPRINT_LIMIT - total:,} of room under EIP-170's {BLUEPRINT_LIMIT:,}) by the function they",
+        "compiled from, from the compiler's source map (`module.function` for an imported module's; an",
+        "internal function once, however many call it).",
+        "",
+        *_table(("function", "bytes", "share"), rows),
         "",
     ]
 

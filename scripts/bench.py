@@ -18,10 +18,11 @@ from typing import Any
 from ape import accounts, chain, networks, project
 from eth_utils import function_abi_to_4byte_selector
 
-from levstake import gasbench, gasreport
+from levstake import codesize, gasbench, gasreport
 
 OUTPUT = Path(os.environ.get("LEVSTAKE_BENCH_OUT", ".cache/bench/run.json"))
-TRACES = OUTPUT.with_suffix(".traces.json")  # the raw traces of the open the breakdown reads
+TRACES = OUTPUT.with_suffix(".traces.json")
+LST_SOURCE = "contracts/staking/LiquidStaking.vy"  # the raw traces of the open the breakdown reads
 CONTRACTS = (
     "WrappedNative",
     "SimulatedValidator",
@@ -120,6 +121,7 @@ def main() -> None:
         "floors": gasbench.floors(rows),
         "breakdown": tracer.found,
         "bytecode": tracer.bytecode,
+        "lst_bytes": codesize.runtime_bytes(LST_SOURCE),
     }
     OUTPUT.write_text(json.dumps(run, indent=1))
     print(gasreport.render(run, 1))
