@@ -176,3 +176,20 @@ def test_an_error_logs_as_its_kind_and_first_line_within_the_width() -> None:
     assert one_line(error) == "ValueError: execution reverted: lst: paused"
     assert one_line(error, 20) == "ValueError: executio"
     assert one_line(RuntimeError()) == "RuntimeError: "
+
+
+def test_no_sync_is_due_while_the_books_have_no_room_for_a_gain(keeper_world) -> None:
+    """At the books' bound (buffer + accounted balance + the queue's reserve = 2^128 - 1 units) a sync counts
+    no gain, whatever the backend earned: the check must not send it round after round."""
+    system, staker, reader = keeper_world
+    lst = system.lst
+    with system.chain.anchor():
+        room = lst.maxDeposit(staker)
+        system.mint_x(staker, room)
+        lst.deposit(room, sender=staker)
+        assert lst.maxDeposit(staker) == 0
+        lst.rebalance()
+        system.chain.time_travel(30 * HOUR)
+        state = jobs.read_upkeep(reader)
+        assert state.backend_balance > state.backend_accounted  # the backend earned: uncounted rewards
+        assert not assert_checks_match_the_jobs(system, reader)["sync_rewards"]
