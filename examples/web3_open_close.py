@@ -1,9 +1,9 @@
 """
 A client without Ape: plain web3.py and eth-account over the deployment file (every address and ABI), with
 levstake's key-free modules (`reads`, `previews`, `txs`) for the figures and the calldata. It reads the
-account's position, wraps X when the account has too little, signs the market's authorization of the router
-and the EIP-2612 permit with a local key (no transaction for either), opens at 10x in one transaction, shows
-the position, and closes it.
+account's position (an account that has one is refused: the example closes what it opens), wraps X when the
+account has too little, signs the market's authorization of the router and the EIP-2612 permit with a local
+key (no transaction for either), opens at 10x in one transaction, shows the position, and closes it.
 
     python examples/web3_open_close.py --rpc http://127.0.0.1:8545 \
         --deployment deployments/ethereum-local.json --key 0x...   # or LEVSTAKE_KEY in the environment
@@ -87,6 +87,11 @@ def main(argv: list[str] | None = None) -> int:
 
     snapshot = reader.snapshot(account.address)
     assert snapshot.account is not None
+    # The router levers a whole position and the close below closes all of it: an example opens its own.
+    if position_figures(info, snapshot) is not None:
+        print("Error: this account has a position; the example opens and closes its own: use another key",
+              file=sys.stderr)  # fmt: skip
+        return 1
     if snapshot.account.x_balance < assets:
         send(w3, account, builder.wrap(assets - snapshot.account.x_balance))
         snapshot = reader.snapshot(account.address)

@@ -15,6 +15,7 @@ from typing import Any
 import click
 from ape.cli import ConnectedProviderCommand
 from ape.exceptions import ApeException, ContractLogicError
+from eth_utils import is_address
 
 from levstake import ape_wallet, fmt
 from levstake.deployment import Deployment, DeploymentError, default_path, is_local
@@ -125,8 +126,10 @@ MARKET_KEY = "levstake.market"
 JSON_KEY = "levstake.json"
 
 
-def _remember_market(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+def _remember_market(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
     # Kept in the context rather than passed to every command: only `load_protocol` needs it.
+    if value is not None and not is_address(value):
+        raise click.BadParameter(f"{value!r} is not an address (0x and 40 hex digits)", ctx, param)
     ctx.meta[MARKET_KEY] = value
 
 
@@ -329,7 +332,11 @@ class Session:
         outcomes = self.reader.simulate([*stand_ins, *txs], sender)
         refused = first_refusal(outcomes)
         if refused is not None:
-            raise ClientError(f"{refused.label} would revert ({refused.reason}); nothing was sent")
+            # The price moves between the preview and the block (a reward stream unlocks every second): a
+            # minimum of the preview's figure exactly cannot land.
+            slipped = "slippage" in refused.reason
+            hint = "; allow some loss with --slippage (50 bps by default)" if slipped else ""
+            raise ClientError(f"{refused.label} would revert ({refused.reason}); nothing was sent{hint}")
         return outcomes[len(stand_ins) :]
 
     def check_gas_room(self, account: Any, tx: TxRequest) -> None:

@@ -13,7 +13,7 @@ reward stream) and on the borrow rate (their borrow moves utilization), equity a
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from levstake import fmt, model
@@ -435,19 +435,40 @@ def max_leverage_for(info: ProtocolInfo, snapshot: Snapshot, assets: int) -> flo
         except PreviewError:
             return False
 
-    low, high = WAD, info.max_leverage
+    return _highest_fitting(fits, WAD, info.max_leverage) / WAD
+
+
+def _highest_fitting(fits: Callable[[int], bool], low: int, high: int) -> int:
+    """The highest leverage in [low, high] that `fits` (to LEVERAGE_STEP), `low` when none above it does."""
     if fits(high):
-        return high / WAD
+        return high
     while high - low > LEVERAGE_STEP:
         middle = (low + high) // 2
         if fits(middle):
             low = middle
         else:
             high = middle
-    return low / WAD
+    return low
 
 
 # ---------------------------------------------------------------- adjust
+
+
+def max_adjust_leverage(info: ProtocolInfo, snapshot: Snapshot) -> float:
+    """The highest leverage an adjust up can reach now, given the market's idle liquidity (the position's own
+    leverage when no step up fits)."""
+    before = position_figures(info, snapshot)
+    current = WAD
+    if before is not None and before.leverage is not None:
+        current = min(int(before.leverage * WAD), info.max_leverage)
+
+    def fits(leverage: int) -> bool:
+        try:
+            return preview_adjust(info, snapshot, leverage).fits_liquidity
+        except PreviewError:
+            return False
+
+    return _highest_fitting(fits, current, info.max_leverage) / WAD
 
 
 @dataclass(frozen=True)
@@ -464,6 +485,11 @@ class AdjustPreview:
     refund: int
     partial: bool
     state_after: Snapshot
+    idle: int  # what the market can lend now: an adjust up borrows from it
+
+    @property
+    def fits_liquidity(self) -> bool:
+        return self.borrowed <= self.idle
 
 
 def preview_adjust(
@@ -560,7 +586,8 @@ def preview_adjust(
         raise PreviewError("the position is already at that leverage")
     figures_after = position_figures(info, after)
     assert figures_after is not None
-    return AdjustPreview(leverage, before, figures_after, unstaked, borrowed, refund, cut, after)
+    idle = market.total_supply_assets - market.total_borrow_assets
+    return AdjustPreview(leverage, before, figures_after, unstaked, borrowed, refund, cut, after, idle)
 
 
 # ---------------------------------------------------------------- close
@@ -611,7 +638,8 @@ def preview_close(info: ProtocolInfo, snapshot: Snapshot, mode: int = CLOSE_TO_X
             raise PreviewError(
                 f"the LST's buffer pays {room / unit:,.4f} {info.symbol} instantly now, less than "
                 f"the {repaid / unit:,.4f} {info.symbol} of debt to repay: `adjust --partial` steps down "
-                "with what it holds, and `rebalance` asks the backend to refill it within the unbonding delay"
+                "with what it holds, `repay` from your wallet lowers the debt at once, and `rebalance` asks "
+                "the backend to refill it within the unbonding delay"
             )
         burnt = lst.preview_withdraw(repaid)
         lst = lst.exited(burnt, repaid)
@@ -640,11 +668,14 @@ class Risk:
 
 def position_risks(after: PositionFigures, horizon: float = RISK_HORIZON) -> list[Risk]:
     """What the position a transaction leads to risks at current rates (the rates after the transaction's own
-    effect): negative carry (the borrow APR above the staking APR: the equity shrinks every day) and
-    liquidation within `horizon` seconds."""
+    effect): negative carry (the borrow APR above the staking APR: each unit borrowed costs more than it
+    earns, whether or not the position's net APR stays positive) and liquidation within `horizon` seconds."""
     risks = []
     if after.borrow_shares and after.borrow_apr > after.staking_apr:
-        loss = "" if after.net_apr is None else f", so the position's net APR is {fmt.percent(after.net_apr)}"
+        # Every unit borrowed costs more than it earns, however little is borrowed: said so even where the
+        # position's net APR stays positive (a 1x open borrows dust), so the consent is not read as a loss.
+        net = "" if after.net_apr is None else f" ({fmt.percent(after.net_apr)})"
+        loss = f": what you borrow costs more than it earns, the position's net APR{net} is below staking's"
         risks.append(
             Risk(
                 "negative_carry",

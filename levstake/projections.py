@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from levstake import fmt, model
 from levstake.model import ORACLE_SCALE, WAD, queue_liability
 from levstake.previews import (
+    AdjustPreview,
     Fill,
     OpenPreview,
     PositionFigures,
     PreviewError,
     _rounded,
+    max_adjust_leverage,
     max_leverage_for,
     preview_open,
 )
@@ -101,11 +103,17 @@ def check_balance(
     )
 
 
-def liquidity_error(info: ProtocolInfo, snapshot: Snapshot, preview: OpenPreview) -> str | None:
-    """Why the market cannot lend what an open borrows (with the highest leverage that fits now), or None."""
+def liquidity_error(
+    info: ProtocolInfo, snapshot: Snapshot, preview: OpenPreview | AdjustPreview
+) -> str | None:
+    """Why the market cannot lend what an open or an adjust up borrows (with the highest leverage that fits
+    now), or None."""
     if preview.fits_liquidity:
         return None
-    fits = max_leverage_for(info, snapshot, preview.assets)
+    if isinstance(preview, AdjustPreview):
+        fits = max_adjust_leverage(info, snapshot)
+    else:
+        fits = max_leverage_for(info, snapshot, preview.assets)
     return (
         f"liquidity short for {preview.target_leverage / WAD:g}x: the market has "
         f"{_rounded(info, max(preview.idle, 0), preview.borrowed)} idle and this borrows "

@@ -85,8 +85,9 @@ def advance(days: float, step: float, deployment_path: Path | None, provider: An
     "--amount", "amount_text", default="100", show_default=True, metavar="AMOUNT",
     help="Native coins to add to the account's balance (a decimal).",
 )  # fmt: skip
+@deployment_option
 @one_line_errors
-def fund(account: Any, amount_text: str, provider: Any) -> None:
+def fund(account: Any, amount_text: str, deployment_path: Path | None, provider: Any) -> None:
     """Give ACCOUNT (an alias, TEST::n or any address) native coins on a devnet (anvil's or the test chain's
     balance setter)."""
     require_local(provider)
@@ -94,6 +95,9 @@ def fund(account: Any, amount_text: str, provider: Any) -> None:
         raise ClientError("pass --account ALIAS (or any 0x address) to fund")
     from ape.exceptions import APINotImplementedError
 
+    # On the devnet the deployment names, not on a chain Ape started for this command alone (with no devnet
+    # running, `foundry: host: auto` would fund a throwaway anvil and report success).
+    load_protocol(deployment_path)
     address = address_of(account)
     added = fmt.parse_amount(amount_text, 18, "native")
     balance = int(provider.get_balance(address)) + added
@@ -101,4 +105,4 @@ def fund(account: Any, amount_text: str, provider: Any) -> None:
         provider.set_balance(address, balance)
     except APINotImplementedError:  # the in-process chain: a transfer from its first dev account
         accounts.test_accounts[0].transfer(address, added)
-    click.echo(f"funded   {address}: {fmt.exact(balance, 18)} native")
+    click.echo(f"funded   {address}: +{fmt.exact(added, 18)} native (balance {fmt.exact(balance, 18)})")

@@ -14,6 +14,7 @@ negative for the hours given), taking at most the tip. `see` prints what `status
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +75,13 @@ def guard_lines(settings: tuple[int, int, int, int], authorized: bool, status: s
     return lines
 
 
+def _finite(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
+    # click's float ranges let NaN through (it compares False to both bounds), and `min=1` lets infinity by.
+    if value is not None and not math.isfinite(value):
+        raise click.BadParameter(f"{value} is not a finite number", ctx, param)
+    return value
+
+
 @click.group()
 def cli() -> None:
     """A LeverageGuard on the account's position: set, see, revoke."""
@@ -82,10 +90,18 @@ def cli() -> None:
 @cli.command(name="set", cls=ProviderCommand)
 @account_option()
 @click.option(
-    "--floor", type=click.FloatRange(1, 2, min_open=True), required=True, help="Health floor, e.g. 1.005."
+    "--floor",
+    type=click.FloatRange(1, 2, min_open=True),
+    required=True,
+    callback=_finite,
+    help="Health floor, e.g. 1.005.",
 )
 @click.option(
-    "--target", type=click.FloatRange(min=1), required=True, help="Leverage to step down to, e.g. 20."
+    "--target",
+    type=click.FloatRange(min=1),
+    required=True,
+    callback=_finite,
+    help="Leverage to step down to, e.g. 20.",
 )
 @click.option(
     "--tip-bps", type=click.IntRange(0, 100), default=50, show_default=True, help="Most a keeper takes."

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from levstake import previews
+from levstake import ape_wallet, previews
 from levstake.cli import (
     ClientError,
     ProviderCommand,
@@ -75,7 +75,11 @@ def withdraw(account: Any, amount_text: str, yes: bool, deployment_path: Path | 
         if estimate.everything
         else builder.lender_withdraw(estimate.assets, user)
     )
-    session.execute(account, [tx], yes)
+    (receipt,) = session.execute(account, [tx], yes)
+    # What landed (interest accrues up to the block it lands in: a redeem of everything pays a little more).
+    market = session.info.contracts["market"]
+    for log in ape_wallet.events(receipt, session.deployment.abi("market"), "Withdraw", market):
+        click.echo(f"received {session.exact(log['assets'])}")
 
 
 @click.command(cls=ProviderCommand)

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from levstake import ape_wallet, fmt, previews, report
+from levstake import ape_wallet, fmt, previews, projections, report
 from levstake.cli import (
     ClientError,
     ProviderCommand,
@@ -172,6 +172,9 @@ def adjust(
     snapshot = session.snapshot(account.address)
     target = leverage_wad(session, leverage_text)
     estimate = previews.preview_adjust(session.info, snapshot, target, partial)
+    liquidity = projections.liquidity_error(session.info, snapshot, estimate)
+    if liquidity:  # before the figures of a borrow the market cannot lend
+        raise ClientError(liquidity)
     echo(report.adjust_lines(session.info, estimate, target / 1e18))
     echo(report.pending_lines(snapshot.pending, snapshot.timestamp))
     if estimate.borrowed:

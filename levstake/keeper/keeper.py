@@ -108,9 +108,11 @@ def revert_reason(error: BaseException) -> str | None:
         return str(error.message or error)
     if isinstance(error, ReadError):
         return str(error)
-    message = str(error)
+    # web3's ContractLogicError carries (message, data): its str() is that tuple, revert data in hex included.
+    text = getattr(error, "message", None)
+    message = text if isinstance(text, str) and text else str(error)
     if "revert" in message.lower():
-        return message
+        return message.removeprefix("execution reverted: ")
     return None
 
 

@@ -212,6 +212,10 @@ def plan_adjust(chain: Chain, snapshot: Snapshot, request: Request) -> Plan:
     if preview is None:
         return plan
     going_up = preview.borrowed > 0
+    liquidity = projections.liquidity_error(info, snapshot, preview)
+    if liquidity:
+        plan.errors.append(liquidity)
+        return plan  # figures of a borrow the market cannot lend would only mislead (as an open's)
     if going_up and not form["accept"]:
         plan.warnings += [risk.reason for risk in previews.position_risks(preview.after)]
     plan.context = {"preview": preview, "health": projections.health_path(preview.after)}

@@ -18,7 +18,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from markupsafe import Markup
+from markupsafe import Markup, escape
+from requests.exceptions import RequestException
 from sse_starlette.sse import EventSourceResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -68,6 +69,19 @@ def _error(status: int, message: str, **extra: Any) -> JSONResponse:
     return JSONResponse({"error": message, **extra}, status_code=status)
 
 
+def _page_or_error(request: Request, status: int, message: str) -> Response:
+    """The API's JSON error; for a page a browser asked for, the same reason as a page that reloads itself (so
+    it comes back on its own once the chain answers again)."""
+    if request.url.path.startswith("/api/"):
+        return _error(status, message)
+    body = (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="10">'
+        f"<title>LevStake: {status}</title></head><body><h1>LevStake</h1><p>{escape(message)}</p>"
+        "<p>This page reloads itself every 10 seconds.</p></body></html>"
+    )
+    return HTMLResponse(body, status_code=status)
+
+
 def create_app(config: Config) -> FastAPI:
     deployment = Deployment.load(config.deployment_path)
     chain = Chain(config.rpc_url, deployment)
@@ -106,13 +120,21 @@ def create_app(config: Config) -> FastAPI:
 
     @app.exception_handler(ReadError)
     @app.exception_handler(DeploymentError)
-    async def chain_error(_: Request, error: Exception) -> JSONResponse:
-        return _error(503, f"the chain did not answer as expected: {str(error).splitlines()[0]}")
+    async def chain_error(request: Request, error: Exception) -> Response:
+        reason = str(error).splitlines()[0]
+        return _page_or_error(request, 503, f"the chain did not answer as expected: {reason}")
+
+    @app.exception_handler(RequestException)
+    async def chain_down(request: Request, error: Exception) -> Response:
+        # The node is down or does not answer (a devnet stopped): no trace for each request, one warning line.
+        log.warning("no answer from the node at %s: %s", config.rpc_url, type(error).__name__)
+        reason = f"the chain does not answer at {config.rpc_url}: is the devnet running?"
+        return _page_or_error(request, 503, reason)
 
     @app.exception_handler(Exception)
-    async def unexpected(_: Request, error: Exception) -> JSONResponse:
+    async def unexpected(request: Request, error: Exception) -> Response:
         log.exception("unexpected error")
-        return _error(500, "internal error (the server's log has the details)")
+        return _page_or_error(request, 500, "internal error (the server's log has the details)")
 
     @app.middleware("http")
     async def limits(request: Request, call_next):

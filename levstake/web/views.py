@@ -59,7 +59,10 @@ def environment(chain: Chain, native_symbol: str | None = None) -> Environment:
         short=lambda address: f"{address[:6]}…{address[-4:]}",
         utc=lambda seconds: time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(seconds)),
     )
-    env.globals.update(info=info, contracts=info.contracts, native_symbol=native_symbol)
+    # What an entry cost is a fraction of, in the CLI's words (adding to a position: its exit value too).
+    env.globals.update(
+        info=info, contracts=info.contracts, native_symbol=native_symbol, entry_base=previews.entry_base
+    )
     return env
 
 

@@ -534,6 +534,78 @@ def test_previews_read_the_block_of_a_receipt_the_page_saw_confirmed(devnet: Dev
     assert after["ok"] and after["block"] == status["block"], after
 
 
+def test_an_adjust_up_past_idle_liquidity_is_refused_with_the_leverage_that_fits(devnet: Devnet) -> None:
+    """As an open's: a step up the market cannot lend is a reason (the submit button disabled), not figures of
+    the borrow with only the risk box before it."""
+    from html import unescape
+
+    from fastapi.testclient import TestClient
+    from web3 import HTTPProvider, Web3
+
+    from levstake.reads import Reader
+    from levstake.txs import Builder
+    from levstake.web.app import Config, create_app
+
+    deployment = Deployment.load(devnet.deployment_path)
+    reader = Reader.from_web3(Web3(HTTPProvider(devnet.url)), deployment)
+    builder = Builder(deployment, reader.info)
+    user = devnet.call("eth_accounts")[5]
+    snapshot = reader.snapshot()
+    idle = snapshot.market.total_supply_assets - snapshot.market.total_borrow_assets
+    # 2x on a 40th of the idle X: 50x would borrow about 1.2 times all of it.
+    for tx in (
+        builder.set_authorization("router", True),
+        builder.open(idle // 40, 2 * 10**18, 0, 2**40, native=True),
+    ):
+        assert int(devnet.send(user, tx.to, tx.data, tx.value)["status"], 16) == 1
+    devnet.mine()
+    client = TestClient(create_app(Config(devnet.url, devnet.deployment_path, devnet.url, subscribe=False)))
+    query = {"account": user, "leverage": "50", "accept": "1"}
+    answer = client.get("/api/preview/adjust", params=query).json()
+    assert not answer["ok"], answer
+    assert answer["errors"][0].startswith("liquidity short for 50x: the market has "), answer
+    assert re.search(r"up to \d+\.\d\dx fits now$", answer["errors"][0]), answer
+    fits = client.get("/api/preview/adjust", params={**query, "leverage": "3"}).json()
+    assert fits["ok"], fits
+    # Adding to the position: its entry cost is a fraction of what is put in and the position's exit value.
+    more = client.get("/api/preview/open", params={**query, "amount": "10", "leverage": "2", "pay": "native"})
+    text = unescape(more.json()["html"])
+    assert "% of what you put in and the position's exit value)" in text, text[text.find("Costs") :][:300]
+    # The plain web3.py example opens and closes its own position: it leaves this one alone.
+    example = [sys.executable, "examples/web3_open_close.py", "--rpc", devnet.url, "--key", DEV_KEYS[5]]
+    example += ["--deployment", str(devnet.deployment_path)]
+    done = subprocess.run(example, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "Error: this account has a position" in done.stderr, done.stderr
+    assert [line for line in done.stdout.splitlines() if line.startswith("sent")] == []
+
+
+def test_a_chain_that_stops_answering_is_a_503_reason_a_page_that_reloads_itself(devnet: Devnet) -> None:
+    """A devnet stopped under a running page: each page says the chain does not answer (and reloads itself),
+    the API answers 503 with that reason; not a 500 "internal error" with a trace in the log per request."""
+    from unittest import mock
+
+    import requests
+    from fastapi.testclient import TestClient
+
+    from levstake.web.app import Config, create_app
+
+    client = TestClient(create_app(Config(devnet.url, devnet.deployment_path, devnet.url, subscribe=False)))
+    assert client.get("/open").status_code == 200
+    # An account's snapshot is not read yet (the market's is cached for the block): the page asks the node.
+    account = {"account": devnet.call("eth_accounts")[4]}
+    refused = requests.exceptions.ConnectionError("Connection refused")
+    with mock.patch.object(requests.Session, "post", side_effect=refused):
+        page = client.get("/open", params=account)
+        api = client.get("/api/preview/open", params={**account, "amount": "1", "leverage": "2"})
+    assert page.status_code == 503 and page.headers["content-type"].startswith("text/html")
+    assert f"the chain does not answer at {devnet.url}: is the devnet running?" in page.text
+    assert '<meta http-equiv="refresh"' in page.text
+    assert api.status_code == 503
+    assert api.json() == {"error": f"the chain does not answer at {devnet.url}: is the devnet running?"}
+    assert client.get("/open", params=account).status_code == 200  # back as soon as the chain answers
+
+
 EXAMPLE_WITHOUT_APE = """
 import runpy, sys
 sys.argv = ["web3_open_close.py", *sys.argv[1:]]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
+from levstake import fmt
 from levstake.cli import ClientError, require_local
 
 
@@ -31,12 +34,27 @@ def test_advance_grows_the_lst_and_measures_the_staking_apr(
     assert contracts.oracle.snapshot_time() >= chain.blocks.head.timestamp - 86_400
 
 
-def test_fund_gives_a_wallet_native_coins(run, accounts) -> None:
+def test_fund_gives_a_wallet_native_coins(run, accounts, deployment) -> None:
     wallet = accounts[9]
     before = wallet.balance
-    result = run("devnet", "fund", "--account", "TEST::9", "--amount", "12.5")
+    result = run("devnet", "fund", "--account", "TEST::9", "--amount", "12.5", "--deployment", deployment)
     assert result.exit_code == 0, result.output
     assert wallet.balance == before + 125 * 10**17
+    # What was added, not only the balance it made (which read as the amount funded).
+    assert f"+12.5 native (balance {fmt.exact(before + 125 * 10**17, 18)})" in result.output
+
+
+def test_fund_refuses_a_chain_without_the_devnet(run, accounts, deployment, tmp_path) -> None:
+    # As on a chain Ape started for the command alone (no devnet running): no router where the file says.
+    moved = json.loads(Path(deployment).read_text())
+    moved["contracts"]["router"] = "0x000000000000000000000000000000000000dEaD"
+    elsewhere = tmp_path / "ethereum-local.json"
+    elsewhere.write_text(json.dumps(moved))
+    before = accounts[9].balance
+    result = run("devnet", "fund", "--account", "TEST::9", "--amount", "20", "--deployment", elsewhere)
+    assert result.exit_code != 0
+    assert "Error: no LevStake router at 0x000000000000000000000000000000000000dEaD" in result.output
+    assert accounts[9].balance == before
 
 
 def test_advance_refuses_a_live_network() -> None:
@@ -45,3 +63,4 @@ def test_advance_refuses_a_live_network() -> None:
     )
     with pytest.raises(ClientError, match="not a local network"):
         require_local(live)
+

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+from types import SimpleNamespace
 
 import pytest
 
 from levstake import fmt, previews
+from levstake.cli import ClientError
 from levstake.model import CLOSE_TO_LST, CLOSE_TO_QUEUE, WAD
 
 LEVERAGER = "TEST::7"
@@ -355,6 +357,8 @@ def test_negative_carry_needs_accept_risk_and_says_why(lev, liquid_market, accou
     assert result.exit_code == 1
     last = result.output.strip().splitlines()[-1]
     assert last.startswith("Error: negative carry: after your borrow the borrow APR")
+    # What the consent is for, also where the net APR stays positive (a 1x open that borrows dust).
+    assert "what you borrow costs more than it earns, the position's net APR" in last
     assert "pass --accept-risk" in last
     assert accounts[9].nonce == nonce
 
@@ -487,6 +491,10 @@ def test_adjust_past_the_buffer_needs_partial(
     result = lev("adjust", "--leverage", "2", "--account", LEVERAGER, "--yes")
     assert result.exit_code == 1
     assert "add --partial" in result.output
+    # No close runs either: every way out is named, the wallet's own `repay` (no buffer needed) among them.
+    result = lev("close", "--account", LEVERAGER, "--yes")
+    assert result.exit_code == 1
+    assert "`adjust --partial` steps down with what it holds, `repay` from your wallet" in result.output
     estimate = previews.preview_adjust(session.info, session.snapshot(user.address), 2 * WAD, partial=True)
     assert estimate.partial and 2 < estimate.after.leverage < 50
     result = lev("adjust", "--leverage", "2", "--partial", "--account", LEVERAGER, "--yes")
@@ -535,3 +543,51 @@ def test_a_market_the_factory_does_not_list_is_flagged(
     assert result.output.startswith(f"WARNING  market {stray.address} is not listed by the LevStake factory")
     result = lev("status", "--account", LEVERAGER)
     assert "WARNING" not in result.output
+
+
+def test_adjust_up_past_idle_liquidity_is_refused_before_its_figures(
+    lev, session, liquid_market, accounts
+) -> None:
+    # An adjust up borrows from the market's idle X: past it the router reverts "market: insufficient
+    # liquidity". It was refused only by the simulation, after figures of a borrow the market cannot lend.
+    market = session.snapshot().market
+    idle = market.total_supply_assets - market.total_borrow_assets
+    amount = fmt.exact(idle // 10, session.info.decimals)
+    opened = lev("open", "--amount", amount, "--leverage", "2", "--native", "--accept-risk", "--account",
+                 "TEST::9", "--yes")  # fmt: skip
+    assert opened.exit_code == 0, opened.output
+    nonce = accounts[9].nonce
+    result = lev("adjust", "--leverage", "50", "--accept-risk", "--account", "TEST::9", "--yes")
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [result.output.strip().splitlines()[-1]], "no figures first"
+    fits = number(r"up to ([\d.]+)x fits now", result.output)
+    assert result.output.startswith("Error: liquidity short for 50x: the market has ")
+    assert accounts[9].nonce == nonce
+    snapshot = session.snapshot(accounts[9].address)
+    assert previews.preview_adjust(session.info, snapshot, int(fits * WAD)).fits_liquidity
+    assert not previews.preview_adjust(session.info, snapshot, int((fits + 0.01) * WAD)).fits_liquidity
+
+
+def test_a_refusal_for_slippage_says_how_to_allow_some() -> None:
+    # `--slippage 0` lets no price move between the preview and the block: the refusal says what to change.
+    from levstake.cli import Session
+    from levstake.reads import Outcome
+
+    session = Session.__new__(Session)  # no node: only the refusal's wording is under test
+    for reason, hint in (("router: slippage", True), ("router: deadline passed", False)):
+        refusal = [Outcome("open", True, reason, b"")]
+        session.reader = SimpleNamespace(simulate=lambda txs, sender, found=refusal: found)
+        with pytest.raises(ClientError) as refused:
+            session.refuse([SimpleNamespace()], "0x" + "00" * 20)
+        assert str(refused.value).startswith(f"open would revert ({reason}); nothing was sent")
+        assert str(refused.value).endswith("; allow some loss with --slippage (50 bps by default)") == hint
+
+
+def test_a_malformed_market_address_is_refused_in_one_line(lev) -> None:
+    # It reached the reader's address normalisation and printed a traceback (`Unknown format '0x1234'`).
+    for command in (("preview", "--amount", "10", "--leverage", "10"), ("status",)):
+        result = lev(*command, "--market", "0x1234")
+        assert result.exit_code == 2, result.output
+        refusal = "Invalid value for '--market': '0x1234' is not an address (0x and 40 hex digits)"
+        assert refusal in result.output
+        assert "Traceback" not in result.output

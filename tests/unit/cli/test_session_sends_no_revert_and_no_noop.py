@@ -9,6 +9,8 @@ commands printed `ok` lines. The read commands' `--json` output is parsed on the
 from __future__ import annotations
 
 import json
+import re
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -116,7 +118,12 @@ def test_every_command_and_bad_input_leaves_no_reverted_or_noop_transaction(
     # The lender leaves: more than supplied is refused, then all of it.
     last = refused("above your supply", "withdraw", "--amount", "1000000", "--account", LENDER, "--yes")
     assert '("all" withdraws all of it)' in last and "exactly" not in last, last
-    good("withdraw", "--amount", "all", "--account", LENDER, "--yes")
+    withdrawn = good("withdraw", "--amount", "all", "--account", LENDER, "--yes")
+    # What landed is said, as for an unstake: interest accrued to the block makes it at least the preview.
+    previewed = re.search(r"^withdraw ([\d.]+) WNAT from the market", withdrawn, re.M)
+    received = re.search(r"^received ([\d.]+) WNAT$", withdrawn, re.M)
+    assert previewed and received, withdrawn
+    assert Decimal(received.group(1)) >= Decimal(previewed.group(1))
     refused("nothing supplied", "withdraw", "--amount", "all", "--account", LENDER, "--yes")
 
     # Reads: every one has --json.

@@ -49,3 +49,16 @@ def test_guard_set_see_revoke(tmp_path, project, accounts) -> None:
     assert "none on this market" in invoke(guard, "see", "--account", "TEST::5", "--deployment", path).output
     again = invoke(guard, "revoke", "--account", "TEST::5", "--yes", "--deployment", path)
     assert again.exit_code == 1 and "no guard on this market" in again.output
+
+
+def test_a_floor_or_target_that_is_not_a_finite_number_is_refused_in_one_line(accounts) -> None:
+    # click's float ranges let NaN through and `min=1` lets infinity through: both reached int() and raised.
+    nonce = accounts[5].nonce
+    for option, value in (("--floor", "nan"), ("--target", "inf"), ("--target", "nan")):
+        settings = {"--floor": "1.005", "--target": "20", option: value}
+        result = invoke(guard, "set", *[part for pair in settings.items() for part in pair], "--account",
+                        "TEST::5", "--yes")  # fmt: skip
+        assert result.exit_code == 2, result.output
+        assert f"Invalid value for '{option}': {float(value)} is not a finite number" in result.output
+        assert "Traceback" not in result.output and isinstance(result.exception, SystemExit)
+    assert accounts[5].nonce == nonce

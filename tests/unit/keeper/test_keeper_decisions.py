@@ -219,3 +219,15 @@ def test_a_liquidation_plan_with_a_reason_or_a_loss_is_skipped() -> None:
     assert "below the gas cost" in scan.worth_liquidating(plan, 2)
     losing = scan.LiquidationPlan(ADDRESS, 0, 5, 10, 10, 9, -1, "liquidator: would lose money")
     assert scan.worth_liquidating(losing, 0) == "liquidator: would lose money"
+
+
+def test_a_web3_revert_logs_as_its_reason_not_as_a_tuple_with_hex_data() -> None:
+    # web3's ContractLogicError is (message, data): its str() put "('execution reverted: ...', '0x08c3...')"
+    # in the devnet's log line.
+    from web3.exceptions import ContractLogicError
+
+    data = "0x08c379a0" + eth_abi.encode(["string"], ["oracle: snapshot too recent"]).hex()
+    error = ContractLogicError("execution reverted: oracle: snapshot too recent", data)
+    assert keeper_module.revert_reason(error) == "oracle: snapshot too recent"
+    assert keeper_module.expected(keeper_module.revert_reason(error))
+    assert keeper_module.revert_reason(RuntimeError("connection reset")) is None
