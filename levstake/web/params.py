@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import math
 import re
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from eth_utils import to_checksum_address
 
+from levstake import fmt
 from levstake.model import WAD
 from levstake.txs import Signature, TxError
 
 ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
-AMOUNT = re.compile(r"^\d{1,40}(\.\d{1,40})?$")
 SIGNATURE = re.compile(r"^0x[0-9a-fA-F]{130}$")
 # No amount of any token a page deals with comes near this (2^128 units).
 MAX_UNITS = 2**128
@@ -51,22 +50,16 @@ def optional_address(value: Any, name: str = "account") -> str | None:
 
 
 def amount(value: Any, decimals: int, symbol: str, name: str = "amount") -> int:
-    """A decimal amount in `symbol`'s units: at most `decimals` digits after the point, above 0."""
+    """A decimal amount in `symbol`'s units, parsed as the CLI parses `--amount` (`fmt.parse_amount`: "10",
+    "0.5", "1e-6", "1_000"; exact, above 0, at most `decimals` digits after the point), below 2^128 units."""
     text = _text(value, name)
-    if not AMOUNT.match(text):
-        raise BadRequest(f"{name} must be a plain decimal number such as 10 or 0.5")
     try:
-        number = Decimal(text)
-    except InvalidOperation:
-        raise BadRequest(f"{name} must be a number") from None
-    units = number.scaleb(decimals)
-    if units != units.to_integral_value():
-        raise BadRequest(f"{name} has more decimals than {symbol} has ({decimals})")
-    if units <= 0:
-        raise BadRequest(f"{name} must be above 0")
+        units = fmt.parse_amount(text, decimals, symbol)
+    except fmt.AmountError as error:
+        raise BadRequest(str(error) if name == "amount" else f"{name}: {error}") from None
     if units >= MAX_UNITS:
         raise BadRequest(f"{name} is too large")
-    return int(units)
+    return units
 
 
 def leverage(value: Any, name: str = "leverage") -> int:

@@ -1,0 +1,35 @@
+"""The page reads an amount as the CLI reads `--amount` (one parser, `fmt.parse_amount`): exponent notation
+and underscores are accepted on both, and each refusal is the CLI's sentence (the page refused `1e-6` as "must
+be a plain decimal number" while the README documents it for the CLI)."""
+
+from __future__ import annotations
+
+import pytest
+
+from levstake import fmt
+from levstake.web.params import BadRequest, amount
+
+
+@pytest.mark.parametrize("text", ["10", "0.5", "1e-6", "1_000", "2.5E3", " 7 "])
+def test_the_page_accepts_what_the_cli_accepts(text: str) -> None:
+    assert amount(text, 18, "WNAT") == fmt.parse_amount(text, 18, "WNAT")
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("1,000", "without thousands separators"),
+        ("abc", "is not a number"),
+        ("nan", "is not a finite number"),
+        ("0", "must be above 0"),
+        ("-1", "must be above 0"),
+        ("0.0000001", "has 7 decimal places; USDX has 6"),
+        ("1e33", "amount is too large"),
+    ],
+)
+def test_the_page_refuses_with_the_clis_reason(text: str, reason: str) -> None:
+    with pytest.raises(BadRequest, match=reason):
+        amount(text, 6, "USDX")
+    if reason != "amount is too large":  # the page's own bound, 2^128 units, below the CLI's 2^256 - 1
+        with pytest.raises(fmt.AmountError, match=reason):
+            fmt.parse_amount(text, 6, "USDX")
