@@ -489,7 +489,7 @@ class AdjustPreview:
 
     @property
     def fits_liquidity(self) -> bool:
-        return self.borrowed <= self.idle
+        return self.borrowed == 0 or self.borrowed <= self.idle  # a step down borrows nothing
 
 
 def preview_adjust(

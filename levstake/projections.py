@@ -110,14 +110,19 @@ def liquidity_error(
     now), or None."""
     if preview.fits_liquidity:
         return None
-    if isinstance(preview, AdjustPreview):
-        fits = max_adjust_leverage(info, snapshot)
-    else:
-        fits = max_leverage_for(info, snapshot, preview.assets)
+    fits = (
+        max_adjust_leverage(info, snapshot)
+        if isinstance(preview, AdjustPreview)
+        else max_leverage_for(info, snapshot, preview.assets)
+    )
+    # An adjust cannot step up by less than 0.1% (it would change nothing): its search ends at the position's
+    # own leverage when no step up fits.
+    now = preview.before.leverage if isinstance(preview, AdjustPreview) else None
+    room = "no step up fits now" if now is not None and fits <= now * 1.001 else f"up to {fits:.2f}x fits now"
     return (
         f"liquidity short for {preview.target_leverage / WAD:g}x: the market has "
         f"{_rounded(info, max(preview.idle, 0), preview.borrowed)} idle and this borrows "
-        f"{_rounded(info, preview.borrowed, preview.idle)}; up to {fits:.2f}x fits now"
+        f"{_rounded(info, preview.borrowed, preview.idle)}; {room}"
     )
 
 

@@ -17,6 +17,7 @@ from levstake.model import (
 )
 from levstake.previews import (
     NO_POSITION,
+    AdjustPreview,
     PreviewError,
     _rounded,
     preview_lender_withdraw,
@@ -167,6 +168,23 @@ def test_liquidity_refusal_names_the_token_of_both_amounts() -> None:
         "liquidity short for 50x: the market has 25.0000 WNAT idle and this borrows 9,629,144.0000 WNAT; "
         "up to 1.50x fits now"
     )
+
+
+def test_an_adjust_up_names_the_leverage_that_fits_or_that_no_step_up_does() -> None:
+    preview = AdjustPreview(
+        target_leverage=50 * UNIT, before=SimpleNamespace(leverage=2.0), after=None, unstaked=0,
+        borrowed=9_629_144 * UNIT, refund=0, partial=False, state_after=None, idle=ODD,
+    )  # fmt: skip
+    assert not preview.fits_liquidity
+    for found, tail in ((3.5, "; up to 3.50x fits now"), (2.001, "; no step up fits now")):
+        with mock.patch.object(projections, "max_adjust_leverage", return_value=found):
+            text = projections.liquidity_error(INFO, world(), preview)
+        assert text == (
+            "liquidity short for 50x: the market has 25.0000 WNAT idle and this borrows 9,629,144.0000 WNAT"
+            + tail
+        )
+    # A step down borrows nothing: it never waits for liquidity, whatever the market holds.
+    assert replace(preview, borrowed=0, idle=-1).fits_liquidity
 
 
 def test_a_figure_that_rounds_to_zero_is_neither_a_gain_nor_a_loss_and_a_fresh_snapshot_is_just_now() -> None:
