@@ -243,12 +243,12 @@ class EntryCost:
 
     put_in: int
     exit_value_before: int
-    exit_value_after: int
+    exit_value_after: int | None  # None: no close can run right after the open (`exit_note_after` says why)
     exit_note_after: str
     exit_value_rebalanced: int | None
     exit_note_rebalanced: str
     refund: int
-    cost: int
+    cost: int | None  # None when no close can run before or right after the open: not known, not 0
     stream_premium: int
     close_fee: int
     premium_back_at: int | None
@@ -261,7 +261,9 @@ class EntryCost:
         return self.put_in + self.exit_value_before
 
     @property
-    def fraction(self) -> float:
+    def fraction(self) -> float | None:
+        if self.cost is None:
+            return None
         return self.cost / self.base if self.base else 0.0
 
     @property
@@ -270,7 +272,8 @@ class EntryCost:
         nothing to add): a smaller buffer's higher fee, or the close's own note (paid in LST, or refused)."""
         if self.exit_note_rebalanced and self.exit_note_rebalanced != self.exit_note_after:
             return self.exit_note_rebalanced
-        if self.exit_value_rebalanced is not None and self.exit_value_rebalanced < self.exit_value_after:
+        rebalanced, after = self.exit_value_rebalanced, self.exit_value_after
+        if rebalanced is not None and after is not None and rebalanced < after:
             return "a smaller buffer charges a higher instant fee"
         return None
 
@@ -402,17 +405,14 @@ def _entry_cost(
     minted: int,
 ) -> EntryCost:
     exit_after = figures.equity_exit
-    if exit_before is None or exit_after is None:
-        cost = 0
-    else:
-        cost = exit_before + assets - refund - exit_after
+    cost = None if exit_before is None or exit_after is None else exit_before + assets - refund - exit_after
     stream = snapshot.stream
     running = stream.start <= snapshot.timestamp < stream.end and stream.amount > 0
     yearly = (figures.net_apr or 0.0) * figures.equity
     return EntryCost(
         put_in=assets,
         exit_value_before=exit_before or 0,
-        exit_value_after=exit_after or 0,
+        exit_value_after=exit_after,
         exit_note_after=figures.exit_note,
         exit_value_rebalanced=rebalanced.equity_exit,
         exit_note_rebalanced=rebalanced.exit_note,
@@ -421,7 +421,7 @@ def _entry_cost(
         stream_premium=max(mint_cost - after.lst.to_assets_down(minted), 0),
         close_fee=figures.close_fee,
         premium_back_at=stream.end if running else None,
-        break_even=model.seconds_to_earn(cost, yearly),
+        break_even=None if cost is None else model.seconds_to_earn(cost, yearly),
     )
 
 

@@ -111,7 +111,10 @@ def preview_lines(info: ProtocolInfo, preview: OpenPreview) -> list[str]:
 def closes_after(entry: EntryCost, decimals: int, symbol: str) -> str:
     """What a close right after the open pays and, when it differs, what it pays once a rebalance has
     delegated the buffer's excess, each with its reason."""
-    text = f"a close right after pays {fmt.amount(entry.exit_value_after, decimals, symbol)}"
+    after = entry.exit_value_after
+    text = "no close can run right after" if after is None else (
+        f"a close right after pays {fmt.amount(after, decimals, symbol)}"
+    )
     if entry.exit_note_after:
         text += f" ({entry.exit_note_after})"
     reason = entry.rebalanced_reason
@@ -134,9 +137,17 @@ def entry_lines(info: ProtocolInfo, preview: OpenPreview) -> list[str]:
     earned = (
         "never at current rates" if entry.break_even is None else f"in about {fmt.duration(entry.break_even)}"
     )
+    if entry.cost is None or entry.fraction is None:
+        # Without a close to price it, the cost at once is not known: not shown as 0.
+        cost = f"entry    cost at once not known: {closes_after(entry, d, symbol)}"
+        earned = "not known"
+    else:
+        cost = (
+            f"entry    costs {fmt.amount(entry.cost, d, symbol)} at once ({fmt.percent(entry.fraction)} of "
+            f"{entry_base(entry)}): {closes_after(entry, d, symbol)}"
+        )
     lines = [
-        f"entry    costs {fmt.amount(entry.cost, d, symbol)} at once ({fmt.percent(entry.fraction)} of "
-        f"{entry_base(entry)}): {closes_after(entry, d, symbol)}",
+        cost,
         f"         stream premium {fmt.amount(entry.stream_premium, d, symbol)} (new LST pays the book value "
         f"of the rewards still streaming; {back}), closing fee {fmt.amount(entry.close_fee, d, symbol)}",
         f"         earned back {earned} at this net APR; no fee to open",
@@ -321,6 +332,11 @@ def amount_json(units: int, decimals: int) -> dict[str, str]:
     return {"units": str(units), "decimal": fmt.exact(units, decimals)}
 
 
+def _maybe_amount(units: int | None, decimals: int) -> dict[str, str] | None:
+    """`amount_json`, or None for a figure that is not known (no close can run to price it)."""
+    return None if units is None else amount_json(units, decimals)
+
+
 def _number(value: float | None) -> float | None:
     """Floats for rates and ratios; JSON has no infinity: null (health without debt, time never reached)."""
     return None if value is None or not math.isfinite(value) else value
@@ -465,13 +481,11 @@ def open_preview_json(info: ProtocolInfo, preview: OpenPreview, risks: list[Risk
         "after": position_json(info, preview.after),
         "market_after": market_json(info, preview.market_after),
         "entry": {
-            "cost": amount_json(entry.cost, d),
+            "cost": _maybe_amount(entry.cost, d),
             "fraction": entry.fraction,
-            "exit_value_after": amount_json(entry.exit_value_after, d),
+            "exit_value_after": _maybe_amount(entry.exit_value_after, d),
             "exit_note_after": entry.exit_note_after,
-            "exit_value_rebalanced": None
-            if entry.exit_value_rebalanced is None
-            else amount_json(entry.exit_value_rebalanced, d),
+            "exit_value_rebalanced": _maybe_amount(entry.exit_value_rebalanced, d),
             "exit_note_rebalanced": entry.exit_note_rebalanced,
             "refund": amount_json(entry.refund, d),
             "stream_premium": amount_json(entry.stream_premium, d),

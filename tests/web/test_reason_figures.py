@@ -8,7 +8,7 @@ from unittest import mock
 
 import pytest
 
-from levstake import fmt, projections
+from levstake import fmt, projections, report
 from levstake.model import (
     LST_BOOKS_MAX,
     ORACLE_SCALE,
@@ -18,6 +18,7 @@ from levstake.model import (
 from levstake.previews import (
     NO_POSITION,
     AdjustPreview,
+    EntryCost,
     PreviewError,
     _rounded,
     preview_lender_withdraw,
@@ -185,6 +186,21 @@ def test_an_adjust_up_names_the_leverage_that_fits_or_that_no_step_up_does() -> 
         )
     # A step down borrows nothing: it never waits for liquidity, whatever the market holds.
     assert replace(preview, borrowed=0, idle=-1).fits_liquidity
+
+
+def test_an_entry_cost_no_close_can_price_is_not_known_not_zero() -> None:
+    # Adding to a position whose debt the buffer cannot take: no close runs before or right after the open.
+    # The cost at once and its break-even were shown as 0.0000 (0.00%) and "in about 0 s".
+    reason = "the LST's buffer pays 1,517.4600 WNAT instantly now, less than the 2,508.8207 WNAT of debt"
+    entry = EntryCost(
+        put_in=10 * UNIT, exit_value_before=0, exit_value_after=None, exit_note_after=reason,
+        exit_value_rebalanced=None, exit_note_rebalanced=reason, refund=0, cost=None, stream_premium=0,
+        close_fee=0, premium_back_at=None, break_even=None,
+    )  # fmt: skip
+    assert entry.fraction is None and entry.rebalanced_reason is None
+    lines = report.entry_lines(INFO, SimpleNamespace(entry=entry, state_after=None))
+    assert lines[0] == f"entry    cost at once not known: no close can run right after ({reason})"
+    assert lines[2].startswith("         earned back not known")
 
 
 def test_a_figure_that_rounds_to_zero_is_neither_a_gain_nor_a_loss_and_a_fresh_snapshot_is_just_now() -> None:
