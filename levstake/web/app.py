@@ -19,7 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from markupsafe import Markup, escape
-from requests.exceptions import RequestException
+from requests.exceptions import RequestException, Timeout
 from sse_starlette.sse import EventSourceResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -69,10 +69,14 @@ def _error(status: int, message: str, **extra: Any) -> JSONResponse:
     return JSONResponse({"error": message, **extra}, status_code=status)
 
 
+# The paths a browser opens as pages (the rest are read by the page's scripts or as images: JSON errors).
+PAGE_PATHS = frozenset({"/", *(f"/{page}" for page in PAGES if page != "market")})
+
+
 def _page_or_error(request: Request, status: int, message: str) -> Response:
-    """The API's JSON error; for a page a browser asked for, the same reason as a page that reloads itself (so
-    it comes back on its own once the chain answers again)."""
-    if request.url.path.startswith("/api/"):
+    """The JSON error; for a page a browser asked for, the same reason as a page that reloads itself (so it
+    comes back on its own once the chain answers again)."""
+    if request.url.path not in PAGE_PATHS:
         return _error(status, message)
     body = (
         '<!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="10">'
@@ -125,10 +129,17 @@ def create_app(config: Config) -> FastAPI:
         return _page_or_error(request, 503, f"the chain did not answer as expected: {reason}")
 
     @app.exception_handler(RequestException)
-    async def chain_down(request: Request, error: Exception) -> Response:
-        # The node is down or does not answer (a devnet stopped): no trace for each request, one warning line.
-        log.warning("no answer from the node at %s: %s", config.rpc_url, type(error).__name__)
-        reason = f"the chain does not answer at {config.rpc_url}: is the devnet running?"
+    async def chain_down(request: Request, error: RequestException) -> Response:
+        # The node is down, slow or refusing (a devnet stopped, a rate limit): one line, no trace per request.
+        # Neither the line nor the answer names the node's URL: `--rpc` may carry an API key.
+        status = error.response.status_code if error.response is not None else None
+        if status is not None:
+            reason = f"the chain's node refused the read (HTTP {status})"
+        elif isinstance(error, Timeout):
+            reason = "the chain's node did not answer in time"
+        else:
+            reason = "the chain's node does not answer (on a devnet: is it running?)"
+        log.warning("node read failed: %s%s", type(error).__name__, f" (HTTP {status})" if status else "")
         return _page_or_error(request, 503, reason)
 
     @app.exception_handler(Exception)
