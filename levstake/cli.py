@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import re
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 import click
 from ape.cli import ConnectedProviderCommand
 from ape.exceptions import ApeException, ContractLogicError
-from eth_utils import is_address
+from eth_utils import is_checksum_address
 
 from levstake import ape_wallet, fmt
 from levstake.deployment import Deployment, DeploymentError, default_path, is_local
@@ -123,13 +124,18 @@ def _exactly(error: Exception) -> str:
 # ---------------------------------------------------------------- options
 
 MARKET_KEY = "levstake.market"
+ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 JSON_KEY = "levstake.json"
 
 
 def _remember_market(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
     # Kept in the context rather than passed to every command: only `load_protocol` needs it.
-    if value is not None and not is_address(value):
-        raise click.BadParameter(f"{value!r} is not an address (0x and 40 hex digits)", ctx, param)
+    if value is not None:
+        if not ADDRESS.match(value):
+            raise click.BadParameter(f"{value!r} is not an address (0x and 40 hex digits)", ctx, param)
+        # Mixed case is a checksum (EIP-55): a typo in it is caught rather than sent to another address.
+        if value[2:] not in (value[2:].lower(), value[2:].upper()) and not is_checksum_address(value):
+            raise click.BadParameter(f"{value!r} has a wrong checksum: a typo?", ctx, param)
     ctx.meta[MARKET_KEY] = value
 
 

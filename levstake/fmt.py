@@ -29,6 +29,9 @@ def parse_amount(text: str | Decimal, decimals: int, symbol: str = "") -> int:
         value = text
     else:
         cleaned = text.strip()
+        # Decimal reads any script's digits ("١٠" is 10): an amount is typed in ASCII or refused.
+        if not cleaned.isascii():
+            raise AmountError(f"amount {text!r} is not a number")
         if "," in cleaned:
             raise AmountError(f"amount {text!r}: write it without thousands separators (1000.5, not 1,000.5)")
         try:

@@ -33,6 +33,7 @@ from levstake.rpc import ZERO_ADDRESS
 
 # `max_leverage_for` resolves to 0.0001x.
 LEVERAGE_STEP = WAD // 10_000
+LEVERAGE_SHOWN = WAD // 100  # leverage is shown and typed to two places
 # An adjust this close to the current leverage (in bps of it) changes nothing a user would see: refused.
 ADJUST_TOLERANCE_BPS = 10
 # Risks an open or an adjust up needs the user's explicit consent for: liquidation within this many seconds
@@ -439,16 +440,21 @@ def max_leverage_for(info: ProtocolInfo, snapshot: Snapshot, assets: int) -> flo
 
 
 def _highest_fitting(fits: Callable[[int], bool], low: int, high: int) -> int:
-    """The highest leverage in [low, high] that `fits` (to LEVERAGE_STEP), `low` when none above it does."""
+    """The highest leverage in [low, high] that `fits` (to LEVERAGE_STEP), `low` when none above it does;
+    rounded down to the hundredth a user reads and types back (rounded to nearest, 16.036969x read "16.04x",
+    which did not fit: the outside review of the adjust's refusal)."""
     if fits(high):
-        return high
+        return high - high % LEVERAGE_SHOWN
     while high - low > LEVERAGE_STEP:
         middle = (low + high) // 2
         if fits(middle):
             low = middle
         else:
             high = middle
-    return low
+    # The edge lies between `low` (fits) and `high` (does not): the hundredth above `low` may still fit.
+    shown = low - low % LEVERAGE_SHOWN
+    above = shown + LEVERAGE_SHOWN
+    return above if above < high and fits(above) else shown
 
 
 # ---------------------------------------------------------------- adjust

@@ -20,6 +20,7 @@ def test_the_page_accepts_what_the_cli_accepts(text: str) -> None:
     [
         ("1,000", "without thousands separators"),
         ("abc", "is not a number"),
+        ("١٠", "is not a number"),  # Arabic-Indic digits: Decimal reads them as 10
         ("nan", "is not a finite number"),
         ("0", "must be above 0"),
         ("-1", "must be above 0"),

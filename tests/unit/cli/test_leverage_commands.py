@@ -7,6 +7,7 @@ import re
 from types import SimpleNamespace
 
 import pytest
+from eth_utils import to_checksum_address
 
 from levstake import fmt, previews
 from levstake.cli import ClientError
@@ -272,8 +273,9 @@ def test_max_reports_what_liquidity_allows(lev, session, liquid_market) -> None:
     assignable = previews.max_leverage_for(session.info, snapshot, assets)
     assert previews.preview_open(session.info, snapshot, assets, int(assignable * WAD)).fits_liquidity
     assert not previews.preview_open(
-        session.info, snapshot, assets, int((assignable + 0.001) * WAD)
+        session.info, snapshot, assets, int((assignable + 0.01) * WAD)
     ).fits_liquidity
+    assert assignable == round(assignable, 2)  # rounded down to what a user types back, never up
 
 
 def test_watch_shows_positions_and_flags_those_near_liquidation(
@@ -591,3 +593,11 @@ def test_a_malformed_market_address_is_refused_in_one_line(lev) -> None:
         refusal = "Invalid value for '--market': '0x1234' is not an address (0x and 40 hex digits)"
         assert refusal in result.output
         assert "Traceback" not in result.output
+    # Without 0x, or with a checksum a typo broke (EIP-55 mixed case), also refused before any read.
+    market = to_checksum_address("0x" + "d3cda913deb6f67967b99d67acdfa1712c293601")
+    first = next(index for index, char in enumerate(market) if index > 1 and char.isalpha())
+    typo = market[:first] + market[first].swapcase() + market[first + 1 :]  # one letter's case flipped
+    for value, reason in ((market[2:], "is not an address"), ("0X" + market[2:], "is not an address"),
+                          (typo, "has a wrong checksum: a typo?")):  # fmt: skip
+        result = lev("status", "--market", value)
+        assert result.exit_code == 2 and reason in result.output, result.output
