@@ -138,7 +138,8 @@ class Measure:
         if target and target.source.startswith(gasreport.ISSUE) and int(tx.gas_used) > target.gas:
             found = traces(self.clock.request, _hash(tx))
             calls, gas = found["calls"], int(tx.gas_used)
-            breakdown = gasreport.breakdown(calls, found["steps"], found["diff"], calls["input"], gas, {}, {})
+            steps, diff, backend = found["steps"], found["diff"], self.backend
+            breakdown = gasreport.breakdown(calls, steps, diff, calls["input"], gas, {}, {}, apart=backend)
             floor = gasreport.floor_of(breakdown)
         self.rows.append(Row(self.section, action, int(tx.gas_used), note, spent, floor))
         return tx

@@ -21,8 +21,8 @@ from eth_utils import function_abi_to_4byte_selector
 from levstake import codesize, gasbench, gasreport
 
 OUTPUT = Path(os.environ.get("LEVSTAKE_BENCH_OUT", ".cache/bench/run.json"))
-TRACES = OUTPUT.with_suffix(".traces.json")
-LST_SOURCE = "contracts/staking/LiquidStaking.vy"  # the raw traces of the open the breakdown reads
+TRACES = OUTPUT.with_suffix(".traces.json")  # the raw traces of the open the breakdown reads
+LST_SOURCE = "contracts/staking/LiquidStaking.vy"
 CONTRACTS = (
     "WrappedNative",
     "SimulatedValidator",
