@@ -40,6 +40,9 @@ ADJUST_TOLERANCE_BPS = 10
 # at current rates, and a stream premium above this fraction of what is put in.
 RISK_HORIZON = model.YEAR
 PREMIUM_WARNING = 0.05
+# An open whose cost at once (mostly the instant-unstake fee a close would pay now) passes this fraction of
+# what is put in asks too: with the LST's buffer drained a 50x open loses a fifth of it at once.
+ENTRY_COST_WARNING = 0.10
 # Liquidation thresholds are the rates that liquidate a position within this many seconds.
 LIQUIDATION_HORIZON = model.YEAR
 MAX_UINT = 2**256 - 1
@@ -665,8 +668,8 @@ def preview_close(info: ProtocolInfo, snapshot: Snapshot, mode: int = CLOSE_TO_X
 
 @dataclass(frozen=True)
 class Risk:
-    """A reason to ask before an open or an adjust up: `kind` is "negative_carry", "liquidation" or
-    "stream_premium"; `reason` says it in one sentence."""
+    """A reason to ask before an open or an adjust up: `kind` is "negative_carry", "liquidation",
+    "stream_premium" or "entry_cost"; `reason` says it in one sentence."""
 
     kind: str
     reason: str
@@ -702,10 +705,19 @@ def position_risks(after: PositionFigures, horizon: float = RISK_HORIZON) -> lis
 
 
 def open_risks(preview: OpenPreview, horizon: float = RISK_HORIZON) -> list[Risk]:
-    """`position_risks` of the position an open leads to, and a stream premium above `PREMIUM_WARNING` of what
-    is put in (locked until the reward stream ends)."""
+    """`position_risks` of the position an open leads to, a cost at once above `ENTRY_COST_WARNING` and a
+    stream premium above `PREMIUM_WARNING` of what is put in (locked until the reward stream ends)."""
     risks = position_risks(preview.after, horizon)
     entry = preview.entry
+    if entry.fraction is not None and entry.fraction > ENTRY_COST_WARNING:
+        risks.append(
+            Risk(
+                "entry_cost",
+                f"the open costs {fmt.percent(entry.fraction)} of {entry_base(entry)} at once (a close right "
+                f"after pays back {fmt.percent(1 - entry.fraction)}: mostly the instant-unstake fee on the "
+                "whole collateral)",
+            )
+        )
     if entry.base and entry.stream_premium > entry.base * PREMIUM_WARNING:
         until = ""
         if entry.premium_back_at is not None:

@@ -21,6 +21,7 @@ from levstake.previews import (
     EntryCost,
     PreviewError,
     _rounded,
+    open_risks,
     preview_lender_withdraw,
     preview_stake,
     preview_unstake,
@@ -201,6 +202,29 @@ def test_an_entry_cost_no_close_can_price_is_not_known_not_zero() -> None:
     lines = report.entry_lines(INFO, SimpleNamespace(entry=entry, state_after=None))
     assert lines[0] == f"entry    cost at once not known: no close can run right after ({reason})"
     assert lines[2].startswith("         earned back not known")
+
+
+def test_an_open_that_costs_more_than_a_tenth_at_once_asks_first() -> None:
+    # With the LST's buffer drained a 50x open lost a fifth of what was put in at once with no consent asked
+    # (the walkthrough's Info): above ENTRY_COST_WARNING it is a risk like a large stream premium.
+    def preview(cost: int | None) -> SimpleNamespace:
+        after_open = None if cost is None else 10 * UNIT - cost
+        entry = EntryCost(
+            put_in=10 * UNIT, exit_value_before=0, exit_value_after=after_open,
+            exit_note_after="", exit_value_rebalanced=None, exit_note_rebalanced="", refund=0, cost=cost,
+            stream_premium=0, close_fee=0, premium_back_at=None, break_even=None,
+        )  # fmt: skip
+        after = SimpleNamespace(borrow_shares=0, time_to_liquidation=None)
+        return SimpleNamespace(entry=entry, after=after, state_after=None)
+
+    risks = open_risks(preview(2 * UNIT + UNIT // 100))
+    assert [risk.kind for risk in risks] == ["entry_cost"]
+    assert risks[0].reason == (
+        "the open costs 20.10% of what you put in at once (a close right after pays back 79.90%: mostly the "
+        "instant-unstake fee on the whole collateral)"
+    )
+    assert open_risks(preview(UNIT)) == []  # a tenth exactly: no question
+    assert open_risks(preview(None)) == []  # not known (no close runs): the figures say so instead
 
 
 def test_a_figure_that_rounds_to_zero_is_neither_a_gain_nor_a_loss_and_a_fresh_snapshot_is_just_now() -> None:
