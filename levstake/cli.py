@@ -7,7 +7,6 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import re
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -23,6 +22,7 @@ from levstake.deployment import Deployment, DeploymentError, default_path, is_lo
 from levstake.model import ModelError
 from levstake.previews import PreviewError
 from levstake.reads import Outcome, Reader, ReadError, Snapshot, first_refusal
+from levstake.rpc import ADDRESS
 from levstake.txs import Builder, TxError, TxRequest
 
 # Ape's settings models warn about a forward reference at every start; nothing a user can act on.
@@ -124,7 +124,6 @@ def _exactly(error: Exception) -> str:
 # ---------------------------------------------------------------- options
 
 MARKET_KEY = "levstake.market"
-ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 JSON_KEY = "levstake.json"
 
 
@@ -244,11 +243,12 @@ def address_of(account: Any) -> str:
 
 
 yes_option = click.option("--yes", is_flag=True, help="Sign and send without asking.")
+SLIPPAGE_BPS = 50
 slippage_option = click.option(
     "--slippage",
     "slippage_bps",
     type=click.IntRange(0, 9_999),
-    default=50,
+    default=SLIPPAGE_BPS,
     show_default=True,
     help="Largest loss accepted against the preview, in basis points.",
 )
@@ -341,7 +341,7 @@ class Session:
             # The price moves between the preview and the block (a reward stream unlocks every second): a
             # minimum of the preview's figure exactly cannot land.
             slipped = "slippage" in refused.reason
-            hint = "; allow some loss with --slippage (50 bps by default)" if slipped else ""
+            hint = f"; allow some loss with --slippage ({SLIPPAGE_BPS} bps by default)" if slipped else ""
             raise ClientError(f"{refused.label} would revert ({refused.reason}); nothing was sent{hint}")
         return outcomes[len(stand_ins) :]
 

@@ -11,8 +11,9 @@ import math
 from dataclasses import dataclass
 
 from levstake import fmt, model
-from levstake.model import ORACLE_SCALE, WAD, queue_liability
+from levstake.model import BPS, ORACLE_SCALE, WAD, queue_liability
 from levstake.previews import (
+    ADJUST_TOLERANCE_BPS,
     AdjustPreview,
     Fill,
     OpenPreview,
@@ -110,15 +111,15 @@ def liquidity_error(
     now), or None."""
     if preview.fits_liquidity:
         return None
-    fits = (
-        max_adjust_leverage(info, snapshot)
-        if isinstance(preview, AdjustPreview)
-        else max_leverage_for(info, snapshot, preview.assets)
-    )
-    # An adjust cannot step up by less than 0.1% (it would change nothing): its search ends at the position's
-    # own leverage when no step up fits.
-    now = preview.before.leverage if isinstance(preview, AdjustPreview) else None
-    room = "no step up fits now" if now is not None and fits <= now * 1.001 else f"up to {fits:.2f}x fits now"
+    if isinstance(preview, AdjustPreview):
+        fits = max_adjust_leverage(info, snapshot)
+        # An adjust cannot step by less than its tolerance (it would change nothing): the search ends at the
+        # position's own leverage when no step up fits.
+        now = preview.before.leverage or 0.0
+        stuck = fits <= now * (1 + ADJUST_TOLERANCE_BPS / BPS)
+    else:
+        fits, stuck = max_leverage_for(info, snapshot, preview.assets), False
+    room = "no step up fits now" if stuck else f"up to {fits:.2f}x fits now"
     return (
         f"liquidity short for {preview.target_leverage / WAD:g}x: the market has "
         f"{_rounded(info, max(preview.idle, 0), preview.borrowed)} idle and this borrows "

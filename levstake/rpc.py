@@ -3,6 +3,7 @@ takes batches), or anything else that answers the same few methods (the tests' r
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -10,6 +11,8 @@ from typing import Any, Protocol
 from levstake.abi import revert_reason
 
 ZERO_ADDRESS = "0x" + "00" * 20
+# An address as typed: 0x and 40 hex digits (the CLI's `--market`, the page's parameters).
+ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 # Methods whose failures are the node's, not a transaction's: they raise rather than come back as a ReadError.
 READ_METHODS = ("eth_getBalance", "eth_getCode", "eth_getBlockByNumber", "eth_chainId", "eth_getLogs")
 

@@ -14,9 +14,9 @@ from eth_utils import to_checksum_address
 
 from levstake import fmt
 from levstake.model import WAD
+from levstake.rpc import ADDRESS
 from levstake.txs import Signature, TxError
 
-ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 SIGNATURE = re.compile(r"^0x[0-9a-fA-F]{130}$")
 # No amount of any token a page deals with comes near this (2^128 units).
 MAX_UNITS = 2**128
