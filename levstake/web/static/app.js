@@ -114,6 +114,12 @@ const chainOk = () => state.chainId === config.chainId;
 
 function showWallet() {
   const box = $("#wallet");
+  // Rebuilt only when what it shows changes: a button replaced between a click's press and release (the
+  // start's second render came 400 ms in) swallows the click, and a notice set since would be wiped.
+  const shown = JSON.stringify([state.account, state.chainId, state.wallet && state.wallet.info.uuid,
+    wallets().map((entry) => entry.info.uuid)]);
+  if (box.dataset.shown === shown) return;
+  box.dataset.shown = shown;
   const text = $("#wallet-text");
   const buttons = $("#wallet-buttons");
   buttons.replaceChildren();
