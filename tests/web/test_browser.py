@@ -13,7 +13,7 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +100,15 @@ def connect(page: Any, url: str, wallet_name: str = "Test Wallet") -> None:
     page.goto(url)
     page.get_by_role("button", name=f"Connect {wallet_name}").click()
     page.wait_for_selector("#wallet[data-state='connected'], #wallet[data-state='wrong-chain']")
+
+
+def press_across(page: Any, target: Any, between: Callable[[], None]) -> None:
+    """A click whose press and release have `between` in the middle (a user's click takes ~100 ms)."""
+    box = target.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    between()
+    page.mouse.up()
 
 
 def set_leverage(page: Any, form: str, leverage: str) -> None:
@@ -471,13 +480,30 @@ def test_a_connect_pressed_while_the_page_starts_is_not_swallowed_by_a_rerender(
     context.add_init_script(COUNT_REPLACED_BUTTONS)
     page = context.new_page()
     page.goto(_url(page, "/open"))
-    box = page.get_by_role("button", name="Connect Test Wallet").bounding_box()
-    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    page.mouse.down()
-    page.wait_for_timeout(800)  # past the start's second look for wallets
-    assert page.evaluate("window.__replacedButtons") == 0  # rendered once: nothing changed since
-    page.mouse.up()
+
+    def past_the_start() -> None:
+        page.wait_for_timeout(800)  # past the start's second look for wallets
+        assert page.evaluate("window.__replacedButtons") == 0  # rendered once: nothing changed since
+
+    press_across(page, page.get_by_role("button", name="Connect Test Wallet"), past_the_start)
     playwright_api.expect(page.locator("#wallet")).to_have_attribute("data-state", "connected")
+
+
+def test_a_link_pressed_across_a_block_update_still_follows(open_context, devnet: Devnet) -> None:
+    """Live fragments are pushed every block; one written anew replaced the link under the pointer."""
+    page = open_context(Wallet(devnet.url, NEWCOMER)).new_page()
+    connect(page, _url(page, "/position"))
+    link = page.locator("#live-position [data-empty]").get_by_role("link", name="Open a position")
+    handle = link.element_handle()
+
+    def a_block() -> None:
+        block = page.locator("body").get_attribute("data-block")
+        devnet.mine()
+        playwright_api.expect(page.locator("body")).not_to_have_attribute("data-block", block)
+        assert handle.evaluate("link => link.isConnected")  # the same element, patched in place
+
+    press_across(page, link, a_block)
+    page.wait_for_url(re.compile(r"/open$"))
 
 
 def test_lending_with_approval_goes_as_one_batch_where_the_wallet_has_wallet_send_calls(

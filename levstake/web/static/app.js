@@ -208,6 +208,37 @@ function notice(text, ...extra) {
 
 // ------------------------------------------------------------------ live fragments (one EventSource)
 
+// Fragments and previews change their figures every block and their shape rarely: what is the same stays the
+// same element, so a Claim button, a fill button or a link under the pointer keeps the click (one replaced
+// between press and release takes none) and a selection holds. Only a changed shape is rebuilt.
+function render(element, html) {
+  const template = document.createElement("template");
+  template.innerHTML = html;
+  patch(element, template.content);
+}
+
+function patch(target, source) {
+  const before = [...target.childNodes];
+  const after = [...source.childNodes];
+  const same = (node, i) => node.nodeType === after[i].nodeType && node.nodeName === after[i].nodeName;
+  if (before.length !== after.length || !before.every(same)) {
+    target.replaceChildren(...after);
+    return;
+  }
+  before.forEach((node, i) => {
+    const next = after[i];
+    if (node.nodeType !== Node.ELEMENT_NODE) {
+      if (node.nodeValue !== next.nodeValue) node.nodeValue = next.nodeValue;
+      return;
+    }
+    for (const { name } of [...node.attributes]) if (!next.hasAttribute(name)) node.removeAttribute(name);
+    for (const { name, value } of [...next.attributes]) {
+      if (node.getAttribute(name) !== value) node.setAttribute(name, value);
+    }
+    patch(node, next);
+  });
+}
+
 function openEvents() {
   if (state.events) state.events.close();
   const query = new URLSearchParams({ page: config.page });
@@ -222,7 +253,7 @@ function openEvents() {
     }
     for (const [id, html] of Object.entries(data.html)) {
       const element = document.getElementById(id);
-      if (element) element.innerHTML = html;
+      if (element) render(element, html);
     }
     showPositionActions();
     const changed = data.block !== state.block;
@@ -300,7 +331,7 @@ async function preview(form) {
     ready(form, false, []);
     return;
   }
-  if (target) target.innerHTML = answer.html;
+  if (target) render(target, answer.html);
   reasons(form, []); // the fragment lists the plan's reasons itself
   if (answer.max_leverage !== undefined) {
     const slider = $("[data-leverage-slider]", form);
