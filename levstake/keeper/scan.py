@@ -8,8 +8,9 @@ reads, no Ape, no key):
 - `read_positions`: every indexed position at one block with `PositionLens.positions_of` (2,000 positions per
   `eth_call`, all the calls in one JSON-RPC batch) and the market's totals and oracle in the same batch;
   health is the market's own `position()` math (`MarketSnapshot.health_wad`).
-- `liquidation_plans`: `Liquidator.quote` (at exit value) for every position below health 1, one batch;
-  `worth_liquidating` says whether the profit covers the gas.
+- `liquidation_plans`: `Liquidator.quote` (at exit value) for every position below health 1, one batch, and
+  parts of those the LST's buffer cannot pay whole (`PART_BPS`) in a second; `worth_liquidating` says whether
+  the profit covers the gas.
 - `guard_statuses`: `LeverageGuard.status` of every guarded user, one batch; `protect_due` says whether a
   trigger holds.
 """
@@ -33,6 +34,12 @@ LENS_CHUNK = 2_000
 # eth_getLogs ranges: nodes refuse large ones (10,000 blocks is a common limit).
 LOG_RANGE = 10_000
 LENS_SELECTOR = keccak(text="positions_of(address,address[])")[:4]
+# A position whose whole liquidation the LST's buffer cannot pay at once (the capital-free liquidator
+# unstakes what it seizes), or whose instant fee climbs past the incentive as the buffer drains, is
+# liquidated in parts, one per block: these parts (bps) of what the buffer pays now are quoted, the most
+# profitable sent (a keeper that only quoted the whole skipped such a position every block for good).
+PART_BPS = (10_000, 5_000, 2_500, 1_000, 250)
+PARTS_FOR = frozenset({"liquidator: buffer too small", "liquidator: would lose money"})
 
 
 @dataclass(frozen=True)
@@ -217,13 +224,38 @@ def liquidatable(positions: Iterable[ScannedPosition]) -> list[str]:
 def liquidation_plans(
     reader: Reader, users: Sequence[str], block: Block, keep_lst: bool = False
 ) -> list[LiquidationPlan]:
+    """The largest liquidation of each user; where it would revert on the LST's buffer or lose money, the
+    most profitable of the parts in `PART_BPS` of what the buffer pays now (two batches at most)."""
+    plans = _plans(reader, [(user, 0) for user in users], block, keep_lst)
+    short = [plan for plan in plans if plan.reason in PARTS_FOR]
+    if not short:
+        return plans
+    (instant,) = reader.call_many([("lst", "max_instant_redeem", ())], block)
+    sizes = [(plan.user, part) for plan in short for part in part_sizes(min(plan.seized, instant))]
+    best = {plan.user: plan for plan in short}
+    for part in _plans(reader, sizes, block, keep_lst):
+        kept = best[part.user]
+        if not part.reason and part.profit > 0 and (kept.reason or part.profit > kept.profit):
+            best[part.user] = part
+    return [best.get(plan.user, plan) for plan in plans]
+
+
+def part_sizes(most: int) -> list[int]:
+    """The seized LST quoted when the whole position cannot be liquidated now: parts of `most` (what the
+    LST's buffer pays at once), largest first, none zero."""
+    return sorted({most * bps // 10_000 for bps in PART_BPS} - {0}, reverse=True)
+
+
+def _plans(
+    reader: Reader, sizes: Sequence[tuple[str, int]], block: Block, keep_lst: bool
+) -> list[LiquidationPlan]:
     market = reader.addresses["market"]
     quotes = reader.call_many(
-        [("liquidator", "quote", (market, user, 0, 0, keep_lst)) for user in users], block
+        [("liquidator", "quote", (market, user, seized, 0, keep_lst)) for user, seized in sizes], block
     )
     return [
         LiquidationPlan(user, quote[0], quote[1], quote[2], quote[3], quote[4], quote[6], quote[7])
-        for user, quote in zip(users, quotes, strict=True)
+        for (user, _), quote in zip(sizes, quotes, strict=True)
     ]
 
 

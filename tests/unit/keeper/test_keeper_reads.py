@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 from boa_leverage import borrow_to_utilization, deploy_leverage, guarded_user, open_position, utilizer
-from boa_system import WAD, RevmChain, deploy_system, lend
+from boa_system import WAD, RevmChain, deploy_system, lend, set_lst_parameter
 from revm_chain import _artifacts
 from revm_reads import RevmTransport, deployment_of
 
@@ -116,3 +116,29 @@ def test_a_sliver_of_a_step_earns_a_sliver_of_a_tip() -> None:
     # Insolvent, or at the target: nothing.
     for collateral, debt in ((10, 10), (20 * 10**18, 19 * 10**18)):
         assert scan.protect_tip(scan.ScannedPosition("u", collateral, 0, debt, 0), price, 20 * WAD, 100) == 0
+
+
+def test_a_position_the_buffer_cannot_pay_whole_is_liquidated_in_part(scanned) -> None:
+    """The whole liquidation's seized LST is past what the LST's buffer pays at once: the plan is the most
+    profitable part that fits, and `liquidate` with its sizes lands what it quoted. (The keeper quoted only
+    the whole and skipped such a position every block: an operator's walkthrough saw one sink for 30 days.)"""
+    system, leverage, reader, _, _, _ = scanned
+    lst, market, liquidator = system.lst, system.market, leverage.liquidator
+    with system.chain.anchor():
+        lend(system, 20_000)
+        whale = open_position(system, "whale", 100, 50)
+        borrow_to_utilization(system, utilizer(system), WAD * 99 // 100)
+        set_lst_parameter(system, "target_buffer_bps", 500)  # the least target, 10 days to apply
+        system.chain.time_travel(4 * DAY)
+        lst.rebalance(sender=whale)  # the buffer at its target, below what the whole liquidation seizes
+        whole = liquidator.quote(market, whale, 0, 0)
+        assert whole[7] == "liquidator: buffer too small" and whole[2] > lst.max_instant_redeem()
+        (plan,) = scan.liquidation_plans(reader, [whale], reader.block())
+        assert not plan.reason and 0 < plan.seized <= lst.max_instant_redeem() and plan.profit > 0
+        sizes = scan.part_sizes(lst.max_instant_redeem())
+        parts = [liquidator.quote(market, whale, size, 0) for size in sizes]
+        assert plan.profit == max(part[6] for part in parts if not part[7])
+        keeper = system.chain.generate_address("keeper")
+        liquidator.liquidate(market, whale, plan.seized_assets, plan.repaid_shares, 0, 2**40, sender=keeper)
+        assert system.x.balanceOf(keeper) == plan.profit  # what the plan quoted, to the unit
+        assert market.position(whale)[0] > 0  # a part: the rest waits for the buffer
