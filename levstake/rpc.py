@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from levstake.abi import revert_reason
@@ -31,6 +31,7 @@ class ReadError(Exception):
 class Block:
     number: int
     timestamp: int
+    hash: str = field(default="", compare=False)  # when the node gave it; not part of equality
 
 
 class Transport(Protocol):
@@ -47,9 +48,11 @@ def _decode(method: str, result: Any) -> Any:
         return int(result, 16) if isinstance(result, str) else int(result)
     if method == "eth_getBlockByNumber":
         number, timestamp = result["number"], result["timestamp"]
+        block_hash = result.get("hash") or ""
         return Block(
             int(number, 16) if isinstance(number, str) else int(number),
             int(timestamp, 16) if isinstance(timestamp, str) else int(timestamp),
+            block_hash if isinstance(block_hash, str) else "0x" + bytes(block_hash).hex(),
         )
     return result
 
@@ -109,7 +112,7 @@ class Web3Transport:
                 return bytes(eth.get_code(params[0], block_identifier=_block_id(params[1])))
             if method == "eth_getBlockByNumber":
                 block = eth.get_block(_block_id(params[0]))
-                return Block(int(block["number"]), int(block["timestamp"]))
+                return Block(int(block["number"]), int(block["timestamp"]), "0x" + bytes(block["hash"]).hex())
             if method == "eth_chainId":
                 return int(eth.chain_id)
             if method == "eth_getLogs":

@@ -156,6 +156,7 @@ class Keeper:
         self.stats = Stats()
         self._lock = threading.Lock()
         self._last_block: int | None = None
+        self._genesis: Block | None = None  # the chain's first block: another one is another chain
         self._sent: set[tuple[int, str, str | None]] = set()
         self._cooldown: dict[tuple[str, str | None], int] = {}
 
@@ -173,19 +174,34 @@ class Keeper:
         return line
 
     def _notice_chain(self, block: Block) -> bool:
-        """False when the protocol is not on this chain (a new devnet): the block is skipped."""
-        if self._last_block is not None and block.number < self._last_block:
+        """False when the protocol is not on this chain (a new devnet): the block is skipped. A chain
+        restarted is noticed by its first block, not only by a head that went back: a new devnet already
+        past the old height when the bot reconnects (its back-off reaches 30 s) kept the old index and
+        never saw the new chain's borrowers."""
+        code, genesis = self.reader.transport.request_many(
+            [
+                ("eth_getCode", [self.reader.addresses["liquidator"], hex(block.number)]),
+                ("eth_getBlockByNumber", ["0x0", False]),
+            ]
+        )
+        went_back = self._last_block is not None and block.number < self._last_block
+        new_chain = self._genesis is not None and (genesis.timestamp, genesis.hash) != (
+            self._genesis.timestamp,
+            self._genesis.hash,
+        )
+        if went_back or new_chain:
             self.stats.restarts += 1
-            self.log(
-                f"restart  the chain went back from block {self._last_block} to {block.number} (a restarted "
-                "devnet?): indexing again"
+            change = (
+                f"went back from block {self._last_block} to {block.number}"
+                if went_back
+                else f"has a new first block (at block {block.number})"
             )
+            self.log(f"restart  the chain {change} (a restarted devnet?): indexing again")
             self.index.reset()
             self._sent.clear()
             self._cooldown.clear()
-        (code,) = self.reader.transport.request_many(
-            [("eth_getCode", [self.reader.addresses["liquidator"], hex(block.number)])]
-        )
+        # Set on every block, skipped or not, so one restart is noticed once.
+        self._last_block, self._genesis = block.number, genesis
         if not code:
             self.log(f"skip     block {block.number}: no liquidator on this chain (a new devnet? redeploy)")
             return False
@@ -207,7 +223,6 @@ class Keeper:
     def _on_block(self, block: Block) -> list[Outcome]:
         if not self._notice_chain(block):
             return []
-        self._last_block = block.number
         # Only this block's keys can match again (a block seen twice); older ones are dropped.
         self._sent = {key for key in self._sent if key[0] >= block.number - 1}
         self.stats.blocks += 1

@@ -231,3 +231,29 @@ def test_a_web3_revert_logs_as_its_reason_not_as_a_tuple_with_hex_data() -> None
     assert keeper_module.revert_reason(error) == "oracle: snapshot too recent"
     assert keeper_module.expected(keeper_module.revert_reason(error))
     assert keeper_module.revert_reason(RuntimeError("connection reset")) is None
+
+
+def test_a_restarted_chain_is_noticed_once_by_its_first_block_even_past_the_old_height(monkeypatch) -> None:
+    """An operator's walkthrough: a new devnet already past the old height when the bot reconnected kept the
+    old index (only a head that went back was noticed) and never saw its borrowers; a devnet redeploying
+    was noticed again at every skipped block (0, then 6, then 30)."""
+    keeper, _, lines = make_keeper()
+    answers: dict[str, tuple[bytes, Block]] = {}
+    keeper.reader.transport = SimpleNamespace(request_many=lambda requests: answers["now"])
+    resets: list[int] = []
+    monkeypatch.setattr(keeper.index, "reset", lambda: resets.append(1))
+    old, new = Block(0, 1_000, "0xaa"), Block(0, 2_000, "0xbb")
+    answers["now"] = (b"\x01", old)
+    assert keeper._notice_chain(Block(104, 0)) and not resets
+    answers["now"] = (b"", new)  # the new devnet, not deployed yet
+    assert not keeper._notice_chain(Block(0, 0))
+    assert not keeper._notice_chain(Block(6, 0))
+    answers["now"] = (b"\x01", new)
+    assert keeper._notice_chain(Block(30, 0))
+    assert keeper._notice_chain(Block(500, 0))
+    assert len(resets) == 1 and keeper.stats.restarts == 1
+    answers["now"] = (b"\x01", Block(0, 3_000, "0xcc"))  # another one, past the height already
+    assert keeper._notice_chain(Block(900, 0))
+    assert len(resets) == 2
+    restarts = [line for line in lines if line.startswith("restart")]
+    assert "went back from block 104 to 0" in restarts[0] and "new first block (at block 900)" in restarts[1]
