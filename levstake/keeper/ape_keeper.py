@@ -4,26 +4,27 @@ endpoint, sends with an Ape account (a Silverback bot's signer), the deployment 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from typing import Any
 
 from levstake.deployment import Deployment, default_path
 from levstake.keeper.keeper import Keeper
 from levstake.keeper.retry import RetryTransport, with_retries
+from levstake.keeper.settings import (
+    ALTRUIST_ENV,
+    DRY_RUN_ENV,
+    KEEP_LST_ENV,
+    X_PER_NATIVE_ENV,
+    check_all,
+    flag,
+    positive,
+)
 from levstake.reads import Reader
 from levstake.rpc import ReadError, Web3Transport, one_line
 from levstake.txs import Builder, TxRequest
 
-# Settings from the environment (a Silverback bot takes no arguments of its own).
-DRY_RUN_ENV = "LEVSTAKE_KEEPER_DRY_RUN"
-ALTRUIST_ENV = "LEVSTAKE_KEEPER_ALTRUIST"
-KEEP_LST_ENV = "LEVSTAKE_KEEPER_KEEP_LST"
-X_PER_NATIVE_ENV = "LEVSTAKE_KEEPER_X_PER_NATIVE"
 RPC_TIMEOUT = 10
-
-
-def _flag(name: str) -> bool:
-    return os.environ.get(name, "").lower() in ("1", "true", "yes")
 
 
 def make_keeper(provider: Any, signer: Any | None, log: Callable[[str], None]) -> Keeper:
@@ -31,6 +32,7 @@ def make_keeper(provider: Any, signer: Any | None, log: Callable[[str], None]) -
     nothing), as with LEVSTAKE_KEEPER_DRY_RUN=1."""
     from web3 import Web3
 
+    check_all()
     network = provider.network
     deployment = Deployment.load(default_path(network.ecosystem.name, network.name))
     w3 = Web3(Web3.HTTPProvider(provider.http_uri, request_kwargs={"timeout": RPC_TIMEOUT}))
@@ -41,14 +43,16 @@ def make_keeper(provider: Any, signer: Any | None, log: Callable[[str], None]) -
     transport = RetryTransport(Web3Transport(w3), on_retry=on_retry)
     reader = Reader(transport, deployment)
     builder = Builder(deployment, reader.info)
-    dry_run = signer is None or _flag(DRY_RUN_ENV)
+    dry_run = signer is None or flag(DRY_RUN_ENV)
+    if not dry_run and signer.balance == 0:
+        log(f"warning  signer {signer.address} holds no native coin: every send fails until it is funded")
     sender = signer.address if signer is not None else reader.addresses["router"]
     if not reader.info.native and X_PER_NATIVE_ENV not in os.environ:
         raise SystemExit(
             f"{reader.info.symbol} is not the native coin: set {X_PER_NATIVE_ENV} (X per native coin) so gas "
             "can be priced in X"
         )
-    x_per_native = float(os.environ.get(X_PER_NATIVE_ENV, "1"))
+    x_per_native = positive(X_PER_NATIVE_ENV, "1")
 
     def estimate(tx: TxRequest) -> tuple[int, int]:
         gas, price = transport.request_many([("eth_estimateGas", [tx.as_rpc(sender)]), ("eth_gasPrice", [])])
@@ -63,7 +67,17 @@ def make_keeper(provider: Any, signer: Any | None, log: Callable[[str], None]) -
         )
         # A send is retried only when it never reached the node (connection refused): a time-out after the
         # node took it could otherwise send it twice; the next block decides again from the chain.
-        return with_retries(lambda: signer.call(transaction), fault=_never_reached)
+        try:
+            return with_retries(lambda: signer.call(transaction), fault=_never_reached)
+        except Exception as error:
+            # Ape says "Transfer value meets or exceeds account balance" for a send of 0 value the gas
+            # makes unaffordable; a node says "insufficient funds".
+            if not re.search(r"exceeds account balance|insufficient funds", str(error), re.I):
+                raise
+            held = signer.balance / 10**18
+            raise RuntimeError(
+                f"signer {signer.address} holds {held:.6f} native: too little for the gas"
+            ) from None
 
     return Keeper(
         reader,
@@ -71,8 +85,8 @@ def make_keeper(provider: Any, signer: Any | None, log: Callable[[str], None]) -
         send,
         estimate,
         dry_run=dry_run,
-        altruist=_flag(ALTRUIST_ENV),
-        keep_lst=_flag(KEEP_LST_ENV),
+        altruist=flag(ALTRUIST_ENV),
+        keep_lst=flag(KEEP_LST_ENV),
         x_per_native=x_per_native,
         log=log,
     )

@@ -32,7 +32,7 @@ _keeper: list[Keeper] = []
 
 def _log(line: str) -> None:
     logger.success(line) if not line.startswith(
-        ("failed", "rpc", "skip", "restart", "busy")
+        ("failed", "rpc", "skip", "restart", "busy", "warning", "lost race")
     ) else logger.warning(line)
 
 

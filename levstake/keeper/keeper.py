@@ -57,6 +57,11 @@ CHECKPOINT_EVERY = 3_600
 # Accruing an idle market with debt hourly keeps that interval within an hour.
 ACCRUE_EVERY = 3_600
 COOLDOWN_BLOCKS = 20
+# Jobs anybody may run, deciding from the chain's state alone: another keeper may have run them first.
+UPKEEP_KINDS = frozenset({*jobs.JOBS, "carry_checkpoint", "accrue_interest"})
+# Of those, the ones that do not revert with nothing to do and emit an event (theirs, or a token's) whenever
+# they do something: one that lands without an event did nothing. (The oracle's snapshot reverts when early.)
+IDLE_WITHOUT_REVERT = frozenset({"sync_rewards", "rebalance", "carry_checkpoint", "accrue_interest"})
 ESTIMATE_GAS_MARGIN_BPS = 12_000  # estimates are raised by 20% for the gas limit and the cost
 
 
@@ -251,17 +256,20 @@ class Keeper:
             # The checkpoint accrues the market too.
             actions.append(Action("carry_checkpoint", None, self.builder.guard_checkpoint(), reason))
             return actions
+        reason = self._accrual_due(block)
+        if reason is not None:
+            actions.append(Action("accrue_interest", None, self.builder.accrue_interest(), reason))
+        return actions
+
+    def _accrual_due(self, block: Block) -> str | None:
         # Not strict: a failed read skips the accrual, never the round's protects and liquidations.
         # The debt as of the last accrual: interest never turns none into some.
         last_update, borrowed = self.reader.call_many(
             [("market", "last_update", ()), ("market", "total_borrow_assets", ())], block, strict=False
         )
         if isinstance(last_update, ReadError) or isinstance(borrowed, ReadError):
-            return actions
-        reason = check_accrual(last_update, block.timestamp, borrowed)
-        if reason is not None:
-            actions.append(Action("accrue_interest", None, self.builder.accrue_interest(), reason))
-        return actions
+            return None
+        return check_accrual(last_update, block.timestamp, borrowed)
 
     def check_carry_checkpoint(self, block: Block) -> str | None:
         guarded = list(self.index.guarded)
@@ -332,6 +340,9 @@ class Keeper:
         resting = self._cooldown.get(action.key)
         if key in self._sent or (resting is not None and block.number < resting):
             return Outcome(action, "skipped", detail="already sent at this block or resting after a failure")
+        gone = self._no_longer_due(action, block)
+        if gone is not None:
+            return self._lost(block, action, gone)
         try:
             gas, gas_price = self.estimate(action.tx)
         except Exception as error:  # noqa: BLE001 - classified below
@@ -341,10 +352,12 @@ class Keeper:
         tx = action.tx
         if action.kind == "liquidate":
             if action.value < gas_cost:
-                return self._skip(block, action, f"profit {action.value} below gas cost {gas_cost}")
+                why = f"profit {self._x(action.value)} X below gas cost {self._x(gas_cost)} X"
+                return self._skip(block, action, why)
             tx = self._with_min_profit(action, gas_cost)
         elif action.kind == "protect" and action.value < gas_cost and not self.altruist:
-            return self._skip(block, action, f"tip {action.value} below gas cost {gas_cost}")
+            why = f"tip {self._x(action.value)} X below gas cost {self._x(gas_cost)} X"
+            return self._skip(block, action, why)
         self._sent.add(key)
         if self.dry_run:
             outcome = Outcome(action, "dry-run", gas, gas_cost)
@@ -356,9 +369,36 @@ class Keeper:
             return self._failed(block, action, error, stage="send")
         used, price = _receipt_gas(receipt)
         paid = gas_price if price is None else price
-        outcome = Outcome(action, "sent", used, int(used * paid * self.x_per_native))
+        cost = int(used * paid * self.x_per_native)
+        if action.kind in IDLE_WITHOUT_REVERT and not _receipt_logs(receipt):
+            # Rebalance and checkpoint do not revert with nothing to do: another keeper's landed first.
+            return self._lost(block, action, f"landed doing nothing (gas {used:,}, {self._x(cost)} X)")
+        outcome = Outcome(action, "sent", used, cost)
         outcome.received = self._received(action, receipt)
         self.stats.sent += 1
+        self.stats.outcomes.append(outcome)
+        self._log(block, outcome)
+        return outcome
+
+    def _no_longer_due(self, action: Action, block: Block) -> str | None:
+        """Why an upkeep job decided at `block` is no longer due at the head, when blocks came since (another
+        keeper's transaction in them): its check again at the head. None when it is still due."""
+        if action.kind not in UPKEEP_KINDS:
+            return None
+        head = self.reader.block()
+        if head.number == block.number:
+            return None
+        if action.kind in jobs.JOBS:
+            due = jobs.JOBS[action.kind][0](jobs.read_upkeep(self.reader, head))
+        elif action.kind == "carry_checkpoint":
+            due = self.check_carry_checkpoint(head)
+        else:
+            due = self._accrual_due(head)
+        return None if due is not None else f"no longer due at block {head.number}"
+
+    def _lost(self, block: Block, action: Action, detail: str) -> Outcome:
+        self.stats.lost_races += 1
+        outcome = Outcome(action, "lost race", detail=detail)
         self.stats.outcomes.append(outcome)
         self._log(block, outcome)
         return outcome
@@ -456,6 +496,10 @@ def _decode_args(function: Any, data: bytes) -> list[Any]:
     import eth_abi
 
     return list(eth_abi.decode(list(function.inputs), data[4:]))
+
+
+def _receipt_logs(receipt: Any) -> list[Any]:
+    return list(receipt.get("logs", []) if isinstance(receipt, Mapping) else getattr(receipt, "logs", []))
 
 
 def _receipt_gas(receipt: Any) -> tuple[int, int | None]:

@@ -14,7 +14,6 @@ bot when no block comes for 10 s (a devnet mines one every 12 s) and ends on the
 from __future__ import annotations
 
 import asyncio
-import os
 
 from ape import chain
 from ape.logging import logger
@@ -22,9 +21,9 @@ from silverback.exceptions import Halt
 from silverback.main import TaskData
 from silverback.runner import PollingRunner
 
+from levstake.keeper.settings import poll_interval
 from levstake.rpc import one_line
 
-POLL_ENV = "LEVSTAKE_KEEPER_POLL"
 MAX_BACKOFF = 30.0
 
 
@@ -37,7 +36,7 @@ async def _back_off(what: str, error: Exception, backoff: float) -> float:
 
 class KeeperRunner(PollingRunner):
     async def _block_task(self, task_data: TaskData) -> None:
-        interval = float(os.environ.get(POLL_ENV, "1"))
+        interval = poll_interval()
         last: int | None = None
         backoff = interval
         while not self.shutdown_event.is_set():

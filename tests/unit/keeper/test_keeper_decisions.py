@@ -42,6 +42,9 @@ LIQUIDATE_ABI = [
 ]  # fmt: skip
 
 
+SOME_LOG = {"address": "0x" + "33" * 20, "topics": ["0x" + "44" * 32], "data": "0x"}
+
+
 class FakeDeployment:
     block = 0
 
@@ -62,12 +65,15 @@ def make_keeper(send_error: BaseException | None = None, gas: int = 100_000, pri
         if send_error is not None:
             raise send_error
         sent.append((tx, gas_limit))
-        return {"gasUsed": gas, "effectiveGasPrice": price}
+        return {"gasUsed": gas, "effectiveGasPrice": price, "logs": [SOME_LOG]}  # it did something
 
+    head: list[Block] = []  # the chain's head when a test sets one; else the block being handled
     reader = SimpleNamespace(
         deployment=FakeDeployment(),
         addresses={"market": ADDRESS, "liquidator": ADDRESS},
         info=SimpleNamespace(decimals=18),
+        head=head,
+        block=lambda: head[-1],
     )
     keeper = Keeper(reader, None, send, lambda tx: (gas, price), log=lines.append, **options)  # type: ignore[arg-type]
     return keeper, sent, lines
@@ -82,10 +88,38 @@ def liquidation(value: int) -> Action:
 def test_an_action_is_sent_once_per_block_however_often_the_block_is_handled() -> None:
     keeper, sent, _ = make_keeper()
     action = Action("sync_rewards", None, TxRequest(ADDRESS, b"", 0, "sync"), "due")
+    keeper.reader.head.append(Block(7, 0))
     assert keeper.perform(Block(7, 0), action).status == "sent"
     assert keeper.perform(Block(7, 0), action).status == "skipped"
     assert len(sent) == 1
+    keeper.reader.head.append(Block(8, 0))
     assert keeper.perform(Block(8, 0), action).status == "sent"
+
+
+def test_an_upkeep_job_another_keeper_ran_since_its_block_is_a_lost_race_not_sent(monkeypatch) -> None:
+    """An operator's walkthrough: three keepers decided `rebalance` at one block and all three sent it; the
+    second and third landed doing nothing (it does not revert) and were logged as done, gas paid."""
+    keeper, sent, lines = make_keeper()
+    action = Action("rebalance", None, TxRequest(ADDRESS, b"", 0, "rebalance"), "due")
+    states = {9: "due at 9", 10: None}  # another keeper's rebalance landed in block 10
+    monkeypatch.setattr(keeper_module.jobs, "read_upkeep", lambda reader, head: states[head.number])
+    monkeypatch.setitem(keeper_module.jobs.JOBS, "rebalance", (lambda state: state, None))
+    keeper.reader.head.append(Block(10, 0))
+    outcome = keeper.perform(Block(9, 0), action)
+    assert (outcome.status, outcome.detail) == ("lost race", "no longer due at block 10") and not sent
+    keeper.reader.head.append(Block(11, 0))
+    states[11] = "due again"
+    assert keeper.perform(Block(9, 0), action).status == "sent"
+
+
+def test_an_upkeep_job_that_landed_doing_nothing_is_a_lost_race_with_its_gas() -> None:
+    keeper, _, lines = make_keeper()
+    keeper.send = lambda tx, gas_limit: {"gasUsed": 73_689, "effectiveGasPrice": 10**9, "logs": []}
+    keeper.reader.head.append(Block(7, 0))
+    action = Action("rebalance", None, TxRequest(ADDRESS, b"", 0, "rebalance"), "due")
+    outcome = keeper.perform(Block(7, 0), action)
+    assert outcome.status == "lost race" and keeper.stats.sent == 0 and keeper.stats.lost_races == 1
+    assert lines[-1] == "lost race block 7: rebalance: landed doing nothing (gas 73,689, 0.000074 X)"
 
 
 @pytest.mark.parametrize(
@@ -117,10 +151,11 @@ def test_a_failure_raises_only_after_the_blocks_other_actions(monkeypatch) -> No
         if tx.to != ADDRESS:
             raise RuntimeError("boom")
         sent.append(tx)
-        return {"gasUsed": 1, "effectiveGasPrice": 1}
+        return {"gasUsed": 1, "effectiveGasPrice": 1, "logs": [SOME_LOG]}
 
     keeper.send = send
     monkeypatch.setattr(keeper, "_notice_chain", lambda block: True)
+    keeper.reader.head.append(Block(9, 0))
     monkeypatch.setattr(keeper.index, "update", lambda height: False)
     monkeypatch.setattr(keeper, "upkeep_actions", lambda block: [bad, good])
     monkeypatch.setattr(keeper, "guard_actions", lambda block: (set(), []))
@@ -135,7 +170,7 @@ def test_a_liquidation_is_sent_only_when_its_profit_covers_the_gas_and_asks_for_
     cost = gas * keeper_module.ESTIMATE_GAS_MARGIN_BPS // 10_000 * price
     keeper, sent, lines = make_keeper(gas=gas, price=price)
     assert keeper.perform(Block(7, 0), liquidation(cost - 1)).status == "skipped"
-    assert not sent and "below gas cost" in lines[-1]
+    assert not sent and "X below gas cost 0.000600 X" in lines[-1]  # in X, as every other line (was wei)
     assert keeper.perform(Block(8, 0), liquidation(cost)).status == "sent"
     ((tx, gas_limit),) = sent
     arguments = eth_abi.decode(
@@ -257,3 +292,31 @@ def test_a_restarted_chain_is_noticed_once_by_its_first_block_even_past_the_old_
     assert len(resets) == 2
     restarts = [line for line in lines if line.startswith("restart")]
     assert "went back from block 104 to 0" in restarts[0] and "new first block (at block 900)" in restarts[1]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "reason"),
+    [
+        ("LEVSTAKE_KEEPER_DRY_RUN", "on", "use 1, true or yes"),
+        ("LEVSTAKE_KEEPER_KEEP_LST", "y", "use 1, true or yes"),
+        ("LEVSTAKE_KEEPER_POLL", "abc", "not a number"),
+        ("LEVSTAKE_KEEPER_POLL", "0", "a number above 0"),
+        ("LEVSTAKE_KEEPER_X_PER_NATIVE", "nan", "a number above 0"),
+        ("LEVSTAKE_KEEPER_X_PER_NATIVE", "-1", "a number above 0"),
+    ],
+)
+def test_a_setting_the_bot_does_not_understand_stops_it_at_start_up_by_name(
+    monkeypatch, name, value, reason
+) -> None:
+    """An operator's walkthrough: DRY_RUN=on ran a bot live, POLL=abc crashed a round and exited 0, POLL=0
+    would busy-loop the back-off, a price of 0 or below made every gas cost 0."""
+    from levstake.keeper import settings
+
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SystemExit) as stopped:
+        settings.check_all()
+    assert str(stopped.value) == f"{name}={value!r}: {reason}" or str(stopped.value).startswith(
+        f"{name}={value!r}: {reason}"
+    )
+    monkeypatch.setenv(name, "1")
+    settings.check_all()
