@@ -417,7 +417,10 @@ class Keeper:
             receipt = SimpleNamespace(logs=receipt.get("logs", []))
         if action.kind == "liquidate":
             found = events(receipt, self.reader.deployment.abi("liquidator"), "Liquidated", action.tx.to)
-            return sum(event["assets_out"] for event in found) + sum(event["shares_out"] for event in found)
+            shares = sum(event["shares_out"] for event in found)
+            # Kept LST (LEVSTAKE_KEEPER_KEEP_LST) counted at its book value in X, not as X shares.
+            (worth,) = self.reader.call_many([("lst", "convertToAssets", (shares,))]) if shares else (0,)
+            return sum(event["assets_out"] for event in found) + worth
         if action.kind == "protect":
             found = events(receipt, self.reader.deployment.abi("guard"), "Protected", action.tx.to)
             return sum(event["tip"] for event in found)

@@ -320,3 +320,27 @@ def test_a_setting_the_bot_does_not_understand_stops_it_at_start_up_by_name(
     )
     monkeypatch.setenv(name, "1")
     settings.check_all()
+
+
+def test_lst_kept_from_a_liquidation_counts_at_its_book_value_in_x() -> None:
+    """With LEVSTAKE_KEEPER_KEEP_LST the liquidation pays LST shares: 'received' added them to the X as if
+    one share were one X (an operator's walkthrough, read in the code)."""
+    keeper, _, lines = make_keeper()
+    event = FakeDeployment().abi("liquidator").event("Liquidated")
+    log = {
+        "address": ADDRESS,
+        "topics": [event.topic],
+        "data": eth_abi.encode(["uint256"] * 2, [10**18, 4 * 10**18]),
+    }
+    keeper.send = lambda tx, gas_limit: {"gasUsed": 100_000, "effectiveGasPrice": 10**9, "logs": [log]}
+    asked: list[tuple] = []
+
+    def call_many(calls, block="latest"):
+        asked.extend(calls)
+        return [calls[0][2][0] * 11 // 10]  # 1.1 X a share
+
+    keeper.reader.call_many = call_many
+    keeper.reader.head.append(Block(7, 0))
+    outcome = keeper.perform(Block(7, 0), liquidation(10**18))
+    assert asked == [("lst", "convertToAssets", (4 * 10**18,))]
+    assert outcome.received == 10**18 + 44 * 10**17 and "received 5.400000 X" in lines[-1]
