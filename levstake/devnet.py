@@ -41,6 +41,7 @@ HOST = "127.0.0.1"
 DEFAULT_PORT = 8545
 DEFAULT_STATE = Path(".devnet") / "anvil-state.json"
 CHAIN_ID = 31337
+SAID_KEPT = 1_000  # upkeep lines remembered so that a round repeating one does not print it again
 # Ape's test accounts (TEST::0..9) come from this mnemonic; anvil's dev accounts are the same keys.
 MNEMONIC = "test test test test test test test test test test test junk"
 ACCOUNTS = 10
@@ -273,6 +274,7 @@ class Upkeep:
         self.block_time = block_time
         self.next_block = time.monotonic() + block_time
         self.last_failure: str | None = None
+        self.said: dict[str, None] = {}  # lines already printed, oldest first (at most SAID_KEPT)
 
     def tick(self) -> list[str]:
         """One round: a block when it is time (the clock moved on first), then the due jobs; returns what was
@@ -301,9 +303,15 @@ class Upkeep:
             lines = self.tick()
         except Exception as error:  # noqa: BLE001 - the devnet outlives its upkeep's failures
             lines = [f"failed   upkeep round: {one_line(error)}"]
-        fresh = [line for line in lines if line != self.last_failure]
+        fresh = [line for line in lines if line != self.last_failure and line not in self.said]
         if lines:
             self.last_failure = lines[-1] if lines[-1].startswith("failed") else None
+        # A round runs every half second, several per block: a line naming its block ("skip     block 287:
+        # ...") is said once, not 15 to 23 times (an operator's walkthrough found upkeep lines buried).
+        # Failures keep their own rule above: said again once something else was.
+        self.said.update(dict.fromkeys(line for line in fresh if not line.startswith("failed")))
+        for line in list(self.said)[: max(0, len(self.said) - SAID_KEPT)]:
+            del self.said[line]
         return fresh
 
 
