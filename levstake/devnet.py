@@ -114,6 +114,16 @@ def pid_file(state: Path) -> Path:
     return state.with_name(state.name + ".pid")
 
 
+def port_file(port: int) -> Path:
+    """Names the state file of the devnet serving `port`: what the stop command for it must be given."""
+    return DEFAULT_STATE.parent / f"port-{port}"
+
+
+def stop_command(state: Path | str) -> str:
+    same = Path(state).resolve() == DEFAULT_STATE.resolve()
+    return "make devnet-stop" + ("" if same else f" DEVNET_STATE={state}")
+
+
 # ---------------------------------------------------------------- anvil
 
 
@@ -348,10 +358,11 @@ def up(port: int, state: Path, speed: float, block_time: float) -> int:
     version = answering(url)
     if version is not None:
         if "anvil" in version.lower() and int(rpc(url, "eth_chainId"), 16) == CHAIN_ID:
-            print(
-                f"devnet   already running at {url}: {hint}; `make devnet-stop` (or Ctrl-C where it runs) "
-                "stops it"
-            )
+            # The command that stops it names the state file it was started with (the default's stop
+            # answered "not running" for a devnet started with another).
+            marker = port_file(port)
+            stop = stop_command(marker.read_text().strip()) if marker.exists() else "make devnet-stop"
+            print(f"devnet   already running at {url}: {hint}; `{stop}` (or Ctrl-C where it runs) stops it")
             return 0
         raise DevnetError(f"{url} answers but is not a devnet ({version}): choose another --port")
     started = time.monotonic()
@@ -367,6 +378,8 @@ def up(port: int, state: Path, speed: float, block_time: float) -> int:
     signal.signal(signal.SIGTERM, request_stop)
     # This process, then anvil: `stop` signals the first, and the second if the first is gone.
     pid_file(state).write_text(f"{os.getpid()} {anvil.pid}\n")
+    port_file(port).parent.mkdir(parents=True, exist_ok=True)
+    port_file(port).write_text(f"{state}\n")
     try:
         chain_time = restore_clock(url)
         block = int(rpc(url, "eth_blockNumber"), 16)
@@ -397,7 +410,7 @@ def up(port: int, state: Path, speed: float, block_time: float) -> int:
         pace = f"{speed:g} days of chain time per hour" if speed else "chain time as the wall clock"
         print(
             f"ready    in {time.monotonic() - started:.1f} s; {pace}, a block every {block_time:g} s, upkeep "
-            f"by TEST::{KEEPER}. {hint}; Ctrl-C or `make devnet-stop` stops it (the state stays)",
+            f"by TEST::{KEEPER}. {hint}; Ctrl-C or `{stop_command(state)}` stops it (the state stays)",
             flush=True,
         )
         while not stopping:
@@ -409,6 +422,7 @@ def up(port: int, state: Path, speed: float, block_time: float) -> int:
     finally:
         stop_anvil(anvil)
         pid_file(state).unlink(missing_ok=True)
+        port_file(port).unlink(missing_ok=True)
     print(f"stopped  state kept in {state}: `make devnet` resumes the same chain", flush=True)
     return 0
 
@@ -416,8 +430,17 @@ def up(port: int, state: Path, speed: float, block_time: float) -> int:
 def stop(state: Path) -> int:
     path = pid_file(state)
     if not path.exists():
-        print("devnet   not running")
-        return 0
+        others = [
+            f"port {marker.name.removeprefix('port-')}: `{stop_command(marker.read_text().strip())}`"
+            for marker in sorted(port_file(0).parent.glob("port-*"))
+            if Path(marker.read_text().strip()).resolve() != state.resolve()
+            and pid_file(Path(marker.read_text().strip())).exists()  # not one killed without its clean-up
+        ]
+        if not others:
+            print("devnet   not running")
+            return 0
+        print(f"devnet   none runs with the state file {state}; running: {'; '.join(others)}")
+        return 1
     devnet, anvil = (int(pid) for pid in path.read_text().split())
     try:
         os.kill(devnet, signal.SIGTERM)
