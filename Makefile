@@ -94,6 +94,10 @@ devnet-stop:
 KEEPER_SIGNER ?= TEST::7
 DRY_RUN ?=
 keeper: setup
+	@# A keyfile signer unlocks from APE_ACCOUNTS_<alias>_PASSPHRASE; with no terminal to ask on, say so in a line
+	@# (Ape's prompt ended in an Abort traceback).
+	@case "$(KEEPER_SIGNER)" in TEST::*) ;; *) [ -t 0 ] || [ -n "$${APE_ACCOUNTS_$(KEEPER_SIGNER)_PASSPHRASE+x}" ] || \
+		{ echo "keeper   set APE_ACCOUNTS_$(KEEPER_SIGNER)_PASSPHRASE: no terminal to ask for $(KEEPER_SIGNER)'s passphrase"; exit 1; } ;; esac
 	SILVERBACK_SIGNER_ALIAS=$(KEEPER_SIGNER) LEVSTAKE_KEEPER_DRY_RUN=$(DRY_RUN) silverback run \
 		levstake.keeper.bot:bot --network $(DEVNET) --runner levstake.keeper.runner:KeeperRunner
 
