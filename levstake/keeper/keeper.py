@@ -90,6 +90,7 @@ class Outcome:
     gas_cost: int = 0
     received: int = 0
     detail: str = ""
+    landed: int | None = None  # the block the transaction landed in (the line names the block it read)
 
 
 @dataclass
@@ -373,7 +374,7 @@ class Keeper:
         if action.kind in IDLE_WITHOUT_REVERT and not _receipt_logs(receipt):
             # Rebalance and checkpoint do not revert with nothing to do: another keeper's landed first.
             return self._lost(block, action, f"landed doing nothing (gas {used:,}, {self._x(cost)} X)")
-        outcome = Outcome(action, "sent", used, cost)
+        outcome = Outcome(action, "sent", used, cost, landed=_receipt_block(receipt))
         outcome.received = self._received(action, receipt)
         self.stats.sent += 1
         self.stats.outcomes.append(outcome)
@@ -459,6 +460,7 @@ class Keeper:
                 f"{action.kind:<9} block {block.number}{who}: gas {outcome.gas_used:,} "
                 f"({self._x(outcome.gas_cost)} X){gained}, "
                 f"profit {self._x(outcome.received - outcome.gas_cost)} X ({action.why})"
+                + ("" if outcome.landed is None else f"; landed in block {outcome.landed}")
             )
         elif outcome.status == "dry-run":
             self.log(
@@ -503,6 +505,14 @@ def _decode_args(function: Any, data: bytes) -> list[Any]:
 
 def _receipt_logs(receipt: Any) -> list[Any]:
     return list(receipt.get("logs", []) if isinstance(receipt, Mapping) else getattr(receipt, "logs", []))
+
+
+def _receipt_block(receipt: Any) -> int | None:
+    if isinstance(receipt, Mapping):
+        number = receipt.get("blockNumber")
+    else:
+        number = getattr(receipt, "block_number", None)
+    return None if number is None else int(number)
 
 
 def _receipt_gas(receipt: Any) -> tuple[int, int | None]:

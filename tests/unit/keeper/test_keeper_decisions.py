@@ -332,7 +332,12 @@ def test_lst_kept_from_a_liquidation_counts_at_its_book_value_in_x() -> None:
         "topics": [event.topic],
         "data": eth_abi.encode(["uint256"] * 2, [10**18, 4 * 10**18]),
     }
-    keeper.send = lambda tx, gas_limit: {"gasUsed": 100_000, "effectiveGasPrice": 10**9, "logs": [log]}
+    keeper.send = lambda tx, gas_limit: {
+        "gasUsed": 100_000,
+        "effectiveGasPrice": 10**9,
+        "logs": [log],
+        "blockNumber": 8,
+    }
     asked: list[tuple] = []
 
     def call_many(calls, block="latest"):
@@ -344,3 +349,4 @@ def test_lst_kept_from_a_liquidation_counts_at_its_book_value_in_x() -> None:
     outcome = keeper.perform(Block(7, 0), liquidation(10**18))
     assert asked == [("lst", "convertToAssets", (4 * 10**18,))]
     assert outcome.received == 10**18 + 44 * 10**17 and "received 5.400000 X" in lines[-1]
+    assert lines[-1].endswith("; landed in block 8")  # the line names the block read, then where it landed
