@@ -75,6 +75,23 @@ def guard_lines(settings: tuple[int, int, int, int], authorized: bool, status: s
     return lines
 
 
+def set_warnings(settings: tuple[int, int, int, int], status: scan.GuardStatus) -> list[str]:
+    """What a guard with these settings will do that its owner may not expect, said before it is signed."""
+    floor, _, tip_bps, _ = settings
+    lines = []
+    if tip_bps == 0:
+        lines.append(
+            "WARNING  tip 0: keepers that act for profit never protect it (only one run with "
+            "LEVSTAKE_KEEPER_ALTRUIST=1 does)"
+        )
+    if status.health < 2**255 and status.health < floor:
+        lines.append(
+            f"WARNING  health is {status.health / WAD:.4f} now, below the floor: a keeper steps it down "
+            "as soon as the guard is set, and takes its tip"
+        )
+    return lines
+
+
 def _finite(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
     # click's float ranges let NaN through (it compares False to both bounds), and `min=1` lets infinity by.
     if value is not None and not math.isfinite(value):
@@ -126,7 +143,7 @@ def set_(
     session = load_protocol(deployment_path)
     settings = (int(round(floor * 10**6)) * 10**12, int(round(target * 10**6)) * 10**12, tip_bps, carry_hours)
     _, authorized, status = _settings(session, account.address)
-    for line in guard_lines(settings, True, status)[:1]:
+    for line in guard_lines(settings, True, status)[:1] + set_warnings(settings, status):
         click.echo(line)
     if not authorized:
         click.echo("         and authorize the guard on the market (a second transaction)")

@@ -62,3 +62,19 @@ def test_a_floor_or_target_that_is_not_a_finite_number_is_refused_in_one_line(ac
         assert f"Invalid value for '{option}': {float(value)} is not a finite number" in result.output
         assert "Traceback" not in result.output and isinstance(result.exception, SystemExit)
     assert accounts[5].nonce == nonce
+
+
+def test_a_guard_no_keeper_is_paid_for_or_one_that_acts_at_once_is_said_before_signing() -> None:
+    """An operator's walkthrough: `--tip-bps 0` was taken silently (profit-seeking keepers skip it every
+    block), and a floor above the health now gave no word before the step-down and its tip."""
+    from levstake.keeper.scan import GuardStatus
+
+    wad = 10**18
+    status = GuardStatus("0x" + "11" * 20, True, True, wad * 10246 // 10_000, 30 * wad, 0, False, False)
+    settings = (wad * 103 // 100, 20 * wad, 0, 0)
+    lines = guard.set_warnings(settings, status)
+    assert lines[0].startswith("WARNING  tip 0: keepers that act for profit never protect it")
+    assert lines[1].startswith("WARNING  health is 1.0246 now, below the floor")
+    assert guard.set_warnings((wad * 1005 // 1000, 20 * wad, 50, 0), status) == []
+    no_debt = GuardStatus("0x" + "11" * 20, True, True, 2**256 - 1, 0, 0, False, False)
+    assert guard.set_warnings((wad * 103 // 100, 20 * wad, 50, 0), no_debt) == []
