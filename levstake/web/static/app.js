@@ -247,6 +247,9 @@ function openEvents() {
   state.events = new EventSource(`/events?${query}`);
   state.events.addEventListener("block", (event) => {
     const data = JSON.parse(event.data);
+    // Blocks only go forward: a stream's first payload, read at the head before a newer block's refresh
+    // was offered, can come after it and would show the older block's figures until the next block.
+    if (data.block < state.block) return;
     if (data.error) {
       notice(`The server could not read block ${data.block}: ${data.error}`);
       return;
