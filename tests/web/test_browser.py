@@ -506,6 +506,49 @@ def test_a_link_pressed_across_a_block_update_still_follows(open_context, devnet
     page.wait_for_url(re.compile(r"/open$"))
 
 
+# Holds the injected wallet's eth_accounts (the start's reconnect) until the test lets it answer, then answers
+# none, as a wallet that has not authorized the site (yet) does; the page remembers a wallet connected before.
+HOLD_THE_RESTORE = """
+try { localStorage.setItem("levstake.wallet", "org.levstake.test"); } catch (error) {}
+window.addEventListener("eip6963:announceProvider", (event) => {
+  const provider = event.detail.provider;
+  if (provider.held) return;
+  provider.held = true;
+  const request = provider.request.bind(provider);
+  provider.request = (args) => {
+    if (args.method !== "eth_accounts") return request(args);
+    window.restoreAsked = true;
+    return new Promise((resolve) => {
+      window.answerRestore = () => { resolve([]); window.restoreAnswered = true; };
+    });
+  };
+});
+"""
+
+
+def test_a_reconnect_answered_after_a_click_does_not_drop_the_wallet_the_click_connected(
+    open_context, devnet: Devnet
+) -> None:
+    """A page that remembers a wallet asks it for its accounts at the start; a connect pressed before that
+    answered was undone by its empty answer: the bar said "wallet" and every signature was refused with
+    "no wallet connected"."""
+    user = devnet.call("eth_accounts")[1]
+    wallet = Wallet(devnet.url, user)
+    context = open_context(wallet)
+    context.add_init_script(HOLD_THE_RESTORE)
+    page = context.new_page()
+    page.goto(_url(page, "/lend"))
+    page.wait_for_function("window.restoreAsked")
+    page.get_by_role("button", name="Connect Test Wallet").click()
+    playwright_api.expect(page.locator("#wallet")).to_have_attribute("data-state", "connected")
+    page.evaluate("window.answerRestore()")
+    page.wait_for_function("window.restoreAnswered")
+    playwright_api.expect(page.locator("#wallet-text")).to_contain_text("Test Wallet ·")
+    wait_preview(page, "wrap-form", "wrap 10.0000 WNAT")
+    assert "wrap: confirmed" in submit(page, "wrap-form")
+    assert len(wallet.sent("eth_sendTransaction")) == 1
+
+
 def test_lending_with_approval_goes_as_one_batch_where_the_wallet_has_wallet_send_calls(
     open_context, devnet: Devnet
 ) -> None:

@@ -57,20 +57,28 @@ function walletError(error) {
   return String((error && (error.data && error.data.message)) || (error && error.message) || error).split("\n")[0];
 }
 
+// The connect in flight: a newer one (a click) supersedes an older one (the start's restore), whose answer is
+// then dropped. A restore answered after a click used to win: its empty eth_accounts (a wallet that had not
+// authorized the site yet) dropped the wallet the click had just connected.
+let connecting = null;
+
 async function connect(entry, ask = true) {
-  state.wallet = entry;
+  const attempt = {};
+  connecting = attempt;
+  const current = () => connecting === attempt;
+  const ask_ = (method) => entry.provider.request({ method, params: [] });
   try {
-    const accounts = await request(ask ? "eth_requestAccounts" : "eth_accounts");
-    if (!accounts || !accounts.length) {
-      state.wallet = null;
-      showWallet();
-      return;
-    }
-    state.chainId = parseInt(await request("eth_chainId"), 16);
+    const accounts = await ask_(ask ? "eth_requestAccounts" : "eth_accounts");
+    if (!current() || !accounts || !accounts.length) return; // what is connected stays connected
+    const chainId = parseInt(await ask_("eth_chainId"), 16);
+    if (!current()) return;
+    state.wallet = entry;
+    state.chainId = chainId;
     if (entry.provider.on && !entry.listening) {
       entry.listening = true;
-      entry.provider.on("accountsChanged", (list) => setAccount(list && list[0]));
+      entry.provider.on("accountsChanged", (list) => state.wallet === entry && setAccount(list && list[0]));
       entry.provider.on("chainChanged", (id) => {
+        if (state.wallet !== entry) return;
         state.chainId = parseInt(id, 16);
         state.batch = null;
         showWallet();
@@ -80,21 +88,22 @@ async function connect(entry, ask = true) {
     localStorage.setItem("levstake.wallet", entry.info.rdns || entry.info.uuid);
     setAccount(accounts[0]);
   } catch (error) {
-    state.wallet = null;
-    notice(`The wallet did not connect: ${walletError(error)}`);
-    showWallet();
+    if (current()) notice(`The wallet did not connect: ${walletError(error)}`);
+  } finally {
+    if (current()) connecting = null;
   }
 }
 
 function restore() {
   // A page opened after a connect reconnects without asking (eth_accounts).
-  if (state.wallet) return;
+  if (state.wallet || connecting) return;
   const saved = localStorage.getItem("levstake.wallet");
   const entry = saved && wallets().find((w) => (w.info.rdns || w.info.uuid) === saved);
   if (entry) connect(entry, false);
 }
 
 function disconnect() {
+  connecting = null;
   localStorage.removeItem("levstake.wallet");
   state.wallet = null;
   setAccount(null);
