@@ -549,6 +549,46 @@ def test_a_reconnect_answered_after_a_click_does_not_drop_the_wallet_the_click_c
     assert len(wallet.sent("eth_sendTransaction")) == 1
 
 
+class Held:
+    """Requests matching `pattern` wait, unanswered, until `release`."""
+
+    def __init__(self, page: Any, pattern: str) -> None:
+        self.page, self.pattern, self.routes = page, pattern, []
+        page.route(pattern, lambda route: self.routes.append(route))
+
+    def release(self) -> None:
+        for route in self.routes:
+            route.continue_()
+        self.page.unroute(self.pattern)
+
+
+def test_an_edit_disables_the_submit_until_the_preview_of_the_new_values_answers(
+    open_context, devnet: Devnet
+) -> None:
+    """The submit stayed enabled beside the old values' preview until the edit's own answered (a 60 ms
+    debounce and a round trip later): a press in between signed values the page had never previewed."""
+    user = devnet.call("eth_accounts")[1]
+    wallet = Wallet(devnet.url, user)
+    page = open_context(wallet).new_page()
+    connect(page, _url(page, "/lend"))
+    wait_preview(page, "wrap-form", "wrap 10.0000 WNAT")
+    button = page.locator("#wrap-form [data-submit]")
+    playwright_api.expect(button).to_be_enabled()
+    posts: list[str] = []
+    page.on("request", lambda request: request.method == "POST" and posts.append(request.url))
+    held = Held(page, "**/api/preview/wrap?*")
+    page.locator("#wrap-form input[name=amount]").fill("3")
+    playwright_api.expect(button).to_be_disabled(timeout=5_000)  # not beside "wrap 10.0000 WNAT"
+    page.locator("#wrap-form").evaluate("form => form.requestSubmit()")  # Enter in a field: nothing sent
+    page.wait_for_function("() => true")
+    assert not posts, posts
+    held.release()
+    wait_preview(page, "wrap-form", "wrap 3.0000 WNAT")
+    submit(page, "wrap-form")
+    (sent,) = wallet.sent("eth_sendTransaction")
+    assert int(sent[0]["value"], 16) == 3 * 10**18
+
+
 def test_lending_with_approval_goes_as_one_batch_where_the_wallet_has_wallet_send_calls(
     open_context, devnet: Devnet
 ) -> None:

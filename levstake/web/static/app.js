@@ -303,6 +303,21 @@ function schedule(form, delay = 60) {
   timers.set(form, setTimeout(() => preview(form), delay));
 }
 
+// What the user changed is not what the preview on show was for: the submit waits for the preview of the new
+// values, and an answer still on its way for the old ones is dropped. The button used to stay enabled beside
+// the old figures until the debounced preview answered (a press then signed values never previewed), and an
+// old answer landing in the debounce was taken as the new one's. A change event that repeats the input ones
+// (a field left by pressing the submit) changes nothing: disabling there would swallow that very click.
+function edited(form, delay = 60) {
+  if (!visible(form)) return;
+  const values = JSON.stringify(fields(form));
+  if (values === form._values) return;
+  form._values = values;
+  form._sequence = (form._sequence || 0) + 1;
+  $("[data-submit]", form).disabled = true;
+  schedule(form, delay);
+}
+
 // A form the page does not show (the Position page's, with no position) is not previewed.
 const visible = (form) => !form.closest("[hidden]");
 
@@ -325,6 +340,8 @@ async function preview(form) {
   const action = form.dataset.action;
   const target = $(`[data-preview-for="${form.id}"]`);
   const sequence = (form._sequence = (form._sequence || 0) + 1);
+  const values = JSON.stringify(fields(form));
+  form._values = values;
   const query = new URLSearchParams({ ...fields(form), ...common() });
   let answer;
   let ok;
@@ -336,7 +353,8 @@ async function preview(form) {
     answer = { error: `the server did not answer (${error})` };
     ok = false;
   }
-  if (sequence !== form._sequence) return; // a newer preview is on its way
+  if (sequence !== form._sequence) return; // a newer preview is on its way (or the values changed)
+  form._previewed = ok ? values : null;
   if (!ok) {
     if (target) target.innerHTML = "";
     reasons(form, [answer.error]);
@@ -401,11 +419,14 @@ for (const form of $$("form[data-live-preview]")) {
       label.textContent = `${typed.value}x`;
     });
   }
-  form.addEventListener("input", () => visible(form) && schedule(form));
-  form.addEventListener("change", () => visible(form) && schedule(form));
+  form.addEventListener("input", () => edited(form));
+  form.addEventListener("change", () => edited(form));
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    run(form.dataset.action, fields(form), form);
+    const values = fields(form);
+    // Only what the page previewed is sent (a press that beat the preview of an edit does nothing).
+    if (JSON.stringify(values) !== form._previewed) return edited(form);
+    run(form.dataset.action, values, form);
   });
 }
 
@@ -417,7 +438,7 @@ document.addEventListener("click", (event) => {
   const form = fill && fill.closest("form[data-live-preview]");
   if (form) {
     $("input[name=amount]", form).value = fill.dataset.fill;
-    schedule(form, 0);
+    edited(form, 0);
   }
 });
 
