@@ -589,6 +589,36 @@ def test_an_edit_disables_the_submit_until_the_preview_of_the_new_values_answers
     assert int(sent[0]["value"], 16) == 3 * 10**18
 
 
+def test_a_second_submit_waits_for_the_first_transaction(open_context, devnet: Devnet) -> None:
+    """Another form's submit pressed while one transaction was signing started a second run; the first to
+    end cleared the page's busy flag under the other (its button enabled again while it still signed)."""
+    user = devnet.call("eth_accounts")[1]
+    wallet = Wallet(devnet.url, user)
+    page = open_context(wallet).new_page()
+    connect(page, _url(page, "/lend"))
+    page.locator("#lend-form select[name=pay]").select_option("native")
+    page.locator("#lend-form input[name=amount]").fill("5")
+    wait_preview(page, "lend-form", "supply APR after it")
+    lend = page.locator("#lend-form [data-submit]")
+    playwright_api.expect(lend).to_be_enabled()
+    wait_preview(page, "wrap-form", "wrap 10.0000 WNAT")
+    held = Held(page, "**/api/tx/wrap")
+    posts: list[str] = []
+    page.on("request", lambda request: request.method == "POST" and posts.append(request.url))
+    with page.expect_request("**/api/tx/wrap"):
+        page.locator("#wrap-form [data-submit]").click()
+    playwright_api.expect(lend).to_be_disabled(timeout=5_000)
+    page.locator("#lend-form").evaluate("form => form.requestSubmit()")
+    page.wait_for_function("() => true")
+    assert [url for url in posts if "/api/tx/lend" in url] == []
+    held.release()
+    status = page.locator("#tx-status")
+    playwright_api.expect(status).to_have_attribute("data-state", "confirmed")
+    playwright_api.expect(status).to_contain_text("wrap: confirmed")
+    playwright_api.expect(lend).to_be_enabled()
+    assert len(wallet.sent("eth_sendTransaction")) == 1
+
+
 def test_lending_with_approval_goes_as_one_batch_where_the_wallet_has_wallet_send_calls(
     open_context, devnet: Devnet
 ) -> None:

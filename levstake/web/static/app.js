@@ -465,8 +465,11 @@ async function post(path, body) {
 async function run(action, values, form) {
   if (!state.account) return status("refused", "Connect a wallet first: the page is read-only without one.");
   if (!chainOk()) return status("refused", `Switch the wallet to chain ${config.chainId} first.`);
+  // One at a time: another form's submit (or a Claim) pressed while this one signs used to start a second
+  // run, and the first to end cleared `busy` under the other (its form's button enabled again mid-signing).
+  if (state.busy) return;
   state.busy = true;
-  if (form) $("[data-submit]", form).disabled = true;
+  for (const submit of $$("[data-submit]")) submit.disabled = true;
   try {
     status("preparing", `${action}: the server builds and simulates the transaction…`);
     let body = { ...values, ...common() };
