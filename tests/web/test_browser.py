@@ -131,7 +131,11 @@ def accept_if_asked(page: Any, form: str) -> None:
 def submit(page: Any, form: str) -> str:
     button = page.locator(f"#{form} [data-submit]")
     playwright_api.expect(button).to_be_enabled()
-    button.click()
+    # The click is known to have started this transaction (the page asks the server first): a swallowed one
+    # fails here, and the status waited for next is this one's, not a "confirmed" left by the one before.
+    action = f"/api/tx/{form.removesuffix('-form')}"
+    with page.expect_request(lambda request: request.method == "POST" and action in request.url):
+        button.click()
     status = page.locator("#tx-status")
     playwright_api.expect(status).to_have_attribute("data-state", re.compile("confirmed|reverted|refused"))
     text = status.inner_text()
