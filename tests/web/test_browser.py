@@ -32,6 +32,9 @@ SHOTS = Path(os.environ.get("LEVSTAKE_WEB_SHOTS", ROOT / ".cache" / "web-shots")
 # anvil's dev accounts 3, 4 and 5 (keys of the devnet's public mnemonic).
 BORROWER, LENDER, NEWCOMER = (Account.from_key(DEV_KEYS[index]).address for index in (3, 4, 5))
 TIMEOUT = 20_000
+# Assertions wait as long as actions do: expect's own default (5 s) is short for a preview or a block's push
+# on a loaded 2-core CI machine, where the server simulates while the devnet's keeper and the browser run too.
+playwright_api.expect.set_options(timeout=TIMEOUT)
 
 
 @pytest.fixture(scope="module")
