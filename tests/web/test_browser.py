@@ -107,6 +107,7 @@ def connect(page: Any, url: str, wallet_name: str = "Test Wallet") -> None:
 
 def press_across(page: Any, target: Any, between: Callable[[], None]) -> None:
     """A click whose press and release have `between` in the middle (a user's click takes ~100 ms)."""
+    target.scroll_into_view_if_needed()  # a box below the fold is pressed outside the page
     box = target.bounding_box()
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.mouse.down()
@@ -614,6 +615,32 @@ def test_an_edit_disables_the_submit_until_the_preview_of_the_new_values_answers
     submit(page, "wrap-form")
     (sent,) = wallet.sent("eth_sendTransaction")
     assert int(sent[0]["value"], 16) == 3 * 10**18
+
+
+def test_a_submit_pressed_across_a_block_and_its_previews_still_submits(open_context, devnet: Devnet) -> None:
+    """The press leaves the amount field (a change event) and a block refreshes every preview before the
+    release: neither may disable or replace the button under the pointer, or the click is lost."""
+    user = devnet.call("eth_accounts")[1]
+    wallet = Wallet(devnet.url, user)
+    page = open_context(wallet).new_page()
+    connect(page, _url(page, "/lend"))
+    page.locator("#wrap-form input[name=amount]").fill("2")  # the field keeps the focus
+    wait_preview(page, "wrap-form", "wrap 2.0000 WNAT")
+    button = page.locator("#wrap-form [data-submit]")
+    playwright_api.expect(button).to_be_enabled()
+
+    def a_block() -> None:
+        block = page.locator("body").get_attribute("data-block")
+        with page.expect_response(lambda response: "/api/preview/wrap" in response.url):
+            devnet.mine()
+            playwright_api.expect(page.locator("body")).not_to_have_attribute("data-block", block)
+        playwright_api.expect(button).to_be_enabled()
+
+    with page.expect_request(lambda request: request.method == "POST" and "/api/tx/wrap" in request.url):
+        press_across(page, button, a_block)
+    playwright_api.expect(page.locator("#tx-status")).to_have_attribute("data-state", "confirmed")
+    (sent,) = wallet.sent("eth_sendTransaction")
+    assert int(sent[0]["value"], 16) == 2 * 10**18
 
 
 def test_a_second_submit_waits_for_the_first_transaction(open_context, devnet: Devnet) -> None:
