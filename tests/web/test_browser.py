@@ -404,8 +404,20 @@ def repay_reasons_are_rounded_and_buttons_fill_exact_amounts(page: Any, devnet: 
     form.get_by_role("button", name=re.compile("^Repay all")).click()
     playwright_api.expect(amount).to_have_value("all")
     wait_preview(page, "repay-form", "all of it")
-    debt = page.locator("#live-position [data-figure='debt']").get_attribute("data-units")
-    assert int(repaid.get_attribute("data-units")) == pytest.approx(int(debt), rel=1e-9)
+    # Both at one block, read at once: the debt grows every block, and the live part and the preview are
+    # pushed and answered apart (read one after the other, a block between them put them ~1e-9 apart).
+    repaid_units, debt = page.wait_for_function(REPAID_AND_DEBT_AT_ONE_BLOCK).json_value()
+    assert int(repaid_units) == pytest.approx(int(debt), rel=1e-9)
+
+
+REPAID_AND_DEBT_AT_ONE_BLOCK = """() => {
+  const preview = document.querySelector("[data-preview-for='repay-form']");
+  const live = document.querySelector("#live-position [data-position]");
+  if (!preview || !live || preview.dataset.block !== live.dataset.block) return null;
+  const repaid = preview.querySelector("[data-figure='repaid']");
+  const debt = live.querySelector("[data-figure='debt']");
+  return repaid && debt ? [repaid.dataset.units, debt.dataset.units] : null;
+}"""
 
 
 def test_bad_input_gets_a_one_line_reason_and_nothing_is_signed(open_context, devnet: Devnet) -> None:

@@ -361,7 +361,10 @@ async function preview(form) {
     ready(form, false, []);
     return;
   }
-  if (target) render(target, answer.html);
+  if (target) {
+    render(target, answer.html);
+    target.dataset.block = answer.block; // the block the figures are at (a live part may be at another)
+  }
   reasons(form, []); // the fragment lists the plan's reasons itself
   if (answer.max_leverage !== undefined) {
     const slider = $("[data-leverage-slider]", form);
