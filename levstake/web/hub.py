@@ -33,13 +33,19 @@ class Topic:
 
 
 class Client:
-    """One open page: it only ever needs the newest payload, so an unread older one is replaced."""
+    """One open page: it only ever needs the newest payload, so an unread older one is replaced, and one of a
+    block older than one offered already is dropped (a first payload read at the head just before a new block
+    came, offered after that block's refresh, took the page a block back until the next block)."""
 
     def __init__(self, topic: Topic) -> None:
         self.topic = topic
         self.queue: asyncio.Queue[str] = asyncio.Queue(maxsize=1)
+        self.block = -1
 
-    def offer(self, payload: str) -> None:
+    def offer(self, payload: str, block: int) -> None:
+        if block < self.block:
+            return
+        self.block = block
         if self.queue.full():
             self.queue.get_nowait()
         self.queue.put_nowait(payload)
@@ -93,12 +99,12 @@ class Hub:
         head = await asyncio.to_thread(self.chain.latest)
         cached = self._payloads.get(client.topic)
         if cached is not None and cached[0] == head.number:
-            client.offer(cached[1])
+            client.offer(cached[1], head.number)
             return
         loop = asyncio.get_running_loop()
         payloads = await loop.run_in_executor(self._executor, self._payloads_for, {client.topic}, head)
         if client.topic in payloads:
-            client.offer(payloads[client.topic])
+            client.offer(payloads[client.topic], head.number)
 
     # ------------------------------------------------------------ the one subscription
 
@@ -190,7 +196,7 @@ class Hub:
             for client in list(self.clients):
                 payload = payloads.get(client.topic)
                 if payload is not None:
-                    client.offer(payload)
+                    client.offer(payload, head.number)
             shown = {client.topic for client in self.clients}
             for topic in [topic for topic in self._payloads if topic not in shown]:
                 self._payloads.pop(topic, None)

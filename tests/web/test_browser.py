@@ -32,6 +32,9 @@ SHOTS = Path(os.environ.get("LEVSTAKE_WEB_SHOTS", ROOT / ".cache" / "web-shots")
 # anvil's dev accounts 3, 4 and 5 (keys of the devnet's public mnemonic).
 BORROWER, LENDER, NEWCOMER = (Account.from_key(DEV_KEYS[index]).address for index in (3, 4, 5))
 TIMEOUT = 20_000
+# Assertions wait as long as actions do: expect's own default (5 s) is short for a preview or a block's push
+# on a loaded 2-core CI machine, where the server simulates while the devnet's keeper and the browser run too.
+playwright_api.expect.set_options(timeout=TIMEOUT)
 
 
 @pytest.fixture(scope="module")
@@ -104,6 +107,7 @@ def connect(page: Any, url: str, wallet_name: str = "Test Wallet") -> None:
 
 def press_across(page: Any, target: Any, between: Callable[[], None]) -> None:
     """A click whose press and release have `between` in the middle (a user's click takes ~100 ms)."""
+    target.scroll_into_view_if_needed()  # a box below the fold is pressed outside the page
     box = target.bounding_box()
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.mouse.down()
@@ -131,7 +135,11 @@ def accept_if_asked(page: Any, form: str) -> None:
 def submit(page: Any, form: str) -> str:
     button = page.locator(f"#{form} [data-submit]")
     playwright_api.expect(button).to_be_enabled()
-    button.click()
+    # The click is known to have started this transaction (the page asks the server first): a swallowed one
+    # fails here, and the status waited for next is this one's, not a "confirmed" left by the one before.
+    action = f"/api/tx/{form.removesuffix('-form')}"
+    with page.expect_request(lambda request: request.method == "POST" and action in request.url):
+        button.click()
     status = page.locator("#tx-status")
     playwright_api.expect(status).to_have_attribute("data-state", re.compile("confirmed|reverted|refused"))
     text = status.inner_text()
@@ -209,15 +217,12 @@ def test_open_50x_by_signature_and_one_transaction_then_adjust_to_20x_and_close(
     # The position page, never reloaded, shows the position pushed at the next block.
     live = position.locator("#live-position [data-position]")
     playwright_api.expect(live).to_be_visible()
-    cli = cli_status(devnet, BORROWER)
-    playwright_api.expect(live).to_have_attribute("data-block", str(cli["block"]))
+    cli, shown = cli_and_page_at_one_block(position, devnet)
     figures = cli["account"]["position"]
     for name in ("collateral", "debt", "equity_book", "equity_exit"):
-        shown = position.locator(f"#live-position [data-figure='{name}']").get_attribute("data-units")
-        assert shown == figures[name]["units"], name
+        assert shown[name]["units"] == figures[name]["units"], name
     for name in ("leverage", "health", "net_apr"):
-        shown = position.locator(f"#live-position [data-figure='{name}']").get_attribute("data-value")
-        assert float(shown) == pytest.approx(figures[name], rel=1e-12), name
+        assert float(shown[name]["value"]) == pytest.approx(figures[name], rel=1e-12), name
     assert 45 < figures["leverage"] <= 50
     # A few blocks of interest and rewards after the preview's block, the close it announced is the one the
     # position page offers once the upkeep has rebalanced (to 0.1%; the previews' tests check the wei).
@@ -255,6 +260,29 @@ def test_open_50x_by_signature_and_one_transaction_then_adjust_to_20x_and_close(
     playwright_api.expect(position.locator("#live-position [data-empty]")).to_contain_text("No open position")
     playwright_api.expect(actions).to_be_hidden()
     shot(position, "position-after-close")
+
+
+# The live position's block and figures, read at once (a block pushed between two reads mixes two blocks).
+LIVE_POSITION = """(live) => ({
+  block: Number(live.querySelector("[data-position]").dataset.block),
+  figures: Object.fromEntries([...live.querySelectorAll("[data-figure]")].map((figure) =>
+    [figure.dataset.figure, { units: figure.dataset.units, value: figure.dataset.value }])),
+})"""
+
+
+def cli_and_page_at_one_block(page: Any, devnet: Devnet) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The CLI's status and the position page's figures at the same block. The devnet's keeper mines blocks
+    of its own (a rebalance after an open): one mined after the CLI read moves the page past the CLI's block,
+    so the CLI reads again (reading the page figure by figure mixed two blocks' figures)."""
+    for _ in range(5):
+        cli = cli_status(devnet, BORROWER)
+        page.wait_for_function(
+            "block => Number(document.body.dataset.block) >= block", arg=cli["block"], timeout=TIMEOUT
+        )
+        shown = page.locator("#live-position").evaluate(LIVE_POSITION)
+        if shown["block"] == cli["block"]:
+            return cli, shown["figures"]
+    raise AssertionError(f"the page and the CLI never read one block (last {shown['block']}, {cli['block']})")
 
 
 # Each chart's mark labels against its legend (each legend text with the line sample drawn before it) and
@@ -376,8 +404,20 @@ def repay_reasons_are_rounded_and_buttons_fill_exact_amounts(page: Any, devnet: 
     form.get_by_role("button", name=re.compile("^Repay all")).click()
     playwright_api.expect(amount).to_have_value("all")
     wait_preview(page, "repay-form", "all of it")
-    debt = page.locator("#live-position [data-figure='debt']").get_attribute("data-units")
-    assert int(repaid.get_attribute("data-units")) == pytest.approx(int(debt), rel=1e-9)
+    # Both at one block, read at once: the debt grows every block, and the live part and the preview are
+    # pushed and answered apart (read one after the other, a block between them put them ~1e-9 apart).
+    repaid_units, debt = page.wait_for_function(REPAID_AND_DEBT_AT_ONE_BLOCK).json_value()
+    assert int(repaid_units) == pytest.approx(int(debt), rel=1e-9)
+
+
+REPAID_AND_DEBT_AT_ONE_BLOCK = """() => {
+  const preview = document.querySelector("[data-preview-for='repay-form']");
+  const live = document.querySelector("#live-position [data-position]");
+  if (!preview || !live || preview.dataset.block !== live.dataset.block) return null;
+  const repaid = preview.querySelector("[data-figure='repaid']");
+  const debt = live.querySelector("[data-figure='debt']");
+  return repaid && debt ? [repaid.dataset.units, debt.dataset.units] : null;
+}"""
 
 
 def test_bad_input_gets_a_one_line_reason_and_nothing_is_signed(open_context, devnet: Devnet) -> None:
@@ -504,6 +544,145 @@ def test_a_link_pressed_across_a_block_update_still_follows(open_context, devnet
 
     press_across(page, link, a_block)
     page.wait_for_url(re.compile(r"/open$"))
+
+
+# Holds the injected wallet's eth_accounts (the start's reconnect) until the test lets it answer, then answers
+# none, as a wallet that has not authorized the site (yet) does; the page remembers a wallet connected before.
+HOLD_THE_RESTORE = """
+try { localStorage.setItem("levstake.wallet", "org.levstake.test"); } catch (error) {}
+window.addEventListener("eip6963:announceProvider", (event) => {
+  const provider = event.detail.provider;
+  if (provider.held) return;
+  provider.held = true;
+  const request = provider.request.bind(provider);
+  provider.request = (args) => {
+    if (args.method !== "eth_accounts") return request(args);
+    window.restoreAsked = true;
+    return new Promise((resolve) => {
+      window.answerRestore = () => { resolve([]); window.restoreAnswered = true; };
+    });
+  };
+});
+"""
+
+
+def test_a_reconnect_answered_after_a_click_does_not_drop_the_wallet_the_click_connected(
+    open_context, devnet: Devnet
+) -> None:
+    """A page that remembers a wallet asks it for its accounts at the start; a connect pressed before that
+    answered was undone by its empty answer: the bar said "wallet" and every signature was refused with
+    "no wallet connected"."""
+    user = devnet.call("eth_accounts")[1]
+    wallet = Wallet(devnet.url, user)
+    context = open_context(wallet)
+    context.add_init_script(HOLD_THE_RESTORE)
+    page = context.new_page()
+    page.goto(_url(page, "/lend"))
+    page.wait_for_function("window.restoreAsked")
+    page.get_by_role("button", name="Connect Test Wallet").click()
+    playwright_api.expect(page.locator("#wallet")).to_have_attribute("data-state", "connected")
+    page.evaluate("window.answerRestore()")
+    page.wait_for_function("window.restoreAnswered")
+    playwright_api.expect(page.locator("#wallet-text")).to_contain_text("Test Wallet ·")
+    wait_preview(page, "wrap-form", "wrap 10.0000 WNAT")
+    assert "wrap: confirmed" in submit(page, "wrap-form")
+    assert len(wallet.sent("eth_sendTransaction")) == 1
+
+
+class Held:
+    """Requests matching `pattern` wait, unanswered, until `release`."""
+
+    def __init__(self, page: Any, pattern: str) -> None:
+        self.page, self.pattern, self.routes = page, pattern, []
+        page.route(pattern, lambda route: self.routes.append(route))
+
+    def release(self) -> None:
+        for route in self.routes:
+            route.continue_()
+        self.page.unroute(self.pattern)
+
+
+def test_an_edit_disables_the_submit_until_the_preview_of_the_new_values_answers(
+    open_context, devnet: Devnet
+) -> None:
+    """The submit stayed enabled beside the old values' preview until the edit's own answered (a 60 ms
+    debounce and a round trip later): a press in between signed values the page had never previewed."""
+    user = devnet.call("eth_accounts")[1]
+    wallet = Wallet(devnet.url, user)
+    page = open_context(wallet).new_page()
+    connect(page, _url(page, "/lend"))
+    wait_preview(page, "wrap-form", "wrap 10.0000 WNAT")
+    button = page.locator("#wrap-form [data-submit]")
+    playwright_api.expect(button).to_be_enabled()
+    posts: list[str] = []
+    page.on("request", lambda request: request.method == "POST" and posts.append(request.url))
+    held = Held(page, "**/api/preview/wrap?*")
+    page.locator("#wrap-form input[name=amount]").fill("3")
+    playwright_api.expect(button).to_be_disabled(timeout=5_000)  # not beside "wrap 10.0000 WNAT"
+    page.locator("#wrap-form").evaluate("form => form.requestSubmit()")  # Enter in a field: nothing sent
+    page.wait_for_function("() => true")
+    assert not posts, posts
+    held.release()
+    wait_preview(page, "wrap-form", "wrap 3.0000 WNAT")
+    submit(page, "wrap-form")
+    (sent,) = wallet.sent("eth_sendTransaction")
+    assert int(sent[0]["value"], 16) == 3 * 10**18
+
+
+def test_a_submit_pressed_across_a_block_and_its_previews_still_submits(open_context, devnet: Devnet) -> None:
+    """The press leaves the amount field (a change event) and a block refreshes every preview before the
+    release: neither may disable or replace the button under the pointer, or the click is lost."""
+    user = devnet.call("eth_accounts")[1]
+    wallet = Wallet(devnet.url, user)
+    page = open_context(wallet).new_page()
+    connect(page, _url(page, "/lend"))
+    page.locator("#wrap-form input[name=amount]").fill("2")  # the field keeps the focus
+    wait_preview(page, "wrap-form", "wrap 2.0000 WNAT")
+    button = page.locator("#wrap-form [data-submit]")
+    playwright_api.expect(button).to_be_enabled()
+
+    def a_block() -> None:
+        block = page.locator("body").get_attribute("data-block")
+        with page.expect_response(lambda response: "/api/preview/wrap" in response.url):
+            devnet.mine()
+            playwright_api.expect(page.locator("body")).not_to_have_attribute("data-block", block)
+        playwright_api.expect(button).to_be_enabled()
+
+    with page.expect_request(lambda request: request.method == "POST" and "/api/tx/wrap" in request.url):
+        press_across(page, button, a_block)
+    playwright_api.expect(page.locator("#tx-status")).to_have_attribute("data-state", "confirmed")
+    (sent,) = wallet.sent("eth_sendTransaction")
+    assert int(sent[0]["value"], 16) == 2 * 10**18
+
+
+def test_a_second_submit_waits_for_the_first_transaction(open_context, devnet: Devnet) -> None:
+    """Another form's submit pressed while one transaction was signing started a second run; the first to
+    end cleared the page's busy flag under the other (its button enabled again while it still signed)."""
+    user = devnet.call("eth_accounts")[1]
+    wallet = Wallet(devnet.url, user)
+    page = open_context(wallet).new_page()
+    connect(page, _url(page, "/lend"))
+    page.locator("#lend-form select[name=pay]").select_option("native")
+    page.locator("#lend-form input[name=amount]").fill("5")
+    wait_preview(page, "lend-form", "supply APR after it")
+    lend = page.locator("#lend-form [data-submit]")
+    playwright_api.expect(lend).to_be_enabled()
+    wait_preview(page, "wrap-form", "wrap 10.0000 WNAT")
+    held = Held(page, "**/api/tx/wrap")
+    posts: list[str] = []
+    page.on("request", lambda request: request.method == "POST" and posts.append(request.url))
+    with page.expect_request("**/api/tx/wrap"):
+        page.locator("#wrap-form [data-submit]").click()
+    playwright_api.expect(lend).to_be_disabled(timeout=5_000)
+    page.locator("#lend-form").evaluate("form => form.requestSubmit()")
+    page.wait_for_function("() => true")
+    assert [url for url in posts if "/api/tx/lend" in url] == []
+    held.release()
+    status = page.locator("#tx-status")
+    playwright_api.expect(status).to_have_attribute("data-state", "confirmed")
+    playwright_api.expect(status).to_contain_text("wrap: confirmed")
+    playwright_api.expect(lend).to_be_enabled()
+    assert len(wallet.sent("eth_sendTransaction")) == 1
 
 
 def test_lending_with_approval_goes_as_one_batch_where_the_wallet_has_wallet_send_calls(

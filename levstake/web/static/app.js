@@ -57,20 +57,28 @@ function walletError(error) {
   return String((error && (error.data && error.data.message)) || (error && error.message) || error).split("\n")[0];
 }
 
+// The connect in flight: a newer one (a click) supersedes an older one (the start's restore), whose answer is
+// then dropped. A restore answered after a click used to win: its empty eth_accounts (a wallet that had not
+// authorized the site yet) dropped the wallet the click had just connected.
+let connecting = null;
+
 async function connect(entry, ask = true) {
-  state.wallet = entry;
+  const attempt = {};
+  connecting = attempt;
+  const current = () => connecting === attempt;
+  const ask_ = (method) => entry.provider.request({ method, params: [] });
   try {
-    const accounts = await request(ask ? "eth_requestAccounts" : "eth_accounts");
-    if (!accounts || !accounts.length) {
-      state.wallet = null;
-      showWallet();
-      return;
-    }
-    state.chainId = parseInt(await request("eth_chainId"), 16);
+    const accounts = await ask_(ask ? "eth_requestAccounts" : "eth_accounts");
+    if (!current() || !accounts || !accounts.length) return; // what is connected stays connected
+    const chainId = parseInt(await ask_("eth_chainId"), 16);
+    if (!current()) return;
+    state.wallet = entry;
+    state.chainId = chainId;
     if (entry.provider.on && !entry.listening) {
       entry.listening = true;
-      entry.provider.on("accountsChanged", (list) => setAccount(list && list[0]));
+      entry.provider.on("accountsChanged", (list) => state.wallet === entry && setAccount(list && list[0]));
       entry.provider.on("chainChanged", (id) => {
+        if (state.wallet !== entry) return;
         state.chainId = parseInt(id, 16);
         state.batch = null;
         showWallet();
@@ -80,21 +88,22 @@ async function connect(entry, ask = true) {
     localStorage.setItem("levstake.wallet", entry.info.rdns || entry.info.uuid);
     setAccount(accounts[0]);
   } catch (error) {
-    state.wallet = null;
-    notice(`The wallet did not connect: ${walletError(error)}`);
-    showWallet();
+    if (current()) notice(`The wallet did not connect: ${walletError(error)}`);
+  } finally {
+    if (current()) connecting = null;
   }
 }
 
 function restore() {
   // A page opened after a connect reconnects without asking (eth_accounts).
-  if (state.wallet) return;
+  if (state.wallet || connecting) return;
   const saved = localStorage.getItem("levstake.wallet");
   const entry = saved && wallets().find((w) => (w.info.rdns || w.info.uuid) === saved);
   if (entry) connect(entry, false);
 }
 
 function disconnect() {
+  connecting = null;
   localStorage.removeItem("levstake.wallet");
   state.wallet = null;
   setAccount(null);
@@ -247,6 +256,9 @@ function openEvents() {
   state.events = new EventSource(`/events?${query}`);
   state.events.addEventListener("block", (event) => {
     const data = JSON.parse(event.data);
+    // Blocks only go forward: a stream's first payload, read at the head before a newer block's refresh
+    // was offered, can come after it and would show the older block's figures until the next block.
+    if (data.block < state.block) return;
     if (data.error) {
       notice(`The server could not read block ${data.block}: ${data.error}`);
       return;
@@ -291,6 +303,21 @@ function schedule(form, delay = 60) {
   timers.set(form, setTimeout(() => preview(form), delay));
 }
 
+// What the user changed is not what the preview on show was for: the submit waits for the preview of the new
+// values, and an answer still on its way for the old ones is dropped. The button used to stay enabled beside
+// the old figures until the debounced preview answered (a press then signed values never previewed), and an
+// old answer landing in the debounce was taken as the new one's. A change event that repeats the input ones
+// (a field left by pressing the submit) changes nothing: disabling there would swallow that very click.
+function edited(form, delay = 60) {
+  if (!visible(form)) return;
+  const values = JSON.stringify(fields(form));
+  if (values === form._values) return;
+  form._values = values;
+  form._sequence = (form._sequence || 0) + 1;
+  $("[data-submit]", form).disabled = true;
+  schedule(form, delay);
+}
+
 // A form the page does not show (the Position page's, with no position) is not previewed.
 const visible = (form) => !form.closest("[hidden]");
 
@@ -313,6 +340,8 @@ async function preview(form) {
   const action = form.dataset.action;
   const target = $(`[data-preview-for="${form.id}"]`);
   const sequence = (form._sequence = (form._sequence || 0) + 1);
+  const values = JSON.stringify(fields(form));
+  form._values = values;
   const query = new URLSearchParams({ ...fields(form), ...common() });
   let answer;
   let ok;
@@ -324,14 +353,18 @@ async function preview(form) {
     answer = { error: `the server did not answer (${error})` };
     ok = false;
   }
-  if (sequence !== form._sequence) return; // a newer preview is on its way
+  if (sequence !== form._sequence) return; // a newer preview is on its way (or the values changed)
+  form._previewed = ok ? values : null;
   if (!ok) {
     if (target) target.innerHTML = "";
     reasons(form, [answer.error]);
     ready(form, false, []);
     return;
   }
-  if (target) render(target, answer.html);
+  if (target) {
+    render(target, answer.html);
+    target.dataset.block = answer.block; // the block the figures are at (a live part may be at another)
+  }
   reasons(form, []); // the fragment lists the plan's reasons itself
   if (answer.max_leverage !== undefined) {
     const slider = $("[data-leverage-slider]", form);
@@ -389,11 +422,14 @@ for (const form of $$("form[data-live-preview]")) {
       label.textContent = `${typed.value}x`;
     });
   }
-  form.addEventListener("input", () => visible(form) && schedule(form));
-  form.addEventListener("change", () => visible(form) && schedule(form));
+  form.addEventListener("input", () => edited(form));
+  form.addEventListener("change", () => edited(form));
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    run(form.dataset.action, fields(form), form);
+    const values = fields(form);
+    // Only what the page previewed is sent (a press that beat the preview of an edit does nothing).
+    if (JSON.stringify(values) !== form._previewed) return edited(form);
+    run(form.dataset.action, values, form);
   });
 }
 
@@ -405,7 +441,7 @@ document.addEventListener("click", (event) => {
   const form = fill && fill.closest("form[data-live-preview]");
   if (form) {
     $("input[name=amount]", form).value = fill.dataset.fill;
-    schedule(form, 0);
+    edited(form, 0);
   }
 });
 
@@ -432,8 +468,11 @@ async function post(path, body) {
 async function run(action, values, form) {
   if (!state.account) return status("refused", "Connect a wallet first: the page is read-only without one.");
   if (!chainOk()) return status("refused", `Switch the wallet to chain ${config.chainId} first.`);
+  // One at a time: another form's submit (or a Claim) pressed while this one signs used to start a second
+  // run, and the first to end cleared `busy` under the other (its form's button enabled again mid-signing).
+  if (state.busy) return;
   state.busy = true;
-  if (form) $("[data-submit]", form).disabled = true;
+  for (const submit of $$("[data-submit]")) submit.disabled = true;
   try {
     status("preparing", `${action}: the server builds and simulates the transaction…`);
     let body = { ...values, ...common() };
