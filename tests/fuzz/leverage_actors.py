@@ -678,6 +678,21 @@ class LeverageActors:
         self.note("keeper_crossing", None)
         self.keep_watching(3, hop)
 
+    @rule(
+        who=user_index,
+        size=st.integers(1, 1_000),
+        lev=st.integers(5, 50),
+        tip=st.integers(0, MAX_TIP_BPS),
+        hop=st.integers(1_800, KEEPER_PERIOD),
+    )
+    def carry_scenario(self, who: int, size: int, lev: int, tip: int, hop: int) -> None:
+        """A position guarded on a one-hour carry trigger, the market pushed to 99% utilization (negative
+        carry), three hours of keeper rounds: the carry trigger's protect, which the CI profile met by luck
+        (once per decimals) and lost to an unrelated change that moved the derandomized stream."""
+        self.open_guarded(who, 0, size, lev, BPS // 2, 1, tip, 1, False)
+        self.push_utilization((who + 1) % USERS, 99)
+        self.keep_watching(3, hop)
+
     @rule(who=user_index, percent=st.integers(95, 99))
     def push_utilization(self, who: int, percent: int) -> None:
         """An actor stakes, posts the LST and borrows from the default market until its utilization is
