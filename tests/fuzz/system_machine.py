@@ -348,6 +348,14 @@ class SystemMachine(LeverageActors, RuleBasedStateMachine):
         for _ in range(times):
             self.rebalance("rebalance_repeated")
 
+    @rule(share=fraction, times=st.integers(2, 8))
+    def large_request_then_rebalances(self, share: int, times: int) -> None:
+        """The two rules above back to back: a large request, then `rebalance` called repeatedly while it
+        waits (the derandomized CI profile met a request larger than the stake waiting through repeated
+        rebalances only twice per decimals, one rule added elsewhere from losing it)."""
+        self.queue_most_of_the_lst(share)
+        self.rebalance_repeatedly(times)
+
     @rule(days=st.integers(1, 8), hop=st.integers(8 * 3_600, DAY))
     def keep_time(self, days: int, hop: int) -> None:
         """Time passes with the keeper the README assumes: `rebalance` and `sync_rewards` at least daily."""
