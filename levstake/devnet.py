@@ -119,6 +119,15 @@ def port_file(port: int) -> Path:
     return DEFAULT_STATE.parent / f"port-{port}"
 
 
+def _alive(pids: Path) -> bool:
+    """Whether the devnet whose pid file this is still runs (a `kill -9` leaves its files behind)."""
+    try:
+        os.kill(int(pids.read_text().split()[0]), 0)
+    except (OSError, ValueError, IndexError):
+        return False
+    return True
+
+
 def stop_command(state: Path | str) -> str:
     same = Path(state).resolve() == DEFAULT_STATE.resolve()
     return "make devnet-stop" + ("" if same else f" DEVNET_STATE={state}")
@@ -434,7 +443,7 @@ def stop(state: Path) -> int:
             f"port {marker.name.removeprefix('port-')}: `{stop_command(marker.read_text().strip())}`"
             for marker in sorted(port_file(0).parent.glob("port-*"))
             if Path(marker.read_text().strip()).resolve() != state.resolve()
-            and pid_file(Path(marker.read_text().strip())).exists()  # not one killed without its clean-up
+            and _alive(pid_file(Path(marker.read_text().strip())))  # not one killed without its clean-up
         ]
         if not others:
             print("devnet   not running")

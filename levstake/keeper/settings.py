@@ -41,9 +41,15 @@ def positive(name: str, default: str) -> float:
     return value
 
 
+MIN_POLL = 0.05  # seconds: below it the runner asks for the head in a busy loop
+
+
 def poll_interval() -> float:
-    """Seconds between two asks for the head (`LEVSTAKE_KEEPER_POLL`, 1 by default)."""
-    return positive(POLL_ENV, "1")
+    """Seconds between two asks for the head (`LEVSTAKE_KEEPER_POLL`, 1 by default, at least MIN_POLL)."""
+    value = positive(POLL_ENV, "1")
+    if value < MIN_POLL:
+        raise SettingError(f"{POLL_ENV}={os.environ[POLL_ENV]!r}: at least {MIN_POLL:g} s")
+    return value
 
 
 def check_all() -> None:

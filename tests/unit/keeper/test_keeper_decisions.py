@@ -301,6 +301,7 @@ def test_a_restarted_chain_is_noticed_once_by_its_first_block_even_past_the_old_
         ("LEVSTAKE_KEEPER_KEEP_LST", "y", "use 1, true or yes"),
         ("LEVSTAKE_KEEPER_POLL", "abc", "not a number"),
         ("LEVSTAKE_KEEPER_POLL", "0", "a number above 0"),
+        ("LEVSTAKE_KEEPER_POLL", "1e-9", "at least 0.05 s"),
         ("LEVSTAKE_KEEPER_X_PER_NATIVE", "nan", "a number above 0"),
         ("LEVSTAKE_KEEPER_X_PER_NATIVE", "-1", "a number above 0"),
     ],
@@ -350,3 +351,28 @@ def test_lst_kept_from_a_liquidation_counts_at_its_book_value_in_x() -> None:
     assert asked == [("lst", "convertToAssets", (4 * 10**18,))]
     assert outcome.received == 10**18 + 44 * 10**17 and "received 5.400000 X" in lines[-1]
     assert lines[-1].endswith("; landed in block 8")  # the line names the block read, then where it landed
+
+
+def test_a_first_block_the_node_did_not_give_breaks_no_round() -> None:
+    """An outside review: an error for block 0 in the batch (a rate limit) was kept as the chain's first
+    block and every later round raised AttributeError, for good; a pruned node's null likewise."""
+    keeper, _, lines = make_keeper()
+    answers = [(b"\x01", ReadError("429 Too Many Requests")), (b"\x01", Block(0, 1_000, "0xaa"))]
+    answers += [(b"\x01", None), (b"\x01", Block(0, 1_000, "0xaa"))]
+    keeper.reader.transport = SimpleNamespace(request_many=lambda requests: answers.pop(0))
+    for number in (100, 101, 102, 103):
+        assert keeper._notice_chain(Block(number, 0))
+    assert keeper.stats.restarts == 0 and not [line for line in lines if line.startswith("restart")]
+
+
+def test_a_failed_re_check_at_the_head_leaves_the_job_to_the_estimate(monkeypatch) -> None:
+    """An outside review: a read failing in the re-check escaped the round and dropped its liquidations."""
+    keeper, sent, _ = make_keeper()
+
+    def unreadable(reader, head):
+        raise ReadError("header not found")
+
+    monkeypatch.setattr(keeper_module.jobs, "read_upkeep", unreadable)
+    keeper.reader.head.append(Block(10, 0))
+    action = Action("rebalance", None, TxRequest(ADDRESS, b"", 0, "rebalance"), "due")
+    assert keeper.perform(Block(9, 0), action).status == "sent" and len(sent) == 1
