@@ -47,6 +47,8 @@ def _decode(method: str, result: Any) -> Any:
     if method in ("eth_getBalance", "eth_chainId", "eth_blockNumber"):
         return int(result, 16) if isinstance(result, str) else int(result)
     if method == "eth_getBlockByNumber":
+        if result is None:  # a block the node does not have (past the head, pruned, a chain that went back)
+            return None
         number, timestamp = result["number"], result["timestamp"]
         block_hash = result.get("hash") or ""
         return Block(
@@ -97,7 +99,7 @@ class Web3Transport:
         return self._from
 
     def _one(self, method: str, params: list[Any]) -> Any:
-        from web3.exceptions import ContractLogicError, Web3Exception
+        from web3.exceptions import BlockNotFound, ContractLogicError, Web3Exception
 
         eth = self.w3.eth
         try:
@@ -111,7 +113,10 @@ class Web3Transport:
             if method == "eth_getCode":
                 return bytes(eth.get_code(params[0], block_identifier=_block_id(params[1])))
             if method == "eth_getBlockByNumber":
-                block = eth.get_block(_block_id(params[0]))
+                try:
+                    block = eth.get_block(_block_id(params[0]))
+                except BlockNotFound:
+                    return None
                 return Block(int(block["number"]), int(block["timestamp"]), "0x" + bytes(block["hash"]).hex())
             if method == "eth_chainId":
                 return int(eth.chain_id)

@@ -185,13 +185,14 @@ class Keeper:
         restarted is noticed by its first block, not only by a head that went back: a new devnet already
         past the old height when the bot reconnects (its back-off reaches 30 s) kept the old index and
         never saw the new chain's borrowers."""
-        code, genesis = self.reader.transport.request_many(
-            [
-                ("eth_getCode", [self.reader.addresses["liquidator"], hex(block.number)]),
-                ("eth_getBlockByNumber", ["0x0", False]),
-            ]
-        )
-        went_back = self._last_block is not None and block.number < self._last_block
+        requests = [
+            ("eth_getCode", [self.reader.addresses["liquidator"], hex(block.number)]),
+            ("eth_getBlockByNumber", ["0x0", False]),
+        ]
+        if self._last_block is not None and block.number < self._last_block:
+            requests.append(("eth_getBlockByNumber", [hex(self._last_block), False]))
+        code, genesis, *last = self.reader.transport.request_many(requests)
+        went_back = bool(last)
         # A first block the node did not give (an error in the batch, a pruned history's null) leaves the
         # one known as it is: kept, it broke every later round (an outside review).
         if not isinstance(genesis, Block):
@@ -201,6 +202,12 @@ class Keeper:
             and genesis is not None
             and (genesis.timestamp, genesis.hash) != (self._genesis.timestamp, self._genesis.hash)
         )
+        if went_back and not new_chain and isinstance(last[0], Block):
+            # The block handled last is still there: this round is older (the 5-minute round read a head the
+            # block round has not reached yet), not a chain that went back (an outside review: it reset the
+            # index and the memory of what was sent).
+            self.log(f"skip     block {block.number}: block {self._last_block} was handled already")
+            return False
         if went_back or new_chain:
             self.stats.restarts += 1
             change = (

@@ -274,7 +274,10 @@ def test_a_restarted_chain_is_noticed_once_by_its_first_block_even_past_the_old_
     was noticed again at every skipped block (0, then 6, then 30)."""
     keeper, _, lines = make_keeper()
     answers: dict[str, tuple[bytes, Block]] = {}
-    keeper.reader.transport = SimpleNamespace(request_many=lambda requests: answers["now"])
+    # The code and the first block; the last block handled, when asked, is gone (a chain that went back).
+    keeper.reader.transport = SimpleNamespace(
+        request_many=lambda requests: (*answers["now"], None)[: len(requests)]
+    )
     resets: list[int] = []
     monkeypatch.setattr(keeper.index, "reset", lambda: resets.append(1))
     old, new = Block(0, 1_000, "0xaa"), Block(0, 2_000, "0xbb")
@@ -359,7 +362,7 @@ def test_a_first_block_the_node_did_not_give_breaks_no_round() -> None:
     keeper, _, lines = make_keeper()
     answers = [(b"\x01", ReadError("429 Too Many Requests")), (b"\x01", Block(0, 1_000, "0xaa"))]
     answers += [(b"\x01", None), (b"\x01", Block(0, 1_000, "0xaa"))]
-    keeper.reader.transport = SimpleNamespace(request_many=lambda requests: answers.pop(0))
+    keeper.reader.transport = SimpleNamespace(request_many=lambda requests: answers.pop(0)[: len(requests)])
     for number in (100, 101, 102, 103):
         assert keeper._notice_chain(Block(number, 0))
     assert keeper.stats.restarts == 0 and not [line for line in lines if line.startswith("restart")]
@@ -376,3 +379,33 @@ def test_a_failed_re_check_at_the_head_leaves_the_job_to_the_estimate(monkeypatc
     keeper.reader.head.append(Block(10, 0))
     action = Action("rebalance", None, TxRequest(ADDRESS, b"", 0, "rebalance"), "due")
     assert keeper.perform(Block(9, 0), action).status == "sent" and len(sent) == 1
+
+
+def test_an_older_round_after_a_newer_one_is_skipped_not_taken_for_a_restart(monkeypatch) -> None:
+    """An outside review: the 5-minute round can read a head the block round reaches only later; that later,
+    lower block looked like a chain that went back (index reset, the memory of what was sent cleared)."""
+    keeper, _, lines = make_keeper()
+    first = Block(0, 1_000, "0xaa")
+    still_there: list[object] = [Block(105, 0)]
+    keeper.reader.transport = SimpleNamespace(
+        request_many=lambda requests: (b"\x01", first, *still_there)[: len(requests)]
+    )
+    resets: list[int] = []
+    monkeypatch.setattr(keeper.index, "reset", lambda: resets.append(1))
+    assert keeper._notice_chain(Block(105, 0))
+    assert not keeper._notice_chain(Block(104, 0))  # older: skipped, no restart
+    assert lines[-1] == "skip     block 104: block 105 was handled already" and not resets
+    assert keeper._notice_chain(Block(106, 0))
+    still_there[0] = None  # now block 106 is gone: the chain went back
+    assert keeper._notice_chain(Block(50, 0)) and len(resets) == 1
+
+
+def test_a_block_the_node_does_not_have_reads_as_none_not_an_error() -> None:
+    """What the restart check asks for (the block handled last, on a chain that went back): a node answers
+    null, which the batch decoder took for a block (TypeError: the round failed)."""
+    from levstake.rpc import _decode
+
+    assert _decode("eth_getBlockByNumber", None) is None
+    assert _decode("eth_getBlockByNumber", {"number": "0x5", "timestamp": "0x9", "hash": "0xab"}) == Block(
+        5, 9
+    )
