@@ -439,11 +439,15 @@ def up(port: int, state: Path, speed: float, block_time: float) -> int:
 def stop(state: Path) -> int:
     path = pid_file(state)
     if not path.exists():
-        others = [
-            f"port {marker.name.removeprefix('port-')}: `{stop_command(marker.read_text().strip())}`"
+        running = {
+            marker.name.removeprefix("port-"): Path(marker.read_text().strip())
             for marker in sorted(port_file(0).parent.glob("port-*"))
-            if Path(marker.read_text().strip()).resolve() != state.resolve()
-            and _alive(pid_file(Path(marker.read_text().strip())))  # not one killed without its clean-up
+        }
+        others = [
+            f"port {port}: `{stop_command(started)}`"
+            for port, started in running.items()
+            # not this state file, and not one killed without its clean-up
+            if started.resolve() != state.resolve() and _alive(pid_file(started))
         ]
         if not others:
             print("devnet   not running")

@@ -430,8 +430,7 @@ class Keeper:
         """What the bot got: the liquidation's X (and LST at its book value) or the tip, from the events."""
         from levstake.ape_wallet import events
 
-        if isinstance(receipt, Mapping):  # web3's receipt: the same logs under a key
-            receipt = SimpleNamespace(logs=receipt.get("logs", []))
+        receipt = SimpleNamespace(logs=_receipt_logs(receipt))  # Ape's receipt or web3's (a mapping)
         if action.kind == "liquidate":
             found = events(receipt, self.reader.deployment.abi("liquidator"), "Liquidated", action.tx.to)
             shares = sum(event["shares_out"] for event in found)

@@ -340,9 +340,10 @@ async function preview(form) {
   const action = form.dataset.action;
   const target = $(`[data-preview-for="${form.id}"]`);
   const sequence = (form._sequence = (form._sequence || 0) + 1);
-  const values = JSON.stringify(fields(form));
+  const current = fields(form);
+  const values = JSON.stringify(current);
   form._values = values;
-  const query = new URLSearchParams({ ...fields(form), ...common() });
+  const query = new URLSearchParams({ ...current, ...common() });
   let answer;
   let ok;
   try {
