@@ -6,8 +6,11 @@ VENV := .venv
 STAMP := $(VENV)/.installed
 ANVIL := node_modules/.bin/anvil
 export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
-# Keep Ape's data (compiler caches, accounts) inside the project unless told otherwise.
+# Keep Ape's data (compiler caches, accounts) inside the project unless told otherwise. Made here: Ape makes
+# the folder but not its parents, so in a fresh clone (no .cache yet) the README's `ape accounts import`, run
+# with the same folder after `make devnet`, failed with FileNotFoundError.
 export APE_DATA_FOLDER ?= $(CURDIR)/.cache/ape
+$(shell mkdir -p "$(APE_DATA_FOLDER)")
 DEVNET := ethereum:local:foundry
 # `make devnet`: one anvil on 127.0.0.1:8545 (ape-config.yaml points ethereum:local:foundry there) whose state
 # lives in .devnet/; SPEED=N runs N days of chain time per real hour, BLOCK_TIME=S mines a block every S s.

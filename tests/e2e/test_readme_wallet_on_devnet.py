@@ -94,7 +94,9 @@ def devnet(tmp_path_factory) -> Iterator[Devnet]:
         **os.environ,
         # The README's `--network ethereum:local:foundry` reaches the test's devnet, not one on 8545.
         "APE_FOUNDRY_HOST": "",
-        "APE_DATA_FOLDER": str(home / "ape"),
+        # Below a folder that does not exist yet, as `.cache/ape` in a fresh clone: `make devnet` must make it
+        # (Ape makes only the last level; the README's `ape accounts import` failed there).
+        "APE_DATA_FOLDER": str(home / "cache" / "ape"),
         "LEVSTAKE_DEPLOYMENTS": str(home / "deployments"),
         "APE_ACCOUNTS_mywallet_PASSPHRASE": PASSPHRASE,
     }
