@@ -50,14 +50,16 @@
                  - Every state-changing entry point holds one lock (transient
                    storage) and views revert while it is held; every rounding
                    favours the stakers who stay; products use 512-bit `mul_div`.
-                 - The owner can only announce bounded parameter changes, which
-                   anybody applies after `PARAMETER_DELAY`, and set the treasury.
+                 - Parameters and the treasury are written by the immutable `governor`
+                   only (`StakingGovernor`: the owner announces bounded changes, anybody
+                   applies them after its `PARAMETER_DELAY`); this contract has no owner
+                   of its own (snekmate's `ownable` stays for its ERC-20 module, no
+                   owner function exported).
 """
 
 from ethereum.ercs import IERC20
 from ethereum.ercs import IERC4626
 from snekmate.auth import ownable
-from snekmate.auth import ownable_2step
 from snekmate.tokens import erc20
 from snekmate.utils import math
 from interfaces import IStakingBackend
@@ -68,7 +70,6 @@ implements: IERC4626
 implements: IBackendReportReceiver
 
 initializes: ownable
-initializes: ownable_2step[ownable := ownable]
 initializes: erc20[ownable := ownable]
 
 exports: (
@@ -85,10 +86,6 @@ exports: (
     erc20.name,
     erc20.symbol,
     erc20.decimals,
-    ownable_2step.owner,
-    ownable_2step.pending_owner,
-    ownable_2step.transfer_ownership,
-    ownable_2step.accept_ownership,
 )
 
 YEAR: constant(uint256) = 365 * 86_400
@@ -97,10 +94,9 @@ BPS: constant(uint256) = 10_000
 RAY: constant(uint256) = 10**27
 MAX_UINT: constant(uint256) = max_value(uint256)
 
-# Owner changes wait this long, longer than the devnet backend's default 7-day unbonding delay, so a user
-# who disagrees can leave through the queue before the change applies while the backend's delay (which a
-# request's `ready_at` follows, up to the devnet's 60 days) stays under 10 days; instant exits never wait.
-PARAMETER_DELAY: constant(uint256) = 10 * 86_400
+# The six parameters share one storage slot, 32 bits each (parameter i at bit 32 i), so an instant exit
+# reads its three (fee, ceiling, target) and a reward sync its three in one cold read. The governor keeps
+# every value within its bounds (all under 2^32), and `set_parameter` refuses one past 32 bits.
 PARAM_REWARD_CYCLE: constant(uint256) = 0
 PARAM_MAX_APR: constant(uint256) = 1
 PARAM_PROTOCOL_FEE: constant(uint256) = 2
@@ -108,45 +104,16 @@ PARAM_INSTANT_FEE: constant(uint256) = 3
 PARAM_MAX_INSTANT_FEE: constant(uint256) = 4
 PARAM_TARGET_BUFFER: constant(uint256) = 5
 PARAM_COUNT: constant(uint256) = 6
-# The six parameters share one storage slot, 32 bits each (parameter i at bit 32 i), so an instant exit
-# reads its three (fee, ceiling, target) and a reward sync its three in one cold read. Every bound below is
-# under 2^32 (the largest, MAX_REWARD_CYCLE, is 2,592,000), and only values within them are stored.
 PARAM_BITS: constant(uint256) = 32
 PARAM_MASK: constant(uint256) = 2**32 - 1
-# Each parameter's lowest and highest allowed value, at its id's 32 bits (the constants below): one bounds
-# check for all six, read from these two words, instead of a branch and a reason string each (~660 bytes of
-# the LST's code). A bound of 0 is left out of PARAM_MINS.
-PARAM_MINS: constant(uint256) = (
-    MIN_REWARD_CYCLE << PARAM_BITS * PARAM_REWARD_CYCLE
-    | MIN_MAX_APR_BPS << PARAM_BITS * PARAM_MAX_APR
-    | MIN_TARGET_BUFFER_BPS << PARAM_BITS * PARAM_TARGET_BUFFER
-)
-PARAM_MAXES: constant(uint256) = (
-    MAX_REWARD_CYCLE << PARAM_BITS * PARAM_REWARD_CYCLE
-    | MAX_MAX_APR_BPS << PARAM_BITS * PARAM_MAX_APR
-    | MAX_PROTOCOL_FEE_BPS << PARAM_BITS * PARAM_PROTOCOL_FEE
-    | MAX_BASE_INSTANT_FEE_BPS << PARAM_BITS * PARAM_INSTANT_FEE
-    | MAX_INSTANT_FEE_CEILING_BPS << PARAM_BITS * PARAM_MAX_INSTANT_FEE
-    | MAX_TARGET_BUFFER_BPS << PARAM_BITS * PARAM_TARGET_BUFFER
-)
 
-MIN_REWARD_CYCLE: constant(uint256) = 3_600
-MAX_REWARD_CYCLE: constant(uint256) = 30 * 86_400
 DEFAULT_REWARD_CYCLE: constant(uint256) = 86_400
-MIN_MAX_APR_BPS: constant(uint256) = 1_000
-MAX_MAX_APR_BPS: constant(uint256) = 5_000
 DEFAULT_MAX_APR_BPS: constant(uint256) = 2_000
-MAX_PROTOCOL_FEE_BPS: constant(uint256) = 2_000
 DEFAULT_PROTOCOL_FEE_BPS: constant(uint256) = 1_000
 # The instant fee at or above the target buffer, and its ceiling as the buffer empties (default 0.5%:
-# emptying the buffer from its target costs 3x the flat fee). A position at the factory's 98% max LTV
-# holds equity of 2% of its collateral: even a 1% exit fee leaves it half.
-MAX_BASE_INSTANT_FEE_BPS: constant(uint256) = 50
+# emptying the buffer from its target costs 3x the flat fee).
 DEFAULT_INSTANT_FEE_BPS: constant(uint256) = 10
-MAX_INSTANT_FEE_CEILING_BPS: constant(uint256) = 100
 DEFAULT_MAX_INSTANT_FEE_BPS: constant(uint256) = 50
-MIN_TARGET_BUFFER_BPS: constant(uint256) = 500
-MAX_TARGET_BUFFER_BPS: constant(uint256) = 5_000
 DEFAULT_TARGET_BUFFER_BPS: constant(uint256) = 1_000
 
 # The reward stream's slot: its amount in the low 176 bits (`_sync` counts at most the books' room, within
@@ -246,12 +213,6 @@ struct StoredRequest:
     scaled: uint256
 
 
-struct PendingParameter:
-    value: uint256
-    # 0 when nothing is pending.
-    eta: uint256
-
-
 struct Cover:
     # The queue's cover as it stands: the part of the backend's unbonding the queue counts
     # on, the part of the queue's liability the buffer must hold, and the unbonding the
@@ -276,6 +237,8 @@ struct Books:
 
 
 asset: public(immutable(address))
+# The only address that writes the parameters and the treasury (`set_parameter`, `set_treasury`).
+governor: public(immutable(address))
 backend: public(immutable(IStakingBackend))
 # Smallest queued unstake (0.01 X): dust requests would slow the queue for everybody.
 min_request: public(immutable(uint256))
@@ -318,9 +281,9 @@ free_ahead: public(uint256)
 # The latest `ready_at` the backend gave for unbonding the LST asked for (`unbonding_ready_at`, kept in
 # `_ids`): no request is due before unbonding the queue may count on can mature.
 
-# Parameters (owner, bounded, delayed), packed (see PARAM_BITS); read them with their getters below.
+# Parameters (set by the governor, bounded and delayed there), packed (see PARAM_BITS); read them with their
+# getters below.
 _parameters: uint256
-pending_parameters: public(HashMap[uint256, PendingParameter])
 treasury: public(address)
 
 _lock: transient(bool)
@@ -383,17 +346,9 @@ event UnbondingRequested:
 event BackendPaidBack:
     amount: uint256
 
-event ParameterAnnounced:
-    parameter: indexed(uint256)
-    value: uint256
-    eta: uint256
-
 event ParameterApplied:
     parameter: indexed(uint256)
     value: uint256
-
-event ParameterCancelled:
-    parameter: indexed(uint256)
 
 event TreasurySet:
     treasury: indexed(address)
@@ -407,6 +362,7 @@ def __init__(
     name_: String[25],
     symbol_: String[5],
     decimals_: uint8,
+    governor_: address,
 ):
     """
     @param asset_ The base asset X (6 to 18 decimals).
@@ -415,15 +371,17 @@ def __init__(
     @param name_ LST name (also the EIP-712 domain name).
     @param symbol_ LST symbol.
     @param decimals_ Decimals of X; the LST uses the same.
+    @param governor_ The `StakingGovernor` that writes the parameters and the treasury.
     """
     assert asset_.address != empty(address), "lst: zero asset"
     assert backend_.address != empty(address), "lst: zero backend"
     assert treasury_ != empty(address), "lst: zero treasury"
+    assert governor_ != empty(address), "lst: zero governor"
     assert decimals_ >= 6 and decimals_ <= 18, "lst: unsupported decimals"
     ownable.__init__()
-    ownable_2step.__init__()
     erc20.__init__(name_, symbol_, decimals_, name_, "1")
     asset = asset_.address
+    governor = governor_
     backend = backend_
     min_request = 10 ** convert(decimals_, uint256) // 100
     self.treasury = treasury_
@@ -1808,88 +1766,28 @@ def target_buffer_bps() -> uint256:
     return (self._parameters >> PARAM_BITS * PARAM_TARGET_BUFFER & PARAM_MASK)
 
 
-@view
-@internal
-def _check_parameter(parameter: uint256, new_value: uint256, applying: bool):
-    """
-    @dev Bounds of each parameter; the instant fee and its ceiling are also checked against
-         each other when a change applies (so both can be announced together).
-    """
-    # The instant fee and its ceiling as they would stand once this change applies.
-    fee: uint256 = (self._parameters >> PARAM_BITS * PARAM_INSTANT_FEE & PARAM_MASK)
-    ceiling: uint256 = (self._parameters >> PARAM_BITS * PARAM_MAX_INSTANT_FEE & PARAM_MASK)
-    assert parameter < PARAM_COUNT, "lst: unknown parameter"
-    assert new_value >= PARAM_MINS >> PARAM_BITS * parameter & PARAM_MASK and (
-        new_value <= PARAM_MAXES >> PARAM_BITS * parameter & PARAM_MASK
-    ), "lst: parameter out of bounds"
-    if parameter == PARAM_INSTANT_FEE:
-        fee = new_value
-    elif parameter == PARAM_MAX_INSTANT_FEE:
-        ceiling = new_value
-    assert not applying or fee <= ceiling, "lst: instant fee above its ceiling"
-
-
-@view
-@internal
-def _pending(parameter: uint256) -> PendingParameter:
-    pending: PendingParameter = self.pending_parameters[parameter]
-    assert pending.eta != 0, "lst: nothing pending"
-    return pending
-
-
 @external
-def announce_parameter(parameter: uint256, new_value: uint256) -> uint256:
+def set_parameter(parameter: uint256, new_value: uint256):
     """
-    @notice Announces a parameter change (owner); anybody applies it once
-            `PARAMETER_DELAY` has passed. Replaces an earlier pending change.
-            0 reward cycle (1 hour to 30 days), 1 max APR (10% to 50%), 2 protocol fee
-            (at most 20%), 3 instant fee (at most 0.5%), 4 instant fee at an empty
-            buffer (at most 1%), 5 target buffer (5% to 50% of total assets).
-    @return The time from which it can be applied.
+    @notice Writes `new_value` to parameter `parameter` (the governor only, which keeps each within its
+            bounds and applies a change only after its delay).
     """
-    ownable._check_owner()
-    self._check_parameter(parameter, new_value, False)
-    eta: uint256 = block.timestamp + PARAMETER_DELAY
-    self.pending_parameters[parameter] = PendingParameter(value=new_value, eta=eta)
-    log ParameterAnnounced(parameter=parameter, value=new_value, eta=eta)
-    return eta
-
-
-@external
-def cancel_parameter(parameter: uint256):
-    """
-    @notice Drops a pending parameter change (owner).
-    """
-    ownable._check_owner()
-    self._pending(parameter)
-    self.pending_parameters[parameter] = empty(PendingParameter)
-    log ParameterCancelled(parameter=parameter)
-
-
-@external
-def apply_parameter(parameter: uint256):
-    """
-    @notice Applies an announced parameter change once its delay has passed (anybody).
-    """
+    assert msg.sender == governor, "lst: not governor"
+    # A value past 32 bits would spill into the next parameter's bits.
+    assert parameter < PARAM_COUNT and new_value <= PARAM_MASK, "lst: parameter out of bounds"
     self._enter()
-    pending: PendingParameter = self._pending(parameter)
-    assert block.timestamp >= pending.eta, "lst: parameter delay not over"
-    self._check_parameter(parameter, pending.value, True)
-    self.pending_parameters[parameter] = empty(PendingParameter)
-    # `_check_parameter` allowed only a known parameter and a value within its bounds (< 2^32).
     offset: uint256 = PARAM_BITS * parameter
-    self._parameters = self._parameters & ~(PARAM_MASK << offset) | pending.value << offset
-    log ParameterApplied(parameter=parameter, value=pending.value)
+    self._parameters = self._parameters & ~(PARAM_MASK << offset) | new_value << offset
+    log ParameterApplied(parameter=parameter, value=new_value)
     self._exit()
 
 
 @external
 def set_treasury(treasury_: address):
     """
-    @notice Sets the receiver of future protocol fee shares (owner; cannot hurt a
-            position, so it applies at once).
+    @notice Sets the receiver of future protocol fee shares (the governor only).
     """
-    ownable._check_owner()
+    assert msg.sender == governor, "lst: not governor"
     assert treasury_ != empty(address), "lst: zero treasury"
     self.treasury = treasury_
     log TreasurySet(treasury=treasury_)
