@@ -1766,13 +1766,20 @@ def target_buffer_bps() -> uint256:
     return (self._parameters >> PARAM_BITS * PARAM_TARGET_BUFFER & PARAM_MASK)
 
 
+@view
+@internal
+def _check_governor():
+    # Written once for both setters (the LST has little code room).
+    assert msg.sender == governor, "lst: not governor"
+
+
 @external
 def set_parameter(parameter: uint256, new_value: uint256):
     """
     @notice Writes `new_value` to parameter `parameter` (the governor only, which keeps each within its
             bounds and applies a change only after its delay).
     """
-    assert msg.sender == governor, "lst: not governor"
+    self._check_governor()
     # A value past 32 bits would spill into the next parameter's bits.
     assert parameter < PARAM_COUNT and new_value <= PARAM_MASK, "lst: parameter out of bounds"
     self._enter()
@@ -1787,7 +1794,7 @@ def set_treasury(treasury_: address):
     """
     @notice Sets the receiver of future protocol fee shares (the governor only).
     """
-    assert msg.sender == governor, "lst: not governor"
+    self._check_governor()
     assert treasury_ != empty(address), "lst: zero treasury"
     self.treasury = treasury_
     log TreasurySet(treasury=treasury_)
