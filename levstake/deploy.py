@@ -17,12 +17,14 @@ ZERO_ADDRESS = "0x" + "00" * 20
 
 @dataclass
 class StakingSystem:
-    """The staking half of the protocol: base asset X, its backend and the LST."""
+    """The staking half of the protocol: base asset X, its backend, the LST and its governor (the owner's
+    bounded, delayed parameter changes and the treasury)."""
 
     x: Any
     validator: Any
     lst: Any
     decimals: int
+    governor: Any
 
     def units(self, amount: float | int) -> int:
         """Convert a human amount of X (or LST) to integer units."""
@@ -36,13 +38,18 @@ def deploy_staking(
     x: Any | None = None,
     validator_apr_bps: int = DEFAULT_VALIDATOR_APR_BPS,
 ) -> StakingSystem:
-    """Deploy SimulatedValidator and LiquidStaking over `x` (a new WrappedNative when None)."""
+    """Deploy SimulatedValidator, StakingGovernor (owned by `deployer`) and LiquidStaking over `x` (a new
+    WrappedNative when None), then bind the governor to the LST."""
     if x is None:
         x = deployer.deploy(project.WrappedNative, "Wrapped Native", "WNAT")
     decimals = int(x.decimals())
     validator = deployer.deploy(project.SimulatedValidator, x, validator_apr_bps)
-    lst = deployer.deploy(project.LiquidStaking, x, validator, treasury, LST_NAME, LST_SYMBOL, decimals)
-    return StakingSystem(x=x, validator=validator, lst=lst, decimals=decimals)
+    governor = deployer.deploy(project.StakingGovernor)
+    lst = deployer.deploy(
+        project.LiquidStaking, x, validator, treasury, LST_NAME, LST_SYMBOL, decimals, governor
+    )
+    governor.bind(lst, sender=deployer)
+    return StakingSystem(x=x, validator=validator, lst=lst, decimals=decimals, governor=governor)
 
 
 WAD = 10**18
@@ -161,6 +168,7 @@ def deploy_protocol(
     contracts = {
         "x": staking.x,
         "validator": staking.validator,
+        "governor": staking.governor,
         "lst": staking.lst,
         "irm": lending.irm,
         "oracle": lending.oracle,

@@ -18,6 +18,7 @@ DEPLOYMENTS_ENV = "LEVSTAKE_DEPLOYMENTS"
 CONTRACT_TYPES = {
     "x": "WrappedNative",
     "validator": "SimulatedValidator",
+    "governor": "StakingGovernor",
     "lst": "LiquidStaking",
     "irm": "InterestRateModel",
     "oracle": "ExchangeRateOracle",

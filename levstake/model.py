@@ -20,8 +20,9 @@ MAX_BORROW_APR = 10 * WAD
 MARKET_VIRTUAL_SHARES = 10**6
 MARKET_VIRTUAL_ASSETS = 1
 LST_VIRTUAL = 10**6
-# The LST's owner parameters: id for `announce_parameter` / `apply_parameter`, by name. Changes wait
-# LST_PARAMETER_DELAY seconds between the announcement and the moment anybody may apply them.
+# The LST's owner parameters: id for its StakingGovernor's `announce_parameter` / `apply_parameter` (and the
+# LST's `set_parameter`, which only the governor may call), by name. Changes wait LST_PARAMETER_DELAY seconds
+# (`StakingGovernor.PARAMETER_DELAY`) between the announcement and the moment anybody may apply them.
 LST_PARAMETERS = {
     "reward_cycle": 0,
     "max_apr_bps": 1,

@@ -107,7 +107,8 @@ class Account:
 
 @dataclass(frozen=True)
 class PendingChange:
-    """An LST parameter change announced by its owner: anybody can apply it from `eta` on."""
+    """An LST parameter change announced by its governor's owner: anybody can apply it (through the governor)
+    from `eta` on."""
 
     name: str
     current: int
@@ -340,12 +341,21 @@ class Reader:
             ("factory", "is_market", (market,)),
             ("factory", "is_irm_enabled", (self.addresses["irm"],)),
             ("factory", "is_oracle_enabled", (self.addresses["oracle"], self.addresses["lst"])),
+            ("lst", "governor", ()),
         ]
         (
             decimals, symbol, x_name, lst_symbol, lst_name, max_ltv, lltv, max_leverage, reserve_factor,
-            base, kink_apr, max_apr, kink, min_request, wrapped_native, listed, irm_ok, oracle_ok,
+            base, kink_apr, max_apr, kink, min_request, wrapped_native, listed, irm_ok, oracle_ok, governor,
         ) = self.call_many(calls)  # fmt: skip
         warnings = []
+        # Pending parameter changes are read from the governor the LST names (its only writer), whatever the
+        # deployment file says.
+        if governor != self.addresses.get("governor"):
+            warnings.append(
+                f"the deployment file names {self.addresses.get('governor')} as the LST's governor but the "
+                f"LST names {governor}: its pending parameter changes are read from the LST's"
+            )
+            self.addresses["governor"] = governor
         if not listed:
             warnings.append(
                 f"market {market} is not listed by the LevStake factory: the router refuses it and nothing "
@@ -401,7 +411,7 @@ class Reader:
             ("lst", "max_instant_fee_bps", ()),
         ]
         for name, parameter in LST_PARAMETERS.items():
-            calls += [("lst", name, ()), ("lst", "pending_parameters", (parameter,))]
+            calls += [("lst", name, ()), ("governor", "pending_parameters", (parameter,))]
         calls += [
             ("validator", "unbonding_delay", ()),
             ("lst", "last_ready_at", ()),

@@ -200,6 +200,12 @@ def lst(staking):
 
 
 @pytest.fixture(scope="session")
+def governor(staking):
+    """The LST's StakingGovernor, owned by `owner` and bound to `lst`."""
+    return staking.governor
+
+
+@pytest.fixture(scope="session")
 def fund(x):
     """Mint X to an account and approve a spender for it."""
 
@@ -235,14 +241,14 @@ def warp(chain):
 
 
 @pytest.fixture(scope="session")
-def set_lst_parameter(lst, owner, chain):
-    """Announce an LST parameter change as the owner, wait out the delay and apply it."""
+def set_lst_parameter(governor, owner, chain):
+    """Announce an LST parameter change through its governor as the owner, wait out the delay and apply it."""
 
     def set_parameter(name: str, value: int) -> None:
         parameter = LST_PARAMETERS[name]
-        lst.announce_parameter(parameter, value, sender=owner)
+        governor.announce_parameter(parameter, value, sender=owner)
         chain.mine(deltatime=LST_PARAMETER_DELAY)
-        lst.apply_parameter(parameter, sender=owner)
+        governor.apply_parameter(parameter, sender=owner)
 
     return set_parameter
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 LST = "contracts/staking/LiquidStaking.vy"
+GOVERNOR = "contracts/staking/StakingGovernor.vy"
 SHARE_PRICING = "contracts/staking/share_pricing.vy"
 MARKET = "contracts/lending/LendingMarket.vy"
 ROUTER = "contracts/leverage/LeverageRouter.vy"
@@ -434,12 +435,12 @@ MUTATIONS = (
     Mutation(
         "a parameter change written over the packed slot without clearing the old value",
         LST,
-        "    self._parameters = self._parameters & ~(PARAM_MASK << offset) | pending.value << offset\n",
-        "    self._parameters = self._parameters | pending.value << offset\n",
+        "    self._parameters = self._parameters & ~(PARAM_MASK << offset) | new_value << offset\n",
+        "    self._parameters = self._parameters | new_value << offset\n",
         ("test_a_parameter_change_cannot_move_another_parameter.py",),
     ),
     Mutation(
-        "packed parameters 16 bits wide (the longest reward cycle spills into the APR cap)",
+        "packed parameters 16 bits wide (the longest reward cycle, 22 bits, no longer fits its part)",
         LST,
         "PARAM_BITS: constant(uint256) = 32\nPARAM_MASK: constant(uint256) = 2**32 - 1\n",
         "PARAM_BITS: constant(uint256) = 16\nPARAM_MASK: constant(uint256) = 2**16 - 1\n",
@@ -901,24 +902,63 @@ MUTATIONS = (
     # ------------------------------------------------------------ owner parameters, router allowances
     Mutation(
         "a parameter's bounds read from its neighbour's row of the table",
-        LST,
+        GOVERNOR,
         "        new_value <= PARAM_MAXES >> PARAM_BITS * parameter & PARAM_MASK\n",
         "        new_value <= PARAM_MAXES >> PARAM_BITS * (parameter ^ 1) & PARAM_MASK\n",
         ("test_owner_change_cannot_trap_positions.py",),
     ),
     Mutation(
         "owner parameter changes apply at once",
-        LST,
-        '    assert block.timestamp >= pending.eta, "lst: parameter delay not over"\n',
+        GOVERNOR,
+        '    assert block.timestamp >= pending.eta, "governor: parameter delay not over"\n',
         "",
         ("test_owner_change_cannot_trap_positions.py",),
     ),
     Mutation(
         "instant fee ceiling above what a 50x position can pay (5%)",
-        LST,
+        GOVERNOR,
         "MAX_INSTANT_FEE_CEILING_BPS: constant(uint256) = 100\n",
         "MAX_INSTANT_FEE_CEILING_BPS: constant(uint256) = 500\n",
         ("test_owner_change_cannot_trap_positions.py",),
+    ),
+    # The LST takes parameter and treasury writes from its governor only (the bounds and the delay above live
+    # in the governor since b237280), and the governor is bound once, to the LST that names it.
+    Mutation(
+        "anybody writes an LST parameter (set_parameter without its governor check)",
+        LST,
+        '            bounds and applies a change only after its delay).\n    """\n'
+        '    assert msg.sender == governor, "lst: not governor"\n',
+        '            bounds and applies a change only after its delay).\n    """\n',
+        ("test_a_stranger_cannot_write_the_lst_parameters_or_treasury.py",),
+    ),
+    Mutation(
+        "anybody sets the LST's treasury (set_treasury without its governor check)",
+        LST,
+        '    @notice Sets the receiver of future protocol fee shares (the governor only).\n    """\n'
+        '    assert msg.sender == governor, "lst: not governor"\n',
+        '    @notice Sets the receiver of future protocol fee shares (the governor only).\n    """\n',
+        ("test_a_stranger_cannot_write_the_lst_parameters_or_treasury.py",),
+    ),
+    Mutation(
+        "the LST writes a parameter value past its 32 bits (into the next parameter's)",
+        LST,
+        '    assert parameter < PARAM_COUNT and new_value <= PARAM_MASK, "lst: parameter out of bounds"\n',
+        '    assert parameter < PARAM_COUNT, "lst: parameter out of bounds"\n',
+        ("test_a_stranger_cannot_write_the_lst_parameters_or_treasury.py",),
+    ),
+    Mutation(
+        "a governor binds to an LST that names another governor",
+        GOVERNOR,
+        '    assert staticcall lst_.governor() == self, "governor: not the lst\'s governor"\n',
+        "",
+        ("test_a_governor_cannot_be_bound_to_another_lst.py",),
+    ),
+    Mutation(
+        "a governor binds again (its pending changes then land on another LST)",
+        GOVERNOR,
+        '    assert self.lst.address == empty(address), "governor: already bound"\n',
+        "",
+        ("test_a_governor_cannot_be_bound_to_another_lst.py",),
     ),
     Mutation(
         "the router leaves its allowances in place",

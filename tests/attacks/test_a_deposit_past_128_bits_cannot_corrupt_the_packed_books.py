@@ -36,6 +36,7 @@ class World:
     x: Any
     backend: Any
     lst: Any
+    governor: Any
 
     def holder(self, alias: str, amount: int) -> str:
         account = self.chain.generate_address(alias)
@@ -49,7 +50,7 @@ def books_world(decimals: int) -> World:
     chain = RevmChain()
     alone = deploy_lst(chain, decimals, "mocks/MockBackend.vy")
     owner, x, backend, lst = alone.owner, alone.x, alone.backend, alone.lst
-    return World(chain, owner, x, backend, lst)
+    return World(chain, owner, x, backend, lst, alone.governor)
 
 
 def books(lst: Any) -> tuple[int, int, int, int]:
@@ -115,9 +116,9 @@ def test_the_buffer_and_the_accounted_balance_keep_their_halves(books_world: Wor
 def test_a_gain_of_2_to_the_200_is_counted_only_up_to_the_bound(books_world: World) -> None:
     world = books_world
     chain, lst, backend, owner = world.chain, world.lst, world.backend, world.owner
-    lst.announce_parameter(LST_PARAMETERS["max_apr_bps"], 5_000, sender=owner)
+    world.governor.announce_parameter(LST_PARAMETERS["max_apr_bps"], 5_000, sender=owner)
     chain.time_travel(LST_PARAMETER_DELAY)
-    lst.apply_parameter(LST_PARAMETERS["max_apr_bps"])
+    world.governor.apply_parameter(LST_PARAMETERS["max_apr_bps"])
     whale = world.holder("whale", 2**129)
     lst.deposit(2**126, sender=whale)
     lst.rebalance()

@@ -41,10 +41,10 @@ def _world(decimals: int):
     alone = deploy_lst(chain, decimals, "mocks/MockBackend.vy")
     owner, x, backend, lst = alone.owner, alone.x, alone.backend, alone.lst
     for name, value in (("reward_cycle", CYCLE), ("max_apr_bps", APR)):
-        lst.announce_parameter(LST_PARAMETERS[name], value, sender=owner)
+        alone.governor.announce_parameter(LST_PARAMETERS[name], value, sender=owner)
     chain.time_travel(LST_PARAMETER_DELAY)
     for name in ("reward_cycle", "max_apr_bps"):
-        lst.apply_parameter(LST_PARAMETERS[name], sender=owner)
+        alone.governor.apply_parameter(LST_PARAMETERS[name], sender=owner)
     x.mint(whale, 2**130, sender=owner)
     x.approve(lst, MAX_UINT, sender=whale)
     lst.deposit(LST_BOOKS_MAX - 10**6, sender=whale)

@@ -34,9 +34,9 @@ def stream_world(decimals):
     staker = chain.generate_address("staker")
     alone = deploy_lst(chain, decimals, "mocks/MockBackend.vy")
     owner, x, backend, lst = alone.owner, alone.x, alone.backend, alone.lst
-    lst.announce_parameter(LST_PARAMETERS["max_apr_bps"], 5_000, sender=owner)
+    alone.governor.announce_parameter(LST_PARAMETERS["max_apr_bps"], 5_000, sender=owner)
     chain.time_travel(LST_PARAMETER_DELAY)
-    lst.apply_parameter(LST_PARAMETERS["max_apr_bps"])
+    alone.governor.apply_parameter(LST_PARAMETERS["max_apr_bps"])
     x.mint(staker, STAKE, sender=owner)
     x.approve(lst, MAX_UINT, sender=staker)
     lst.deposit(STAKE, sender=staker)

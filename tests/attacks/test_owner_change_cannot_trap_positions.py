@@ -1,14 +1,15 @@
-"""The LST's owner changes a parameter in the block before a leveraged user's transaction. The review's run: a
-50x position with 1,000 X of equity, then `set_instant_fee(500)` in one step: its instant-exit value became
--1,380.95 X and every router exit reverted (close to X, close to LST, adjust to 10x, 25x, 45x); a 10x -> 5x
-adjust sent with `min_equity = 0` and front-run by the change ended with 687.50 X instead of 994.98 X; and
-`set_max_apr(1)` stopped counted rewards while interest ran on, so a 50x position at 29% utilization became
-liquidatable after 191 days.
+"""The LST's owner (through its StakingGovernor) changes a parameter in the block before a leveraged user's
+transaction. The review's run: a 50x position with 1,000 X of equity, then `set_instant_fee(500)` in one step:
+its instant-exit value became -1,380.95 X and every router exit reverted (close to X, close to LST, adjust to
+10x, 25x, 45x); a 10x -> 5x adjust sent with `min_equity = 0` and front-run by the change ended with 687.50 X
+instead of 994.98 X; and `set_max_apr(1)` stopped counted rewards while interest ran on, so a 50x position at
+29% utilization became liquidatable after 191 days.
 
-The defences: every parameter change is announced and applies only after 10 days (anybody applies it; events
-at both steps), within bounds a max-leverage position can pay: the instant fee at most 0.5% at the target
-buffer and 1% at an empty one (a position at the factory's 98% max LTV holds 2% of its collateral as equity),
-the counted-reward cap at least 10% a year.
+The defences: every parameter change is announced to the LST's governor and applies only after 10 days
+(anybody applies it through the governor; events at both steps; the LST takes writes from its governor only),
+within bounds a max-leverage position can pay: the instant fee at most 0.5% at the target buffer and 1% at an
+empty one (a position at the factory's 98% max LTV holds 2% of its collateral as equity), the counted-reward
+cap at least 10% a year.
 """
 
 from __future__ import annotations
@@ -37,16 +38,16 @@ def world(decimals):
 
 def test_no_fee_change_applies_in_the_next_block(world) -> None:
     system, user = world
-    lst, owner = system.lst, system.owner
+    lst, governor, owner = system.lst, system.governor, system.owner
     with system.chain.anchor():
-        with reverts("lst: parameter out of bounds"):
-            lst.announce_parameter(FEE, 500, sender=owner)
-        with reverts("lst: parameter out of bounds"):
-            lst.announce_parameter(CEILING, 101, sender=owner)
-        eta = lst.announce_parameter(FEE, 50, sender=owner)
+        with reverts("governor: parameter out of bounds"):
+            governor.announce_parameter(FEE, 500, sender=owner)
+        with reverts("governor: parameter out of bounds"):
+            governor.announce_parameter(CEILING, 101, sender=owner)
+        eta = governor.announce_parameter(FEE, 50, sender=owner)
         assert eta == system.chain.timestamp + LST_PARAMETER_DELAY
-        with reverts("lst: parameter delay not over"):
-            lst.apply_parameter(FEE)
+        with reverts("governor: parameter delay not over"):
+            governor.apply_parameter(FEE)
         assert lst.instant_fee_bps() == 10, "the user's next transaction still sees the old fee"
         # The user has ten days to react; leaving costs what it cost before the announcement.
         collateral, debt, _, _ = system.market.position(user)
@@ -58,14 +59,15 @@ def test_no_fee_change_applies_in_the_next_block(world) -> None:
 
 def test_at_the_highest_fees_a_50x_position_can_still_leave_every_way(world) -> None:
     system, user = world
-    lst, owner, router, market = system.lst, system.owner, system.router, system.market
+    lst, governor, owner = system.lst, system.governor, system.owner
+    router, market = system.router, system.market
     with system.chain.anchor():
-        lst.announce_parameter(FEE, 50, sender=owner)
+        governor.announce_parameter(FEE, 50, sender=owner)
         system.chain.time_travel(LST_PARAMETER_DELAY)
-        lst.apply_parameter(FEE)
-        lst.announce_parameter(CEILING, 100, sender=owner)
+        governor.apply_parameter(FEE)
+        governor.announce_parameter(CEILING, 100, sender=owner)
         system.chain.time_travel(LST_PARAMETER_DELAY)
-        lst.apply_parameter(CEILING)
+        governor.apply_parameter(CEILING)
         lst.sync_rewards()
         for leverage in (45, 25, 10):
             with system.chain.anchor():
@@ -81,13 +83,13 @@ def test_at_the_highest_fees_a_50x_position_can_still_leave_every_way(world) -> 
 
 def test_the_counted_reward_cap_cannot_be_cut_to_nothing(world) -> None:
     system, _ = world
-    lst, owner, market = system.lst, system.owner, system.market
+    lst, governor, owner, market = system.lst, system.governor, system.owner, system.market
     with system.chain.anchor():
-        with reverts("lst: parameter out of bounds"):
-            lst.announce_parameter(MAX_APR, 1, sender=owner)
-        lst.announce_parameter(MAX_APR, 1_000, sender=owner)
+        with reverts("governor: parameter out of bounds"):
+            governor.announce_parameter(MAX_APR, 1, sender=owner)
+        governor.announce_parameter(MAX_APR, 1_000, sender=owner)
         system.chain.time_travel(LST_PARAMETER_DELAY)
-        lst.apply_parameter(MAX_APR)
+        governor.apply_parameter(MAX_APR)
         # 8% staking rewards fit under a 10% cap: a 50x position's rewards keep outrunning its interest.
         user = router_user(system, "late", 1_000)
         market.accrue_interest()

@@ -23,7 +23,12 @@ def evil(project, owner, decimals):
 @pytest.fixture
 def evil_lst(project, owner, treasury, evil, decimals):
     validator = owner.deploy(project.SimulatedValidator, evil, 800)
-    return owner.deploy(project.LiquidStaking, evil, validator, treasury, "Evil stX", "estX", decimals)
+    governor = owner.deploy(project.StakingGovernor)
+    lst = owner.deploy(
+        project.LiquidStaking, evil, validator, treasury, "Evil stX", "estX", decimals, governor
+    )
+    governor.bind(lst, sender=owner)
+    return lst
 
 
 def test_reentry_from_transfer_from_reverts(evil, evil_lst, attacker):

@@ -129,6 +129,8 @@ class BoaSystem:
     factory: Any
     market: Any
     router: Any
+    # The LST's StakingGovernor (owned by `owner`): parameter changes and the treasury go through it.
+    governor: Any
 
     def units(self, amount: float | int) -> int:
         return to_units(amount, self.decimals)
@@ -137,15 +139,15 @@ class BoaSystem:
         self.x.mint(to, amount, sender=self.owner)
 
 
-def set_lst_parameter(system: BoaSystem, name: str, value: int, **more: int) -> None:
-    """Announce LST parameter changes as its owner (`name=value` and any `more`), wait out the delay once
-    and apply them in that order."""
+def set_lst_parameter(system: BoaSystem | LstAlone, name: str, value: int, **more: int) -> None:
+    """Announce LST parameter changes through its governor as the governor's owner (`name=value` and any
+    `more`), wait out the delay once and apply them in that order."""
     changes = {name: value, **more}
     for key, new in changes.items():
-        system.lst.announce_parameter(LST_PARAMETERS[key], new, sender=system.owner)
+        system.governor.announce_parameter(LST_PARAMETERS[key], new, sender=system.owner)
     system.chain.time_travel(LST_PARAMETER_DELAY)
     for key in changes:
-        system.lst.apply_parameter(LST_PARAMETERS[key])
+        system.governor.apply_parameter(LST_PARAMETERS[key])
 
 
 class BoaChain:
@@ -187,24 +189,46 @@ class LstAlone:
     x: Any
     backend: Any
     lst: Any
+    governor: Any
+
+
+def deploy_governed_lst(
+    chain: Any, x: Any, backend: Any, treasury: str, decimals: int, owner: str
+) -> tuple[Any, Any]:
+    """A StakingGovernor owned by `owner`, the LST over `x` and `backend` naming it, and the governor bound
+    to the LST (as `levstake.deploy.deploy_staking` deploys them): (lst, governor)."""
+    governor = chain.deploy("staking/StakingGovernor.vy", sender=owner)
+    lst = chain.deploy(
+        "staking/LiquidStaking.vy",
+        x,
+        backend,
+        treasury,
+        LST_NAME,
+        LST_SYMBOL,
+        decimals,
+        governor,
+        sender=owner,
+    )
+    governor.bind(lst, sender=owner)
+    return lst, governor
 
 
 def deploy_lst(chain: Any, decimals: int, backend: str, *backend_args: Any) -> LstAlone:
     """X (a mock token), a backend (`backend`, a contract path, deployed with X and `backend_args`) and the
-    LST alone on `chain`: the attack files that drive the LST's books to their bound need no market."""
+    LST with its governor alone on `chain`: the attack files that drive the LST's books to their bound need
+    no market."""
     owner, treasury = chain.generate_address("owner"), chain.generate_address("treasury")
     x = chain.deploy("mocks/MockToken.vy", "Test X", "X", decimals, sender=owner)
     staking = chain.deploy(backend, x, *backend_args, sender=owner)
-    lst = chain.deploy(
-        "staking/LiquidStaking.vy", x, staking, treasury, LST_NAME, LST_SYMBOL, decimals, sender=owner
-    )
-    return LstAlone(chain, owner, treasury, x, staking, lst)
+    lst, governor = deploy_governed_lst(chain, x, staking, treasury, decimals, owner)
+    return LstAlone(chain, owner, treasury, x, staking, lst, governor)
 
 
 def deploy_system(decimals: int, chain: Any = None, native: bool = False) -> BoaSystem:
-    """Deploy X (a mock token), the validator, the LST, the rate model, oracle, factory and default market,
-    on titanoboa unless another `chain` is given. `native`: X is WrappedNative (18 decimals) and the router
-    knows it, as the devnet deploys it; its backend's reward reserve is left unfunded (nobody can mint X)."""
+    """Deploy X (a mock token), the validator, the LST and its governor, the rate model, oracle, factory and
+    default market, on titanoboa unless another `chain` is given. `native`: X is WrappedNative (18 decimals)
+    and the router knows it, as the devnet deploys it; its backend's reward reserve is left unfunded (nobody
+    can mint X)."""
     if chain is None:
         boa.env.enable_fast_mode()
         chain = BoaChain()
@@ -216,9 +240,7 @@ def deploy_system(decimals: int, chain: Any = None, native: bool = False) -> Boa
     else:
         x = chain.deploy("mocks/MockToken.vy", "Test X", "X", decimals, sender=owner)
     validator = chain.deploy("staking/SimulatedValidator.vy", x, DEFAULT_VALIDATOR_APR_BPS, sender=owner)
-    lst = chain.deploy(
-        "staking/LiquidStaking.vy", x, validator, treasury, LST_NAME, LST_SYMBOL, decimals, sender=owner
-    )
+    lst, governor = deploy_governed_lst(chain, x, validator, treasury, decimals, owner)
     if not native:
         reserve = REWARD_RESERVE * 10**decimals
         x.mint(owner, reserve, sender=owner)
@@ -247,7 +269,20 @@ def deploy_system(decimals: int, chain: Any = None, native: bool = False) -> Boa
     router = chain.deploy("leverage/LeverageRouter.vy", factory, wrapped_native, sender=owner)
     market = chain.at("lending/LendingMarket.vy", address)
     return BoaSystem(
-        decimals, chain, owner, treasury, guardian, x, validator, lst, irm, oracle, factory, market, router
+        decimals,
+        chain,
+        owner,
+        treasury,
+        guardian,
+        x,
+        validator,
+        lst,
+        irm,
+        oracle,
+        factory,
+        market,
+        router,
+        governor,
     )
 
 

@@ -16,6 +16,7 @@ from levstake.rpc import Block, ReadError
 SOURCES = {
     "WrappedNative": "devnet/WrappedNative.vy",
     "SimulatedValidator": "staking/SimulatedValidator.vy",
+    "StakingGovernor": "staking/StakingGovernor.vy",
     "LiquidStaking": "staking/LiquidStaking.vy",
     "InterestRateModel": "lending/InterestRateModel.vy",
     "ExchangeRateOracle": "lending/ExchangeRateOracle.vy",

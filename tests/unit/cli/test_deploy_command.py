@@ -20,6 +20,11 @@ def test_deploy_writes_a_complete_file(deployment, chain, project) -> None:
     market = project.LendingMarket.at(data["contracts"]["market"])
     assert (market.max_ltv(), market.lltv()) == (DEFAULT_MAX_LTV, DEFAULT_LLTV)
     assert market.collateral_token() == data["contracts"]["lst"]
+    # The LST's parameters and treasury are written by its governor only: bound to it, owned by the deployer.
+    lst = project.LiquidStaking.at(data["contracts"]["lst"])
+    governor = project.StakingGovernor.at(data["contracts"]["governor"])
+    assert lst.governor() == governor.address and governor.lst() == lst.address
+    assert governor.owner() == data["deployer"] and lst.treasury() == data["parameters"]["treasury"]
     validator = project.SimulatedValidator.at(data["contracts"]["validator"])
     # The devnet's validator is funded with the default 1,000 X reward reserve.
     assert validator.reward_reserve() == 1_000 * 10**18 == data["parameters"]["reward_reserve"]

@@ -508,7 +508,7 @@ def test_adjust_past_the_buffer_needs_partial(
 def test_an_announced_parameter_change_is_shown_with_its_time(
     lev, contracts, liquid_market, accounts
 ) -> None:
-    contracts.lst.announce_parameter(3, 50, sender=accounts[0])
+    contracts.governor.announce_parameter(3, 50, sender=accounts[0])
     commands = (
         ("status", "--account", LEVERAGER),
         ("preview", "--amount", "1", "--leverage", "2"),

@@ -7,6 +7,8 @@ half-updated rate. The re-entry comes from a base asset that calls out from insi
 import ape
 import pytest
 
+from levstake.model import LST_PARAMETER_DELAY, LST_PARAMETERS
+
 ZERO = "0x0000000000000000000000000000000000000000"
 
 
@@ -62,7 +64,6 @@ def entry_calls(lst, staker, unit: int) -> dict[str, bytes]:
         "rebalance": lst.rebalance.encode_input(),
         "sync_rewards": lst.sync_rewards.encode_input(),
         "on_backend_report": lst.on_backend_report.encode_input(0),
-        "apply_parameter": lst.apply_parameter.encode_input(0),
     }
 
 
@@ -93,3 +94,25 @@ def test_entry_points_cannot_be_reentered(armed_lst, reentrant_x, staker, other,
     reentrant_x.arm(ZERO, b"", sender=other)
     lst.deposit(unit, staker, sender=staker)
     lst.withdraw(unit, staker, staker, sender=staker)
+
+
+def test_a_due_parameter_change_cannot_apply_inside_an_lst_call(
+    armed_lst, reentrant_x, reentrant_staking, owner, staker, other, decimals, chain
+):
+    """`set_parameter` takes the lock too: the governor's `apply_parameter` (anybody's, once due) cannot
+    change a fee or the target in the middle of a deposit or a withdrawal."""
+    lst, governor, unit = armed_lst, reentrant_staking.governor, 10**decimals
+    parameter = LST_PARAMETERS["instant_fee_bps"]
+    governor.announce_parameter(parameter, 50, sender=owner)
+    chain.mine(deltatime=LST_PARAMETER_DELAY)
+    for outer in ("deposit", "withdraw"):
+        reentrant_x.arm(governor, governor.apply_parameter.encode_input(parameter), sender=other)
+        with ape.reverts("lst: reentrant call"):
+            if outer == "deposit":
+                lst.deposit(unit, staker, sender=staker)
+            else:
+                lst.withdraw(unit, staker, staker, sender=staker)
+        assert lst.instant_fee_bps() == 10
+    reentrant_x.arm(ZERO, b"", sender=other)
+    governor.apply_parameter(parameter, sender=other)
+    assert lst.instant_fee_bps() == 50

@@ -122,8 +122,8 @@ def test_protocol_fee_minted_to_treasury(lst, staked, other, treasury, warp):
     assert fee - 2 <= at_sync <= fee
 
 
-def test_fee_goes_to_the_new_treasury(lst, staked, owner, other, warp):
-    lst.set_treasury(other, sender=owner)
+def test_fee_goes_to_the_new_treasury(lst, governor, staked, owner, other, warp):
+    governor.set_treasury(other, sender=owner)
     warp(DAY)
     tx = lst.sync_rewards(sender=other)
     assert lst.balanceOf(other) == synced(tx, lst).fee_shares > 0
