@@ -123,6 +123,12 @@ def bind(lst_: IGovernedStaking):
 
 @view
 @internal
+def _check_bound():
+    assert self.lst.address != empty(address), "governor: not bound"
+
+
+@view
+@internal
 def _check_parameter(parameter: uint256, new_value: uint256, applying: bool):
     """
     @dev Bounds of each parameter; the instant fee and its ceiling are also checked against
@@ -163,7 +169,7 @@ def announce_parameter(parameter: uint256, new_value: uint256) -> uint256:
     @return The time from which it can be applied.
     """
     ownable._check_owner()
-    assert self.lst.address != empty(address), "governor: not bound"
+    self._check_bound()
     self._check_parameter(parameter, new_value, False)
     eta: uint256 = block.timestamp + PARAMETER_DELAY
     self.pending_parameters[parameter] = PendingParameter(value=new_value, eta=eta)
@@ -202,4 +208,5 @@ def set_treasury(treasury_: address):
             a position, so it applies at once). The LST refuses the zero address.
     """
     ownable._check_owner()
+    self._check_bound()
     extcall self.lst.set_treasury(treasury_)

@@ -926,8 +926,7 @@ MUTATIONS = (
     Mutation(
         "anybody writes an LST parameter (set_parameter without its governor check)",
         LST,
-        '            bounds and applies a change only after its delay).\n    """\n'
-        '    assert msg.sender == governor, "lst: not governor"\n',
+        '            bounds and applies a change only after its delay).\n    """\n    self._check_governor()\n',
         '            bounds and applies a change only after its delay).\n    """\n',
         ("test_a_stranger_cannot_write_the_lst_parameters_or_treasury.py",),
     ),
@@ -935,7 +934,7 @@ MUTATIONS = (
         "anybody sets the LST's treasury (set_treasury without its governor check)",
         LST,
         '    @notice Sets the receiver of future protocol fee shares (the governor only).\n    """\n'
-        '    assert msg.sender == governor, "lst: not governor"\n',
+        "    self._check_governor()\n",
         '    @notice Sets the receiver of future protocol fee shares (the governor only).\n    """\n',
         ("test_a_stranger_cannot_write_the_lst_parameters_or_treasury.py",),
     ),

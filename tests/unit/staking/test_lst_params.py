@@ -367,8 +367,7 @@ def test_nothing_reaches_an_lst_before_bind(unbound, lst_of, owner):
         unbound.announce_parameter(LST_PARAMETERS["max_apr_bps"], 3_000, sender=owner)
     with ape.reverts("governor: nothing pending"):
         unbound.apply_parameter(LST_PARAMETERS["max_apr_bps"], sender=owner)
-    # No reason string: the call goes to the empty address, which has no code.
-    with ape.reverts():
+    with ape.reverts("governor: not bound"):
         unbound.set_treasury(owner, sender=owner)
     assert new.max_apr_bps() == 2_000
 
