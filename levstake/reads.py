@@ -356,6 +356,14 @@ class Reader:
                 f"LST names {governor}: its pending parameter changes are read from the LST's"
             )
             self.addresses["governor"] = governor
+        # A governor bound to another LST (its owner's mistake: `bind` is once) announces changes that never
+        # reach this one, whose parameters and treasury then never change.
+        (bound,) = self.call_many([("governor", "lst", ())], strict=False)
+        if isinstance(bound, ReadError) or str(bound).lower() != str(self.addresses["lst"]).lower():
+            warnings.append(
+                f"the LST's governor {governor} is not bound to it (it answers {bound}): the changes it "
+                "announces never reach this LST"
+            )
         if not listed:
             warnings.append(
                 f"market {market} is not listed by the LevStake factory: the router refuses it and nothing "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -519,6 +520,39 @@ def test_an_announced_parameter_change_is_shown_with_its_time(
         assert result.exit_code == 0, result.output
         expected = "pending  LST instant_fee_bps 10 -> 50: announced by the owner, applies in 10.0 days"
         assert expected in result.output
+
+
+def test_a_governor_the_lst_does_not_answer_to_is_flagged(
+    run, deployment, contracts, liquid_market, accounts, project, tmp_path
+) -> None:
+    """Pending parameter changes are read from the governor the LST names, and only count if that governor is
+    bound to the LST: a deployment file naming another governor, or an LST whose governor is bound elsewhere
+    (`bind` is once), is said so before any figure."""
+    data = json.loads(Path(deployment).read_text())
+
+    def status(**contracts_: str) -> str:
+        path = tmp_path / f"{'-'.join(contracts_)}.json"
+        path.write_text(json.dumps({**data, "contracts": {**data["contracts"], **contracts_}}))
+        result = run("leverage", "status", "--account", LEVERAGER, "--deployment", path)
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    stale = accounts[0].deploy(project.StakingGovernor)
+    output = status(governor=stale.address)
+    named = f"WARNING  the deployment file names {stale.address} as the LST's governor but the LST names"
+    assert named in output
+    assert "is not bound to it" not in output
+    # An LST that names the protocol's governor, which is bound to the protocol's LST: nothing it announces
+    # reaches this one.
+    decoy = accounts[0].deploy(
+        project.LiquidStaking, contracts.x, contracts.validator, accounts[0], "D", "D", 18, contracts.governor
+    )
+    output = status(lst=decoy.address)
+    assert (
+        f"WARNING  the LST's governor {contracts.governor.address} is not bound to it "
+        f"(it answers {contracts.lst.address}): the changes it announces never reach this LST"
+    ) in output
+    assert "is not bound to it" not in status()
 
 
 def test_a_market_the_factory_does_not_list_is_flagged(
