@@ -569,6 +569,7 @@ class SystemMachine(LeverageActors, RuleBasedStateMachine):
             seized, repaid = collateral - 1, 0
         else:
             seized, repaid = 0, max(shares * share // BPS, 1)
+        self.fund_liquidator(market, user)
         reason = outcome(market.liquidate, user, seized, repaid, sender=self.liquidator)
         if healthy:
             assert reason == "market: position is healthy", f"healthy position liquidated ({reason})"

@@ -24,6 +24,9 @@ FIXED = {
     "keeper_watched_liquidation_left_bad_debt_x6.program": (
         6, 159, "a rate model's new answer re-priced 117 idle days: bad debt after a keeper round",
     ),
+    "liquidator_compared_with_an_unfunded_direct_liquidation_x6.program": (
+        6, 95, "the direct liquidation the quote is compared with could not pay 1.38 billion X of debt",
+    ),
 }  # fmt: skip
 
 
