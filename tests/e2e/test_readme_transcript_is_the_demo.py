@@ -2,7 +2,8 @@
 The README's transcript is a piece of a real run of today's demo: `ape run demo` on a throwaway anvil (as
 `make demo` runs it: the clock fixed, so the output is the same at every run), and every line of the README's
 block found in its output, in the README's order. A change to a command's output or to the numbers fails here
-until the README shows the new run.
+until the README shows the new run (`python tests/e2e/update_readme_transcript.py` rewrites the block from
+one, line by line, and prints the lines it could not match).
 """
 
 from __future__ import annotations

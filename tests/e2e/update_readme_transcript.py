@@ -1,4 +1,4 @@
-"""Scratch: run the demo as tests/e2e/test_readme_transcript_is_the_demo.py does and rewrite the README's
+"""Runs the demo as tests/e2e/test_readme_transcript_is_the_demo.py does and rewrites the README's
 transcript block line by line: each README line is matched (numbers, hashes and addresses as wildcards) to the
 next demo output line of the same shape, and replaced by it. Prints the lines it could not match."""
 
@@ -11,7 +11,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 from test_readme_transcript_is_the_demo import INTRO  # noqa: E402
 
