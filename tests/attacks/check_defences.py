@@ -926,7 +926,8 @@ MUTATIONS = (
     Mutation(
         "anybody writes an LST parameter (set_parameter without its governor check)",
         LST,
-        '            bounds and applies a change only after its delay).\n    """\n    self._check_governor()\n',
+        '            bounds and applies a change only after its delay).\n    """\n'
+        "    self._check_governor()\n",
         '            bounds and applies a change only after its delay).\n    """\n',
         ("test_a_stranger_cannot_write_the_lst_parameters_or_treasury.py",),
     ),
