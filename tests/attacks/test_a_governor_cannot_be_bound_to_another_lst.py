@@ -15,9 +15,8 @@ LST (which names another governor) and to an LST naming an account.
 from __future__ import annotations
 
 import pytest
-from boa_system import RevmChain, deploy_system, reverts, set_lst_parameter, stake
+from boa_system import RevmChain, deploy_lst_naming, deploy_system, reverts, set_lst_parameter, stake
 
-from levstake.deploy import LST_NAME, LST_SYMBOL
 from levstake.model import LST_PARAMETER_DELAY, LST_PARAMETERS
 
 FEE, CEILING = LST_PARAMETERS["instant_fee_bps"], LST_PARAMETERS["max_instant_fee_bps"]
@@ -33,16 +32,9 @@ def system(decimals):
 
 def another_lst(system, governor):
     """An LST over the same X and backend naming `governor` (anybody can deploy one)."""
-    return system.chain.deploy(
-        "staking/LiquidStaking.vy",
-        system.x,
-        system.validator,
-        system.treasury,
-        LST_NAME,
-        LST_SYMBOL,
-        system.decimals,
-        governor,
-        sender=system.chain.generate_address("deployer of another"),
+    deployer = system.chain.generate_address("deployer of another")
+    return deploy_lst_naming(
+        system.chain, system.x, system.validator, system.treasury, system.decimals, governor, deployer
     )
 
 

@@ -13,9 +13,8 @@ parameter.
 from __future__ import annotations
 
 import pytest
-from boa_system import WAD, RevmChain, deploy_system, lend, reverts, router_user, stake
+from boa_system import RevmChain, deploy_lst_naming, fifty_x_world, reverts
 
-from levstake.deploy import LST_NAME, LST_SYMBOL
 from levstake.model import LST_PARAMETERS
 
 DAY = 86_400
@@ -26,13 +25,7 @@ FEE, CEILING, MAX_APR = (
 
 @pytest.fixture(scope="module")
 def world(decimals):
-    system = deploy_system(decimals, RevmChain())
-    lend(system, 200_000)
-    stake(system, "staker", 1_000_000)
-    user = router_user(system, "user", 1_000)
-    system.router.open(system.market, system.units(1_000), 50 * WAD, 0, 2**64, sender=user)
-    system.lst.rebalance()
-    return system, user
+    return fifty_x_world(decimals)
 
 
 def test_nobody_but_the_governor_moves_a_fee_before_an_exit(world) -> None:
@@ -77,17 +70,7 @@ def test_even_its_governor_cannot_write_past_a_parameters_32_bits(decimals) -> N
     x = chain.deploy("mocks/MockToken.vy", "Test X", "X", decimals, sender=owner)
     backend = chain.deploy("staking/SimulatedValidator.vy", x, 800, sender=owner)
     # An account as the governor: what the LST refuses by itself, whatever governs it.
-    lst = chain.deploy(
-        "staking/LiquidStaking.vy",
-        x,
-        backend,
-        treasury,
-        LST_NAME,
-        LST_SYMBOL,
-        decimals,
-        governor,
-        sender=owner,
-    )
+    lst = deploy_lst_naming(chain, x, backend, treasury, decimals, governor, owner)
     defaults = {name: getattr(lst, name)() for name in LST_PARAMETERS}
     # The longest reward cycle plus 2^32: its low 32 bits within bounds, the 33rd would add 1 to the APR cap.
     for name, parameter in LST_PARAMETERS.items():

@@ -15,7 +15,7 @@ cap at least 10% a year.
 from __future__ import annotations
 
 import pytest
-from boa_system import WAD, RevmChain, deploy_system, lend, reverts, router_user, stake
+from boa_system import WAD, fifty_x_world, reverts, router_user
 
 from levstake.model import LST_PARAMETER_DELAY, LST_PARAMETERS
 
@@ -27,13 +27,7 @@ FEE, CEILING, MAX_APR = (
 
 @pytest.fixture(scope="module")
 def world(decimals):
-    system = deploy_system(decimals, RevmChain())
-    lend(system, 200_000)
-    stake(system, "staker", 1_000_000)
-    user = router_user(system, "user", 1_000)
-    system.router.open(system.market, system.units(1_000), 50 * WAD, 0, 2**64, sender=user)
-    system.lst.rebalance()
-    return system, user
+    return fifty_x_world(decimals)
 
 
 def test_no_fee_change_applies_in_the_next_block(world) -> None:

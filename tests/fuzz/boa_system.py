@@ -192,13 +192,12 @@ class LstAlone:
     governor: Any
 
 
-def deploy_governed_lst(
-    chain: Any, x: Any, backend: Any, treasury: str, decimals: int, owner: str
-) -> tuple[Any, Any]:
-    """A StakingGovernor owned by `owner`, the LST over `x` and `backend` naming it, and the governor bound
-    to the LST (as `levstake.deploy.deploy_staking` deploys them): (lst, governor)."""
-    governor = chain.deploy("staking/StakingGovernor.vy", sender=owner)
-    lst = chain.deploy(
+def deploy_lst_naming(
+    chain: Any, x: Any, backend: Any, treasury: str, decimals: int, governor: Any, sender: str
+) -> Any:
+    """An LST over `x` and `backend` whose parameters and treasury only `governor` writes (any address:
+    anybody can deploy an LST naming any governor)."""
+    return chain.deploy(
         "staking/LiquidStaking.vy",
         x,
         backend,
@@ -207,8 +206,17 @@ def deploy_governed_lst(
         LST_SYMBOL,
         decimals,
         governor,
-        sender=owner,
+        sender=sender,
     )
+
+
+def deploy_governed_lst(
+    chain: Any, x: Any, backend: Any, treasury: str, decimals: int, owner: str
+) -> tuple[Any, Any]:
+    """A StakingGovernor owned by `owner`, the LST over `x` and `backend` naming it, and the governor bound
+    to the LST (as `levstake.deploy.deploy_staking` deploys them): (lst, governor)."""
+    governor = chain.deploy("staking/StakingGovernor.vy", sender=owner)
+    lst = deploy_lst_naming(chain, x, backend, treasury, decimals, governor, owner)
     governor.bind(lst, sender=owner)
     return lst, governor
 
@@ -351,6 +359,18 @@ def stake(system: BoaSystem, alias: str, amount: float) -> str:
     system.x.approve(system.lst, MAX_UINT, sender=staker)
     system.lst.deposit(system.units(amount), sender=staker)
     return staker
+
+
+def fifty_x_world(decimals: int) -> tuple[BoaSystem, str]:
+    """On revm: 200,000 X lent, 1,000,000 X staked, a user at 50x on 1,000 X, the buffer's excess delegated
+    (what a parameter change could trap); returns the system and the user."""
+    system = deploy_system(decimals, RevmChain())
+    lend(system, 200_000)
+    stake(system, "staker", 1_000_000)
+    user = router_user(system, "user", 1_000)
+    system.router.open(system.market, system.units(1_000), 50 * WAD, 0, 2**64, sender=user)
+    system.lst.rebalance()
+    return system, user
 
 
 def router_user(system: BoaSystem, alias: str, amount: float) -> str:
