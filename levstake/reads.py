@@ -560,7 +560,7 @@ class Reader:
         views: list[RequestView | None] = []
         for index, request_id in enumerate(ids):
             request, value = results[2 * index], results[2 * index + 1]
-            owner, receiver, _, _, ready_at, _, claimed = request
+            owner, receiver, _, ready_at, _, claimed = request
             if int(receiver, 16) == 0:
                 views.append(None)
                 continue

@@ -128,21 +128,26 @@ STREAM_TIME_MASK: constant(uint256) = 2**40 - 1
 
 # A queued request's owner, due time and claimed flag in one slot (`StoredRequest.owner_due`): the owner in
 # the low 160 bits, `ready_at` in the 40 above (a filing checks it, as a sync checks a stream's end), the
-# flag above them, and whether the receiver is stored (REQUEST_RECEIVER). A filing then writes 4 new slots
-# at most, not 5, and a claim sets its flag in a slot already written (not a zero one).
+# flag above them, whether the receiver is stored (REQUEST_RECEIVER) and whether a part is set aside apart
+# (REQUEST_PAID_APART). A filing then writes 4 new slots at most (2 when it pays its owner with nothing set
+# aside), and a claim sets its flag in a slot already written (not a zero one).
 REQUEST_OWNER_MASK: constant(uint256) = 2**160 - 1
 REQUEST_READY_AT: constant(uint256) = 160
 REQUEST_CLAIMED: constant(uint256) = 2**200
 # Set when the request's receiver is not its owner: only then is the receiver stored (most requests pay their
-# owner: a filing writes three new slots, not four, and a claim reads the receiver's slot only when set).
+# owner: a filing writes two new slots, not three, and a claim reads the receiver's slot only when set).
 REQUEST_RECEIVER: constant(uint256) = 2**201
-# Its amount and the part set aside so far in another (`StoredRequest.amount_paid`), 128 bits each: the part
-# set aside never exceeds the amount, and no amount passes 128 bits (a request is worth at most the total
-# assets, within BOOKS_MAX).
-# A funding then writes a slot the amount already fills (not a zero one), a filing no zero `paid`, a claim reads
-# 4 slots.
-REQUEST_AMOUNT_MASK: constant(uint256) = 2**128 - 1
-REQUEST_PAID: constant(uint256) = 128
+# Set once part of a waiting request is set aside (at its filing, from the buffer, or by a partial funding of
+# the queue's head): only then is `StoredRequest.paid` written. A filing with nothing set aside (the usual
+# one, the stake covers it) writes two new slots.
+REQUEST_PAID_APART: constant(uint256) = 2**202
+# A request's `scaled` slot, once the queue funds it whole, holds what it pays instead (its `scaled` is no
+# longer owed), with this mark: a funding writes a slot it has just read, not a zero one. `scaled` never
+# reaches the mark: it is an amount within 128 bits (BOOKS_MAX) times RAY over a factor of at least 1, below
+# 2^128 * 2^90 = 2^218. A request the head passed without funding it (`request_unstake`, when nothing
+# waiting is worth a unit) has no mark: it pays what was set aside apart (or nothing).
+REQUEST_FUNDED: constant(uint256) = 2**255
+REQUEST_PAID_MASK: constant(uint256) = 2**128 - 1
 
 # The LST's X in two slots of two 128-bit halves each: the buffer (low) with the accounted backend balance
 # (`_funds`), the free unbonding (low) with the unbonding expected (`_unbonding`). Every transaction that
@@ -189,13 +194,12 @@ BELOW_COUNT: constant(uint256) = 47
 MAX_FUNDED_PER_CALL: constant(uint256) = 64
 
 
-# What `requests` returns; storage holds a `StoredRequest`.
+# What `requests` returns; storage holds a `StoredRequest`. What a request was worth at its filing is in its
+# `UnstakeRequested` event (storage does not keep it: a filing writes one slot less).
 struct UnstakeRequest:
     owner: address
     receiver: address
-    # X the burnt shares were worth when the request was filed.
-    amount: uint256
-    # The part not set aside yet, in loss-factor units: worth `scaled * loss_factor / RAY`.
+    # The part not set aside yet, in loss-factor units: worth `scaled * loss_factor / RAY` (0 once funded).
     scaled: uint256
     ready_at: uint256
     # X set aside so far (the request is funded, all of it set aside, once its id is below `queue_head`).
@@ -203,14 +207,14 @@ struct UnstakeRequest:
     claimed: bool
 
 
-# An `UnstakeRequest` as stored: its owner, `ready_at` and `claimed` packed (see REQUEST_READY_AT), its
-# amount and paid part packed (see REQUEST_PAID), its receiver only when it is not the owner (see
-# REQUEST_RECEIVER).
+# An `UnstakeRequest` as stored: its owner, `ready_at` and flags packed (see REQUEST_READY_AT), its receiver
+# only when it is not the owner (see REQUEST_RECEIVER), its `scaled` (or, funded, what it pays: see
+# REQUEST_FUNDED), and the part set aside while it waits only when there is one (see REQUEST_PAID_APART).
 struct StoredRequest:
     owner_due: uint256
     receiver: address
-    amount_paid: uint256
     scaled: uint256
+    paid: uint256
 
 
 struct Cover:
@@ -1275,25 +1279,28 @@ def _process_queue():
             break
         scaled: uint256 = self._requests[head].scaled
         value: uint256 = math._mul_div(scaled, factor, RAY, False)
+        owner_due: uint256 = self._requests[head].owner_due
         room: uint256 = held
-        if self._requests[head].owner_due >> REQUEST_READY_AT & STREAM_TIME_MASK <= block.timestamp and (
-            value <= self._buffer()
-        ):
+        if owner_due >> REQUEST_READY_AT & STREAM_TIME_MASK <= block.timestamp and value <= self._buffer():
             room = value
         part: uint256 = min(value, room)
-        amount_paid: uint256 = self._requests[head].amount_paid
-        # What is set aside never exceeds what the request is worth, which never exceeds its amount: it fits
-        # the amount's 128 bits.
-        paid: uint256 = (amount_paid >> REQUEST_PAID) + part
+        # What is set aside never exceeds what the request is worth at its filing, within 128 bits (see
+        # REQUEST_FUNDED).
+        paid: uint256 = part
+        if owner_due & REQUEST_PAID_APART != 0:
+            paid += self._requests[head].paid
         if part != 0:
-            self._requests[head].amount_paid = amount_paid & REQUEST_AMOUNT_MASK | paid << REQUEST_PAID
             scaled = self._set_aside(part, scaled, factor)
             held -= min(part, held)
         if part < value:
+            if part != 0:
+                self._requests[head].paid = paid
+                self._requests[head].owner_due = owner_due | REQUEST_PAID_APART
             self._requests[head].scaled = scaled
             break
-        # Funded: what its rounding left is no longer owed.
+        # Funded: what its rounding left is no longer owed; its slot holds what it pays from now on.
         self.queue_scaled -= scaled
+        self._requests[head].scaled = REQUEST_FUNDED | paid
         log RequestFunded(request_id=head, amount=paid)
         head += 1
     # The head only moves forward, up to the next id (nothing else writes the slot meanwhile).
@@ -1334,8 +1341,8 @@ def request_unstake(shares: uint256, receiver: address = msg.sender, owner: addr
     self._process_queue()
     amount: uint256 = self._to_assets(shares, self._total_assets(), False)
     assert amount >= min_request, "lst: request below minimum"
-    # It fits the request's 128 bits (see REQUEST_PAID): it is worth at most the total assets (the shares burnt
-    # are at most the supply), which are at most the buffer plus the accounted balance, within BOOKS_MAX.
+    # It is within 128 bits (see REQUEST_FUNDED): it is worth at most the total assets (the shares burnt are at
+    # most the supply), which are at most the buffer plus the accounted balance, within BOOKS_MAX.
     if msg.sender != owner:
         erc20._spend_allowance(owner, msg.sender, shares)
     erc20._burn(owner, shares)
@@ -1382,8 +1389,10 @@ def request_unstake(shares: uint256, receiver: address = msg.sender, owner: addr
     if receiver != owner:
         owner_due |= REQUEST_RECEIVER
         self._requests[request_id].receiver = receiver
+    if paid != 0:
+        owner_due |= REQUEST_PAID_APART
+        self._requests[request_id].paid = paid
     self._requests[request_id].owner_due = owner_due
-    self._requests[request_id].amount_paid = amount | paid << REQUEST_PAID
     self._requests[request_id].scaled = scaled
     log UnstakeRequested(
         request_id=request_id, owner=owner, receiver=receiver, shares=shares, amount=amount, ready_at=ready_at
@@ -1417,15 +1426,36 @@ def claim(request_id: uint256) -> uint256:
     if request_id >= self._ids << LAST_READY_AT >> ID_LOW or owner_due >> REQUEST_READY_AT & STREAM_TIME_MASK > block.timestamp:
         self._exit()
         return 0
-    paid: uint256 = self._requests[request_id].amount_paid >> REQUEST_PAID
+    paid: uint256 = self._funded_paid(request_id, owner_due)
     # The flag is set in the slot the owner and `ready_at` already fill: they must stay as they are.
     self._requests[request_id].owner_due = owner_due | REQUEST_CLAIMED
-    # `paid` is within its 128 bits of the request (REQUEST_PAID): the checked sub reverts if it exceeds the reserve.
+    # `paid` is within 128 bits (REQUEST_FUNDED): the checked sub reverts if it exceeds the reserve.
     self._factor_reserve -= paid << BOOKS_HIGH
     log UnstakeClaimed(request_id=request_id, owner=owner, receiver=receiver, amount=paid)
     self._send_x(receiver, paid)
     self._exit()
     return paid
+
+
+@view
+@internal
+def _funded_paid(request_id: uint256, owner_due: uint256) -> uint256:
+    """
+    @dev What a funded request (below the queue's head) pays: the marked `scaled` slot (REQUEST_FUNDED), else,
+         passed by the head unfunded, what was set aside apart.
+    """
+    slot: uint256 = self._requests[request_id].scaled
+    if slot & REQUEST_FUNDED != 0:
+        return slot & REQUEST_PAID_MASK
+    return self._paid_apart(request_id, owner_due)
+
+
+@view
+@internal
+def _paid_apart(request_id: uint256, owner_due: uint256) -> uint256:
+    if owner_due & REQUEST_PAID_APART == 0:
+        return 0
+    return self._requests[request_id].paid
 
 
 @view
@@ -1435,10 +1465,12 @@ def request_value(request_id: uint256) -> uint256:
     @notice X the request pays: its funded amount, or what is set aside plus what the rest is worth now.
     """
     self._check_not_entered()
-    paid: uint256 = self._requests[request_id].amount_paid >> REQUEST_PAID
+    owner_due: uint256 = self._requests[request_id].owner_due
     if request_id < self._ids << LAST_READY_AT >> ID_LOW:
-        return paid
-    return paid + math._mul_div(self._requests[request_id].scaled, self._books().loss_factor, RAY, False)
+        return self._funded_paid(request_id, owner_due)
+    return self._paid_apart(request_id, owner_due) + math._mul_div(
+        self._requests[request_id].scaled, self._books().loss_factor, RAY, False
+    )
 
 
 @view
@@ -1452,13 +1484,19 @@ def requests(arg0: uint256) -> UnstakeRequest:
     owner: address = convert(request.owner_due & REQUEST_OWNER_MASK, address)
     if request.owner_due & REQUEST_RECEIVER == 0:
         request.receiver = owner
+    scaled: uint256 = request.scaled
+    paid: uint256 = 0
+    if arg0 < self._ids << LAST_READY_AT >> ID_LOW:
+        scaled = 0
+        paid = self._funded_paid(arg0, request.owner_due)
+    else:
+        paid = self._paid_apart(arg0, request.owner_due)
     return UnstakeRequest(
         owner=owner,
         receiver=request.receiver,
-        amount=request.amount_paid & REQUEST_AMOUNT_MASK,
-        scaled=request.scaled,
+        scaled=scaled,
         ready_at=request.owner_due >> REQUEST_READY_AT & STREAM_TIME_MASK,
-        paid=request.amount_paid >> REQUEST_PAID,
+        paid=paid,
         claimed=request.owner_due & REQUEST_CLAIMED != 0,
     )
 

@@ -86,8 +86,9 @@ def read_upkeep(reader: Reader, block: Block | None = None) -> UpkeepState:
         request, value = reader.call_many(
             [("lst", "requests", (head,)), ("lst", "request_value", (head,))], block
         )
-        if request[4] <= block.timestamp:  # ready_at; funding takes what is not set aside yet (`paid`)
-            head_due = value - request[5]
+        _, _, _, ready_at, paid, _ = request
+        if ready_at <= block.timestamp:  # funding takes what is not set aside yet (`paid`)
+            head_due = value - paid
     # What the LST's `target_buffer()` and `queue_liability()` answered before they left it (bytecode room).
     target = LstSnapshot(total_assets, 0, target_buffer_bps=target_bps).target_buffer()
     liability = queue_liability(tuple(cover))

@@ -106,10 +106,12 @@ def request_value(request_id: uint256) -> uint256:
     @notice X the request pays: its funded amount, or what is set aside plus what the rest is worth now.
     \"\"\"
     self._check_not_entered()
-    paid: uint256 = self._requests[request_id].amount_paid >> REQUEST_PAID
+    owner_due: uint256 = self._requests[request_id].owner_due
     if request_id < self._ids << LAST_READY_AT >> ID_LOW:
-        return paid
-    return paid + math._mul_div(self._requests[request_id].scaled, self._books().loss_factor, RAY, False)
+        return self._funded_paid(request_id, owner_due)
+    return self._paid_apart(request_id, owner_due) + math._mul_div(
+        self._requests[request_id].scaled, self._books().loss_factor, RAY, False
+    )
 
 
 """,
@@ -591,7 +593,7 @@ MUTATIONS = (
         "    pass\n",
         (
             "test_a_deposit_past_128_bits_cannot_corrupt_the_packed_books.py",
-            "test_a_request_past_128_bits_cannot_corrupt_its_packed_amount.py",
+            "test_a_request_cannot_be_paid_other_than_what_is_set_aside_for_it.py",
         ),
     ),
     Mutation(
@@ -681,19 +683,39 @@ MUTATIONS = (
         ("test_a_deposit_past_128_bits_cannot_corrupt_the_packed_books.py",),
     ),
     Mutation(
-        "a funding writes what it set aside over the request's amount",
+        "a partial funding does not flag the part it set aside apart (a claim pays the rest alone)",
         LST,
-        "            self._requests[head].amount_paid = amount_paid & REQUEST_AMOUNT_MASK"
-        " | paid << REQUEST_PAID\n",
-        "            self._requests[head].amount_paid = paid << REQUEST_PAID\n",
-        ("test_a_request_past_128_bits_cannot_corrupt_its_packed_amount.py",),
+        "                self._requests[head].owner_due = owner_due | REQUEST_PAID_APART\n",
+        "",
+        ("test_a_request_cannot_be_paid_other_than_what_is_set_aside_for_it.py",),
     ),
     Mutation(
-        "the paid part overlaps the amount's top bit",
+        "a funding leaves out what was set aside apart before (a claim pays the last part alone)",
         LST,
-        "REQUEST_PAID: constant(uint256) = 128\n",
-        "REQUEST_PAID: constant(uint256) = 127\n",
-        ("test_a_request_past_128_bits_cannot_corrupt_its_packed_amount.py",),
+        "        if owner_due & REQUEST_PAID_APART != 0:\n            paid += self._requests[head].paid\n",
+        "",
+        ("test_a_request_cannot_be_paid_other_than_what_is_set_aside_for_it.py",),
+    ),
+    Mutation(
+        "a funding writes what it pays unmarked (a claim reads it as a waiting request's `scaled`)",
+        LST,
+        "        self._requests[head].scaled = REQUEST_FUNDED | paid\n",
+        "        self._requests[head].scaled = paid\n",
+        ("test_a_request_cannot_be_paid_other_than_what_is_set_aside_for_it.py",),
+    ),
+    Mutation(
+        "a request the head passed unfunded reads its `scaled` as X (paid what was never set aside)",
+        LST,
+        "    if slot & REQUEST_FUNDED != 0:\n        return slot & REQUEST_PAID_MASK\n",
+        "    if slot != 0:\n        return slot & REQUEST_PAID_MASK\n",
+        ("test_a_request_cannot_be_paid_other_than_what_is_set_aside_for_it.py",),
+    ),
+    Mutation(
+        "the paid-apart flag on the stored-receiver flag's bit (a request to another receiver reads paid)",
+        LST,
+        "REQUEST_PAID_APART: constant(uint256) = 2**202\n",
+        "REQUEST_PAID_APART: constant(uint256) = 2**201\n",
+        ("test_a_request_to_its_owner_cannot_be_claimed_or_paid_elsewhere.py",),
     ),
     Mutation(
         "flat instant fee (draining the buffer costs 0.1%)",

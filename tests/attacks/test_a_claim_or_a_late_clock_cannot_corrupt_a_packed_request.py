@@ -51,15 +51,15 @@ def test_a_request_due_at_the_last_packed_second_keeps_its_owner_through_a_claim
     request_id = lst.request_unstake(shares, receiver, OWNER, sender=OWNER)
     filed = lst.requests(request_id)
     assert (filed.owner, filed.receiver, filed.ready_at, filed.claimed) == (OWNER, receiver, TIME_MAX, False)
-    assert filed.amount == lst.request_value(request_id) > 0
+    assert filed.paid == lst.request_value(request_id) > 0, "the buffer set it aside whole at filing"
     # Not due yet: the claim waits and leaves the request as it was.
     chain.time_travel(TIME_MAX - 1 - chain.timestamp)
     assert lst.claim(request_id, sender=OWNER) == 0
     assert lst.requests(request_id) == filed
     # Due: the owner (not the receiver) claims, which reads the owner from the packed slot.
     chain.time_travel(1)
-    assert lst.claim(request_id, sender=OWNER) == filed.amount
-    assert system.x.balanceOf(receiver) == filed.amount
+    assert lst.claim(request_id, sender=OWNER) == filed.paid
+    assert system.x.balanceOf(receiver) == filed.paid
     claimed = lst.requests(request_id)
     assert claimed.claimed, "the claim is recorded"
     assert (claimed.owner, claimed.ready_at) == (OWNER, TIME_MAX), "the claim kept the owner and ready_at"

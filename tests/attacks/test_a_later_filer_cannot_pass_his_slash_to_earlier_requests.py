@@ -52,7 +52,8 @@ def review_world(decimals):
     for _ in range(6):
         system.chain.time_travel(DAY)
         keeper(system)
-    assert system.lst.requests(victim_id)[4] > system.chain.timestamp, "the victim's request is not due yet"
+    ready_at = system.lst.requests(victim_id).ready_at
+    assert ready_at > system.chain.timestamp, "the victim's request is not due yet"
     return system, users, victim_id
 
 
@@ -83,8 +84,8 @@ def test_x_landed_for_an_earlier_request_takes_no_share_of_a_later_cut(decimals)
     assert lst.request_value(whale_id) > staked, "the whale queued more than the stake"
     system.chain.time_travel(system.validator.unbonding_delay() - DAY + HOUR)
     keeper(system)
-    assert 0 < lst.requests(whale_id)[5] < lst.request_value(whale_id), "the landed part is set aside"
-    assert lst.requests(whale_id)[4] > system.chain.timestamp, "the whale is not due yet"
+    assert 0 < lst.requests(whale_id).paid < lst.request_value(whale_id), "the landed part is set aside"
+    assert lst.requests(whale_id).ready_at > system.chain.timestamp, "the whale is not due yet"
     staker(system, "newcomer", 50_000)
     keeper(system)
     late = users["late"]

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from boa_system import MAX_UINT, RevmChain, deploy_system, reverts
 
+from levstake.rpc import ZERO_ADDRESS
+
 # Every bit of an address set.
 OWNER = "0xFFfFfFffFFfffFFfFFfFFFFFffFFFffffFfFFFfF"
 
@@ -35,17 +37,17 @@ def test_a_request_to_its_owner_reads_back_and_pays_its_owner(decimals) -> None:
     lst, chain, x = system.lst, system.chain, system.x
     due = chain.timestamp + system.validator.unbonding_delay()
     request_id = lst.request_unstake(lst.convertToShares(system.units(100)), sender=OWNER)
-    filed = lst.requests(request_id)
+    filed, amount = lst.requests(request_id), lst.request_value(request_id)
     assert (filed.owner, filed.receiver, filed.ready_at, filed.claimed) == (OWNER, OWNER, due, False)
     assert due < 2**39, "ready_at's top bit clear: a flag there would show"
     chain.time_travel(due - chain.timestamp)
     with reverts("lst: not request owner"):
         lst.claim(request_id, sender=stranger)
     before = x.balanceOf(OWNER)
-    assert lst.claim(request_id, sender=OWNER) == filed.amount > 0
-    assert x.balanceOf(OWNER) - before == filed.amount, "paid to its owner"
+    assert lst.claim(request_id, sender=OWNER) == amount > 0
+    assert x.balanceOf(OWNER) - before == amount, "paid to its owner"
     claimed = lst.requests(request_id)
-    assert claimed.claimed and claimed._replace(claimed=False, paid=filed.paid) == filed
+    assert claimed.claimed and claimed._replace(claimed=False, paid=filed.paid, scaled=filed.scaled) == filed
 
 
 def test_a_request_to_another_receiver_reads_back_due_and_unclaimed(decimals) -> None:
@@ -53,13 +55,13 @@ def test_a_request_to_another_receiver_reads_back_due_and_unclaimed(decimals) ->
     lst, chain, x = system.lst, system.chain, system.x
     due = chain.timestamp + system.validator.unbonding_delay()
     request_id = lst.request_unstake(lst.convertToShares(system.units(100)), receiver, OWNER, sender=OWNER)
-    filed = lst.requests(request_id)
+    filed, amount = lst.requests(request_id), lst.request_value(request_id)
     assert (filed.owner, filed.receiver, filed.ready_at, filed.claimed) == (OWNER, receiver, due, False)
     chain.time_travel(due - chain.timestamp)
     with reverts("lst: not request owner"):
         lst.claim(request_id, sender=stranger)
-    assert lst.claim(request_id, sender=receiver) == filed.amount > 0
-    assert x.balanceOf(receiver) == filed.amount and x.balanceOf(stranger) == 0
+    assert lst.claim(request_id, sender=receiver) == amount > 0
+    assert x.balanceOf(receiver) == amount and x.balanceOf(stranger) == 0
     with reverts("lst: already claimed"):
         lst.claim(request_id, sender=OWNER)
 
@@ -68,7 +70,7 @@ def test_a_request_never_filed_is_unknown(decimals) -> None:
     system, receiver, stranger = world(decimals)
     lst = system.lst
     lst.request_unstake(lst.convertToShares(system.units(100)), sender=OWNER)
-    assert lst.next_request_id() == 1 and lst.requests(1).amount == 0
+    assert lst.next_request_id() == 1 and lst.requests(1).owner == ZERO_ADDRESS
     for caller in (stranger, OWNER, receiver):
         with reverts("lst: unknown request"):
             lst.claim(1, sender=caller)

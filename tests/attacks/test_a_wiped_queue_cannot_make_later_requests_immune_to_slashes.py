@@ -81,7 +81,7 @@ def test_a_request_behind_more_zeroed_requests_than_two_calls_fund_carries_its_s
     slash(system)
     assert lost_bps(system, request_id, value) == pytest.approx(SLASH_BPS, abs=0.01)
     # And the queue lives on: the request is paid what it is worth at its ready_at.
-    system.chain.time_travel(lst.requests(request_id)[4] - system.chain.timestamp)
+    system.chain.time_travel(lst.requests(request_id).ready_at - system.chain.timestamp)
     keeper(system)
     worth = lst.request_value(request_id)
     assert lst.claim(request_id, sender=holder) == worth > 0

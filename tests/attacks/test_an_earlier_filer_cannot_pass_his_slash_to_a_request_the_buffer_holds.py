@@ -33,5 +33,5 @@ def test_a_request_the_buffer_holds_loses_nothing_to_a_slash(decimals) -> None:
     assert lst.request_value(victim_id) == victim_value
     # The whale's unbonding (all of his request but the part the buffer held for him) carries the cut.
     assert lost_bps(system, whale_id, whale_value) == pytest.approx(SLASH_BPS * 90 / 95, rel=0.01)
-    system.chain.time_travel(lst.requests(victim_id)[4] - system.chain.timestamp)
+    system.chain.time_travel(lst.requests(victim_id).ready_at - system.chain.timestamp)
     assert lst.claim(victim_id, sender=victim) == victim_value

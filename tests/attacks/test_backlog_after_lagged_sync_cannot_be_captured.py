@@ -82,7 +82,7 @@ def test_the_queue_does_not_capture_the_backlog_either(world) -> None:
         system.chain.time_travel(DAY)
         fair = lst.stream_amount() * shares // lst.totalSupply() // 30 + system.units(1) // 100
         request = lst.request_unstake(shares, sender=whale)
-        amount = lst.requests(request).amount
+        amount = lst.request_value(request)
         system.chain.time_travel(system.validator.unbonding_delay())
         lst.sync_rewards()
         assert lst.claim(request, sender=whale) == amount, "nothing earned while it waited"

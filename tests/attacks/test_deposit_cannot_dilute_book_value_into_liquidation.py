@@ -69,7 +69,7 @@ def test_a_big_deposit_cannot_push_a_healthy_position_into_liquidation(after_lat
     )
     # And taking the deposit back through the queue costs the part of the stream it paid for.
     request_id = lst.request_unstake(shares, sender=attacker)
-    assert lst.requests(request_id)[2] < system.units(20_000)
+    assert lst.request_value(request_id) < system.units(20_000)
 
 
 def test_deposit_and_mint_previews_price_at_book_value(after_late_sync):

@@ -25,7 +25,7 @@ def test_instant_exits_before_ready_at_cannot_delay_a_request(decimals):
         queued = staker(system, "queued", 100)
         assert lst.buffer() >= system.units(500)
         request_id = lst.request_unstake(lst.balanceOf(queued), sender=queued)
-        amount, ready_at = lst.requests(request_id)[2], lst.requests(request_id)[4]
+        amount, ready_at = lst.request_value(request_id), lst.requests(request_id).ready_at
         # Covered by unbonding at once, although the buffer could have paid it.
         assert validator.unbonding_balance(lst) >= amount
         for _ in range(6):
@@ -56,7 +56,7 @@ def test_the_buffer_is_not_counted_for_the_queue(decimals):
         depositor = staker(system, "depositor", 5_000)
         before = validator.unbonding_balance(lst)
         request_id = lst.request_unstake(lst.balanceOf(depositor) // 10, sender=depositor)
-        assert validator.unbonding_balance(lst) - before >= lst.requests(request_id)[2]
+        assert validator.unbonding_balance(lst) - before >= lst.request_value(request_id)
 
 
 def test_a_payback_that_lands_early_stays_for_the_queue(decimals):
@@ -79,7 +79,7 @@ def test_a_payback_that_lands_early_stays_for_the_queue(decimals):
         depositor = staker(system, "depositor", 200)
         queued = staker(system, "queued", 50)
         request_id = lst.request_unstake(lst.balanceOf(queued), sender=queued)
-        amount, ready_at = lst.requests(request_id)[2], lst.requests(request_id)[4]
+        amount, ready_at = lst.request_value(request_id), lst.requests(request_id).ready_at
         # The filing is covered by new unbonding, not by the refill in flight.
         assert validator.unbonding_balance(lst) >= refill + amount
         system.chain.time_travel(DAY + 60)

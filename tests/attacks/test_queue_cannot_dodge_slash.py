@@ -34,7 +34,7 @@ def test_a_request_filed_before_a_slash_shares_it(world) -> None:
     with system.chain.anchor():
         stayer_before = lst.convertToAssets(lst.balanceOf(stayer))
         request = lst.request_unstake(lst.balanceOf(leaver), sender=leaver)
-        amount = lst.requests(request).amount
+        amount = lst.request_value(request)
         unbonding = validator.unbonding_balance(lst)
         assert unbonding > 0, "the request asked the backend to unbond"
         validator.slash(lst, SLASH_BPS, sender=system.owner)
@@ -67,7 +67,7 @@ def test_a_request_filed_after_the_slash_pays_the_slashed_value(world) -> None:
         validator.slash(lst, SLASH_BPS, sender=system.owner)
         value = lst.convertToAssets(lst.balanceOf(leaver))
         request = lst.request_unstake(lst.balanceOf(leaver), sender=leaver)
-        assert lst.requests(request).amount == value
+        assert lst.request_value(request) == value
         system.chain.time_travel(validator.unbonding_delay())
         # No later loss: paid what it was filed for, less the wei that converting to the loss factor's units
         # and back can drop.
@@ -79,7 +79,7 @@ def test_rewards_while_waiting_go_to_those_who_stay(world) -> None:
     lst, validator = system.lst, system.validator
     with system.chain.anchor():
         request = lst.request_unstake(lst.balanceOf(leaver), sender=leaver)
-        amount = lst.requests(request).amount
+        amount = lst.request_value(request)
         system.chain.time_travel(validator.unbonding_delay())
         lst.sync_rewards()
         assert lst.claim(request, sender=leaver) == amount, "a request earns nothing while it waits"

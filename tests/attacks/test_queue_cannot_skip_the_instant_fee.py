@@ -58,7 +58,7 @@ def test_the_queue_costs_the_wait_and_the_instant_exit_costs_the_fee(world) -> N
         instant_shares = lst.maxRedeem(holder)
     with system.chain.anchor():
         request = lst.request_unstake(instant_shares, sender=holder)
-        amount = lst.requests(request).amount
+        amount = lst.request_value(request)
         small_before = lst.convertToAssets(lst.balanceOf(small))
         for _ in range(6):
             system.chain.time_travel(DAY)
@@ -82,7 +82,7 @@ def test_a_request_the_buffer_holds_whole_is_not_paid_before_ready_at(decimals) 
     system.x.approve(lst, MAX_UINT, sender=holder)
     lst.deposit(system.units(1_000), sender=holder)
     request = lst.request_unstake(lst.balanceOf(holder) // 2, sender=holder)
-    amount, ready_at = lst.requests(request).amount, lst.requests(request).ready_at
+    amount, ready_at = lst.request_value(request), lst.requests(request).ready_at
     assert lst.requests(request).paid == amount, "the buffer set the whole request aside at filing"
     lst.process_queue()
     assert lst.queue_head() > request, "funded"

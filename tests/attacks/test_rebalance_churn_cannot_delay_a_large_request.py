@@ -33,7 +33,7 @@ def world(decimals):
     request_id = lst.request_unstake(lst.balanceOf(whale), sender=whale)
     # All the stake is unbonding and the rest of the request waits in the buffer.
     assert validator.staked_balance(lst) == 0
-    assert lst.requests(request_id)[2] > validator.unbonding_balance(lst)
+    assert lst.request_value(request_id) > validator.unbonding_balance(lst)
     return system, whale, request_id
 
 
@@ -53,7 +53,7 @@ def week_of_daily_keeper(system: BoaSystem, ready_at: int, checked: bool) -> Non
 
 def claim_at_ready_at(system: BoaSystem, whale: str, request_id: int) -> None:
     lst = system.lst
-    amount, ready_at = lst.requests(request_id)[2], lst.requests(request_id)[4]
+    amount, ready_at = lst.request_value(request_id), lst.requests(request_id).ready_at
     system.chain.time_travel(ready_at - system.chain.timestamp)
     paid, reason = attempt(lst.claim, request_id, sender=whale)
     assert reason is None
@@ -63,7 +63,7 @@ def claim_at_ready_at(system: BoaSystem, whale: str, request_id: int) -> None:
 def test_a_daily_keeper_pays_a_request_larger_than_the_stake_on_time(world) -> None:
     system, whale, request_id = world
     with system.chain.anchor():
-        week_of_daily_keeper(system, system.lst.requests(request_id)[4], checked=False)
+        week_of_daily_keeper(system, system.lst.requests(request_id).ready_at, checked=False)
         claim_at_ready_at(system, whale, request_id)
 
 
@@ -71,7 +71,7 @@ def test_sixty_rebalances_before_ready_at_cannot_delay_it(world) -> None:
     system, whale, request_id = world
     lst = system.lst
     with system.chain.anchor():
-        week_of_daily_keeper(system, lst.requests(request_id)[4], checked=True)
+        week_of_daily_keeper(system, lst.requests(request_id).ready_at, checked=True)
         buffer = lst.buffer()
         for _ in range(60):
             rebalance_checked(system)

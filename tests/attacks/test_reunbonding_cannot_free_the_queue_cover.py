@@ -61,12 +61,12 @@ def test_a_landed_payback_is_not_unbonded_again(world) -> None:
     system, _, _, _, request_id = world
     lst, validator = system.lst, system.validator
     with system.chain.anchor():
-        amount = lst.requests(request_id)[2]
+        amount = lst.request_value(request_id)
         for _ in range(6):
             system.chain.time_travel(DAY)
             keeper(system, checked=True)
         assert validator.withdrawable(lst) == 0, "the refill has landed"
-        assert lst.unbonding_ready_at() <= lst.requests(request_id)[4]
+        assert lst.unbonding_ready_at() <= lst.requests(request_id).ready_at
         assert queue_cover(system) >= amount, "V's X is open to instant exits"
         assert lst.convertToAssets(lst.max_instant_redeem()) <= lst.buffer()
 
@@ -75,7 +75,7 @@ def test_instant_exits_after_the_payback_cannot_delay_the_request(world) -> None
     system, whale, holder, v, request_id = world
     lst = system.lst
     with system.chain.anchor():
-        amount, ready_at = lst.requests(request_id)[2], lst.requests(request_id)[4]
+        amount, ready_at = lst.request_value(request_id), lst.requests(request_id).ready_at
         for _ in range(6):
             system.chain.time_travel(DAY)
             keeper(system)

@@ -33,7 +33,7 @@ def test_a_request_filed_after_the_delay_is_shortened_is_paid_at_its_ready_at(de
     lst.rebalance()
     v = staker(system, "v", 1_000)
     request_id = lst.request_unstake(lst.balanceOf(v), sender=v)
-    amount, ready_at = lst.requests(request_id)[2], lst.requests(request_id)[4]
+    amount, ready_at = lst.request_value(request_id), lst.requests(request_id).ready_at
     # Never promised before the X it counts on can come back, and no later either.
     assert ready_at == max(system.chain.timestamp + 7 * DAY, refill_ready)
     for _ in range(20):

@@ -47,7 +47,7 @@ def world(decimals):
     system.chain.time_travel(10 * DAY)
     keeper(system)
     request_id = lst.request_unstake(lst.balanceOf(v), sender=v)
-    ready_at = lst.requests(request_id)[4]
+    ready_at = lst.requests(request_id).ready_at
     while system.chain.timestamp + DAY <= ready_at - DRAIN_BEFORE:
         system.chain.time_travel(DAY)
         keeper(system)
@@ -73,7 +73,7 @@ def test_a_slash_cannot_make_a_covered_request_late(world, reported: bool, size:
     system, v, request_id, uncounted = world
     lst, validator = system.lst, system.validator
     with system.chain.anchor():
-        ready_at = lst.requests(request_id)[4]
+        ready_at = lst.requests(request_id).ready_at
         bps = hidden_bps(system, uncounted) if size == "hidden" else 300
         unbonding, owed = validator.unbonding_balance(lst), lst.request_value(request_id)
         validator.slash(lst, bps, reported, sender=system.owner)

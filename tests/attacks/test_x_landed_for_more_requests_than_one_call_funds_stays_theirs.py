@@ -54,9 +54,9 @@ def world(decimals):
 
 def claims_pay_in_full(system: BoaSystem, holder: str, requests: list[int]) -> None:
     lst = system.lst
-    system.chain.time_travel(lst.requests(requests[-1])[4] - system.chain.timestamp)
+    system.chain.time_travel(lst.requests(requests[-1]).ready_at - system.chain.timestamp)
     for request_id in requests:
-        amount = lst.requests(request_id)[2]
+        amount = lst.request_value(request_id)
         paid, reason = attempt(lst.claim, request_id, sender=holder)
         assert reason is None and paid == amount, f"request {request_id} paid {paid} of {amount} ({reason})"
 

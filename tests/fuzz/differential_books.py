@@ -88,6 +88,13 @@ def attempt(function: Any, *args: Any, **kwargs: Any) -> tuple[Any, str | None]:
         return None, error.reason
 
 
+def request_fields(request: Any, funded: bool) -> tuple[Any, ...]:
+    """What every version's `requests` answers alike: an older one also returned the amount filed (in its
+    event since) and kept a funded request's leftover `scaled` (0 now)."""
+    scaled = 0 if funded else request.scaled
+    return request.owner, request.receiver, scaled, request.ready_at, request.paid, request.claimed
+
+
 def normalise(value: Any, roles: dict[str, str]) -> Any:
     """Addresses of a world's own contracts by role, so both worlds compare."""
     if isinstance(value, str):
@@ -325,9 +332,13 @@ class Differential:
             elif kind == "address":
                 for who in addresses:
                     out[f"{name}({roles[who]})"] = attempt(fn, who)
-            elif name in ("requests", "request_value"):
+            elif name == "request_value":
                 for i in ids:
                     out[f"{name}({i})"] = attempt(fn, i)
+            elif name == "requests":
+                head = world.lst.queue_head()
+                for i in ids:
+                    out[f"{name}({i})"] = (request_fields(fn(i), i < head), None)
             elif name == "pending_parameters":
                 for i in range(6):
                     out[f"{name}({i})"] = attempt(fn, i)

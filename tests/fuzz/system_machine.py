@@ -239,7 +239,7 @@ class SystemMachine(LeverageActors, RuleBasedStateMachine):
     def ready_at(self, request_id: int) -> int:
         """A request's `ready_at`: fixed at filing."""
         if request_id not in self._requests:
-            self._requests[request_id] = self.lst.requests(request_id)[4]
+            self._requests[request_id] = self.lst.requests(request_id).ready_at
         return self._requests[request_id]
 
     def entries(self) -> list[tuple[int, int]]:
@@ -269,7 +269,7 @@ class SystemMachine(LeverageActors, RuleBasedStateMachine):
         for request_id in range(head, end):
             ready_at = self.ready_at(request_id)
             # What is set aside already (a head funded in part) is in the reserve: only the rest needs cover.
-            owed += lst.request_value(request_id) - lst.requests(request_id)[5]
+            owed += lst.request_value(request_id) - lst.requests(request_id).paid
             while index < len(entries) and entries[index][1] <= ready_at:
                 matured += entries[index][0]
                 index += 1
@@ -322,7 +322,7 @@ class SystemMachine(LeverageActors, RuleBasedStateMachine):
         request_id, reason = attempt(lst.request_unstake, shares, sender=user)
         self.note(rule, reason)
         if reason is None:
-            if lst.requests(request_id)[2] > staked:
+            if lst.request_value(request_id) > staked:  # what it was filed for, at a factor of RAY
                 STATS["queue: request larger than the stake"] += 1
                 self.larger_than_stake.add(request_id)
             if validator.unbonding_tail(lst) > entries:
@@ -435,7 +435,7 @@ class SystemMachine(LeverageActors, RuleBasedStateMachine):
     def claim_oldest(self) -> None:
         head, count = self.lst.queue_head(), self.lst.next_request_id()
         for request_id in range(max(head - 1, 0), count):
-            _, receiver, _, _, ready_at, _, claimed = self.lst.requests(request_id)
+            _, receiver, _, ready_at, _, claimed = self.lst.requests(request_id)
             # Funded (below the head), due and not claimed: `claim` pays it.
             if request_id < head and ready_at <= self.chain.timestamp and not claimed:
                 if receiver == self.batcher.address:

@@ -57,5 +57,5 @@ def test_struct_results_have_their_field_names(system) -> None:
         system.lst.rebalance()
         request_id = system.lst.request_unstake(system.lst.balanceOf(staker) // 2, sender=staker)
         request = system.lst.requests(request_id)
-        assert request.owner == staker and request.receiver == staker and request.amount > 0
+        assert request.owner == staker and request.receiver == staker and request.scaled > 0
         assert request == tuple(request)

@@ -114,9 +114,9 @@ def test_close_to_queue_files_a_request_paying_the_user(
     request = lst.requests(event.request_id)
     # Filed by the router (which burnt the shares) for the user, who alone receives the X.
     assert request.owner == router.address and request.receiver == leverager.address
-    assert request.amount == amount and not request.claimed
+    assert lst.request_value(event.request_id) == amount and not request.claimed
     (filed,) = lst.UnstakeRequested.from_receipt(tx)
-    assert (filed.request_id, filed.receiver) == (event.request_id, leverager.address)
+    assert (filed.request_id, filed.receiver, filed.amount) == (event.request_id, leverager.address, amount)
     assert (event.assets_out, event.shares_out) == (0, 0)
     assert x.balanceOf(leverager) == balance and lst.balanceOf(leverager) == 0
     assert market.positions(leverager) == (0, 0)
@@ -166,7 +166,7 @@ def test_close_without_debt(router, market, x, lst, leverager, units, ready, dea
         assert not tx.events.filter(lst.Withdraw)
     else:
         assert event.queued_assets == before(lst.convertToAssets, tx, collateral)
-        assert lst.requests(event.request_id).amount == event.queued_assets
+        assert lst.UnstakeRequested.from_receipt(tx)[0].amount == event.queued_assets
         assert not tx.events.filter(lst.Withdraw)
 
 
