@@ -30,6 +30,9 @@ from queue_world import DAY, HOUR, keeper
 from levstake.lst_lens import lst_snapshot
 from levstake.model import LST_BOOKS_MAX, LST_REQUEST_MAX
 
+# Requests one call funds (the LST's MAX_FUNDED_PER_CALL).
+MAX_FUNDED_PER_CALL = 64
+
 
 def holder_of_the_most_the_lst_holds(system: BoaSystem) -> str:
     """An account holding all the X the LST's books hold (2^128 - 1), staked at a rate of exactly 1 (nothing
@@ -148,17 +151,19 @@ def test_a_part_set_aside_before_the_request_is_due_is_paid_with_the_rest(decima
 
 
 def test_a_request_the_head_passes_unfunded_pays_what_was_set_aside_apart(decimals) -> None:
-    # The queue's unbonding slashed whole: nothing waiting is worth a unit, and the next filing moves the head
-    # past every waiting request. One of them had a part set aside at filing (the buffer held it): that part,
-    # not its `scaled` read as X, is what it pays.
+    # The queue's unbonding slashed whole: nothing waiting is worth a unit. A call funds 64 requests (each at
+    # 0); the next filing moves the head past the rest unfunded. Of those, one had nothing set aside and one a
+    # part set aside at filing (the buffer held it): each pays that, not its `scaled` read as X.
     system = deploy_system(decimals, RevmChain())
     lst = system.lst
-    first, second = staker(system, "first", 1_000), staker(system, "second", 1_000)
+    small, second = staker(system, "small", 1_000), staker(system, "second", 1_000)
     late = staker(system, "late", 1_000)
     lst.rebalance()
     buffer = lst.buffer()
-    covered = lst.request_unstake(lst.balanceOf(first), sender=first)
-    assert lst.requests(covered).paid == 0
+    shares = lst.balanceOf(small) // (MAX_FUNDED_PER_CALL + 1)
+    filed = [lst.request_unstake(shares, sender=small) for _ in range(MAX_FUNDED_PER_CALL + 1)]
+    covered = filed[-1]
+    assert lst.requests(covered).paid == 0 and lst.requests(covered).scaled > 0
     # The stake left is less than the second request: the buffer sets the rest aside at filing.
     system.validator.slash(lst, 9_900, False, sender=system.owner)
     lst.sync_rewards()
@@ -166,14 +171,17 @@ def test_a_request_the_head_passes_unfunded_pays_what_was_set_aside_apart(decima
     part = lst.requests(mixed).paid
     assert 0 < part <= buffer and lst.requests(mixed).scaled > 0, "part set aside apart, part waiting"
     system.validator.slash(lst, 10_000, True, sender=system.owner)
-    waiting = sum(lst.request_value(r) - lst.requests(r).paid for r in (covered, mixed))
+    waiting = sum(lst.request_value(r) - lst.requests(r).paid for r in (*filed, mixed))
     assert waiting <= 1, "nothing waiting is worth a unit"
     lst.request_unstake(lst.balanceOf(late), sender=late)
-    assert lst.queue_head() > mixed, "passed without a funding"
+    assert lst.queue_head() > mixed, "passed"
     assert lst.requests(mixed).paid == lst.request_value(mixed) == part
+    assert lst.requests(covered).paid == lst.request_value(covered) == 0
     system.chain.time_travel(lst.requests(mixed).ready_at - system.chain.timestamp)
-    assert lst.claim(mixed, sender=second) == part
-    assert lst.claim(covered, sender=first) == 0, "nothing was set aside for it"
+    before = system.x.balanceOf(second)
+    assert lst.claim(mixed, sender=second) == part == system.x.balanceOf(second) - before
+    before = system.x.balanceOf(small)
+    assert lst.claim(covered, sender=small) == 0 == system.x.balanceOf(small) - before, "nothing set aside"
     assert lst.requests(covered).claimed
 
 
