@@ -711,6 +711,13 @@ MUTATIONS = (
         ("test_a_request_cannot_be_paid_other_than_what_is_set_aside_for_it.py",),
     ),
     Mutation(
+        "a request the head passed unfunded pays nothing (what was set aside apart for it is lost)",
+        LST,
+        "    return self._paid_apart(request_id, owner_due)\n",
+        "    return 0\n",
+        ("test_a_request_cannot_be_paid_other_than_what_is_set_aside_for_it.py",),
+    ),
+    Mutation(
         "the paid-apart flag on the stored-receiver flag's bit (a request to another receiver reads paid)",
         LST,
         "REQUEST_PAID_APART: constant(uint256) = 2**202\n",

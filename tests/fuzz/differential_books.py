@@ -322,6 +322,8 @@ class Differential:
         ids = list(range(self.old.lst.next_request_id() + 1))
         addresses = [*self.users, self.treasury, world.lst.address]
         roles = {world.lst.address: "LST", world.validator.address: "VAL", world.x.address: "X"}
+        if world.governor is not None:
+            roles[world.governor.address] = "GOV"
         for i, user in enumerate(self.users):
             roles[user] = f"user{i}"
         roles[self.treasury] = "treasury"
