@@ -1453,6 +1453,10 @@ def _funded_paid(request_id: uint256, owner_due: uint256) -> uint256:
 @view
 @internal
 def _paid_apart(request_id: uint256, owner_due: uint256) -> uint256:
+    """
+    @dev What is set aside for a waiting request so far: its own slot, read only when flagged
+         (REQUEST_PAID_APART; a request never flagged never had that slot written).
+    """
     if owner_due & REQUEST_PAID_APART == 0:
         return 0
     return self._requests[request_id].paid
