@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from eth_account import Account
+from eth_utils import to_checksum_address
 from harness import DEV_KEYS, ROOT, Devnet, Wallet, WebServer, launch_browser
 from test_chart_labels import crossed_by
 
@@ -960,3 +961,60 @@ def test_a_fresh_wallet_paying_with_x_signs_authorization_and_permit_then_sends_
     kinds = [json.loads(params[1])["primaryType"] for params in wallet.sent("eth_signTypedData_v4")]
     assert sorted(kinds) == ["Authorization", "Permit"], kinds
     assert len(wallet.sent("eth_sendTransaction")) == 1  # no approval: the permit rides in the open
+
+
+def lst_read(devnet: Devnet, name: str, *args: Any) -> Any:
+    """The LST's view `name` at the devnet's latest block, by its ABI in the deployment file."""
+    deployment = Deployment.load(devnet.deployment_path)
+    function = deployment.abi("lst").function(name, len(args))
+    call = {"to": deployment.contracts["lst"], "data": "0x" + function.encode(*args).hex()}
+    return function.decode(bytes.fromhex(devnet.call("eth_call", call, "latest")[2:]))
+
+
+def x_balance(devnet: Devnet, account: str) -> int:
+    deployment = Deployment.load(devnet.deployment_path)
+    function = deployment.abi("x").function("balanceOf", 1)
+    call = {"to": deployment.contracts["x"], "data": "0x" + function.encode(account).hex()}
+    return function.decode(bytes.fromhex(devnet.call("eth_call", call, "latest")[2:]))
+
+
+def test_a_queued_unstake_from_the_page_is_listed_at_what_it_pays_and_its_claim_pays_that(
+    open_context, devnet: Devnet
+) -> None:
+    """Stake, queue an unstake, wait out the delay and claim, all from the page: the request's row shows what
+    the LST says it pays (`request_value`, the request no longer stores its amount), and the claim moves
+    exactly that."""
+    user = to_checksum_address(devnet.call("eth_accounts")[7])
+    page = open_context(Wallet(devnet.url, user)).new_page()
+    connect(page, _url(page, "/lend"))
+    page.locator("#stake-form input[name=amount]").fill("20")
+    page.locator("#stake-form select[name=pay]").select_option("native")
+    wait_preview(page, "stake-form", "stake 20")
+    submit(page, "stake-form")
+    page.locator("#unstake-form input[name=amount]").fill("10")
+    page.locator("#unstake-form input[value=queue]").check()
+    wait_preview(page, "unstake-form", "fixed now, no fee")
+    submit(page, "unstake-form")
+    request_id = lst_read(devnet, "next_request_id") - 1
+    owner, receiver, _, ready_at, _, claimed = lst_read(devnet, "requests", request_id)
+    assert (owner, receiver, claimed) == (user, user, False)
+    value = lst_read(devnet, "request_value", request_id)
+    page.goto(_url(page, "/position"))
+    page.wait_for_selector("#wallet[data-state='connected']")
+    row = page.locator(f"[data-requests] tr[data-request='{request_id}']")
+    playwright_api.expect(row).to_contain_text(fmt.amount(value, 18, "WNAT"))
+    playwright_api.expect(row).to_contain_text("due in 7.0 days")
+    playwright_api.expect(row.get_by_role("button", name="Claim")).to_be_disabled()
+    devnet.advance(ready_at - int(devnet.call("eth_getBlockByNumber", "latest", False)["timestamp"], 16))
+    playwright_api.expect(row.locator("td").nth(3)).to_have_text("due")
+    playwright_api.expect(row.get_by_role("button", name="Claim")).to_be_enabled()
+    before = x_balance(devnet, user)
+    with page.expect_request(lambda request: request.method == "POST" and "/api/tx/claim" in request.url):
+        row.get_by_role("button", name="Claim").click()
+    status = page.locator("#tx-status")
+    playwright_api.expect(status).to_have_attribute("data-state", re.compile("confirmed|reverted|refused"))
+    assert status.get_attribute("data-state") == "confirmed", status.inner_text()
+    assert x_balance(devnet, user) - before == value, "the claim pays what the row showed"
+    assert lst_read(devnet, "requests", request_id)[5]
+    playwright_api.expect(row.locator("td").nth(3)).to_have_text("claimed")
+    shot(page, "queued-unstake-claimed")
