@@ -32,8 +32,9 @@ LST_PARAMETERS = {
     "target_buffer_bps": 5,
 }
 LST_PARAMETER_DELAY = 10 * 86_400
-# The most X one queued unstake holds (`LiquidStaking.REQUEST_AMOUNT_MASK`: its amount is packed in 128 bits).
-# On chain no request reaches it: one is worth at most the LST's total assets, within LST_BOOKS_MAX.
+# The most X one queued unstake pays (`LiquidStaking.REQUEST_PAID_MASK`: what a funded request pays is kept
+# in 128 bits beside its mark). On chain no request passes it: one is worth at most the LST's total assets,
+# within LST_BOOKS_MAX.
 LST_REQUEST_MAX = 2**128 - 1
 # The most the LST's buffer and accounted backend balance hold together (`LiquidStaking.BOOKS_MAX`: the two
 # share a slot, 128 bits each): a deposit or mint past it is refused, and `maxDeposit` answers the room left.

@@ -134,12 +134,16 @@ def accept_if_asked(page: Any, form: str) -> None:
 
 
 def submit(page: Any, form: str) -> str:
-    button = page.locator(f"#{form} [data-submit]")
+    return send(page, form.removesuffix("-form"), page.locator(f"#{form} [data-submit]"))
+
+
+def send(page: Any, action: str, button: Any) -> str:
+    """Clicks `button`, which sends the page's `action` transaction, and returns its confirmed status."""
     playwright_api.expect(button).to_be_enabled()
     # The click is known to have started this transaction (the page asks the server first): a swallowed one
     # fails here, and the status waited for next is this one's, not a "confirmed" left by the one before.
-    action = f"/api/tx/{form.removesuffix('-form')}"
-    with page.expect_request(lambda request: request.method == "POST" and action in request.url):
+    path = f"/api/tx/{action}"
+    with page.expect_request(lambda request: request.method == "POST" and path in request.url):
         button.click()
     status = page.locator("#tx-status")
     playwright_api.expect(status).to_have_attribute("data-state", re.compile("confirmed|reverted|refused"))
@@ -156,6 +160,15 @@ def cli_status(devnet: Devnet, account: str) -> dict[str, Any]:
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
     assert done.returncode == 0, done.stdout + done.stderr
     return json.loads(done.stdout[done.stdout.index("{") :])
+
+
+def devnet_reader(devnet: Devnet) -> Any:
+    """The project's reader (what the CLI and the page read through) over the test's devnet."""
+    from web3 import HTTPProvider, Web3
+
+    from levstake.reads import Reader
+
+    return Reader.from_web3(Web3(HTTPProvider(devnet.url)), Deployment.load(devnet.deployment_path))
 
 
 def test_no_wallet_leaves_the_page_read_only_and_nothing_to_sign(open_context) -> None:
@@ -775,14 +788,12 @@ def test_an_adjust_up_past_idle_liquidity_is_refused_with_the_leverage_that_fits
     from html import unescape
 
     from fastapi.testclient import TestClient
-    from web3 import HTTPProvider, Web3
 
-    from levstake.reads import Reader
     from levstake.txs import Builder
     from levstake.web.app import Config, create_app
 
-    deployment = Deployment.load(devnet.deployment_path)
-    reader = Reader.from_web3(Web3(HTTPProvider(devnet.url)), deployment)
+    reader = devnet_reader(devnet)
+    deployment = reader.deployment
     builder = Builder(deployment, reader.info)
     user = devnet.call("eth_accounts")[5]
     snapshot = reader.snapshot()
@@ -963,21 +974,6 @@ def test_a_fresh_wallet_paying_with_x_signs_authorization_and_permit_then_sends_
     assert len(wallet.sent("eth_sendTransaction")) == 1  # no approval: the permit rides in the open
 
 
-def lst_read(devnet: Devnet, name: str, *args: Any) -> Any:
-    """The LST's view `name` at the devnet's latest block, by its ABI in the deployment file."""
-    deployment = Deployment.load(devnet.deployment_path)
-    function = deployment.abi("lst").function(name, len(args))
-    call = {"to": deployment.contracts["lst"], "data": "0x" + function.encode(*args).hex()}
-    return function.decode(bytes.fromhex(devnet.call("eth_call", call, "latest")[2:]))
-
-
-def x_balance(devnet: Devnet, account: str) -> int:
-    deployment = Deployment.load(devnet.deployment_path)
-    function = deployment.abi("x").function("balanceOf", 1)
-    call = {"to": deployment.contracts["x"], "data": "0x" + function.encode(account).hex()}
-    return function.decode(bytes.fromhex(devnet.call("eth_call", call, "latest")[2:]))
-
-
 def test_a_queued_unstake_from_the_page_is_listed_at_what_it_pays_and_its_claim_pays_that(
     open_context, devnet: Devnet
 ) -> None:
@@ -995,26 +991,24 @@ def test_a_queued_unstake_from_the_page_is_listed_at_what_it_pays_and_its_claim_
     page.locator("#unstake-form input[value=queue]").check()
     wait_preview(page, "unstake-form", "fixed now, no fee")
     submit(page, "unstake-form")
-    request_id = lst_read(devnet, "next_request_id") - 1
-    owner, receiver, _, ready_at, _, claimed = lst_read(devnet, "requests", request_id)
-    assert (owner, receiver, claimed) == (user, user, False)
-    value = lst_read(devnet, "request_value", request_id)
+    reader = devnet_reader(devnet)
+    (count,) = reader.call_many([("lst", "next_request_id", ())])
+    request = reader.request(count - 1)
+    assert (request.owner, request.receiver, request.claimed) == (user, user, False)
+    request_id, value = request.request_id, request.value
     page.goto(_url(page, "/position"))
     page.wait_for_selector("#wallet[data-state='connected']")
     row = page.locator(f"[data-requests] tr[data-request='{request_id}']")
     playwright_api.expect(row).to_contain_text(fmt.amount(value, 18, "WNAT"))
     playwright_api.expect(row).to_contain_text("due in 7.0 days")
     playwright_api.expect(row.get_by_role("button", name="Claim")).to_be_disabled()
-    devnet.advance(ready_at - int(devnet.call("eth_getBlockByNumber", "latest", False)["timestamp"], 16))
+    devnet.advance(request.ready_at - reader.block().timestamp)
     playwright_api.expect(row.locator("td").nth(3)).to_have_text("due")
     playwright_api.expect(row.get_by_role("button", name="Claim")).to_be_enabled()
-    before = x_balance(devnet, user)
-    with page.expect_request(lambda request: request.method == "POST" and "/api/tx/claim" in request.url):
-        row.get_by_role("button", name="Claim").click()
-    status = page.locator("#tx-status")
-    playwright_api.expect(status).to_have_attribute("data-state", re.compile("confirmed|reverted|refused"))
-    assert status.get_attribute("data-state") == "confirmed", status.inner_text()
-    assert x_balance(devnet, user) - before == value, "the claim pays what the row showed"
-    assert lst_read(devnet, "requests", request_id)[5]
+    (before,) = reader.call_many([("x", "balanceOf", (user,))])
+    send(page, "claim", row.get_by_role("button", name="Claim"))
+    (after,) = reader.call_many([("x", "balanceOf", (user,))])
+    assert after - before == value, "the claim pays what the row showed"
+    assert reader.request(request_id).claimed
     playwright_api.expect(row.locator("td").nth(3)).to_have_text("claimed")
     shot(page, "queued-unstake-claimed")
