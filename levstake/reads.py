@@ -254,6 +254,10 @@ class Reader:
         self._filings = EventLog(
             transport, self.addresses["lst"], deployment.abi("lst"), "UnstakeRequested", deployment.block
         )
+        # A claim clears its request's storage: what a claimed request was and paid is in these two logs.
+        self._claims = EventLog(
+            transport, self.addresses["lst"], deployment.abi("lst"), "UnstakeClaimed", deployment.block
+        )
         self._simulate_v1: bool | None = None  # whether the node answers eth_simulateV1 (None: not asked yet)
 
     @classmethod
@@ -561,6 +565,9 @@ class Reader:
         for index, request_id in enumerate(ids):
             request, value = results[2 * index], results[2 * index + 1]
             owner, receiver, _, ready_at, _, claimed = request
+            if claimed:
+                views.append(self._claimed_view(request_id, block))
+                continue
             if int(receiver, 16) == 0:
                 views.append(None)
                 continue
@@ -578,6 +585,21 @@ class Reader:
                 )
             )
         return views
+
+    def _claimed_view(self, request_id: int, block: Block) -> RequestView:
+        # The LST cleared the request at its claim: its filing and its claim say who, when and what it paid.
+        filing = next(log for log in self._filings.read(block.number) if log["request_id"] == request_id)
+        claim = next(log for log in self._claims.read(block.number) if log["request_id"] == request_id)
+        return RequestView(
+            request_id,
+            to_checksum_address(filing["owner"]),
+            to_checksum_address(filing["receiver"]),
+            claim["amount"],
+            filing["ready_at"],
+            True,
+            True,
+            True,
+        )
 
     # ------------------------------------------------------------ simulating transactions
 

@@ -126,14 +126,15 @@ STREAM_START: constant(uint256) = 176
 STREAM_END: constant(uint256) = 216
 STREAM_TIME_MASK: constant(uint256) = 2**40 - 1
 
-# A queued request's owner, due time and claimed flag in one slot (`StoredRequest.owner_due`): the owner in
-# the low 160 bits, `ready_at` in the 40 above (a filing checks it, as a sync checks a stream's end), the
-# flag above them, whether the receiver is stored (REQUEST_RECEIVER) and whether a part is set aside apart
+# A queued request's owner, due time and flags in one slot (`StoredRequest.owner_due`): the owner in the low
+# 160 bits, `ready_at` in the 40 above (a filing checks it, as a sync checks a stream's end), above them
+# whether the receiver is stored (REQUEST_RECEIVER) and whether a part is set aside apart
 # (REQUEST_PAID_APART). A filing then writes 4 new slots at most (2 when it pays its owner with nothing set
-# aside), and a claim sets its flag in a slot already written (not a zero one).
+# aside). A claim clears the slots its request wrote: their refunds pay for most of the claim, and below the
+# next id a slot without an owner is a claimed request (every filing has one: no burn from the zero address).
+# What a claimed request was and paid is in its two events (`UnstakeRequested`, `UnstakeClaimed`).
 REQUEST_OWNER_MASK: constant(uint256) = 2**160 - 1
 REQUEST_READY_AT: constant(uint256) = 160
-REQUEST_CLAIMED: constant(uint256) = 2**200
 # Set when the request's receiver is not its owner: only then is the receiver stored (most requests pay their
 # owner: a filing writes two new slots, not three, and a claim reads the receiver's slot only when set).
 REQUEST_RECEIVER: constant(uint256) = 2**201
@@ -1412,23 +1413,29 @@ def claim(request_id: uint256) -> uint256:
     @return The X paid (0 while the request waits).
     """
     self._enter()
-    # Every filed request has an owner (no burn from the zero address) and a `ready_at`.
     owner_due: uint256 = self._requests[request_id].owner_due
-    assert owner_due != 0, "lst: unknown request"
+    if owner_due == 0:
+        # Below the next id, the slot a claim cleared (see REQUEST_OWNER_MASK).
+        assert request_id >= self._ids << ID_LOW >> ID_LOW, "lst: already claimed"
+        raise "lst: unknown request"
     owner: address = convert(owner_due & REQUEST_OWNER_MASK, address)
     receiver: address = owner
     if owner_due & REQUEST_RECEIVER != 0:
         receiver = self._requests[request_id].receiver
     assert msg.sender == receiver or msg.sender == owner, "lst: not request owner"
-    assert owner_due & REQUEST_CLAIMED == 0, "lst: already claimed"
     self._apply_loss()
     self._process_queue()
     if request_id >= self._ids << LAST_READY_AT >> ID_LOW or owner_due >> REQUEST_READY_AT & STREAM_TIME_MASK > block.timestamp:
         self._exit()
         return 0
     paid: uint256 = self._funded_paid(request_id, owner_due)
-    # The flag is set in the slot the owner and `ready_at` already fill: they must stay as they are.
-    self._requests[request_id].owner_due = owner_due | REQUEST_CLAIMED
+    # Every slot the request wrote, and only those (a zero written to a slot never written is a cold write).
+    self._requests[request_id].owner_due = 0
+    self._requests[request_id].scaled = 0
+    if owner_due & REQUEST_RECEIVER != 0:
+        self._requests[request_id].receiver = empty(address)
+    if owner_due & REQUEST_PAID_APART != 0:
+        self._requests[request_id].paid = 0
     # `paid` is within 128 bits (REQUEST_FUNDED): the checked sub reverts if it exceeds the reserve.
     self._factor_reserve -= paid << BOOKS_HIGH
     log UnstakeClaimed(request_id=request_id, owner=owner, receiver=receiver, amount=paid)
@@ -1466,7 +1473,8 @@ def _paid_apart(request_id: uint256, owner_due: uint256) -> uint256:
 @external
 def request_value(request_id: uint256) -> uint256:
     """
-    @notice X the request pays: its funded amount, or what is set aside plus what the rest is worth now.
+    @notice X the request pays: its funded amount, or what is set aside plus what the rest is worth now
+            (0 once claimed: `UnstakeClaimed` says what it paid).
     """
     self._check_not_entered()
     owner_due: uint256 = self._requests[request_id].owner_due
@@ -1481,10 +1489,20 @@ def request_value(request_id: uint256) -> uint256:
 @external
 def requests(arg0: uint256) -> UnstakeRequest:
     """
-    @notice Unstake request `arg0` (all zero if never filed), unpacked from its slot (the
-            parameter keeps the name of the public getter this replaced, so the ABI is unchanged).
+    @notice Unstake request `arg0` (all zero if never filed; claimed and the rest zero once claimed: its
+            events say what it was), unpacked from its slot (the parameter keeps the name of the public
+            getter this replaced, so the ABI is unchanged).
     """
     request: StoredRequest = self._requests[arg0]
+    if request.owner_due == 0:
+        return UnstakeRequest(
+            owner=empty(address),
+            receiver=empty(address),
+            scaled=0,
+            ready_at=0,
+            paid=0,
+            claimed=arg0 < self._ids << ID_LOW >> ID_LOW,
+        )
     owner: address = convert(request.owner_due & REQUEST_OWNER_MASK, address)
     if request.owner_due & REQUEST_RECEIVER == 0:
         request.receiver = owner
@@ -1501,7 +1519,7 @@ def requests(arg0: uint256) -> UnstakeRequest:
         scaled=scaled,
         ready_at=request.owner_due >> REQUEST_READY_AT & STREAM_TIME_MASK,
         paid=paid,
-        claimed=request.owner_due & REQUEST_CLAIMED != 0,
+        claimed=False,
     )
 
 

@@ -103,7 +103,8 @@ VIEW_REQUEST_VALUE = (
 @external
 def request_value(request_id: uint256) -> uint256:
     \"\"\"
-    @notice X the request pays: its funded amount, or what is set aside plus what the rest is worth now.
+    @notice X the request pays: its funded amount, or what is set aside plus what the rest is worth now
+            (0 once claimed: `UnstakeClaimed` says what it paid).
     \"\"\"
     self._check_not_entered()
     owner_due: uint256 = self._requests[request_id].owner_due
@@ -529,17 +530,31 @@ MUTATIONS = (
         ("test_a_claim_or_a_late_clock_cannot_corrupt_a_packed_request.py",),
     ),
     Mutation(
-        "a claim writes its flag over the request's owner and ready_at",
+        "a claim leaves its request's owner slot (claimed again, paid what its other slots still say)",
         LST,
-        "    self._requests[request_id].owner_due = owner_due | REQUEST_CLAIMED\n",
-        "    self._requests[request_id].owner_due = REQUEST_CLAIMED\n",
+        "    self._requests[request_id].owner_due = 0\n",
+        "",
         ("test_a_claim_or_a_late_clock_cannot_corrupt_a_packed_request.py",),
     ),
     Mutation(
-        "the claimed flag overlaps ready_at's top bit (a request due after 2^39 is filed claimed)",
+        "a claim clears the request behind it (its owner's X no longer owed to it)",
         LST,
-        "REQUEST_CLAIMED: constant(uint256) = 2**200\n",
-        "REQUEST_CLAIMED: constant(uint256) = 2**199\n",
+        "    self._requests[request_id].scaled = 0\n",
+        "    self._requests[request_id + 1].scaled = 0\n",
+        ("test_a_claim_or_a_late_clock_cannot_corrupt_a_packed_request.py",),
+    ),
+    Mutation(
+        "a claimed request reads as never filed (its owner's tools lose it)",
+        LST,
+        "            claimed=arg0 < self._ids << ID_LOW >> ID_LOW,\n",
+        "            claimed=False,\n",
+        ("test_a_claim_or_a_late_clock_cannot_corrupt_a_packed_request.py",),
+    ),
+    Mutation(
+        "a second claim of a request is not told apart from a request never filed",
+        LST,
+        '        assert request_id >= self._ids << ID_LOW >> ID_LOW, "lst: already claimed"\n',
+        "",
         ("test_a_claim_or_a_late_clock_cannot_corrupt_a_packed_request.py",),
     ),
     Mutation(
@@ -558,10 +573,10 @@ MUTATIONS = (
         ("test_a_request_to_its_owner_cannot_be_claimed_or_paid_elsewhere.py",),
     ),
     Mutation(
-        "the stored-receiver flag on the claimed flag's bit (a request to another receiver is filed claimed)",
+        "the stored-receiver flag on the owner's top bit (such an owner reads a receiver never stored)",
         LST,
         "REQUEST_RECEIVER: constant(uint256) = 2**201\n",
-        "REQUEST_RECEIVER: constant(uint256) = 2**200\n",
+        "REQUEST_RECEIVER: constant(uint256) = 2**159\n",
         ("test_a_request_to_its_owner_cannot_be_claimed_or_paid_elsewhere.py",),
     ),
     Mutation(
@@ -581,8 +596,8 @@ MUTATIONS = (
     Mutation(
         "a request never filed is not refused as unknown",
         LST,
-        '    assert owner_due != 0, "lst: unknown request"\n',
-        "",
+        '        raise "lst: unknown request"\n',
+        "        pass\n",
         ("test_a_request_to_its_owner_cannot_be_claimed_or_paid_elsewhere.py",),
     ),
     # ------------------------------------------------------------ the LST's books packed (two 128-bit halves)

@@ -1,12 +1,13 @@
-"""A queued request's owner, `ready_at` and `claimed` flag share one storage slot (owner in the low 160 bits,
-`ready_at` in the 40 above, the flag above them), as the reward stream's amount, start and end share another.
-Three ways that could go wrong, each worth money:
+"""A queued request's owner, `ready_at` and flags share one storage slot (owner in the low 160 bits,
+`ready_at` in the 40 above, the flags above them), as the reward stream's amount, start and end share another.
+A claim clears the slots its request wrote (an owner-less slot below the next id reads as claimed). Three
+ways that could go wrong, each worth money:
 
-- A claim sets its flag by rewriting the slot: were it to write the flag alone, the owner and `ready_at`
-  would be gone (the owner no longer sees the request, nor can claim it on a receiver's behalf).
+- A claim clears the wrong slots, or too few: the request behind it would lose its owner or what it pays, or
+  the claimed request, its owner slot left, could be claimed again (and paid what its other slots still say).
 - A bit misplaced between the fields: an owner whose 160 bits are all set, filing a request due at 2^40 - 1
   (all 40 bits of `ready_at` set), must read back exactly; a flag overlapping `ready_at`'s top bit would
-  mark that request claimed when filed, and its X could never be paid.
+  change what the request is (its receiver, or a part set aside that it does not have).
 - A time past 40 bits: shifted into its place it loses its high bits. A `ready_at` of 2^40 + d would read d
   (a request due at once: a fee-free instant exit), and a stream's end of 2^40 + d would end before it
   starts (the whole gain unlocked at once, for whoever deposits just before the sync). Both are refused.
@@ -20,6 +21,7 @@ from __future__ import annotations
 from boa_system import MAX_UINT, BoaSystem, RevmChain, deploy_system, reverts
 
 DAY = 86_400
+ZERO = "0x0000000000000000000000000000000000000000"
 # The last time the packed slots hold.
 TIME_MAX = 2**40 - 1
 # Every bit of an address set: no bit of `ready_at` or of the flag can hide in it or take from it.
@@ -40,15 +42,17 @@ def owner_with_shares(system: BoaSystem, amount: float) -> None:
     system.lst.deposit(system.units(amount), sender=OWNER)
 
 
-def test_a_request_due_at_the_last_packed_second_keeps_its_owner_through_a_claim(decimals) -> None:
+def test_a_request_due_at_the_last_packed_second_keeps_its_owner_until_its_claim_clears_it(decimals) -> None:
     system = system_at(decimals, TIME_MAX - 20 * DAY)
     lst, chain = system.lst, system.chain
-    # Nothing delegated: the buffer pays the request when it is due.
+    # Nothing delegated: the buffer pays the requests when they are due.
     owner_with_shares(system, 1_000)
     receiver = chain.generate_address("receiver")
     system.validator.set_unbonding_delay(TIME_MAX - chain.timestamp, sender=system.owner)
     shares = lst.convertToShares(system.units(100))
     request_id = lst.request_unstake(shares, receiver, OWNER, sender=OWNER)
+    # The request behind it, to the owner: the claim must leave all of it as it is.
+    behind = lst.request_unstake(shares, sender=OWNER)
     filed = lst.requests(request_id)
     assert (filed.owner, filed.receiver, filed.ready_at, filed.claimed) == (OWNER, receiver, TIME_MAX, False)
     assert filed.paid == lst.request_value(request_id) > 0, "the buffer set it aside whole at filing"
@@ -58,14 +62,23 @@ def test_a_request_due_at_the_last_packed_second_keeps_its_owner_through_a_claim
     assert lst.requests(request_id) == filed
     # Due: the owner (not the receiver) claims, which reads the owner from the packed slot.
     chain.time_travel(1)
-    assert lst.claim(request_id, sender=OWNER) == filed.paid
-    assert system.x.balanceOf(receiver) == filed.paid
+    behind_before = (lst.requests(behind), lst.request_value(behind))
+    paid = lst.claim(request_id, sender=OWNER)
+    assert paid == filed.paid and system.x.balanceOf(receiver) == filed.paid
     claimed = lst.requests(request_id)
-    assert claimed.claimed, "the claim is recorded"
-    assert (claimed.owner, claimed.ready_at) == (OWNER, TIME_MAX), "the claim kept the owner and ready_at"
-    assert claimed._replace(claimed=False, paid=filed.paid) == filed, "and every other field"
+    assert tuple(claimed) == (ZERO, ZERO, 0, 0, 0, True), "the claim cleared the request and reads claimed"
+    assert lst.request_value(request_id) == 0, "a claimed request is worth nothing more"
+    assert (lst.requests(behind), lst.request_value(behind)) == behind_before, "and only that request"
+    for claimant in (receiver, OWNER):
+        with reverts("lst: already claimed"):
+            lst.claim(request_id, sender=claimant)
+    # The request behind is paid to its owner what it read, once.
+    assert lst.claim(behind, sender=OWNER) == behind_before[1] > 0
     with reverts("lst: already claimed"):
-        lst.claim(request_id, sender=receiver)
+        lst.claim(behind, sender=OWNER)
+    with reverts("lst: unknown request"):
+        lst.claim(behind + 1, sender=OWNER)
+    assert lst.queue_reserve() == 0
 
 
 def test_a_request_due_past_40_bits_is_refused(decimals) -> None:

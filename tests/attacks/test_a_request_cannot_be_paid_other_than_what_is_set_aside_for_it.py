@@ -85,8 +85,8 @@ def test_the_most_one_request_holds_reads_back_and_is_paid_exactly(decimals) -> 
     before = system.x.balanceOf(holder)
     assert lst.claim(request_id, sender=holder) == LST_REQUEST_MAX
     assert system.x.balanceOf(holder) - before == LST_REQUEST_MAX
-    paid = lst.requests(request_id)
-    assert paid.claimed and paid.paid == LST_REQUEST_MAX
+    claimed = lst.requests(request_id)
+    assert claimed.claimed and (claimed.paid, lst.request_value(request_id)) == (0, 0), "cleared by the claim"
 
 
 def test_a_funding_marks_what_it_pays_and_a_claim_pays_exactly_that(decimals) -> None:
@@ -106,7 +106,9 @@ def test_a_funding_marks_what_it_pays_and_a_claim_pays_exactly_that(decimals) ->
     assert (funded.scaled, funded.paid) == (0, amount) and lst.request_value(request_id) == amount
     assert lst.queue_reserve() == amount
     assert lst.claim(request_id, sender=leaver) == amount
-    assert lst.queue_reserve() == 0 and lst.requests(request_id).paid == amount
+    assert lst.queue_reserve() == 0 and lst.requests(request_id).claimed
+    with reverts("lst: already claimed"):
+        lst.claim(request_id, sender=leaver)
 
 
 def test_the_most_one_request_holds_is_funded_by_the_queue_and_paid_exactly(decimals) -> None:

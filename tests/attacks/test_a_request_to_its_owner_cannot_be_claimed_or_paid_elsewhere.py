@@ -1,11 +1,11 @@
 """A queued request stores its receiver only when it is not its owner (a flag in the owner's slot says so,
-above the `claimed` flag): most requests pay their owner, and a filing then writes three new slots, not four.
+above `ready_at`): most requests pay their owner, and a filing then writes one new slot less.
 What that could break, each worth money:
 
 - A request to its owner read back without a receiver: its claim would pay the zero address (the X gone) or
   nobody could claim it.
-- The flag misplaced onto `ready_at` or `claimed`: a request to another receiver would read as due ~17,400
-  years later, or as claimed when filed (its X never paid).
+- The flag misplaced onto `ready_at` or the other flag: a request to another receiver would read as due
+  ~17,400 years later, or as having a part set aside apart that was never written (its X never paid).
 - A stranger claiming for somebody else, or a request never filed read as one.
 
 Requests at both ends: an owner whose 160 bits are all set (no bit of it may leak into the flags), due at a
@@ -46,8 +46,7 @@ def test_a_request_to_its_owner_reads_back_and_pays_its_owner(decimals) -> None:
     before = x.balanceOf(OWNER)
     assert lst.claim(request_id, sender=OWNER) == amount > 0
     assert x.balanceOf(OWNER) - before == amount, "paid to its owner"
-    claimed = lst.requests(request_id)
-    assert claimed.claimed and claimed._replace(claimed=False, paid=filed.paid, scaled=filed.scaled) == filed
+    assert tuple(lst.requests(request_id)) == (ZERO_ADDRESS, ZERO_ADDRESS, 0, 0, 0, True), "cleared, claimed"
 
 
 def test_a_request_to_another_receiver_reads_back_due_and_unclaimed(decimals) -> None:

@@ -1009,6 +1009,10 @@ def test_a_queued_unstake_from_the_page_is_listed_at_what_it_pays_and_its_claim_
     send(page, "claim", row.get_by_role("button", name="Claim"))
     (after,) = reader.call_many([("x", "balanceOf", (user,))])
     assert after - before == value, "the claim pays what the row showed"
-    assert reader.request(request_id).claimed
+    # The LST cleared the request at its claim: its two events still say whose it was, when, and what it paid.
+    claimed = reader.request(request_id)
+    assert claimed.claimed and claimed.value == value
+    assert (claimed.owner, claimed.receiver, claimed.ready_at) == (user, user, request.ready_at)
     playwright_api.expect(row.locator("td").nth(3)).to_have_text("claimed")
+    playwright_api.expect(row).to_contain_text(fmt.amount(value, 18, "WNAT"))
     shot(page, "queued-unstake-claimed")

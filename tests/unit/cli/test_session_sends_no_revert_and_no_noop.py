@@ -109,9 +109,13 @@ def test_every_command_and_bad_input_leaves_no_reverted_or_noop_transaction(
     good("close", "--queue", "--account", LEVERAGER, "--yes")
     status = as_json("status", "--account", LEVERAGER)
     assert status["account"]["position"] is None and len(status["account"]["requests"]) == 2
+    filed = as_json("requests", "--account", LEVERAGER)["requests"]
     chain.mine(deltatime=contracts.validator.unbonding_delay() + 1)
     output = good("claim", "--account", LEVERAGER, "--yes")
     assert output.count("ok  claim") == 2
+    # The claims cleared both requests in the LST: their two events still say whose, when, and what each paid.
+    claimed = as_json("requests", "--account", LEVERAGER)["requests"]
+    assert claimed == [{**request, "funded": True, "due": True, "claimed": True} for request in filed]
     refused("no open unstake request", "claim", "--account", LEVERAGER, "--yes")
     refused("already claimed", "claim", "--request", request["id"], "--account", LEVERAGER, "--yes")
 

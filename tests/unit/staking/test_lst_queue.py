@@ -10,6 +10,7 @@ from ape import chain
 from lst_math import RAY, claimable, request_id
 
 from levstake import lst_lens
+from levstake.rpc import ZERO_ADDRESS
 
 DAY = 86_400
 # Matured entries the backend pays back per `withdraw_unbonded` call (its MAX_PAYOUTS_PER_CALL).
@@ -106,7 +107,9 @@ def test_funded_from_the_backend_payback(lst, x, validator, delegated, staker, u
     assert lst_lens.target_buffer(lst) == units(5)
     assert lst.backend_accounted() == units(40)
     assert lst.queue_reserve() == 0 and lst_lens.queue_liability(lst) == 0
-    assert lst.request_value(rid) == units(50)
+    # The claim cleared the request (its events keep what it was): it reads claimed, worth nothing more.
+    assert lst.request_value(rid) == 0
+    assert tuple(lst.requests(rid)) == (ZERO_ADDRESS, ZERO_ADDRESS, 0, 0, 0, True)
 
 
 def test_fifo_whole_requests(lst, x, validator, delegated_without_rewards, staker, other, units, warp):
@@ -234,7 +237,7 @@ def test_slash_while_waiting_reduces_the_payout_by_its_unbondings_cut(
     # The 20 X unbonding less its 10% pays the request: the buffer owes it nothing.
     assert events(tx, lst.BackendPaidBack)[0].amount == units(18)
     assert x.balanceOf(staker) - before == payout
-    assert lst.requests(rid).paid == payout
+    assert events(tx, lst.UnstakeClaimed)[0].amount == payout
 
 
 def test_claim_keeps_progress_when_more_than_64_requests_are_due(
