@@ -191,6 +191,10 @@ class RequestView:
         return self.funded and self.due and not self.claimed
 
 
+def _log_of(logs: Sequence[Any], request_id: int) -> Any | None:
+    return next((log for log in logs if log["request_id"] == request_id), None)
+
+
 class EventLog:
     """
     Every log of one event of one contract, decoded, oldest first. Each `read` queries only the blocks no
@@ -588,8 +592,13 @@ class Reader:
 
     def _claimed_view(self, request_id: int, block: Block) -> RequestView:
         # The LST cleared the request at its claim: its filing and its claim say who, when and what it paid.
-        filing = next(log for log in self._filings.read(block.number) if log["request_id"] == request_id)
-        claim = next(log for log in self._claims.read(block.number) if log["request_id"] == request_id)
+        filing = _log_of(self._filings.read(block.number), request_id)
+        claim = _log_of(self._claims.read(block.number), request_id)
+        if filing is None or claim is None:
+            raise ReadError(
+                f"unstake request {request_id} was claimed, but the node returned no "
+                f"{'UnstakeRequested' if filing is None else 'UnstakeClaimed'} event for it"
+            )
         return RequestView(
             request_id,
             to_checksum_address(filing["owner"]),
