@@ -90,7 +90,10 @@ def attempt(function: Any, *args: Any, **kwargs: Any) -> tuple[Any, str | None]:
 
 def request_fields(request: Any, funded: bool) -> tuple[Any, ...]:
     """What every version's `requests` answers alike: an older one also returned the amount filed (in its
-    event since) and kept a funded request's leftover `scaled` (0 now)."""
+    event since), kept a funded request's leftover `scaled` (0 now) and a claimed request's fields (a claim
+    clears them now: only `claimed` is alike)."""
+    if request.claimed:
+        return (True,)
     scaled = 0 if funded else request.scaled
     return request.owner, request.receiver, scaled, request.ready_at, request.paid, request.claimed
 
@@ -336,7 +339,9 @@ class Differential:
                     out[f"{name}({roles[who]})"] = attempt(fn, who)
             elif name == "request_value":
                 for i in ids:
-                    out[f"{name}({i})"] = attempt(fn, i)
+                    # What a claimed request paid: its event now (0 here), its slot in older versions.
+                    claimed = world.lst.requests(i).claimed
+                    out[f"{name}({i})"] = ("claimed", None) if claimed else attempt(fn, i)
             elif name == "requests":
                 head = world.lst.queue_head()
                 for i in ids:
