@@ -191,10 +191,6 @@ class RequestView:
         return self.funded and self.due and not self.claimed
 
 
-def _log_of(logs: Sequence[Any], request_id: int) -> Any | None:
-    return next((log for log in logs if log["request_id"] == request_id), None)
-
-
 class EventLog:
     """
     Every log of one event of one contract, decoded, oldest first. Each `read` queries only the blocks no
@@ -565,12 +561,14 @@ class Reader:
         for request_id in ids:
             calls += [("lst", "requests", (request_id,)), ("lst", "request_value", (request_id,))]
         head, *results = self.call_many(calls, block)
+        requests, values = results[0::2], results[1::2]
+        claimed_ids = [request_id for request_id, request in zip(ids, requests, strict=True) if request[5]]
+        claimed = self._claimed_views(claimed_ids, block)
         views: list[RequestView | None] = []
-        for index, request_id in enumerate(ids):
-            request, value = results[2 * index], results[2 * index + 1]
-            owner, receiver, _, ready_at, _, claimed = request
-            if claimed:
-                views.append(self._claimed_view(request_id, block))
+        for request_id, request, value in zip(ids, requests, values, strict=True):
+            owner, receiver, _, ready_at, _, _ = request
+            if request_id in claimed:
+                views.append(claimed[request_id])
                 continue
             if int(receiver, 16) == 0:
                 views.append(None)
@@ -584,31 +582,38 @@ class Reader:
                     value,
                     ready_at,
                     funded,
-                    bool(claimed),
+                    False,
                     ready_at <= block.timestamp,
                 )
             )
         return views
 
-    def _claimed_view(self, request_id: int, block: Block) -> RequestView:
-        # The LST cleared the request at its claim: its filing and its claim say who, when and what it paid.
-        filing = _log_of(self._filings.read(block.number), request_id)
-        claim = _log_of(self._claims.read(block.number), request_id)
-        if filing is None or claim is None:
-            raise ReadError(
-                f"unstake request {request_id} was claimed, but the node returned no "
-                f"{'UnstakeRequested' if filing is None else 'UnstakeClaimed'} event for it"
+    def _claimed_views(self, ids: Sequence[int], block: Block) -> dict[int, RequestView]:
+        # The LST cleared each request at its claim: its filing and its claim say who, when and what it paid.
+        # The logs are indexed once per read, not searched once per claimed request.
+        if not ids:
+            return {}
+        filings = {log["request_id"]: log for log in self._filings.read(block.number)}
+        claims = {log["request_id"]: log for log in self._claims.read(block.number)}
+        views: dict[int, RequestView] = {}
+        for request_id in ids:
+            filing, claim = filings.get(request_id), claims.get(request_id)
+            if filing is None or claim is None:
+                raise ReadError(
+                    f"unstake request {request_id} was claimed, but the node returned no "
+                    f"{'UnstakeRequested' if filing is None else 'UnstakeClaimed'} event for it"
+                )
+            views[request_id] = RequestView(
+                request_id,
+                filing["owner"],
+                filing["receiver"],
+                claim["amount"],
+                filing["ready_at"],
+                funded=True,
+                claimed=True,
+                due=True,
             )
-        return RequestView(
-            request_id,
-            to_checksum_address(filing["owner"]),
-            to_checksum_address(filing["receiver"]),
-            claim["amount"],
-            filing["ready_at"],
-            True,
-            True,
-            True,
-        )
+        return views
 
     # ------------------------------------------------------------ simulating transactions
 

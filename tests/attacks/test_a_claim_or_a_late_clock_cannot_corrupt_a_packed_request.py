@@ -20,8 +20,9 @@ from __future__ import annotations
 
 from boa_system import MAX_UINT, BoaSystem, RevmChain, deploy_system, reverts
 
+from levstake.rpc import ZERO_ADDRESS
+
 DAY = 86_400
-ZERO = "0x0000000000000000000000000000000000000000"
 # The last time the packed slots hold.
 TIME_MAX = 2**40 - 1
 # Every bit of an address set: no bit of `ready_at` or of the flag can hide in it or take from it.
@@ -65,8 +66,8 @@ def test_a_request_due_at_the_last_packed_second_keeps_its_owner_until_its_claim
     behind_before = (lst.requests(behind), lst.request_value(behind))
     paid = lst.claim(request_id, sender=OWNER)
     assert paid == filed.paid and system.x.balanceOf(receiver) == filed.paid
-    claimed = lst.requests(request_id)
-    assert tuple(claimed) == (ZERO, ZERO, 0, 0, 0, True), "the claim cleared the request and reads claimed"
+    claimed = tuple(lst.requests(request_id))
+    assert claimed == (ZERO_ADDRESS, ZERO_ADDRESS, 0, 0, 0, True), "the claim cleared it and it reads claimed"
     assert lst.request_value(request_id) == 0, "a claimed request is worth nothing more"
     assert (lst.requests(behind), lst.request_value(behind)) == behind_before, "and only that request"
     for claimant in (receiver, OWNER):

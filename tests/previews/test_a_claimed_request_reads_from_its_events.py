@@ -12,7 +12,7 @@ from boa_system import RevmChain, deploy_system, stake
 from revm_reads import reader_of
 
 from levstake.reads import RequestView
-from levstake.rpc import ReadError
+from levstake.rpc import ZERO_ADDRESS, ReadError
 
 
 class Logs:
@@ -37,7 +37,7 @@ def test_a_claimed_request_reads_whose_it_was_and_what_it_paid(decimals) -> None
     chain.time_travel(filed.ready_at - chain.timestamp)
     paid = lst.claim(request_id, sender=receiver)
     assert paid == filed.value
-    assert tuple(lst.requests(request_id)) == ("0x" + "00" * 20, "0x" + "00" * 20, 0, 0, 0, True)
+    assert tuple(lst.requests(request_id)) == (ZERO_ADDRESS, ZERO_ADDRESS, 0, 0, 0, True)
 
     filing = {"request_id": request_id, "owner": owner, "receiver": receiver, "ready_at": filed.ready_at}
     claim = {"request_id": request_id, "owner": owner, "receiver": receiver, "amount": paid}
