@@ -203,9 +203,13 @@ class EventLog:
         self._start = self.scanned = start  # the first block the next read queries
         self._logs: list[Any] = []
 
+    def reset(self) -> None:
+        """Forget every log read: the next read queries from the start again."""
+        self._logs, self.scanned = [], self._start
+
     def read(self, height: int) -> list[Any]:
         if height + 1 < self.scanned:
-            self._logs, self.scanned = [], self._start
+            self.reset()
         if height >= self.scanned:
             query = {
                 "address": self._address,
@@ -263,6 +267,11 @@ class Reader:
     @classmethod
     def from_web3(cls, w3: Any, deployment: Deployment, market: str | None = None) -> Reader:
         return cls(Web3Transport(w3), deployment, market)
+
+    def forget_logs(self) -> None:
+        """Drop the event logs read so far (the node now serves another chain: a devnet recreated)."""
+        for log in (self._supplies, self._filings, self._claims):
+            log.reset()
 
     # ------------------------------------------------------------ calls
 

@@ -263,6 +263,7 @@ def create_app(config: Config) -> FastAPI:
                 "open_pages": len(hub.clients),
                 "blocks_seen": hub.blocks_seen,
                 "refreshes": hub.refreshes,
+                "chain_changes": hub.chain_changes,
                 "last_refresh_ms": round(hub.last_refresh_seconds * 1000, 1),
             }
         )

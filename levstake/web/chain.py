@@ -60,6 +60,10 @@ class Cache:
         with self._lock:
             return self._items.get(key)
 
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
 
 @dataclass(frozen=True)
 class RiskRow:
@@ -87,6 +91,9 @@ class Chain:
         self.info = self.reader.info
         self.builder = Builder(deployment, self.info)
         self.head: Block | None = None
+        # The chain's first block, and how many times it changed: a new devnet under the running server.
+        self.genesis: Block | None = None
+        self.generation = 0
         self._snapshots = Cache(512)
         self._history = Cache(256)
         self._requests = Cache(256)
@@ -99,6 +106,29 @@ class Chain:
         self._pool = ThreadPoolExecutor(4, thread_name_prefix="levstake-history")
 
     # ------------------------------------------------------------ blocks and snapshots
+
+    def follow(self, block: Block) -> bool:
+        """Called with each block the subscription announces, before it is announced: True when the node now
+        serves another chain than before (its first block differs: a devnet recreated without its state). Then
+        every cache keyed by block number is dropped, the event logs are read again and the head starts over
+        at `block`: the new chain's numbers repeat the old one's, so nothing read before may answer for them.
+        A first block the node does not give leaves the one known as it is."""
+        genesis = self.reader.block("0x0")
+        if not isinstance(genesis, Block):
+            return False
+        with self._lock:
+            known, self.genesis = self.genesis, genesis
+            if known is None or (known.timestamp, known.hash) == (genesis.timestamp, genesis.hash):
+                return False
+            self.head = block
+            self.generation += 1
+        # Keys carry the generation (a read of the old chain still under way stores under the old one);
+        # what the old chain left is dropped here.
+        for cache in (self._snapshots, self._history, self._requests, self._equity, self._risk, self._extras):
+            cache.clear()
+        with self._borrowers_lock:
+            self.reader.forget_logs()
+        return True
 
     def set_head(self, block: Block) -> None:
         with self._lock:
@@ -122,7 +152,9 @@ class Chain:
         block = block or self.latest()
         wanted = [Web3.to_checksum_address(a) if a else None for a in accounts]
         return {
-            a: self._snapshots.get((block.number, a), lambda a=a: self.reader.snapshot(a, block))
+            a: self._snapshots.get(
+                (self.generation, block.number, a), lambda a=a: self.reader.snapshot(a, block)
+            )
             for a in wanted
         }
 
@@ -141,16 +173,19 @@ class Chain:
 
     def history(self, account: str, block: Block) -> list[PositionEvent]:
         return self._history.get(
-            (account, block.number), lambda: position_history(self.reader, account, block)
+            (self.generation, account, block.number), lambda: position_history(self.reader, account, block)
         )
 
     def oracle_and_queue(self, block: Block) -> OracleAndQueue:
         return self._extras.get(
-            block.number, lambda: oracle_and_queue(self.reader, self.snapshot(None, block), block)
+            (self.generation, block.number),
+            lambda: oracle_and_queue(self.reader, self.snapshot(None, block), block),
         )
 
     def requests(self, account: str, block: Block) -> list[RequestView]:
-        return self._requests.get((account, block.number), lambda: self.reader.requests_of(account, block))
+        return self._requests.get(
+            (self.generation, account, block.number), lambda: self.reader.requests_of(account, block)
+        )
 
     def risk(self, block: Block) -> list[RiskRow]:
         """Every borrower's position at `block`, lowest health first."""
@@ -168,7 +203,7 @@ class Chain:
                     rows.append(RiskRow(user, figures, figures.health < NEAR_LIQUIDATION))
             return sorted(rows, key=lambda row: row.figures.health)
 
-        return self._risk.get(block.number, read)
+        return self._risk.get((self.generation, block.number), read)
 
     def equity_series(self, account: str, block: Block, since: int) -> list[EquityPoint]:
         """The position's equity (at exit and at book value) from block `since` to `block`: at most
@@ -194,4 +229,4 @@ class Chain:
                 return None
             return EquityPoint(number, at.timestamp, figures.equity_exit, figures.equity_book)
 
-        return self._equity.get((account, number), read)
+        return self._equity.get((self.generation, account, number), read)

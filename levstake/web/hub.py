@@ -66,7 +66,8 @@ class Hub:
         self.blocks_seen = 0
         self.refreshes = 0
         self.last_refresh_seconds = 0.0
-        self._payloads: dict[Topic, tuple[int, str]] = {}
+        self.chain_changes = 0
+        self._payloads: dict[Topic, tuple[tuple[int, int], str]] = {}  # (generation, block), payload
         self._wake = asyncio.Event()
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="levstake-hub")
         self._tasks: list[asyncio.Task] = []
@@ -96,14 +97,16 @@ class Hub:
         self.clients.discard(client)
 
     async def _first_payload(self, client: Client) -> None:
+        generation = self.chain.generation
         head = await asyncio.to_thread(self.chain.latest)
         cached = self._payloads.get(client.topic)
-        if cached is not None and cached[0] == head.number:
+        if cached is not None and cached[0] == (generation, head.number):
             client.offer(cached[1], head.number)
             return
         loop = asyncio.get_running_loop()
-        payloads = await loop.run_in_executor(self._executor, self._payloads_for, {client.topic}, head)
-        if client.topic in payloads:
+        topics = {client.topic}
+        payloads = await loop.run_in_executor(self._executor, self._payloads_for, topics, head, generation)
+        if client.topic in payloads and self.chain.generation == generation:
             client.offer(payloads[client.topic], head.number)
 
     # ------------------------------------------------------------ the one subscription
@@ -139,12 +142,12 @@ class Hub:
             if "error" in answer:
                 raise OSError(f"eth_subscribe: {answer['error']}")
             self.chain_subscriptions, self.mode = 1, "eth_subscribe newHeads"
-            self._announce(await asyncio.to_thread(self.chain.reader.block))
+            await self._announce(await asyncio.to_thread(self.chain.reader.block))
             try:
                 async for message in socket:
                     head = json.loads(message).get("params", {}).get("result")
                     if head:
-                        self._announce(Block(int(head["number"], 16), int(head["timestamp"], 16)))
+                        await self._announce(Block(int(head["number"], 16), int(head["timestamp"], 16)))
             finally:
                 self.chain_subscriptions = 0
 
@@ -156,13 +159,20 @@ class Hub:
                 block = await asyncio.to_thread(self.chain.reader.block)
                 if block.number != last:
                     last = block.number
-                    self._announce(block)
+                    await self._announce(block)
                 await asyncio.sleep(POLL_SECONDS)
         finally:
             self.chain_subscriptions = 0
 
-    def _announce(self, block: Block) -> None:
+    async def _announce(self, block: Block) -> None:
         self.blocks_seen += 1
+        if await asyncio.to_thread(self.chain.follow, block):
+            # Another chain: its block numbers start over, so no payload of the old one may stand for them.
+            log.warning("another chain (a new first block, at block %s): pages start over", block.number)
+            self.chain_changes += 1
+            self._payloads.clear()
+            for client in self.clients:
+                client.block = -1
         self.advance(block)
 
     def advance(self, block: Block) -> None:
@@ -181,18 +191,23 @@ class Hub:
         while True:
             await self._wake.wait()
             self._wake.clear()
+            generation = self.chain.generation
             head = self.chain.latest()
             topics = {client.topic for client in self.clients}
             if not topics:
                 continue
             started = time.perf_counter()
             try:
-                payloads = await loop.run_in_executor(self._executor, self._payloads_for, topics, head)
+                payloads = await loop.run_in_executor(
+                    self._executor, self._payloads_for, topics, head, generation
+                )
             except Exception as error:  # noqa: BLE001 - one bad block must not stop the pushes
                 log.exception("refresh at block %s failed", head.number)
                 payloads = {t: json.dumps({"block": head.number, "error": str(error)}) for t in topics}
             self.last_refresh_seconds = time.perf_counter() - started
             self.refreshes += 1
+            if self.chain.generation != generation:
+                continue  # read on the chain the node served before: the new chain's refresh is due already
             for client in list(self.clients):
                 payload = payloads.get(client.topic)
                 if payload is not None:
@@ -201,13 +216,14 @@ class Hub:
             for topic in [topic for topic in self._payloads if topic not in shown]:
                 self._payloads.pop(topic, None)
 
-    def _payloads_for(self, topics: set[Topic], head: Block) -> dict[Topic, str]:
-        """Each topic's fragments at `head`, every account's snapshot read in one batch first."""
+    def _payloads_for(self, topics: set[Topic], head: Block, generation: int) -> dict[Topic, str]:
+        """Each topic's fragments at `head` of the chain's `generation`, every account's snapshot read in one
+        batch first."""
         self.chain.snapshots([None, *{topic.account for topic in topics if topic.account}], head)
         payloads = {}
         for topic in topics:
             cached = self._payloads.get(topic)
-            if cached is not None and cached[0] == head.number:
+            if cached is not None and cached[0] == (generation, head.number):
                 payloads[topic] = cached[1]
                 continue
             try:
@@ -216,5 +232,5 @@ class Hub:
                 log.exception("rendering %s at block %s failed", topic, head.number)
                 body = {"block": head.number, "error": str(error)}
             payloads[topic] = json.dumps(body)
-            self._payloads[topic] = (head.number, payloads[topic])
+            self._payloads[topic] = ((generation, head.number), payloads[topic])
         return payloads

@@ -18,6 +18,7 @@ class SlowFirstRead:
     """A chain whose first `latest` (the new page's) is read at block 1 and answers only once let go."""
 
     def __init__(self) -> None:
+        self.generation = 0
         self.head = Block(1, 0)
         self.entered = threading.Event()
         self.gate = threading.Event()
