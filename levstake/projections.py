@@ -72,13 +72,19 @@ def net_apr_by_leverage(
 
 
 def check_balance(
-    info: ProtocolInfo, snapshot: Snapshot, assets: int, native: bool = False, spends: bool = True
+    info: ProtocolInfo,
+    snapshot: Snapshot,
+    assets: int,
+    native: bool = False,
+    spends: bool = True,
+    gas_reserve: int = 0,
 ) -> None:
     """A one-line `PreviewError` when the account holds less than `assets` of X (or of the native coin),
     saying how to get X when the form `spends` it (lend, stake, open: wrap first, or pay with the native
     coin; not an unwrap, whose X becomes the native coin). The amount
     typed is echoed exactly, the balance rounded as the page's balances are (exact within 0.0001 of the
-    amount); the exact X balance comes as a fill (none for the native coin: the gas is paid from it)."""
+    amount); the exact X balance comes as a fill. Paid in the native coin, the balance must also keep
+    `gas_reserve` (the most the transactions' gas can cost): the most that leaves room for it is the fill."""
     account = snapshot.account
     if account is None:
         raise PreviewError("connect a wallet first")
@@ -87,8 +93,19 @@ def check_balance(
             f"{info.symbol} is not this network's wrapped native token; pay with {info.symbol}"
         )
     balance = account.native_balance if native else account.x_balance
-    if assets <= balance:
+    reserve = gas_reserve if native else 0
+    if assets + reserve <= balance:
         return
+    if native and assets <= balance:
+        most = max(balance - reserve, 0)
+        raise PreviewError(
+            f"amount {fmt.exact(assets, info.decimals)} leaves too little of your native balance "
+            f"{_rounded(info, balance, assets, '')} for the gas, which may cost up to "
+            f"{fmt.exact(reserve, info.decimals)}: pay at most {fmt.exact(most, info.decimals)}",
+            [Fill(f"Most you can pay ({_rounded(info, most, symbol='')})", fmt.exact(most, info.decimals))]
+            if most
+            else [],
+        )
     if native:
         raise PreviewError(
             f"amount {fmt.exact(assets, info.decimals)} is above your native balance "

@@ -23,6 +23,10 @@ from levstake.web import params
 from levstake.web.chain import Chain
 
 CLOSE_MODES = {"x": CLOSE_TO_X, "lst": CLOSE_TO_LST, "queue": CLOSE_TO_QUEUE}
+# Gas limits a wallet may set for what an action paid in the native coin sends, together (bench/gas.md's
+# rows with room: an open from a fresh wallet is ~313k; wrap + approve + deposit ~250k): the balance keeps
+# this times the fee cap beside the amount, or the last transaction of a batch cannot pay its gas.
+NATIVE_GAS_BOUND = {"open": 600_000, "lend": 450_000, "stake": 450_000, "wrap": 100_000}
 # Points of the net-APR-against-leverage picture.
 APR_CURVE_POINTS = 25
 
@@ -86,6 +90,15 @@ def _common(chain: Chain, request: Request, plan: Plan) -> None:
         )
     if request.account is None:
         plan.errors.append("connect a wallet to sign (the preview needs none)")
+
+
+def _check_balance(
+    chain: Chain, plan: Plan, snapshot: Snapshot, assets: int, native: bool, spends: bool = True
+) -> None:
+    """`projections.check_balance`, keeping the gas of what the action sends when it is paid in the native
+    coin."""
+    reserve = NATIVE_GAS_BOUND[plan.action] * chain.fee_cap() if native else 0
+    _guard(plan, lambda: projections.check_balance(chain.info, snapshot, assets, native, spends, reserve))
 
 
 def _guard(plan: Plan, call: Callable[[], Any]) -> Any:
@@ -162,7 +175,7 @@ def plan_open(chain: Chain, snapshot: Snapshot, request: Request) -> Plan:
     if preview is None:
         return plan
     if snapshot.account is not None:
-        _guard(plan, lambda: projections.check_balance(info, snapshot, assets, native))
+        _check_balance(chain, plan, snapshot, assets, native)
     liquidity = projections.liquidity_error(info, snapshot, preview)
     if liquidity:
         plan.errors.append(liquidity)
@@ -359,7 +372,7 @@ def plan_lend(chain: Chain, snapshot: Snapshot, request: Request) -> Plan:
     native = form.get("pay") == "native"
     preview = None
     if native:
-        _guard(plan, lambda: projections.check_balance(info, snapshot, assets, native=True))
+        _check_balance(chain, plan, snapshot, assets, native=True)
         if not plan.errors:
             preview = _guard(plan, lambda: projections.preview_lend(info, _as_x(snapshot, assets), assets))
     elif snapshot.account is not None:
@@ -417,7 +430,7 @@ def plan_stake(chain: Chain, snapshot: Snapshot, request: Request) -> Plan:
     plan = Plan("stake", "preview_lines.html")
     assets, native = form["assets"], form["pay"] == "native"
     if snapshot.account is not None:
-        _guard(plan, lambda: projections.check_balance(info, snapshot, assets, native))
+        _check_balance(chain, plan, snapshot, assets, native)
     preview = _guard(plan, lambda: previews.preview_stake(info, snapshot, assets))
     _common(chain, request, plan)
     if preview is None:
@@ -506,7 +519,7 @@ def plan_wrap(chain: Chain, snapshot: Snapshot, request: Request) -> Plan:
     if not info.native:
         plan.errors.append(f"{info.symbol} is not a wrapped native token")
     elif snapshot.account is not None:
-        _guard(plan, lambda: projections.check_balance(info, snapshot, assets, not unwrap, spends=False))
+        _check_balance(chain, plan, snapshot, assets, not unwrap, spends=False)
     _common(chain, request, plan)
     plan.context["lines"] = [f"{'unwrap' if unwrap else 'wrap'} {_x(chain, assets)}"]
     if snapshot.account is None or not request.deadline or plan.errors:

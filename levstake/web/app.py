@@ -19,7 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from markupsafe import Markup, escape
-from requests.exceptions import RequestException, Timeout
+from requests.exceptions import RequestException
 from sse_starlette.sse import EventSourceResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -30,7 +30,7 @@ from levstake.reads import first_refusal
 from levstake.rpc import ReadError, Transport
 from levstake.web import actions, params
 from levstake.web.chain import Chain
-from levstake.web.hub import Hub, Topic
+from levstake.web.hub import Hub, Topic, node_failure
 from levstake.web.views import HERE, PAGES, Renderer, environment, preview_context
 
 log = logging.getLogger("levstake.web")
@@ -42,7 +42,14 @@ TX_HASH = r"^0x[0-9a-fA-F]{64}$"
 # The native coin's ticker on chains whose coin is well known (anvil's and Hardhat's devnets count in ETH, as
 # wallets show them); elsewhere `--native-symbol` names it, or the page says "native coin".
 NATIVE_SYMBOLS = {
-    1: "ETH", 17000: "ETH", 11155111: "ETH", 31337: "ETH", 14: "FLR", 19: "SGB", 16: "CFLR", 114: "C2FLR",
+    1: "ETH",
+    17000: "ETH",
+    11155111: "ETH",
+    31337: "ETH",
+    14: "FLR",
+    19: "SGB",
+    16: "CFLR",
+    114: "C2FLR",
 }
 
 
@@ -133,12 +140,7 @@ def create_app(config: Config) -> FastAPI:
         # The node is down, slow or refusing (a devnet stopped, a rate limit): one line, no trace per request.
         # Neither the line nor the answer names the node's URL: `--rpc` may carry an API key.
         status = error.response.status_code if error.response is not None else None
-        if status is not None:
-            reason = f"the chain's node refused the read (HTTP {status})"
-        elif isinstance(error, Timeout):
-            reason = "the chain's node did not answer in time"
-        else:
-            reason = "the chain's node does not answer (on a devnet: is it running?)"
+        reason = node_failure(error)
         log.warning("node read failed: %s%s", type(error).__name__, f" (HTTP {status})" if status else "")
         return _page_or_error(request, 503, reason)
 
@@ -171,6 +173,7 @@ def create_app(config: Config) -> FastAPI:
             "page": name,
             "account": account,
             "block": block,
+            "node_down": hub.node_down is not None,
             "live": {key: Markup(value) for key, value in fragments.items()},
             "market": renderer.market_context(block)["market"],
             "has_position": name == "position" and renderer.has_position(account, block),

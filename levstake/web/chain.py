@@ -100,6 +100,16 @@ class Chain:
         self._equity = Cache(20_000)
         self._risk = Cache(8)
         self._extras = Cache(8)
+        self._fees = Cache(8)
+        self._caches = (
+            self._snapshots,
+            self._history,
+            self._requests,
+            self._equity,
+            self._risk,
+            self._extras,
+            self._fees,
+        )
         self._lock = threading.Lock()
         # `Reader.borrowers` keeps what it scanned: one caller at a time.
         self._borrowers_lock = threading.Lock()
@@ -124,7 +134,7 @@ class Chain:
             self.generation += 1
         # Keys carry the generation (a read of the old chain still under way stores under the old one);
         # what the old chain left is dropped here.
-        for cache in (self._snapshots, self._history, self._requests, self._equity, self._risk, self._extras):
+        for cache in self._caches:
             cache.clear()
         with self._borrowers_lock:
             self.reader.forget_logs()
@@ -164,6 +174,12 @@ class Chain:
     def fresh_snapshot(self, account: str) -> Snapshot:
         """The chain's latest state, not the cached one: what a transaction is built from."""
         return self.reader.snapshot(account)
+
+    def fee_cap(self, block: Block | None = None) -> int:
+        """The most a wallet is expected to pay per gas now (twice the node's gas price: a wallet's fee cap is
+        about twice the base fee plus its tip), read once per block."""
+        block = block or self.latest()
+        return self._fees.get((self.generation, block.number), lambda: 2 * int(self.w3.eth.gas_price))
 
     def pending_time(self) -> int:
         """The time the next block will have (a devnet's clock may run ahead of the last block's)."""

@@ -17,11 +17,25 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from requests.exceptions import Timeout
+
 from levstake.rpc import Block
 from levstake.web.chain import Chain
 
 log = logging.getLogger("levstake.web")
 POLL_SECONDS = 0.25
+
+
+def node_failure(error: BaseException) -> str:
+    """What a page may be told of a failed read of the node: its kind, never the node's URL (`--rpc` may
+    carry an API key)."""
+    response = getattr(error, "response", None)
+    status = getattr(response, "status_code", None)
+    if status is not None:
+        return f"the chain's node refused the read (HTTP {status})"
+    if isinstance(error, Timeout | TimeoutError):
+        return "the chain's node did not answer in time"
+    return "the chain's node does not answer (on a devnet: is it running?)"
 
 
 @dataclass(frozen=True)
@@ -67,6 +81,8 @@ class Hub:
         self.refreshes = 0
         self.last_refresh_seconds = 0.0
         self.chain_changes = 0
+        # Why the node does not answer, while it does not (None when it does): pushed to every page.
+        self.node_down: str | None = None
         self._payloads: dict[Topic, tuple[tuple[int, int], str]] = {}  # (generation, block), payload
         self._wake = asyncio.Event()
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="levstake-hub")
@@ -98,6 +114,9 @@ class Hub:
 
     async def _first_payload(self, client: Client) -> None:
         generation = self.chain.generation
+        if self.node_down is not None:
+            client.offer(self._down_payload(), self.chain.head.number if self.chain.head else 0)
+            return
         head = await asyncio.to_thread(self.chain.latest)
         cached = self._payloads.get(client.topic)
         if cached is not None and cached[0] == (generation, head.number):
@@ -129,7 +148,8 @@ class Hub:
                     pass
                 except asyncio.CancelledError:
                     raise
-                except Exception:  # noqa: BLE001
+                except Exception as polled:  # noqa: BLE001 - polling fails too: the node is down
+                    self._lost(polled)
                     await asyncio.sleep(1.0)
 
     async def _websocket(self) -> None:
@@ -164,8 +184,31 @@ class Hub:
         finally:
             self.chain_subscriptions = 0
 
+    def _lost(self, error: BaseException) -> None:
+        """The node does not answer: every open page is told at once (its figures stay the last block's and
+        it sends nothing), and again only after a block came in between."""
+        if self.node_down is not None:
+            return
+        self.node_down = node_failure(error)
+        head = self.chain.head
+        payload = self._down_payload()
+        for client in list(self.clients):
+            client.offer(payload, head.number if head else 0)
+
+    def _down_payload(self) -> str:
+        head = self.chain.head
+        return json.dumps(
+            {
+                "block": head.number if head else 0,
+                "chain": self.chain.generation,
+                "node": "down",
+                "error": self.node_down,
+            }
+        )
+
     async def _announce(self, block: Block) -> None:
         self.blocks_seen += 1
+        self.node_down = None
         if await asyncio.to_thread(self.chain.follow, block):
             # Another chain: its block numbers start over, so no payload of the old one may stand for them.
             log.warning("another chain (a new first block, at block %s): pages start over", block.number)
@@ -203,7 +246,8 @@ class Hub:
                 )
             except Exception as error:  # noqa: BLE001 - one bad block must not stop the pushes
                 log.exception("refresh at block %s failed", head.number)
-                payloads = {t: json.dumps({"block": head.number, "error": str(error)}) for t in topics}
+                body = {"block": head.number, "chain": generation, "error": str(error)}
+                payloads = {t: json.dumps(body) for t in topics}
             self.last_refresh_seconds = time.perf_counter() - started
             self.refreshes += 1
             if self.chain.generation != generation:
@@ -227,10 +271,10 @@ class Hub:
                 payloads[topic] = cached[1]
                 continue
             try:
-                body = {"block": head.number, "html": self.render(topic, head)}
+                body = {"block": head.number, "chain": generation, "html": self.render(topic, head)}
             except Exception as error:  # noqa: BLE001 - shown on that page, the others go on
                 log.exception("rendering %s at block %s failed", topic, head.number)
-                body = {"block": head.number, "error": str(error)}
+                body = {"block": head.number, "chain": generation, "error": str(error)}
             payloads[topic] = json.dumps(body)
             self._payloads[topic] = ((generation, head.number), payloads[topic])
         return payloads

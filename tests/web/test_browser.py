@@ -446,6 +446,9 @@ def test_bad_input_gets_a_one_line_reason_and_nothing_is_signed(open_context, de
         ("10", "0.5", "below 1x"),
         ("200000", "50", "liquidity short"),
     ]
+    # The whole native balance: nothing would be left for the gas (the wrap and the open's would run out).
+    balance = int(devnet.call("eth_getBalance", NEWCOMER, "latest"), 16)
+    cases.append((fmt.exact(balance, 18), "2", "for the gas"))
     for amount, leverage, reason in cases:
         page.locator("#open-form input[name=amount]").fill(amount)
         page.locator("#open-form [data-leverage-input]").fill(leverage)
@@ -458,6 +461,9 @@ def test_bad_input_gets_a_one_line_reason_and_nothing_is_signed(open_context, de
         if reason == "above your native balance":
             text = box.filter(has_text=reason).first.inner_text()
             assert re.search(r"above your native balance [\d,]+\.\d{4}$", text, re.M), text
+        if reason == "for the gas":
+            text = box.filter(has_text=reason).first.inner_text()
+            assert re.search(r"may cost up to [\d.]+: pay at most [\d.]+", text), text
     shot(page, "open-bad-input")
     # No position: one way forward (open one), no adjust / close / repay forms refusing with "no position".
     previews: list[str] = []
@@ -697,6 +703,72 @@ def test_a_second_submit_waits_for_the_first_transaction(open_context, devnet: D
     playwright_api.expect(status).to_contain_text("wrap: confirmed")
     playwright_api.expect(lend).to_be_enabled()
     assert len(wallet.sent("eth_sendTransaction")) == 1
+
+
+def test_an_accepted_risk_is_asked_again_once_the_amount_or_the_leverage_changes(
+    open_context, devnet: Devnet
+) -> None:
+    """The box a risk is accepted with was one of the form's fields: ticked for one amount, it stayed ticked
+    for a larger one, the preview with it asked for no consent and the risk text above it went stale (a new
+    user's walk: 1,000 at 50x accepted, 2,000 then sent with no new consent)."""
+    wallet = Wallet(devnet.url, NEWCOMER)
+    page = open_context(wallet).new_page()
+    connect(page, _url(page, "/open"))
+    accept = page.locator("#open-form [data-accept]")
+    box = accept.locator("input")
+    page.locator("#open-form input[name=amount]").fill("1000")
+    set_leverage(page, "open-form", "50")
+    playwright_api.expect(accept).to_be_visible()
+    box.check()
+    first = accept.inner_text()
+    devnet.mine()  # a block pushed and the preview read again: the consent holds for the same values
+    playwright_api.expect(page.locator("body")).to_have_attribute("data-block", str(devnet.mine()))
+    playwright_api.expect(box).to_be_checked()
+    page.locator("#open-form input[name=amount]").fill("2000")
+    playwright_api.expect(box).not_to_be_checked()
+    playwright_api.expect(accept).to_be_visible()
+    playwright_api.expect(accept).not_to_have_text(first)
+    box.check()
+    set_leverage(page, "open-form", "45")
+    playwright_api.expect(box).not_to_be_checked()
+    # A leverage the form cannot take is not echoed big (the reasons say what is wrong with it).
+    for typed in ("abc", "NaN", "Infinity", "-5"):
+        page.locator("#open-form [data-leverage-input]").fill(typed)
+        playwright_api.expect(page.locator("#open-form [data-leverage-label]")).to_have_text("–")
+    page.locator("#open-form [data-leverage-input]").fill("12.5")
+    playwright_api.expect(page.locator("#open-form [data-leverage-label]")).to_have_text("12.50x")
+    assert not wallet.sent("eth_sendTransaction") and not wallet.sent("eth_signTypedData_v4")
+
+
+def test_a_sequence_cut_short_says_which_of_its_transactions_already_landed(
+    open_context, devnet: Devnet
+) -> None:
+    """Lending the native coin is three transactions one at a time (wrap, approve, deposit) where the wallet
+    has no EIP-5792: when the last fails, the two before it stay done, and the status line says so."""
+    user = devnet.call("eth_accounts")[2]
+    wallet = Wallet(devnet.url, user)
+    sends = []
+
+    def third_refused(tx: dict[str, Any]) -> None:
+        sends.append(tx)
+        if len(sends) < 3:
+            wallet.before_send = third_refused
+            return
+        raise RuntimeError("the wallet refused the third transaction")
+
+    wallet.before_send = third_refused
+    page = open_context(wallet).new_page()
+    connect(page, _url(page, "/lend"))
+    page.locator("#lend-form select[name=pay]").select_option("native")
+    page.locator("#lend-form input[name=amount]").fill("5")
+    wait_preview(page, "lend-form", "supply APR after it")
+    page.locator("#lend-form [data-submit]").click()
+    status = page.locator("#tx-status")
+    playwright_api.expect(status).to_have_attribute("data-state", "refused")
+    text = status.inner_text()
+    assert "the wallet refused the third transaction" in text, text
+    assert re.search(r"already confirmed, and done: wrap[^,]*, approve", text), text
+    assert len(sends) == 3
 
 
 def test_lending_with_approval_goes_as_one_batch_where_the_wallet_has_wallet_send_calls(

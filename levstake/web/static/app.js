@@ -15,6 +15,10 @@ const state = {
   chainId: null,
   events: null,
   block: Number(document.body.dataset.block),
+  // The server's count of chains it has served (a devnet recreated under it): block numbers start over.
+  chain: 0,
+  nodeDown: document.body.dataset.node === "down",
+  chainNotice: false, // the notice on show is about the chain (a failed read, the node down), not the wallet
   batch: null, // EIP-5792 available: null = not asked yet
   busy: false,
 };
@@ -256,12 +260,27 @@ function openEvents() {
   state.events = new EventSource(`/events?${query}`);
   state.events.addEventListener("block", (event) => {
     const data = JSON.parse(event.data);
+    const generation = data.chain || 0;
+    if (generation < state.chain) return;
+    if (generation > state.chain) {
+      // Another chain under the server: its block numbers start over.
+      state.chain = generation;
+      state.block = -1;
+    }
+    if (data.node === "down") return nodeDown(data.block, data.error);
+    if (state.nodeDown) nodeUp();
     // Blocks only go forward: a stream's first payload, read at the head before a newer block's refresh
     // was offered, can come after it and would show the older block's figures until the next block.
     if (data.block < state.block) return;
     if (data.error) {
+      state.chainNotice = true;
       notice(`The server could not read block ${data.block}: ${data.error}`);
       return;
+    }
+    // A block read again clears what a failed read (or the node's absence) said; a wallet's notice stays.
+    if (state.chainNotice) {
+      state.chainNotice = false;
+      notice(null);
     }
     for (const [id, html] of Object.entries(data.html)) {
       const element = document.getElementById(id);
@@ -273,6 +292,25 @@ function openEvents() {
     document.body.dataset.block = data.block;
     if (changed) refreshAll();
   });
+}
+
+// The server pushes this when the chain's node stops answering: the figures stay those of the last block
+// read, greyed, and nothing can be sent until a block arrives again.
+function nodeDown(block, error) {
+  state.nodeDown = true;
+  document.body.dataset.node = "down";
+  const dot = $(".dot-live");
+  if (dot) dot.title = "not live: the chain's node does not answer";
+  state.chainNotice = true;
+  const why = String(error || "the chain's node does not answer");
+  notice(`${why[0].toUpperCase()}${why.slice(1)}: the figures are as of block ${block}, and nothing can be sent until it answers again.`);
+  for (const submit of $$("[data-submit]")) submit.disabled = true;
+}
+
+function nodeUp() {
+  state.nodeDown = false;
+  delete document.body.dataset.node;
+  refreshAll();
 }
 
 // ------------------------------------------------------------------ previews
@@ -312,10 +350,19 @@ function edited(form, delay = 60) {
   if (!visible(form)) return;
   const values = JSON.stringify(fields(form));
   if (values === form._values) return;
-  form._values = values;
+  // A risk accepted is accepted for the values it was shown for: any other edit asks again.
+  const consent = $("[data-accept] input", form);
+  if (consent && consent.checked && form._consented !== others(form)) consent.checked = false;
+  form._values = JSON.stringify(fields(form));
   form._sequence = (form._sequence || 0) + 1;
   $("[data-submit]", form).disabled = true;
   schedule(form, delay);
+}
+
+// The form's values but the consent itself.
+function others(form) {
+  const { accept, ...rest } = fields(form);
+  return JSON.stringify(rest);
 }
 
 // A form the page does not show (the Position page's, with no position) is not previewed.
@@ -404,7 +451,8 @@ function ready(form, ok, warnings) {
     }
   }
   const blocked = !ok || (warnings.length && !(acceptBox && acceptBox.checked));
-  $("[data-submit]", form).disabled = state.busy || !state.account || !chainOk() || Boolean(blocked);
+  const submit = $("[data-submit]", form);
+  submit.disabled = state.busy || state.nodeDown || !state.account || !chainOk() || Boolean(blocked);
 }
 
 // Sliders and typed leverage stay in step.
@@ -419,9 +467,19 @@ for (const form of $$("form[data-live-preview]")) {
       label.textContent = `${Number(slider.value).toFixed(2)}x`;
     });
     typed.addEventListener("input", () => {
-      if (typed.value !== "" && !Number.isNaN(Number(typed.value))) slider.value = typed.value;
-      label.textContent = `${typed.value}x`;
+      const typedLeverage = Number(typed.value);
+      const usable = typed.value !== "" && Number.isFinite(typedLeverage) && typedLeverage >= 1;
+      if (usable) slider.value = typed.value;
+      // Only a leverage the form can take is echoed big; the reasons below say what is wrong with the rest.
+      label.textContent = usable ? `${typedLeverage.toFixed(2)}x` : "–";
     });
+  }
+  const consent = $("[data-accept] input", form);
+  if (consent) {
+    // Before the form's own listeners (the box is the target): its input event comes before its change.
+    const remember = () => (form._consented = consent.checked ? others(form) : null);
+    consent.addEventListener("input", remember);
+    consent.addEventListener("change", remember);
   }
   form.addEventListener("input", () => edited(form));
   form.addEventListener("change", () => edited(form));
@@ -472,6 +530,7 @@ async function run(action, values, form) {
   // One at a time: another form's submit (or a Claim) pressed while this one signs used to start a second
   // run, and the first to end cleared `busy` under the other (its form's button enabled again mid-signing).
   if (state.busy) return;
+  if (state.nodeDown) return status("refused", `${action}: the chain's node does not answer; nothing was sent.`);
   state.busy = true;
   for (const submit of $$("[data-submit]")) submit.disabled = true;
   try {
@@ -491,7 +550,9 @@ async function run(action, values, form) {
     if (answer.error) return status("refused", `${action} refused before signing: ${answer.error}`);
     await send(action, answer.calls);
   } catch (error) {
-    status(error && error.code === 4001 ? "cancelled" : "refused", `${action}: ${walletError(error)}`);
+    // Earlier transactions of a sequence that landed stay done: say which, so nobody sends them again.
+    const landed = error && error.landed ? ` (already confirmed, and done: ${error.landed.join(", ")})` : "";
+    status(error && error.code === 4001 ? "cancelled" : "refused", `${action}: ${walletError(error)}${landed}`);
   } finally {
     state.busy = false;
     refreshAll();
@@ -538,14 +599,23 @@ async function send(action, calls) {
       state.batch = false; // the wallet has no wallet_sendCalls after all: one at a time
     }
   }
+  const landed = [];
   for (const [index, call] of calls.entries()) {
     const step = calls.length > 1 ? ` (${index + 1} of ${calls.length}: ${call.label})` : "";
-    status("signing", `${action}${step}: confirm the transaction in your wallet`);
-    const hash = await request("eth_sendTransaction", [{ from: state.account, ...plain[index] }]);
-    status("pending", `${action}${step}: pending ${short(hash)}`);
-    const result = await receipt(hash);
-    if (result.status === "reverted") return status("reverted", `${action}${step}: reverted in block ${result.block}: ${result.reason}`);
+    const done = landed.length ? ` (already confirmed, and done: ${landed.join(", ")})` : "";
+    let result;
+    try {
+      status("signing", `${action}${step}: confirm the transaction in your wallet`);
+      const hash = await request("eth_sendTransaction", [{ from: state.account, ...plain[index] }]);
+      status("pending", `${action}${step}: pending ${short(hash)}`);
+      result = await receipt(hash);
+    } catch (error) {
+      if (landed.length && error && typeof error === "object") error.landed = landed;
+      throw error;
+    }
+    if (result.status === "reverted") return status("reverted", `${action}${step}: reverted in block ${result.block}: ${result.reason}${done}`);
     status("confirmed", `${action}${step}: confirmed in block ${result.block} (${result.gas_used.toLocaleString()} gas)`);
+    landed.push(call.label);
   }
 }
 
