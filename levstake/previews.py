@@ -562,10 +562,16 @@ def preview_adjust(
         if cut:
             if not partial:
                 unit = 10**info.decimals
+                way = (
+                    "add --partial (on the page: step as far as the buffer allows) to go as far as it "
+                    "allows, or adjust in smaller steps"
+                    if room == 0 or _step_within_max_ltv(lst, market, position, room)
+                    else "a step that far would still leave the position above the market's max LTV, which "
+                    "taking collateral out must meet: repay some debt from your wallet first, or close"
+                )
                 raise PreviewError(
                     f"this move unstakes {amount / unit:,.4f} {info.lst_symbol} instantly but the LST's "
-                    f"buffer takes {room / unit:,.4f} now; add --partial to go as far as it allows, or "
-                    "adjust in smaller steps"
+                    f"buffer takes {room / unit:,.4f} now; {way}"
                 )
             amount = room
         if amount == 0:
@@ -577,6 +583,12 @@ def preview_adjust(
         proceeds = lst.preview_redeem(amount)
         if proceeds == 0:
             raise PreviewError("the LST's buffer is too small to pay anything for this step")
+        if not _step_within_max_ltv(lst, market, position, amount):
+            raise PreviewError(
+                f"this step leaves the position above the market's max LTV {info.max_ltv / WAD:.0%}, which "
+                "taking collateral out must meet (market: ltv too high): repay some debt from your wallet "
+                "first, or close"
+            )
         if proceeds >= position.debt:
             market_after, repaid, burnt = market.repaid(0, position.borrow_shares)
             refund = proceeds - repaid
@@ -597,6 +609,18 @@ def preview_adjust(
     assert figures_after is not None
     idle = market.total_supply_assets - market.total_borrow_assets
     return AdjustPreview(leverage, before, figures_after, unstaked, borrowed, refund, cut, after, idle)
+
+
+def _step_within_max_ltv(lst: LstSnapshot, market: MarketSnapshot, position: Position, unstaked: int) -> bool:
+    """Whether a step down that unstakes `unstaked` of the collateral leaves the position within max LTV, as
+    the market checks it when the router takes that collateral out: inside the repay's callback, so after
+    the repay and at the price before the unstake (debt rounded up, value and its share rounded down)."""
+    proceeds = lst.preview_redeem(unstaked)
+    if proceeds >= position.debt:
+        return True
+    market_after, _, burnt = market.repaid(proceeds, 0)
+    debt_left = market_after.debt_up(position.borrow_shares - burnt)
+    return debt_left <= market.value(position.collateral - unstaked) * market.max_ltv // WAD
 
 
 # ---------------------------------------------------------------- close
@@ -646,9 +670,9 @@ def preview_close(info: ProtocolInfo, snapshot: Snapshot, mode: int = CLOSE_TO_X
             room = lst.instant_room()
             raise PreviewError(
                 f"the LST's buffer pays {room / unit:,.4f} {info.symbol} instantly now, less than "
-                f"the {repaid / unit:,.4f} {info.symbol} of debt to repay: `adjust --partial` steps down "
-                "with what it holds, `repay` from your wallet lowers the debt at once, and `rebalance` asks "
-                "the backend to refill it within the unbonding delay"
+                f"the {repaid / unit:,.4f} {info.symbol} of debt to repay: an adjust down with --partial (on "
+                "the page: step as far as the buffer allows) steps down with what it holds, and a repay from "
+                "your wallet lowers the debt at once"
             )
         burnt = lst.preview_withdraw(repaid)
         lst = lst.exited(burnt, repaid)

@@ -172,6 +172,33 @@ def test_partial_adjust_preview_equals_what_lands(landing) -> None:
         assert_lands(reader, user, preview)
 
 
+def test_a_step_down_that_stays_above_max_ltv_is_refused_as_the_market_refuses_it(worlds, decimals) -> None:
+    """Past max LTV (98%: interest ran ahead of the rewards) and short of the liquidation LTV, a step down as
+    far as a drained buffer allows still leaves the position above max LTV, which the market checks when the
+    router takes the collateral out: the preview said it would land (a new user's walk, both on the page and
+    in the CLI) and the adjust reverted "market: ltv too high". The preview now refuses it, and advises a
+    repay, not --partial."""
+    system, reader, builder, user = worlds(decimals, "thin")
+    with system.chain.anchor():
+        send(system, user, builder.open(system.units(10), 50 * WAD, 0, 2**64))
+        for _ in range(60):
+            system.chain.time_travel(6 * 3_600)
+            if reader.snapshot(user).position.ltv > WAD * 983 // 1000:
+                break
+        position = reader.snapshot(user).position
+        assert WAD * 983 // 1000 < position.ltv < WAD * 99 // 100, position
+        staker = system.staker
+        system.lst.redeem(system.lst.maxRedeem(staker) * 999 // 1000, staker, staker, sender=staker)
+        snapshot = reader.snapshot(user)
+        with pytest.raises(previews.PreviewError, match="above the market's max LTV 98%.*repay some debt"):
+            previews.preview_adjust(reader.info, snapshot, 20 * WAD, partial=True)
+        with pytest.raises(previews.PreviewError, match="max LTV, which taking collateral") as refused:
+            previews.preview_adjust(reader.info, snapshot, 20 * WAD)
+        assert "--partial" not in str(refused.value)
+        with pytest.raises(Reverted, match="market: ltv too high"):
+            send(system, user, builder.adjust(20 * WAD, 0, 2**64, partial=True))
+
+
 @pytest.mark.parametrize("leverage", LEVERAGES)
 @pytest.mark.parametrize("mode", [CLOSE_TO_X, CLOSE_TO_LST, CLOSE_TO_QUEUE])
 def test_close_preview_equals_what_lands(landing, leverage, mode) -> None:

@@ -497,7 +497,8 @@ def test_adjust_past_the_buffer_needs_partial(
     # No close runs either: every way out is named, the wallet's own `repay` (no buffer needed) among them.
     result = lev("close", "--account", LEVERAGER, "--yes")
     assert result.exit_code == 1
-    assert "`adjust --partial` steps down with what it holds, `repay` from your wallet" in result.output
+    assert "an adjust down with --partial (on the page: step as far as the buffer allows)" in result.output
+    assert "a repay from your wallet lowers the debt at once" in result.output
     estimate = previews.preview_adjust(session.info, session.snapshot(user.address), 2 * WAD, partial=True)
     assert estimate.partial and 2 < estimate.after.leverage < 50
     result = lev("adjust", "--leverage", "2", "--partial", "--account", LEVERAGER, "--yes")
