@@ -702,7 +702,8 @@ class Risk:
 def position_risks(after: PositionFigures, horizon: float = RISK_HORIZON) -> list[Risk]:
     """What the position a transaction leads to risks at current rates (the rates after the transaction's own
     effect): negative carry (the borrow APR above the staking APR: each unit borrowed costs more than it
-    earns, whether or not the position's net APR stays positive) and liquidation within `horizon` seconds."""
+    earns, whether or not the position's net APR stays positive), no close able to run on it (the LST's
+    buffer cannot pay its debt out) and liquidation within `horizon` seconds."""
     risks = []
     if after.borrow_shares and after.borrow_apr > after.staking_apr:
         # Every unit borrowed costs more than it earns, however little is borrowed: said so even where the
@@ -716,6 +717,8 @@ def position_risks(after: PositionFigures, horizon: float = RISK_HORIZON) -> lis
                 f"above the staking APR ({fmt.percent(after.staking_apr)}){loss}",
             )
         )
+    if after.borrow_shares and after.equity_exit is None:
+        risks.append(Risk("no_close", f"no close can run on the position this leads to ({after.exit_note})"))
     ttl = after.time_to_liquidation
     if ttl is not None and ttl < horizon:
         risks.append(
@@ -729,10 +732,23 @@ def position_risks(after: PositionFigures, horizon: float = RISK_HORIZON) -> lis
 
 
 def open_risks(preview: OpenPreview, horizon: float = RISK_HORIZON) -> list[Risk]:
-    """`position_risks` of the position an open leads to, a cost at once above `ENTRY_COST_WARNING` and a
-    stream premium above `PREMIUM_WARNING` of what is put in (locked until the reward stream ends)."""
+    """`position_risks` of the position an open leads to, no close once a rebalance has delegated the
+    buffer's excess, a cost at once above `ENTRY_COST_WARNING` and a stream premium above `PREMIUM_WARNING`
+    of what is put in (locked until the reward stream ends)."""
     risks = position_risks(preview.after, horizon)
     entry = preview.entry
+    closes_now = entry.exit_value_after is not None
+    if closes_now and entry.exit_value_rebalanced is None and preview.after.borrow_shares:
+        # A close runs right after, but not once the buffer's excess (the open's own X in it) is delegated:
+        # the devnet's upkeep does that at once, and nothing then pays the debt out of the buffer.
+        risks.append(
+            Risk(
+                "no_close",
+                "once a rebalance delegates the buffer's excess no close can run "
+                f"({entry.exit_note_rebalanced}): the ways out are then a repay from your wallet or steps "
+                "down as far as the buffer allows",
+            )
+        )
     if entry.fraction is not None and entry.fraction > ENTRY_COST_WARNING:
         risks.append(
             Risk(

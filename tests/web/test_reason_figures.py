@@ -22,6 +22,7 @@ from levstake.previews import (
     PreviewError,
     _rounded,
     open_risks,
+    position_risks,
     preview_lender_withdraw,
     preview_stake,
     preview_unstake,
@@ -225,6 +226,34 @@ def test_an_open_that_costs_more_than_a_tenth_at_once_asks_first() -> None:
     )
     assert open_risks(preview(UNIT)) == []  # a tenth exactly: no question
     assert open_risks(preview(None)) == []  # not known (no close runs): the figures say so instead
+
+
+def test_a_position_no_close_can_pay_out_asks_first() -> None:
+    # A new user's walk: a 25x open of 100 on the devnet said "once a rebalance delegates the buffer's excess
+    # no close can run", was signed without --accept-risk, and the upkeep's rebalance a block later left a
+    # position only a repay from the wallet could unwind.
+    reason = "the LST's buffer pays 1,364.6874 WNAT instantly now, less than the 2,400.4343 WNAT of debt"
+    entry = EntryCost(
+        put_in=100 * UNIT, exit_value_before=0, exit_value_after=97 * UNIT, exit_note_after="",
+        exit_value_rebalanced=None, exit_note_rebalanced=reason, refund=0, cost=3 * UNIT, stream_premium=0,
+        close_fee=0, premium_back_at=None, break_even=None,
+    )  # fmt: skip
+    after = SimpleNamespace(
+        borrow_shares=1, borrow_apr=0.01, staking_apr=0.05, net_apr=0.5, equity_exit=97 * UNIT, exit_note="",
+        time_to_liquidation=None,
+    )  # fmt: skip
+    risks = open_risks(SimpleNamespace(entry=entry, after=after, state_after=None))
+    assert [risk.kind for risk in risks] == ["no_close"]
+    assert risks[0].reason == (
+        f"once a rebalance delegates the buffer's excess no close can run ({reason}): the ways out are then "
+        "a repay from your wallet or steps down as far as the buffer allows"
+    )
+    # No close right after (an adjust up onto a buffer that cannot repay it): the position's figures say why.
+    stuck = SimpleNamespace(**{**vars(after), "equity_exit": None, "exit_note": reason})
+    assert [(risk.kind, risk.reason) for risk in position_risks(stuck)] == [
+        ("no_close", f"no close can run on the position this leads to ({reason})")
+    ]
+    assert position_risks(SimpleNamespace(**{**vars(stuck), "borrow_shares": 0})) == []  # no debt to pay out
 
 
 def test_a_figure_that_rounds_to_zero_is_neither_a_gain_nor_a_loss_and_a_fresh_snapshot_is_just_now() -> None:
