@@ -75,10 +75,17 @@ class ProviderCommand(ConnectedProviderCommand):
         return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
+        from ape.exceptions import ProviderError
+
         active = _connected()
         if active is not None and ctx.params.get("network") is None:
             return self._invoke(ctx, provider=active)
-        return super().invoke(ctx)
+        try:
+            return super().invoke(ctx)
+        except ProviderError as error:
+            # A network Ape cannot connect to (no URI for it, a node that does not answer): one line, as every
+            # other refusal, not Ape's traceback of this frame.
+            raise click.ClickException(f"cannot use that network: {error}") from None
 
 
 def _connected() -> Any:

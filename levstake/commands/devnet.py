@@ -10,6 +10,7 @@ Only on local networks: moving the clock or minting native coins is impossible a
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -40,20 +41,38 @@ def cli() -> None:
     """Devnet time travel and faucet."""
 
 
+# Ten years at most, in at most this many upkeep rounds: `--days 1e9` ground the chain forward for minutes.
+MAX_DAYS = 3_650
+MAX_ROUNDS = 4_000
+
+
 @cli.command(cls=ProviderCommand)
-@click.option("--days", type=click.FloatRange(min=0, min_open=True), required=True, help="Time to pass.")
+@click.option(
+    "--days",
+    type=click.FloatRange(min=0, max=MAX_DAYS, min_open=True),
+    required=True,
+    help=f"Time to pass (at most {MAX_DAYS:,}).",
+)
 @click.option(
     "--step",
-    type=click.FloatRange(min=0, min_open=True),
+    type=click.FloatRange(min=1 / 1_440),
     default=1.0,
     show_default=True,
-    help="Longest jump in days between two upkeep rounds (a running reward stream ends a jump early).",
+    help="Longest jump in days between two upkeep rounds (a running reward stream ends a jump early; at "
+    "least a minute).",
 )
 @deployment_option
 @one_line_errors
 def advance(days: float, step: float, deployment_path: Path | None, provider: Any) -> None:
     """Advance the clock by DAYS with the devnet keeper's upkeep on the way: the keeper acts as soon as a job
     is due (a reward sync when a stream ends, a rebalance, the daily oracle snapshot)."""
+    if not (math.isfinite(days) and math.isfinite(step)):
+        raise ClientError("--days and --step must be numbers")
+    if days / step > MAX_ROUNDS:
+        raise ClientError(
+            f"{days:g} days in steps of {step:g} is {math.ceil(days / step):,} rounds of upkeep, more than "
+            f"{MAX_ROUNDS:,}: pass a larger --step"
+        )
     require_local(provider)
     session = load_protocol(deployment_path)
     keeper = ape_wallet.sender(accounts.test_accounts[0])

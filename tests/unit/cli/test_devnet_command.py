@@ -64,3 +64,38 @@ def test_advance_refuses_a_live_network() -> None:
     with pytest.raises(ClientError, match="not a local network"):
         require_local(live)
 
+
+@pytest.mark.parametrize(
+    "days, step, said",
+    [
+        ("nan", "1", "Error: --days and --step must be numbers"),
+        ("1", "nan", "Error: --days and --step must be numbers"),
+        ("inf", "1", "is not in the range 0<x<=3650"),
+        ("1e9", "1", "is not in the range 0<x<=3650"),
+        ("1", "1e-9", "is not in the range x>=0.000694"),
+        ("100", "0.01", "100 days in steps of 0.01 is 10,000 rounds of upkeep, more than 4,000"),
+    ],
+)
+def test_advance_refuses_what_would_not_end_or_not_be_time(run, deployment, chain, days, step, said) -> None:
+    # A new user's walk: `--days nan` and `inf` printed a traceback, `--days 1e9` ground the chain forward
+    # until it was killed (and left it 15 months ahead).
+    height = chain.blocks.height
+    result = run("devnet", "advance", "--days", days, "--step", step, "--deployment", deployment)
+    assert result.exit_code != 0 and said in result.output, result.output
+    assert "Traceback" not in result.output
+    assert chain.blocks.height == height
+
+
+def test_a_network_ape_cannot_connect_to_is_one_line() -> None:
+    # `--network ethereum:sepolia` (no URI for it) printed a fragment of Ape's traceback from the command's
+    # invoke, in a process that is not connected yet (as a user's `ape run` is).
+    import subprocess
+    import sys
+
+    argv = ["leverage", "preview", "--amount", "1", "--leverage", "2", "--network", "ethereum:sepolia"]
+    code = f"import sys; from levstake.commands.leverage import cli; sys.argv = {argv!r}; cli()"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    output = done.stdout + done.stderr
+    assert done.returncode == 1, output
+    assert "Error: cannot use that network: Missing URI for network 'sepolia'" in output
+    assert "File " not in output and "Traceback" not in output
