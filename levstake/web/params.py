@@ -58,7 +58,8 @@ def amount(value: Any, decimals: int, symbol: str, name: str = "amount") -> int:
     except fmt.AmountError as error:
         raise BadRequest(str(error) if name == "amount" else f"{name}: {error}") from None
     if units >= MAX_UNITS:
-        raise BadRequest(f"{name} is too large")
+        # Far above any balance or market (the market keeps its totals in 128 bits): said with the bound.
+        raise BadRequest(f"{name} {text} is too large (at most 2^128 - 1 base units of {symbol})")
     return units
 
 
