@@ -131,12 +131,15 @@ def parse_form(chain: Chain, action: str, raw: dict[str, Any]) -> dict[str, Any]
         }
     if action == "close":
         return {"mode": params.choice(raw.get("mode"), tuple(CLOSE_MODES), "mode", "x")}
+    # "all" (any case) where the CLI's `--amount` takes it: the whole debt, supply, LST or X balance.
+    everything = str(raw.get("amount", "")).strip().lower() == "all"
     if action == "repay":
-        everything = raw.get("amount") in ("all", None, "")
         return {"assets": None if everything else params.amount(raw.get("amount"), d, info.symbol)}
-    if action == "withdraw" and str(raw.get("amount", "")).strip().lower() == "all":
+    if action == "withdraw" and everything:
         # Every share redeemed, as the CLI's `lend withdraw all`: an amount typed from the rounded figure
         # shown can be a unit above what the shares are worth.
+        return {"assets": None}
+    if action == "unwrap" and everything:
         return {"assets": None}
     if action in ("lend", "withdraw", "stake", "wrap", "unwrap"):
         form: dict[str, Any] = {"assets": params.amount(raw.get("amount"), d, info.symbol)}
@@ -145,7 +148,7 @@ def parse_form(chain: Chain, action: str, raw: dict[str, Any]) -> dict[str, Any]
         return form
     if action == "unstake":
         return {
-            "shares": params.amount(raw.get("amount"), d, info.lst_symbol),
+            "shares": None if everything else params.amount(raw.get("amount"), d, info.lst_symbol),
             "mode": params.choice(raw.get("mode"), ("instant", "queue"), "mode", "instant"),
         }
     if action == "claim":
@@ -458,8 +461,14 @@ def plan_unstake(chain: Chain, snapshot: Snapshot, request: Request) -> Plan:
     queued = form["mode"] == "queue"
     plan = Plan("unstake", "preview_lines.html")
     preview = None
-    if snapshot.account is not None:
-        preview = _guard(plan, lambda: previews.preview_unstake(chain.info, snapshot, form["shares"], queued))
+    account = snapshot.account
+    shares = form["shares"]
+    if account is not None and shares is None:
+        shares = account.lst_balance
+        if shares == 0:
+            plan.errors.append(f"you hold no {chain.info.lst_symbol}")
+    if account is not None and shares:
+        preview = _guard(plan, lambda: previews.preview_unstake(chain.info, snapshot, shares, queued))
     _common(chain, request, plan)
     if preview is None:
         return plan
@@ -516,6 +525,10 @@ def plan_wrap(chain: Chain, snapshot: Snapshot, request: Request) -> Plan:
     unwrap = request.form["action"] == "unwrap"
     plan = Plan("unwrap" if unwrap else "wrap", "preview_lines.html")
     assets = request.form["assets"]
+    if assets is None:  # unwrap "all"
+        assets = snapshot.account.x_balance if snapshot.account is not None else 0
+        if snapshot.account is not None and assets == 0:
+            plan.errors.append(f"you hold no {info.symbol}")
     if not info.native:
         plan.errors.append(f"{info.symbol} is not a wrapped native token")
     elif snapshot.account is not None:

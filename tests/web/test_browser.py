@@ -854,6 +854,36 @@ def test_previews_read_the_block_of_a_receipt_the_page_saw_confirmed(devnet: Dev
     assert after["ok"] and after["block"] == status["block"], after
 
 
+def test_all_is_taken_where_the_cli_takes_it_and_an_empty_amount_is_missing(devnet: Devnet) -> None:
+    """A new user's walk: unstake and unwrap refused "all" ("is not a number") though the CLI's `--amount`
+    takes it, repay took an empty field as "all" where every other form says the amount is missing, and
+    "ALL" was not a number."""
+    from html import unescape
+
+    from fastapi.testclient import TestClient
+
+    from levstake.web.app import Config, create_app
+
+    client = TestClient(create_app(Config(devnet.url, devnet.deployment_path, devnet.url, subscribe=False)))
+    staker, nobody = devnet.call("eth_accounts")[8], NEWCOMER  # the devnet's lender also staked
+    reader = devnet_reader(devnet)
+    (held,) = reader.call_many([("lst", "balanceOf", (staker,))])
+    assert held > 0
+
+    def preview(action: str, account: str, amount: str, **more: str) -> dict[str, Any]:
+        query = {"account": account, "amount": amount, **more}
+        return client.get(f"/api/preview/{action}", params=query).json()
+
+    unstake = preview("unstake", staker, "ALL", mode="queue")  # more than the buffer pays at once
+    assert unstake["ok"], unstake
+    assert f"queue {fmt.amount(held, 18, 'stX')}:" in unescape(unstake["html"]), unstake["html"]
+    assert preview("unstake", nobody, "all")["errors"] == ["you hold no stX"]
+    unwrap = preview("unwrap", nobody, "all")
+    assert not unwrap["ok"] and "is not a number" not in str(unwrap), unwrap
+    assert preview("repay", nobody, "")["error"] == "amount is missing"
+    assert "is not a number" not in str(preview("repay", nobody, "ALL"))
+
+
 def test_an_adjust_up_past_idle_liquidity_is_refused_with_the_leverage_that_fits(devnet: Devnet) -> None:
     """As an open's: a step up the market cannot lend is a reason (the submit button disabled), not figures of
     the borrow with only the risk box before it."""
