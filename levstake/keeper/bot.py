@@ -16,6 +16,7 @@ a signer, or with LEVSTAKE_KEEPER_DRY_RUN=1, it reads and decides but sends noth
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ape import chain
@@ -23,7 +24,8 @@ from ape.logging import logger
 from silverback import SilverbackBot
 
 from levstake.keeper.ape_keeper import make_keeper
-from levstake.keeper.keeper import Keeper
+from levstake.keeper.keeper import Keeper, Outcome
+from levstake.keeper.retry import round_or_skip
 from levstake.rpc import Block
 
 bot = SilverbackBot()
@@ -49,14 +51,17 @@ def index_positions(startup_state: Any) -> dict[str, int]:
     return {"borrowers": len(current.index.borrowers), "guarded": len(current.index.guarded)}
 
 
+def _round(what: str, run: Callable[[], list[Outcome]]) -> dict[str, int]:
+    outcomes = round_or_skip(what, run, _log, [])
+    return {"actions": sum(outcome.status == "sent" for outcome in outcomes)}
+
+
 @bot.on_(chain.blocks)
 def on_block(block: Any) -> dict[str, int]:
-    outcomes = keeper().on_block(Block(int(block.number), int(block.timestamp)))
-    return {"actions": sum(outcome.status == "sent" for outcome in outcomes)}
+    number, timestamp = int(block.number), int(block.timestamp)
+    return _round(f"block {number}", lambda: keeper().on_block(Block(number, timestamp)))
 
 
 @bot.cron("*/5 * * * *")
 def time_based_jobs(time: Any) -> dict[str, int]:
-    current = keeper()
-    outcomes = current.on_block(current.reader.block())
-    return {"actions": sum(outcome.status == "sent" for outcome in outcomes)}
+    return _round("5-minute round", lambda: keeper().on_block(keeper().reader.block()))

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
-from levstake.rpc import ReadError, Transport
+from levstake.rpc import ReadError, Transport, one_line
+
+T = TypeVar("T")
 
 # 0.25 s, 0.5 s, 1 s, 2 s, 4 s: about 8 s in all before the error reaches the caller (the next block retries).
 ATTEMPTS = 6
@@ -86,3 +88,16 @@ class RetryTransport:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
+
+
+def round_or_skip(what: str, run: Callable[[], T], log: Callable[[str], None], skipped: T) -> T:
+    """`run()`, or `skipped` with a line when the node does not answer (after the reads' own retries). A
+    bot's task that fails counts towards the three after which Silverback stops it: an outage of a quarter of
+    an hour (three 5-minute rounds) stopped every running bot for good."""
+    try:
+        return run()
+    except Exception as error:
+        if not is_rpc_fault(error):
+            raise
+        log(f"rpc      {what} skipped, no answer from the node ({one_line(error, 150)}): next round retries")
+        return skipped

@@ -205,6 +205,25 @@ def test_rpc_faults_are_retried_with_back_off_and_reverts_are_not() -> None:
     assert delays[2:] == [0.25, 0.5]
 
 
+def test_a_round_the_node_cannot_answer_is_skipped_with_a_line_and_a_bug_still_raises() -> None:
+    # A new operator's walk: with the devnet stopped, every 5-minute round raised after the reads' retries;
+    # the third such failure made Silverback stop each running bot for good, with no line saying why.
+    lines: list[str] = []
+
+    def down() -> list[str]:
+        raise requests.ConnectionError("HTTPConnectionPool(host='127.0.0.1', port=8545): refused")
+
+    assert retry.round_or_skip("5-minute round", down, lines.append, []) == []
+    assert lines == [
+        "rpc      5-minute round skipped, no answer from the node (ConnectionError: HTTPConnectionPool(host="
+        "'127.0.0.1', port=8545): refused): next round retries"
+    ]
+    assert retry.round_or_skip("block 7", lambda: ["sent"], lines.append, []) == ["sent"]
+    with pytest.raises(ZeroDivisionError):  # not the node's fault: the task fails, as it should
+        retry.round_or_skip("block 8", lambda: 1 // 0, lines.append, [])
+    assert len(lines) == 1
+
+
 def test_the_carry_checkpoint_is_due_hourly_and_only_for_a_carry_guard() -> None:
     assert check_carry_checkpoint(1_000, 1_000 + 3_600, [0, 0]) is None
     assert check_carry_checkpoint(1_000, 1_000 + 3_599, [24]) is None
