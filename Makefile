@@ -96,11 +96,11 @@ devnet-stop:
 # nothing. Elsewhere: `silverback run levstake.keeper.bot:bot --network N --account ALIAS --runner ...`.
 KEEPER_SIGNER ?= TEST::7
 DRY_RUN ?=
+# The devnet on DEVNET_PORT unless APE_FOUNDRY_HOST says otherwise. A mistake in the signer, the network or
+# the deployment is one line first (`levstake.keeper.preflight`): Silverback's start-up printed a traceback.
 keeper: setup
-	@# A keyfile signer unlocks from APE_ACCOUNTS_<alias>_PASSPHRASE; with no terminal to ask on, say so in a line
-	@# (Ape's prompt ended in an Abort traceback).
-	@case "$(KEEPER_SIGNER)" in TEST::*) ;; *) [ -t 0 ] || [ -n "$${APE_ACCOUNTS_$(KEEPER_SIGNER)_PASSPHRASE+x}" ] || \
-		{ echo "keeper   set APE_ACCOUNTS_$(KEEPER_SIGNER)_PASSPHRASE: no terminal to ask for $(KEEPER_SIGNER)'s passphrase"; exit 1; } ;; esac
+	@export APE_FOUNDRY_HOST=$${APE_FOUNDRY_HOST:-http://127.0.0.1:$(DEVNET_PORT)}; \
+	python -m levstake.keeper.preflight $(DEVNET) $(KEEPER_SIGNER) && \
 	SILVERBACK_SIGNER_ALIAS=$(KEEPER_SIGNER) LEVSTAKE_KEEPER_DRY_RUN=$(DRY_RUN) silverback run \
 		levstake.keeper.bot:bot --network $(DEVNET) --runner levstake.keeper.runner:KeeperRunner
 
