@@ -99,3 +99,19 @@ def test_a_network_ape_cannot_connect_to_is_one_line() -> None:
     assert done.returncode == 1, output
     assert "Error: cannot use that network: Missing URI for network 'sepolia'" in output
     assert "File " not in output and "Traceback" not in output
+
+
+def test_advance_keeps_a_carry_guard_checkpointed(
+    run, deployment, contracts, accounts, chain, project
+) -> None:
+    # A new operator's walk: `advance` ran the reward sync, the rebalance and the oracle's snapshot only, so a
+    # carry run (which needs checkpoints at most 6 hours apart) could never be reached by advancing time.
+    from levstake.deployment import Deployment
+
+    guard = project.LeverageGuard.at(Deployment.load(deployment).contracts["guard"])
+    guarded, wad = accounts[6], 10**18
+    guard.set_guard(contracts.market, wad * 1005 // 1000, 20 * wad, 50, 24, sender=guarded)
+    result = run("devnet", "advance", "--days", "1", "--step", "0.2", "--deployment", deployment)
+    assert result.exit_code == 0, result.output
+    last = guard.carry(contracts.market).time
+    assert chain.blocks.head.timestamp - last <= int(0.2 * 86_400)
