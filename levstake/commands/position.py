@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from levstake import ape_wallet, fmt, previews, projections, report
+from levstake import ape_wallet, previews, projections, report
 from levstake.cli import (
     ClientError,
     ProviderCommand,
@@ -28,7 +28,6 @@ from levstake.commands.common import (
     approval,
     check_balance,
     echo,
-    leverage_label,
     leverage_option,
     leverage_wad,
     position_after,
@@ -41,6 +40,10 @@ from levstake.txs import min_after_slippage
 
 def _preview_open(session: Session, snapshot: Snapshot, assets: int, leverage: int) -> previews.OpenPreview:
     preview = previews.preview_open(session.info, snapshot, assets, leverage)
+    # Before any figure: those of a borrow the market cannot lend (utilization above 100%) would only mislead.
+    liquidity = projections.liquidity_error(session.info, snapshot, preview)
+    if liquidity:
+        raise ClientError(liquidity)
     echo(report.preview_lines(session.info, preview))
     echo(report.pending_lines(snapshot.pending, snapshot.timestamp))
     return preview
@@ -105,11 +108,6 @@ def open_(
     assets, leverage = session.amount(amount_text), leverage_wad(session, leverage_text)
     check_balance(session, snapshot, assets, native, can_pay_native=True)
     preview = _preview_open(session, snapshot, assets, leverage)
-    if not preview.fits_liquidity:
-        raise ClientError(
-            f"not enough idle liquidity for {leverage_label(leverage)}; "
-            f"`max --amount {fmt.exact(assets, session.info.decimals)}` shows what fits"
-        )
     echo(risk_check(previews.open_risks(preview), accept_risk))
     deadline = session.deadline(deadline_seconds)
     builder = session.builder

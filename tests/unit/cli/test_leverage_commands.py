@@ -605,6 +605,27 @@ def test_adjust_up_past_idle_liquidity_is_refused_before_its_figures(
     assert not previews.preview_adjust(session.info, snapshot, int((fits + 0.01) * WAD)).fits_liquidity
 
 
+def test_an_open_past_idle_liquidity_is_refused_before_its_figures_with_what_fits(
+    lev, session, liquid_market, accounts
+) -> None:
+    # A new user's walk: `open` printed a whole preview (utilization 48,571.66%, borrow APR 40%) and then
+    # "not enough idle liquidity for 50x", without the leverage that fits; the README says before any figure.
+    market = session.snapshot().market
+    idle = market.total_supply_assets - market.total_borrow_assets
+    amount = fmt.exact(idle // 10, session.info.decimals)
+    nonce = accounts[8].nonce
+    for command in ("open", "preview"):
+        args = ["--account", "TEST::8", "--yes", "--native"] if command == "open" else []
+        result = lev(command, "--amount", amount, "--leverage", "50", *args)
+        assert result.exit_code == 1, result.output
+        lines = result.output.strip().splitlines()
+        assert lines[-1].startswith("Error: liquidity short for 50x: the market has "), result.output
+        figures = [line for line in lines if "after your open" in line or line.startswith("position")]
+        assert not figures, result.output
+        assert number(r"up to ([\d.]+)x fits now", result.output) < 50
+    assert accounts[8].nonce == nonce
+
+
 def test_a_refusal_for_slippage_says_how_to_allow_some() -> None:
     # `--slippage 0` lets no price move between the preview and the block: the refusal says what to change.
     from levstake.cli import Session
