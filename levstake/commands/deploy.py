@@ -11,6 +11,7 @@ without `--force`.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ import click
 from ape import project
 
 from levstake.cli import (
+    ClientError,
     ProviderCommand,
     account_option,
     deployment_file,
@@ -28,7 +30,7 @@ from levstake.cli import (
     unlock,
 )
 from levstake.deploy import DEFAULT_REWARD_RESERVE, deploy_protocol
-from levstake.deployment import check_writable, is_local
+from levstake.deployment import DEPLOYMENTS_ENV, check_writable, default_path, is_local
 
 ensure_keystore()
 
@@ -55,6 +57,14 @@ def cli(
 ) -> None:
     account = require_account(account)
     network = provider.network
+    if provider.name == "test" and deployment_path is None and DEPLOYMENTS_ENV not in os.environ:
+        # Its file would replace the devnet's (both are `ethereum-local.json`) for a chain gone at exit.
+        devnet_file = default_path(network.ecosystem.name, network.name)
+        raise ClientError(
+            f"{network.ecosystem.name}:{network.name}:test is Ape's in-process chain, gone when this command "
+            f"ends, and its deployment file would replace the devnet's ({devnet_file}): deploy to the devnet "
+            "(--network ethereum:local:foundry), or name a file with --deployment"
+        )
     path = deployment_file(deployment_path, provider)
     local = is_local(network.name)
     # Checked before deploying so that a refused overwrite costs no gas.

@@ -65,3 +65,30 @@ def test_unknown_account_is_a_one_line_error(run, tmp_path) -> None:
     assert "unknown account 'nobody'" in result.output
     assert "Traceback" not in result.output
     assert not (tmp_path / "x.json").exists()
+
+
+def test_a_deploy_to_the_in_process_chain_never_replaces_the_devnets_file(tmp_path) -> None:
+    # A new user's walk: `ape run deploy --network ethereum:local:test` wrote deployments/ethereum-local.json
+    # for a chain gone at exit, and every devnet command then failed on a chain id that was not the devnet's.
+    # In a process of its own (these tests' chain is anvil's), in a folder whose deployments/ is the devnet's.
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from levstake.deployment import DEPLOYMENTS_ENV
+
+    devnet_file = tmp_path / "deployments" / "ethereum-local.json"
+    devnet_file.parent.mkdir()
+    devnet_file.write_text('{"the": "devnet"}')
+    argv = ["deploy", "--network", "ethereum:local:test", "--account", "TEST::0"]
+    code = f"import sys; from levstake.commands.deploy import cli; sys.argv = {argv!r}; cli()"
+    env = {key: value for key, value in os.environ.items() if key != DEPLOYMENTS_ENV}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[3])
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+    )
+    output = done.stdout + done.stderr
+    assert done.returncode == 1, output
+    assert "ethereum:local:test is Ape's in-process chain, gone when this command ends" in output
+    assert devnet_file.read_text() == '{"the": "devnet"}'
