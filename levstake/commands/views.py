@@ -22,6 +22,7 @@ from levstake.cli import (
     one_line_errors,
 )
 from levstake.commands.common import echo
+from levstake.model import WAD
 
 
 @click.command(cls=ProviderCommand)
@@ -161,6 +162,9 @@ def max_(amount_text: str, as_json: bool, deployment_path: Path | None) -> None:
     snapshot = session.snapshot()
     view = previews.market_figures(info, snapshot)
     assets = session.amount(amount_text)
+    # An amount no open can take (dust the router would add no collateral for) gets the open's reason, not
+    # "up to 1.00x" (`max_leverage_for` answers 1.0 when nothing fits).
+    previews.preview_open(info, snapshot, assets, WAD)
     available = previews.max_leverage_for(info, snapshot, assets)
     if as_json:
         emit_json(

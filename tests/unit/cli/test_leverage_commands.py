@@ -277,6 +277,11 @@ def test_max_reports_what_liquidity_allows(lev, session, liquid_market) -> None:
         session.info, snapshot, assets, int((assignable + 0.01) * WAD)
     ).fits_liquidity
     assert assignable == round(assignable, 2)  # rounded down to what a user types back, never up
+    # Dust no open can take: the open's own reason, not "up to 1.00x" (a new user's walk).
+    dust = lev("max", "--amount", "1e-18")
+    assert dust.exit_code == 1 and "you can open" not in dust.output, dust.output
+    refused = lev("preview", "--amount", "1e-18", "--leverage", "1").output.strip().splitlines()[-1]
+    assert refused.startswith("Error: ") and dust.output.strip() == refused
 
 
 def test_watch_shows_positions_and_flags_those_near_liquidation(
