@@ -882,6 +882,9 @@ def test_all_is_taken_where_the_cli_takes_it_and_an_empty_amount_is_missing(devn
     assert not unwrap["ok"] and "is not a number" not in str(unwrap), unwrap
     assert preview("repay", nobody, "")["error"] == "amount is missing"
     assert "is not a number" not in str(preview("repay", nobody, "ALL"))
+    # Dust is shown as it is, not as 0.0000 (a lend of 1e-18 read "supply 0.0000 WNAT").
+    dust = preview("lend", staker, "1e-18", pay="native")
+    assert "supply 0.000000000000000001 WNAT" in unescape(dust["html"]), dust
 
 
 def test_an_adjust_up_past_idle_liquidity_is_refused_with_the_leverage_that_fits(devnet: Devnet) -> None:
