@@ -745,8 +745,7 @@ def open_risks(preview: OpenPreview, horizon: float = RISK_HORIZON) -> list[Risk
             Risk(
                 "no_close",
                 "once a rebalance delegates the buffer's excess no close can run "
-                f"({entry.exit_note_rebalanced}): the ways out are then a repay from your wallet or steps "
-                "down as far as the buffer allows",
+                f"({entry.exit_note_rebalanced})",
             )
         )
     if entry.fraction is not None and entry.fraction > ENTRY_COST_WARNING:

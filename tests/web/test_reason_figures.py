@@ -244,10 +244,7 @@ def test_a_position_no_close_can_pay_out_asks_first() -> None:
     )  # fmt: skip
     risks = open_risks(SimpleNamespace(entry=entry, after=after, state_after=None))
     assert [risk.kind for risk in risks] == ["no_close"]
-    assert risks[0].reason == (
-        f"once a rebalance delegates the buffer's excess no close can run ({reason}): the ways out are then "
-        "a repay from your wallet or steps down as far as the buffer allows"
-    )
+    assert risks[0].reason == f"once a rebalance delegates the buffer's excess no close can run ({reason})"
     # No close right after (an adjust up onto a buffer that cannot repay it): the position's figures say why.
     stuck = SimpleNamespace(**{**vars(after), "equity_exit": None, "exit_note": reason})
     assert [(risk.kind, risk.reason) for risk in position_risks(stuck)] == [
