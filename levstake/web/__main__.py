@@ -96,6 +96,9 @@ def main(argv: list[str] | None = None) -> int:
     import uvicorn
 
     print(f"web      http://{arguments.host}:{arguments.port} over {url} (deployment {path})", flush=True)
+    if arguments.rpc is None:
+        # The CLI beside the page needs the same devnet (it was only in the devnet's own log).
+        print(f"devnet   {devnet.attach_hint(url)}", flush=True)
     uvicorn.run(
         app, host=arguments.host, port=arguments.port, log_level=os.environ.get("LEVSTAKE_WEB_LOG", "warning")
     )
