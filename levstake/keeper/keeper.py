@@ -49,6 +49,8 @@ EXPECTED_REVERTS = (
     "guard: buffer too small",
     "oracle: snapshot too recent",
 )
+# A liquidation skipped for the same reason is said again after this many blocks (an hour at 12 s).
+SKIP_REPEAT_BLOCKS = 300
 # Carry checkpoints: `LeverageGuard.MIN_INTERVAL` is 15 minutes and an interval over 6 hours ends a run.
 CHECKPOINT_EVERY = 3_600
 # A market prices the interval since its last accrual at the rate its model answers at the accrual, as
@@ -165,6 +167,7 @@ class Keeper:
         self._last_block: int | None = None
         self._genesis: Block | None = None  # the chain's first block: another one is another chain
         self._sent: set[tuple[int, str, str | None]] = set()
+        self._skips: dict[str, tuple[int, str]] = {}  # user -> (block, reason) of the skip line last said
         self._cooldown: dict[tuple[str, str | None], int] = {}
 
     # ------------------------------------------------------------ start-up and chain changes
@@ -218,6 +221,7 @@ class Keeper:
             self.log(f"restart  the chain {change} (a restarted devnet?): indexing again")
             self.index.reset()
             self._sent.clear()
+            self._skips.clear()
             self._cooldown.clear()
         # Set on every block, skipped or not, so one restart is noticed once.
         self._last_block, self._genesis = block.number, genesis
@@ -328,9 +332,17 @@ class Keeper:
             return []
         actions = []
         deadline = block.timestamp + self.deadline_seconds
+        skipped: dict[str, tuple[int, str]] = {}
         for plan in scan.liquidation_plans(self.reader, users, block, self.keep_lst):
             if plan.reason:
-                self.log(f"skip     block {block.number}: liquidate {plan.user}: {plan.reason}")
+                # Said when it starts, when its reason changes and every SKIP_REPEAT_BLOCKS: a position the
+                # buffer cannot liquidate stays so for hours, and a line every block buried the others (an
+                # operator's walk: two such lines a block).
+                said = self._skips.get(plan.user)
+                if said is None or said[1] != plan.reason or block.number >= said[0] + SKIP_REPEAT_BLOCKS:
+                    self.log(f"skip     block {block.number}: liquidate {plan.user}: {plan.reason}")
+                    said = (block.number, plan.reason)
+                skipped[plan.user] = said
                 continue
             # min_profit 0 here; `perform` sets it to the gas cost once it is estimated.
             tx = self.builder.liquidate(
@@ -345,6 +357,7 @@ class Keeper:
                     plan.profit,
                 )
             )
+        self._skips = skipped  # a position no longer skipped is said again if it is skipped later
         return actions
 
     # ------------------------------------------------------------ sending

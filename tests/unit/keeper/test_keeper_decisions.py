@@ -275,6 +275,40 @@ def test_a_liquidation_plan_with_a_reason_or_a_loss_is_skipped() -> None:
     assert scan.worth_liquidating(losing, 0) == "liquidator: would lose money"
 
 
+def test_a_liquidation_skipped_for_the_same_reason_is_said_once_an_hour_not_every_block(monkeypatch) -> None:
+    # An operator's walk: a whale the buffer could not liquidate logged "skip ... buffer too small" at every
+    # block, two lines a block for as long as it stayed so.
+    keeper, _, lines = make_keeper()
+    stuck, other = "0x" + "aa" * 20, "0x" + "bb" * 20
+    reasons = {stuck: "liquidator: buffer too small", other: "liquidator: would lose money"}
+
+    def plans(reader, users, block, keep):
+        return [scan.LiquidationPlan(user, 0, 1, 0, 0, 0, 0, reasons[user]) for user in users]
+
+    monkeypatch.setattr(keeper_module.scan, "read_positions", lambda reader, users, block: users)
+    monkeypatch.setattr(keeper_module.scan, "liquidatable", lambda positions: positions)
+    monkeypatch.setattr(keeper_module.scan, "liquidation_plans", plans)
+    keeper.index.borrowers = {stuck: None, other: None}
+    repeat = keeper_module.SKIP_REPEAT_BLOCKS
+    for number in range(100, 171 + repeat):
+        if number == 150:
+            reasons[stuck] = "liquidator: would lose money"  # a new reason is said at once
+        if number == 160:
+            keeper.index.borrowers = {stuck: None}  # the other one left (liquidated, healthy) ...
+        if number == 170:
+            keeper.index.borrowers = {stuck: None, other: None}  # ... and came back: said again
+        assert keeper.liquidation_actions(Block(number, number * 12), set()) == []
+    said = [(int(line.split()[2].rstrip(":")), line.split()[4].rstrip(":")) for line in lines]
+    assert said == [
+        (100, stuck),
+        (100, other),
+        (150, stuck),
+        (170, other),
+        (150 + repeat, stuck),
+        (170 + repeat, other),
+    ]
+
+
 def test_a_web3_revert_logs_as_its_reason_not_as_a_tuple_with_hex_data() -> None:
     # web3's ContractLogicError is (message, data): its str() put "('execution reverted: ...', '0x08c3...')"
     # in the devnet's log line.
