@@ -140,7 +140,8 @@ class Hub:
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # noqa: BLE001 - the node went away: say so, poll until it is back
-                log.warning("block subscription lost (%s); polling", error)
+                if self.node_down is None:  # once an outage, not once a second while it lasts
+                    log.warning("block subscription lost (%s); polling", error)
                 self.chain_subscriptions = 0
                 try:
                     await asyncio.wait_for(self._poll(), timeout=5.0)
@@ -190,6 +191,7 @@ class Hub:
         if self.node_down is not None:
             return
         self.node_down = node_failure(error)
+        log.warning("%s: pages are told, and greyed until a block comes", self.node_down)
         head = self.chain.head
         payload = self._down_payload()
         for client in list(self.clients):

@@ -463,7 +463,13 @@ def test_bad_input_gets_a_one_line_reason_and_nothing_is_signed(open_context, de
             assert re.search(r"above your native balance [\d,]+\.\d{4}$", text, re.M), text
         if reason == "for the gas":
             text = box.filter(has_text=reason).first.inner_text()
-            assert re.search(r"may cost up to [\d.]+: pay at most [\d.]+", text), text
+            most = re.search(r"may cost up to [\d.]+: pay at most ([\d.]+)", text)
+            assert most, text
+            # The button beside the reason fills the amount (Open's preview sits beside its form).
+            page.locator("[data-preview-for='open-form'] [data-fill]").first.click()
+            amount_field = page.locator("#open-form input[name=amount]")
+            playwright_api.expect(amount_field).not_to_have_value(amount)
+            assert amount_field.input_value().startswith(most.group(1)), (amount_field.input_value(), text)
     shot(page, "open-bad-input")
     # No position: one way forward (open one), no adjust / close / repay forms refusing with "no position".
     previews: list[str] = []

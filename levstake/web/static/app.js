@@ -497,7 +497,10 @@ document.addEventListener("click", (event) => {
   if (claim) run("claim", { request: claim.dataset.claim }, null);
   // An exact amount from the server (the text beside it is rounded for reading): into the form's amount.
   const fill = event.target.closest("[data-fill]");
-  const form = fill && fill.closest("form[data-live-preview]");
+  // The button sits in the form's preview: inside the form on most pages, beside it on Open (whose buttons
+  // did nothing: a new user's re-walk).
+  const shown = fill && fill.closest("[data-preview-for]");
+  const form = fill && (fill.closest("form[data-live-preview]") || (shown && document.getElementById(shown.dataset.previewFor)));
   if (form) {
     $("input[name=amount]", form).value = fill.dataset.fill;
     edited(form, 0);
