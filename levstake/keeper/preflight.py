@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from levstake.deployment import Deployment, DeploymentError, default_path
+from levstake.devnet import answering
 
 TEST_PREFIX = "TEST::"
 
@@ -65,6 +66,10 @@ def network_problem(network_choice: str) -> str | None:
     from levstake.reads import Reader
     from levstake.rpc import ReadError, Web3Transport
 
+    host = os.environ.get("APE_FOUNDRY_HOST", "")
+    if network_choice.endswith(":foundry") and host.startswith("http") and answering(host) is None:
+        # Ape would start a throwaway anvil there, and the check below would then blame the deployment.
+        return f"nothing answers at {host}: start the devnet (`make devnet`, with the same DEVNET_PORT)"
     try:
         with networks.parse_network_choice(network_choice) as provider:
             uri = getattr(provider, "http_uri", None)

@@ -62,3 +62,15 @@ def test_a_deployment_with_no_code_at_an_address_is_named() -> None:
 def test_the_in_process_test_network_is_refused_for_a_keeper() -> None:
     found = preflight.network_problem("ethereum:local:test")
     assert found is not None and "ethereum:local:test has no node to read over HTTP" in found
+
+
+def test_a_devnet_that_does_not_answer_is_named_not_started(monkeypatch) -> None:
+    # A re-walk: with nothing on the port, Ape started a throwaway anvil there and the check then said "no
+    # LevStake router at ... on this chain", blaming the deployment.
+    from levstake.devnet import free_port
+
+    url = f"http://127.0.0.1:{free_port()}"
+    monkeypatch.setenv("APE_FOUNDRY_HOST", url)
+    assert preflight.network_problem("ethereum:local:foundry") == (
+        f"nothing answers at {url}: start the devnet (`make devnet`, with the same DEVNET_PORT)"
+    )
