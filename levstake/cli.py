@@ -7,6 +7,8 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import os
+import sys
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -456,8 +458,19 @@ def unlock(account: Any) -> None:
     without asking again (its passphrase comes from APE_ACCOUNTS_<alias>_PASSPHRASE or a prompt)."""
     from ape_accounts import KeyfileAccount
 
-    if isinstance(account, KeyfileAccount):
+    if not isinstance(account, KeyfileAccount):
+        return
+    variable = f"APE_ACCOUNTS_{account.alias}_PASSPHRASE"
+    if variable not in os.environ and not sys.stdin.isatty():
+        raise ClientError(f"set {variable}: no terminal to ask for {account.alias}'s passphrase")
+    try:
         account.set_autosign(True)
+    except Exception as error:
+        # Ape's InvalidPasswordError: it printed its error, a GetPassWarning and "Aborted!" (a user's walk).
+        if type(error).__name__ != "InvalidPasswordError":
+            raise
+        given = f"the passphrase in {variable}" if variable in os.environ else "the passphrase typed"
+        raise ClientError(f"{given} does not unlock {account.alias}; nothing was signed") from None
 
 
 def send(label: str, action: Callable[[], Any]) -> Any:

@@ -185,6 +185,31 @@ def test_the_readme_wallet_section_works_as_written(devnet, shell) -> None:
     devnet.wallet = key.address  # type: ignore[attr-defined]
 
 
+def test_a_wrong_or_missing_passphrase_is_one_line_and_signs_nothing(devnet) -> None:
+    # A new user's walk: a wrong APE_ACCOUNTS_<alias>_PASSPHRASE printed Ape's "ERROR: Invalid password", a
+    # GetPassWarning and "Aborted!"; with none and no terminal, the prompt ended in "Aborted!".
+    command = ["ape", "run", "leverage", "wrap", "--amount", "1", "--account", "mywallet", "--yes"]
+    command += ["--network", "ethereum:local:foundry"]
+    web3 = Web3(Web3.HTTPProvider(devnet.url))
+    sent = web3.eth.get_transaction_count(devnet.wallet)  # type: ignore[attr-defined]
+    wrong = {**devnet.env, "APE_ACCOUNTS_mywallet_PASSPHRASE": "not-the-passphrase"}
+    missing = {key: value for key, value in devnet.env.items() if key != "APE_ACCOUNTS_mywallet_PASSPHRASE"}
+    variable = "APE_ACCOUNTS_mywallet_PASSPHRASE"
+    said = {
+        "wrong": f"Error: the passphrase in {variable} does not unlock mywallet; nothing was signed",
+        "missing": f"Error: set {variable}: no terminal to ask for mywallet's passphrase",
+    }
+    for case, env in (("wrong", wrong), ("missing", missing)):
+        done = subprocess.run(
+            command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300
+        )
+        output = done.stdout + done.stderr
+        assert done.returncode == 1, output
+        assert said[case] in output, output
+        assert not [word for word in ("Aborted", "Traceback", "GetPassWarning") if word in output], output
+    assert web3.eth.get_transaction_count(devnet.wallet) == sent  # type: ignore[attr-defined]
+
+
 def test_make_devnet_again_says_it_runs_and_exits_0(devnet) -> None:
     again = devnet.make("devnet", timeout=60)
     assert again.returncode == 0
