@@ -86,6 +86,10 @@ def test_a_page_greys_while_the_node_is_down_and_follows_a_devnet_recreated_with
             playwright_api.expect(body).to_have_attribute("data-block", str(later), timeout=30_000)
             playwright_api.expect(body).not_to_have_attribute("data-node", "down")
             playwright_api.expect(notice).to_be_hidden()
+            # The slider follows the typed leverage again (a max of 1x while the new chain had no liquidity
+            # clamped it).
+            typed = page.locator("#open-form [data-leverage-input]").input_value()
+            playwright_api.expect(page.locator("#open-form [data-leverage-slider]")).to_have_value(typed)
             page.screenshot(path=str(SHOTS / "node-back-on-a-new-chain.png"), full_page=True)
         finally:
             browser.close()

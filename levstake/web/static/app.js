@@ -417,6 +417,12 @@ async function preview(form) {
   if (answer.max_leverage !== undefined) {
     const slider = $("[data-leverage-slider]", form);
     slider.max = answer.max_leverage;
+    // A lower max clamps the slider's value, and a higher one later does not give it back (a chain recreated
+    // under the page, with no liquidity while it deployed, left the thumb at 1x beside a typed 50x).
+    const typedLeverage = $("[data-leverage-input]", form);
+    if (typedLeverage && typedLeverage.value !== "" && Number.isFinite(Number(typedLeverage.value))) {
+      slider.value = typedLeverage.value;
+    }
     $("[data-leverage-max]", form).textContent = `${Number(answer.max_leverage).toFixed(2)}x`;
   }
   form.dataset.ok = answer.ok ? "yes" : "no";
