@@ -288,7 +288,9 @@ class Upkeep:
         self.jobs = jobs
         # The keeper bot's round (levstake.keeper.keeper): upkeep, guard protects and liquidations.
         self.lines: list[str] = []
-        self.keeper = keeper_round(self.w3, self.reader, self.builder, self.send, self.lines.append)
+        self.keeper = keeper_round(
+            self.w3, self.reader, self.builder, self.send, self.send.address, self.lines.append
+        )
         self.clock = Clock(speed, time.monotonic())
         self.block_time = block_time
         self.next_block = time.monotonic() + block_time
@@ -334,12 +336,13 @@ class Upkeep:
         return fresh
 
 
-def keeper_round(w3: Any, reader: Any, builder: Any, send: Any, log: Any) -> Any:
-    """The keeper of `levstake.keeper.keeper` sending from the devnet's unlocked keeper account."""
+def keeper_round(w3: Any, reader: Any, builder: Any, send: Any, address: str, log: Any) -> Any:
+    """The keeper of `levstake.keeper.keeper` sending with `send(tx)` from `address` (the devnet's unlocked
+    keeper account, or an Ape account's sender), its gas estimated through `w3`."""
     from levstake.keeper.keeper import Keeper
 
     def estimate(tx: Any) -> tuple[int, int]:
-        return int(w3.eth.estimate_gas(tx.as_rpc(send.address))), int(w3.eth.gas_price)
+        return int(w3.eth.estimate_gas(tx.as_rpc(address))), int(w3.eth.gas_price)
 
     keeper = Keeper(reader, builder, lambda tx, _gas: send(tx), estimate, log=log)
     keeper.start()

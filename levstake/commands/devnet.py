@@ -29,9 +29,9 @@ from levstake.cli import (
     one_line_errors,
     require_local,
 )
+from levstake.devnet import keeper_round
 from levstake.keeper import jobs
 from levstake.keeper.keeper import Keeper
-from levstake.txs import TxRequest
 
 DAY = 86_400
 
@@ -105,17 +105,8 @@ def _upkeep_keeper(session: Any, account: Any) -> Keeper:
     (the devnet's own upkeep, a running `make keeper`) is a lost race, never a failed command."""
     from ape import networks
 
-    w3 = networks.provider.web3
-
-    def estimate(tx: TxRequest) -> tuple[int, int]:
-        return int(w3.eth.estimate_gas(tx.as_rpc(account.address))), int(w3.eth.gas_price)
-
-    def send(tx: TxRequest, _gas_limit: int) -> Any:
-        return ape_wallet.send(account, tx)
-
-    keeper = Keeper(session.reader, session.builder, send, estimate, log=_say_trouble)
-    keeper.start()
-    return keeper
+    w3, send = networks.provider.web3, ape_wallet.sender(account)
+    return keeper_round(w3, session.reader, session.builder, send, account.address, _say_trouble)
 
 
 def _say_trouble(line: str) -> None:
