@@ -5,7 +5,7 @@ Everything else (reads, previews, transaction data) is in the Ape-free modules.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from levstake.abi import ContractAbi
@@ -28,6 +28,20 @@ def send(account: Any, tx: TxRequest) -> Any:
         receiver=tx.to, data=tx.data, value=tx.value, sender=account.address
     )
     return account.call(transaction)
+
+
+def passphrase_variable(alias: str) -> str:
+    """Where a keyfile account's passphrase is read from without a prompt (Ape's own variable)."""
+    return f"APE_ACCOUNTS_{alias}_PASSPHRASE"
+
+
+def missing_passphrase(alias: str, environ: Mapping[str, str], interactive: bool) -> str | None:
+    """Why keyfile account `alias` cannot be unlocked here, or None: no passphrase in its variable and no
+    terminal to ask on (Ape's prompt then ended in "Aborted!")."""
+    variable = passphrase_variable(alias)
+    if variable in environ or interactive:
+        return None
+    return f"set {variable}: no terminal to ask for {alias}'s passphrase"
 
 
 def gas_reserve(account: Any, tx: TxRequest) -> int:

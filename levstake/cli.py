@@ -460,9 +460,10 @@ def unlock(account: Any) -> None:
 
     if not isinstance(account, KeyfileAccount):
         return
-    variable = f"APE_ACCOUNTS_{account.alias}_PASSPHRASE"
-    if variable not in os.environ and not sys.stdin.isatty():
-        raise ClientError(f"set {variable}: no terminal to ask for {account.alias}'s passphrase")
+    missing = ape_wallet.missing_passphrase(account.alias, os.environ, sys.stdin.isatty())
+    if missing:
+        raise ClientError(missing)
+    variable = ape_wallet.passphrase_variable(account.alias)
     try:
         account.set_autosign(True)
     except Exception as error:

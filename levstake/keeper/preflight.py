@@ -17,14 +17,11 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from levstake.ape_wallet import missing_passphrase, passphrase_variable
 from levstake.deployment import Deployment, DeploymentError, default_path
 from levstake.devnet import answering
 
 TEST_PREFIX = "TEST::"
-
-
-def passphrase_variable(alias: str) -> str:
-    return f"APE_ACCOUNTS_{alias}_PASSPHRASE"
 
 
 def signer_problem(alias: str, accounts: Any, environ: Mapping[str, str], interactive: bool) -> str | None:
@@ -41,7 +38,7 @@ def signer_problem(alias: str, accounts: Any, environ: Mapping[str, str], intera
         return f"no account named {alias!r} (`ape accounts list` shows them; `ape accounts import` adds one)"
     variable = passphrase_variable(alias)
     if variable not in environ:
-        return None if interactive else f"set {variable}: no terminal to ask for {alias}'s passphrase"
+        return missing_passphrase(alias, environ, interactive)
     try:
         accounts.load(alias).unlock(passphrase=environ[variable])
     except Exception as error:  # noqa: BLE001 - Ape's InvalidPasswordError, or a damaged keyfile
