@@ -115,7 +115,7 @@ class Hub:
     async def _first_payload(self, client: Client) -> None:
         generation = self.chain.generation
         if self.node_down is not None:
-            client.offer(self._down_payload(), self.chain.head.number if self.chain.head else 0)
+            self._tell_down([client])
             return
         head = await asyncio.to_thread(self.chain.latest)
         cached = self._payloads.get(client.topic)
@@ -192,21 +192,15 @@ class Hub:
             return
         self.node_down = node_failure(error)
         log.warning("%s: pages are told, and greyed until a block comes", self.node_down)
-        head = self.chain.head
-        payload = self._down_payload()
-        for client in list(self.clients):
-            client.offer(payload, head.number if head else 0)
+        self._tell_down(list(self.clients))
 
-    def _down_payload(self) -> str:
-        head = self.chain.head
-        return json.dumps(
-            {
-                "block": head.number if head else 0,
-                "chain": self.chain.generation,
-                "node": "down",
-                "error": self.node_down,
-            }
-        )
+    def _tell_down(self, clients: list[Client]) -> None:
+        """Offer `clients` the node's absence, at the last block read."""
+        block = self.chain.head.number if self.chain.head else 0
+        body = {"block": block, "chain": self.chain.generation, "node": "down", "error": self.node_down}
+        payload = json.dumps(body)
+        for client in clients:
+            client.offer(payload, block)
 
     async def _announce(self, block: Block) -> None:
         self.blocks_seen += 1
