@@ -24,6 +24,12 @@ def number(pattern: str, text: str) -> float:
     return float(match.group(1).replace(",", ""))
 
 
+def tenth_of_idle(session) -> str:
+    """A tenth of the market's idle X, as an exact `--amount`: at 50x it borrows far more than is idle."""
+    market = session.snapshot().market
+    return fmt.exact((market.total_supply_assets - market.total_borrow_assets) // 10, session.info.decimals)
+
+
 def test_preview_signs_nothing_and_matches_the_open_to_the_wei(
     lev, session, contracts, liquid_market, accounts
 ) -> None:
@@ -592,9 +598,7 @@ def test_adjust_up_past_idle_liquidity_is_refused_before_its_figures(
 ) -> None:
     # An adjust up borrows from the market's idle X: past it the router reverts "market: insufficient
     # liquidity". It was refused only by the simulation, after figures of a borrow the market cannot lend.
-    market = session.snapshot().market
-    idle = market.total_supply_assets - market.total_borrow_assets
-    amount = fmt.exact(idle // 10, session.info.decimals)
+    amount = tenth_of_idle(session)
     opened = lev("open", "--amount", amount, "--leverage", "2", "--native", "--accept-risk", "--account",
                  "TEST::9", "--yes")  # fmt: skip
     assert opened.exit_code == 0, opened.output
@@ -615,9 +619,7 @@ def test_an_open_past_idle_liquidity_is_refused_before_its_figures_with_what_fit
 ) -> None:
     # A new user's walk: `open` printed a whole preview (utilization 48,571.66%, borrow APR 40%) and then
     # "not enough idle liquidity for 50x", without the leverage that fits; the README says before any figure.
-    market = session.snapshot().market
-    idle = market.total_supply_assets - market.total_borrow_assets
-    amount = fmt.exact(idle // 10, session.info.decimals)
+    amount = tenth_of_idle(session)
     nonce = accounts[8].nonce
     for command in ("open", "preview"):
         args = ["--account", "TEST::8", "--yes", "--native"] if command == "open" else []
