@@ -599,6 +599,9 @@ async function send(action, calls) {
           }
           if (code !== 200) return status("reverted", `${action}: the batch failed (status ${code})`);
           const last = receipts[receipts.length - 1];
+          // Through the server, as one transaction's receipt is: its head reaches the batch's block before
+          // the previews refresh, so they read the state the batch left.
+          if (last) await receipt(last.transactionHash);
           return status("confirmed", `${action}: confirmed in block ${last ? parseInt(last.blockNumber, 16) : "?"} (${calls.length} calls, one batch)`);
         }
         await sleep(400);
