@@ -9,7 +9,8 @@ keyfile account and its passphrase in APE_ACCOUNTS_<alias>_PASSPHRASE (Silverbac
 a signer, or with LEVSTAKE_KEEPER_DRY_RUN=1, it reads and decides but sends nothing.
 
 - start-up: the positions and guards are indexed from the logs since the deployment block;
-- every new block: upkeep, `protect` and liquidations, each only when due (see `Keeper`);
+- every new block: upkeep, then `protect` and liquidations decided on what the upkeep left, each only when due
+  (see `Keeper`);
 - every 5 minutes (wall clock): the same round at the latest block, so that a time-based job (the oracle's
   daily snapshot, the hourly carry checkpoint) is not starved if block handlers are skipped or missed.
 """

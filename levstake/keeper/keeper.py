@@ -250,11 +250,18 @@ class Keeper:
         self._sent = {key for key in self._sent if key[0] >= block.number - 1}
         self.stats.blocks += 1
         self.index.update(block.number)
-        actions = self.upkeep_actions(block)
+        outcomes = [self.perform(block, action) for action in self.upkeep_actions(block)]
+        if any(outcome.status == "sent" for outcome in outcomes):
+            # What an upkeep left (a rebalance moves the buffer a liquidation unstakes through) is what
+            # protects and liquidations meet: they are quoted at the head it landed in, not before it (an
+            # operator's walk: a liquidation quoted before the round's own rebalance failed its estimate).
+            head = self.reader.block()
+            if head.number > block.number:
+                block = head
+                self.index.update(block.number)
         protected, guard_actions = self.guard_actions(block)
-        actions += guard_actions
-        actions += self.liquidation_actions(block, exclude=protected)
-        outcomes = [self.perform(block, action) for action in actions]
+        actions = guard_actions + self.liquidation_actions(block, exclude=protected)
+        outcomes += [self.perform(block, action) for action in actions]
         failures = [outcome for outcome in outcomes if outcome.status == "failed"]
         if failures:
             raise KeeperFailure(

@@ -462,3 +462,36 @@ def test_a_block_the_node_does_not_have_reads_as_none_not_an_error() -> None:
     assert _decode("eth_getBlockByNumber", {"number": "0x5", "timestamp": "0x9", "hash": "0xab"}) == Block(
         5, 9
     )
+
+
+@pytest.mark.parametrize("upkeep_lands", [True, False])
+def test_liquidations_are_quoted_after_the_rounds_own_upkeep_lands(monkeypatch, upkeep_lands) -> None:
+    """An operator's walk: the round quoted a liquidation at its block, sent its own rebalance (which moved
+    the buffer the seized LST is unstaked through), and the liquidation then failed its estimate as a "lost
+    race". Protects and liquidations are decided at the head the upkeep landed in; with nothing landed, at
+    the round's block."""
+    keeper, sent, _ = make_keeper()
+    rebalance = Action("rebalance", None, TxRequest(ADDRESS, b"", 0, "rebalance"), "due")
+    decided: list[int] = []
+    indexed: list[int] = []
+    send = keeper.send
+
+    def send_and_mine(tx, gas_limit):
+        keeper.reader.head.append(Block(11, 0))  # the rebalance lands in the next block
+        return send(tx, gas_limit)
+
+    keeper.send = send_and_mine
+    keeper.reader.head.append(Block(10, 0))
+    monkeypatch.setattr(keeper, "_notice_chain", lambda block: True)
+    monkeypatch.setattr(keeper.index, "update", indexed.append)
+    monkeypatch.setattr(keeper, "upkeep_actions", lambda block: [rebalance] if upkeep_lands else [])
+
+    def decide(block, exclude=None):
+        decided.append(block.number)
+        return (set(), []) if exclude is None else []
+
+    monkeypatch.setattr(keeper, "guard_actions", decide)
+    monkeypatch.setattr(keeper, "liquidation_actions", decide)
+    keeper.on_block(Block(10, 0))
+    expected = 11 if upkeep_lands else 10
+    assert decided == [expected, expected] and indexed[-1] == expected and len(sent) == int(upkeep_lands)
