@@ -151,3 +151,21 @@ class Web3Transport:
 
 def _block_id(tag: Any) -> Any:
     return int(tag, 16) if isinstance(tag, str) and tag.startswith("0x") else tag
+
+
+def revert_reason_of(transport: Transport, tx: dict[str, Any], block: int) -> str:
+    """Why a mined transaction reverted: the node's call trace of it (`debug_traceTransaction`, anvil / geth /
+    reth) decoded, else a replay with `eth_call` on the state before its block (same sender, target, data and
+    value; earlier transactions of its block and its block's time are not replayed)."""
+    (trace,) = transport.request_many([("debug_traceTransaction", [tx["hash"], {"tracer": "callTracer"}])])
+    output = trace.get("output") if isinstance(trace, dict) else None
+    if isinstance(output, str) and len(output) > 2:
+        return revert_reason(bytes.fromhex(output[2:]))
+    call = {key: tx[key] for key in ("from", "to", "value") if tx.get(key) is not None}
+    call["data"] = tx.get("input") or tx.get("data") or "0x"
+    (answer,) = transport.request_many([("eth_call", [call, hex(max(block - 1, 0))])])
+    if isinstance(answer, ReadError):
+        return str(answer)
+    return (
+        "reverted (a replay before its block succeeds: a transaction earlier in the block changed the state)"
+    )

@@ -21,10 +21,12 @@ from levstake.keeper.settings import (
     positive,
 )
 from levstake.reads import Reader
-from levstake.rpc import ReadError, Web3Transport, one_line
+from levstake.rpc import ReadError, Web3Transport, one_line, revert_reason_of
 from levstake.txs import Builder, TxRequest
 
 RPC_TIMEOUT = 10
+# A devnet mines every few seconds, a real chain every 12 s: two minutes without its block is a stuck send.
+RECEIPT_TIMEOUT = 120
 
 
 def make_keeper(provider: Any, signer: Any | None, log: Callable[[str], None]) -> Keeper:
@@ -61,14 +63,20 @@ def make_keeper(provider: Any, signer: Any | None, log: Callable[[str], None]) -
                 raise answer
         return int(gas, 16), int(price, 16)
 
-    def send(tx: TxRequest, gas_limit: int) -> Any:
+    def submit(tx: TxRequest, gas_limit: int) -> Any:
         transaction = network.ecosystem.create_transaction(
             receiver=tx.to, data=tx.data, value=tx.value, sender=signer.address, gas_limit=gas_limit
         )
+        # Signed by the Ape account, sent and awaited through web3: a transaction another keeper's beat
+        # reverts, and Ape's own send prints its call trace for every revert before the bot's one line.
+        signed = signer.sign_transaction(signer.prepare_transaction(transaction))
+        return w3.eth.send_raw_transaction(signed.serialize_transaction())
+
+    def send(tx: TxRequest, gas_limit: int) -> Any:
         # A send is retried only when it never reached the node (connection refused): a time-out after the
         # node took it could otherwise send it twice; the next block decides again from the chain.
         try:
-            return with_retries(lambda: signer.call(transaction), fault=_never_reached)
+            tx_hash = with_retries(lambda: submit(tx, gas_limit), fault=_never_reached)
         except Exception as error:
             # Ape says "Transfer value meets or exceeds account balance" for a send of 0 value the gas
             # makes unaffordable; a node says "insufficient funds".
@@ -78,6 +86,13 @@ def make_keeper(provider: Any, signer: Any | None, log: Callable[[str], None]) -
             raise RuntimeError(
                 f"signer {signer.address} holds {held:.6f} native: too little for the gas"
             ) from None
+        receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=RECEIPT_TIMEOUT, poll_latency=0.2)
+        if receipt["status"] != 1:
+            sent = {"hash": tx_hash.to_0x_hex(), "from": signer.address, "to": tx.to, "value": hex(tx.value)}
+            sent["data"] = "0x" + tx.data.hex()
+            reason = revert_reason_of(transport, sent, receipt["blockNumber"])
+            raise RuntimeError(f"execution reverted: {reason}")
+        return receipt
 
     return Keeper(
         reader,

@@ -24,10 +24,9 @@ from sse_starlette.sse import EventSourceResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from levstake.abi import revert_reason
 from levstake.deployment import Deployment, DeploymentError
 from levstake.reads import first_refusal
-from levstake.rpc import ReadError, Transport
+from levstake.rpc import ReadError, revert_reason_of
 from levstake.web import actions, params
 from levstake.web.chain import Chain
 from levstake.web.hub import Hub, Topic, node_failure
@@ -388,24 +387,6 @@ def create_app(config: Config) -> FastAPI:
         return JSONResponse(await run_in_threadpool(work))
 
     return app
-
-
-def revert_reason_of(transport: Transport, tx: dict[str, Any], block: int) -> str:
-    """Why a mined transaction reverted: the node's call trace of it (`debug_traceTransaction`, anvil / geth /
-    reth) decoded, else a replay with `eth_call` on the state before its block (same sender, target, data and
-    value; earlier transactions of its block and its block's time are not replayed)."""
-    (trace,) = transport.request_many([("debug_traceTransaction", [tx["hash"], {"tracer": "callTracer"}])])
-    output = trace.get("output") if isinstance(trace, dict) else None
-    if isinstance(output, str) and len(output) > 2:
-        return revert_reason(bytes.fromhex(output[2:]))
-    call = {key: tx[key] for key in ("from", "to", "value") if tx.get(key) is not None}
-    call["data"] = tx.get("input") or tx.get("data") or "0x"
-    (answer,) = transport.request_many([("eth_call", [call, hex(max(block - 1, 0))])])
-    if isinstance(answer, ReadError):
-        return str(answer)
-    return (
-        "reverted (a replay before its block succeeds: a transaction earlier in the block changed the state)"
-    )
 
 
 def _with_deadline(request: actions.Request, deadline: int) -> actions.Request:

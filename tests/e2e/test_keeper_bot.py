@@ -196,3 +196,5 @@ def test_two_bots_send_a_liquidation_once_and_the_loser_logs_a_lost_race(world, 
     print(*winners, *losers, sep="\n")
     assert len(losers) == 1, losers
     assert not [line for line in lines if "failed " in line or "ERROR" in line]
+    # The loser's revert is its one line: no call trace printed around it (Ape's send printed one).
+    assert not [line for line in lines if line.startswith("Call trace")], "\n".join(lines)
