@@ -946,7 +946,7 @@ def preview_unstake(
             f"the LST's buffer pays at most {_rounded(info, room, shares, lst_symbol)} instantly now: "
             "unstake that much, or queue the unstake (no fee, paid after the unbonding delay of "
             f"{fmt.duration(snapshot.unbonding_delay)})",
-            _fills(info, "Unstake what the buffer pays now", room, lst_symbol),
+            _fills(info, "Unstake what the buffer pays", lst.lasting_instant_shares(), lst_symbol),
         )
     net = lst.preview_redeem(shares)
     if net == 0:

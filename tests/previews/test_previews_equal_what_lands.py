@@ -15,7 +15,7 @@ from boa_system import RevmChain, deploy_system, lend, router_user
 from revm_chain import Reverted
 from revm_reads import reader_of
 
-from levstake import previews, report
+from levstake import fmt, previews, report
 from levstake.model import CLOSE_TO_LST, CLOSE_TO_QUEUE, CLOSE_TO_X, WAD
 from levstake.txs import Builder
 
@@ -273,3 +273,27 @@ def test_open_preview_says_how_a_close_after_the_rebalance_runs(decimals, staked
         assert entry.exit_value_rebalanced is None and "no close can run" in line
         with pytest.raises(Reverted, match="router: buffer too small"):
             send(system, user, close)
+
+
+def test_the_buffers_unstake_fill_still_lands_blocks_later_in_a_reward_stream(worlds, decimals) -> None:
+    """A new user's walk: an instant unstake above what the buffer pays offers that room as a fill, and the
+    fill sent a block later reverted: in a reward stream each block's share rate is higher, so the same X in
+    the buffer is fewer shares. The fill holds until the stream ends."""
+    system, reader, builder, _ = worlds(decimals, "deep")
+    staker = system.staker
+    with system.chain.anchor():
+        snapshot = reader.snapshot(staker)
+        room = snapshot.lst.max_instant_shares()
+        assert 0 < room < snapshot.account.lst_balance
+        with pytest.raises(previews.PreviewError) as refused:
+            previews.preview_unstake(reader.info, snapshot, snapshot.account.lst_balance)
+        (fill,) = refused.value.fills
+        shares = fmt.parse_amount(fill.value, reader.info.decimals)
+        assert 0 < shares <= room
+        system.chain.time_travel(12)
+        with pytest.raises(Reverted):
+            send(system, staker, builder.unstake(room, staker))  # this block's exact room, a block on
+        system.chain.time_travel(snapshot.stream.end - system.chain.timestamp - 12)
+        before = reader.snapshot(staker).account.x_balance
+        send(system, staker, builder.unstake(shares, staker))
+        assert reader.snapshot(staker).account.x_balance > before

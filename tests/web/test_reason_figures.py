@@ -112,7 +112,7 @@ def test_unstake_refusals_round_the_balance_and_the_buffer_and_offer_the_exact_m
     # More than the buffer pays now (its room is the odd amount of X, at a rate of 1).
     error = refusal(lambda: preview_unstake(INFO, world(lst=100 * UNIT), 30 * UNIT))
     assert str(error).startswith("the LST's buffer pays at most 25.0000 stX instantly now: unstake that much")
-    assert fills(error) == [("Unstake what the buffer pays now (25.0000 stX)", "24.999999999999999999")]
+    assert fills(error) == [("Unstake what the buffer pays (25.0000 stX)", "24.999999999999999999")]
     error = refusal(lambda: preview_unstake(INFO, world(lst=UNIT), UNIT // 2, queue=True))
     assert str(error).startswith("0.5 stX is worth 0.5000 WNAT, below the smallest queued unstake (1.0000")
 
