@@ -1113,6 +1113,14 @@ def test_a_queued_unstake_from_the_page_is_listed_at_what_it_pays_and_its_claim_
     playwright_api.expect(row).to_contain_text(fmt.amount(value, 18, "WNAT"))
     playwright_api.expect(row).to_contain_text("due in 7.0 days")
     playwright_api.expect(row.get_by_role("button", name="Claim")).to_be_disabled()
+    # On a phone the table scrolls inside its card and the page keeps its width (a new user's walk: the row
+    # widened the page and the card cut its Claim button off).
+    page.set_viewport_size({"width": 390, "height": 844})
+    wide = "document.querySelector('[data-requests] td:nth-child(2)').textContent = '1,188,888.9338 WNAT'"
+    page.evaluate(wide)  # a request as large as the walk's (its figure is what widened the row)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(page, "queued-unstake-narrow")
+    page.set_viewport_size({"width": 1280, "height": 900})
     devnet.advance(request.ready_at - reader.block().timestamp)
     playwright_api.expect(row.locator("td").nth(3)).to_have_text("due")
     playwright_api.expect(row.get_by_role("button", name="Claim")).to_be_enabled()
