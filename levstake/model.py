@@ -299,12 +299,14 @@ class LstSnapshot:
             return 0
         return self.to_shares_down(self.exit_room())
 
-    def lasting_instant_shares(self) -> int:
-        """`max_instant_shares` once the rewards still streaming are all in `totalAssets`: a figure to offer
-        (a fill), not a bound. Each block of a stream raises the share rate, so this block's exact room is
-        refused a block later ("lst: redeem exceeds max", a new user's walk); this holds until the stream
-        ends."""
-        return replace(self, total_assets=self.total_assets + self.locked, locked=0).max_instant_shares()
+    def instant_shares_once_released(self, released: int) -> int:
+        """`max_instant_shares` once `released` more X of the rewards still streaming is in `totalAssets`: a
+        figure to offer (a fill), not a bound. Each block of a stream raises the share rate, so this block's
+        exact room is refused a block later ("lst: redeem exceeds max", a new user's walk)."""
+        released = min(released, self.locked)
+        return replace(
+            self, total_assets=self.total_assets + released, locked=self.locked - released
+        ).max_instant_shares()
 
     def max_redeem(self, balance: int) -> int:
         shares = min(balance, self.max_instant_shares())

@@ -46,6 +46,8 @@ ENTRY_COST_WARNING = 0.10
 # Liquidation thresholds are the rates that liquidate a position within this many seconds.
 LIQUIDATION_HORIZON = model.YEAR
 MAX_UINT = 2**256 - 1
+# An instant unstake's fill is what the buffer still pays this many seconds on (rewards streaming meanwhile).
+FILL_HOLDS = 3_600
 NO_POSITION = Position(0, 0, 0, 0, MAX_UINT)
 
 
@@ -942,11 +944,20 @@ def preview_unstake(
         return UnstakePreview(shares, True, gross, 0, gross, ready, max_instant)
     room = lst.max_instant_shares()
     if shares > room:
+        # The fill is what the buffer still pays an hour on: the rewards streaming meanwhile make each share
+        # worth more X, so fewer of them drain the same buffer.
+        released = lst.locked - snapshot.stream.locked(snapshot.timestamp + FILL_HOLDS)
+        lasting = lst.instant_shares_once_released(released)
+        for_the_hour = (
+            ""
+            if lasting == room
+            else f" ({_rounded(info, lasting, room, lst_symbol)} for the next hour, as rewards stream in)"
+        )
         raise PreviewError(
-            f"the LST's buffer pays at most {_rounded(info, room, shares, lst_symbol)} instantly now: "
-            "unstake that much, or queue the unstake (no fee, paid after the unbonding delay of "
-            f"{fmt.duration(snapshot.unbonding_delay)})",
-            _fills(info, "Unstake what the buffer pays", lst.lasting_instant_shares(), lst_symbol),
+            f"the LST's buffer pays at most {_rounded(info, room, shares, lst_symbol)} instantly now"
+            f"{for_the_hour}: unstake that much, or queue the unstake (no fee, paid after the unbonding "
+            f"delay of {fmt.duration(snapshot.unbonding_delay)})",
+            _fills(info, "Unstake what the buffer pays", lasting, lst_symbol),
         )
     net = lst.preview_redeem(shares)
     if net == 0:

@@ -278,7 +278,7 @@ def test_open_preview_says_how_a_close_after_the_rebalance_runs(decimals, staked
 def test_the_buffers_unstake_fill_still_lands_blocks_later_in_a_reward_stream(worlds, decimals) -> None:
     """A new user's walk: an instant unstake above what the buffer pays offers that room as a fill, and the
     fill sent a block later reverted: in a reward stream each block's share rate is higher, so the same X in
-    the buffer is fewer shares. The fill holds until the stream ends."""
+    the buffer is fewer shares. The fill holds for an hour; the reason cites the figure the fill offers."""
     system, reader, builder, _ = worlds(decimals, "deep")
     staker = system.staker
     with system.chain.anchor():
@@ -289,11 +289,15 @@ def test_the_buffers_unstake_fill_still_lands_blocks_later_in_a_reward_stream(wo
             previews.preview_unstake(reader.info, snapshot, snapshot.account.lst_balance)
         (fill,) = refused.value.fills
         shares = fmt.parse_amount(fill.value, reader.info.decimals)
-        assert 0 < shares <= room
+        assert 0 < shares < room
+        offered = fill.label[fill.label.index("(") + 1 : -1]
+        reason = str(refused.value)
+        assert f"({offered} for the next hour, as rewards stream in)" in reason, reason
         system.chain.time_travel(12)
         with pytest.raises(Reverted):
             send(system, staker, builder.unstake(room, staker))  # this block's exact room, a block on
-        system.chain.time_travel(snapshot.stream.end - system.chain.timestamp - 12)
+        system.chain.time_travel(previews.FILL_HOLDS - 12)
+        assert system.chain.timestamp < snapshot.stream.end, "the stream still running"
         before = reader.snapshot(staker).account.x_balance
         send(system, staker, builder.unstake(shares, staker))
         assert reader.snapshot(staker).account.x_balance > before
