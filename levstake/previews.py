@@ -842,6 +842,9 @@ def preview_lender_withdraw(
     supply = lender_figures(snapshot)
     if supply is None:
         raise PreviewError("nothing supplied to withdraw")
+    if supply.value == 0:
+        # The market refuses a withdrawal of nothing ("market: zero assets"): dust supplied earlier.
+        raise PreviewError(f"your supply is worth 0 {info.symbol}: nothing to withdraw")
     idle = snapshot.market.total_supply_assets - snapshot.market.total_borrow_assets
     wanted = supply.value if assets is None else assets
     # The amount typed is echoed exactly; the supply is a figure to read (it grows every block): "all"

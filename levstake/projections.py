@@ -20,6 +20,7 @@ from levstake.previews import (
     PositionFigures,
     PreviewError,
     _rounded,
+    _units,
     max_adjust_leverage,
     max_leverage_for,
     preview_open,
@@ -153,9 +154,18 @@ class LendPreview:
     borrow_apr_after: float
 
 
-def preview_lend(info: ProtocolInfo, snapshot: Snapshot, assets: int) -> LendPreview:
+def preview_lend(
+    info: ProtocolInfo, snapshot: Snapshot, assets: int, worth: int | None = None
+) -> LendPreview:
+    """Supplying `assets`; `worth` is what the lender shares it mints are worth (`Reader.deposit_worth`):
+    refused at 0, where the market takes dust for shares that never pay it back."""
     if assets <= 0:
         raise PreviewError("amount must be above 0")
+    if worth == 0:
+        raise PreviewError(
+            f"{_units(info, assets)} {info.symbol} is too small: the lender shares it buys "
+            f"are worth 0 {info.symbol}"
+        )
     check_balance(info, snapshot, assets)
     market = snapshot.market
     utilization = model.utilization(market.total_supply_assets + assets, market.total_borrow_assets)

@@ -549,6 +549,16 @@ class Reader:
         """Every account that ever supplied collateral, in order of first appearance."""
         return list(dict.fromkeys(log["on_behalf"] for log in self._supplies.read(self.block().number)))
 
+    def deposit_worth(self, assets: int, block: Block | str = "latest") -> int | None:
+        """What the lender shares a deposit of `assets` mints are worth at the market's rate
+        (`convertToAssets(previewDeposit(assets))`): 0 for dust the deposit takes without paying it back; None
+        where the market does not answer (an amount past its bounds: the deposit's own checks say why)."""
+        (shares,) = self.call_many([("market", "previewDeposit", (assets,))], block, strict=False)
+        if isinstance(shares, ReadError) or shares == 0:
+            return None if isinstance(shares, ReadError) else 0
+        (worth,) = self.call_many([("market", "convertToAssets", (shares,))], block, strict=False)
+        return None if isinstance(worth, ReadError) else worth
+
     def request(self, request_id: int, block: Block | None = None) -> RequestView:
         """A queued unstake request of the LST; a `ReadError` for an unknown id."""
         block = block or self.block()

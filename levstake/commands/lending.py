@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from levstake import ape_wallet, previews
+from levstake import ape_wallet, previews, projections
 from levstake.cli import (
     ClientError,
     ProviderCommand,
@@ -37,6 +37,8 @@ def lend(account: Any, amount_text: str, yes: bool, deployment_path: Path | None
     assets = session.amount(amount_text)
     assert snapshot.account is not None
     check_balance(session, snapshot, assets, native=False)
+    worth = session.reader.deposit_worth(assets, hex(snapshot.block))
+    projections.preview_lend(session.info, snapshot, assets, worth)
     # On a node without eth_simulateV1 the deposit cannot be simulated before the approval lands: what it
     # would refuse (a paused market, the supply cap) is read first instead.
     (room,) = session.reader.call_many([("market", "maxDeposit", (user,))])

@@ -382,12 +382,14 @@ def plan_lend(chain: Chain, snapshot: Snapshot, request: Request) -> Plan:
     assets = form["assets"]
     native = form.get("pay") == "native"
     preview = None
+    worth = chain.reader.deposit_worth(assets, hex(snapshot.block)) if assets > 0 else None
     if native:
         _check_balance(chain, plan, snapshot, assets, native=True)
         if not plan.errors:
-            preview = _guard(plan, lambda: projections.preview_lend(info, _as_x(snapshot, assets), assets))
+            x_held = _as_x(snapshot, assets)
+            preview = _guard(plan, lambda: projections.preview_lend(info, x_held, assets, worth))
     elif snapshot.account is not None:
-        preview = _guard(plan, lambda: projections.preview_lend(info, snapshot, assets))
+        preview = _guard(plan, lambda: projections.preview_lend(info, snapshot, assets, worth))
     _common(chain, request, plan)
     if preview is None:
         return plan

@@ -119,6 +119,10 @@ def test_every_command_and_bad_input_leaves_no_reverted_or_noop_transaction(
     refused("no open unstake request", "claim", "--account", LEVERAGER, "--yes")
     refused("already claimed", "claim", "--request", request["id"], "--account", LEVERAGER, "--yes")
 
+    # A wei lent once interest made a share dearer buys shares worth 0: refused, nothing approved.
+    refused("too small: the lender shares it buys are worth 0", "lend", "--amount", "1e-18", "--account",
+            LEVERAGER, "--yes")  # fmt: skip
+
     # The lender leaves: more than supplied is refused, then all of it.
     last = refused("above your supply", "withdraw", "--amount", "1000000", "--account", LENDER, "--yes")
     assert '("all" withdraws all of it)' in last and "exactly" not in last, last

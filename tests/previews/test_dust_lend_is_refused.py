@@ -1,0 +1,49 @@
+"""A lend of dust: the market mints shares for a wei and they are worth 0 of it, so the wei is the pool's.
+A new user's walk lent 1e-18 from the page and the CLI (three transactions on the page), then could not
+withdraw it: "all" previewed 0.0000 and the market refused the withdrawal ("market: zero assets"). The lend is
+refused with its reason before any figure, and so is a withdrawal of a supply worth 0. On revm, the worth read
+as the page and the CLI read it."""
+
+from __future__ import annotations
+
+import pytest
+from boa_system import fifty_x_world
+from revm_reads import reader_of
+
+from levstake import projections
+from levstake.previews import PreviewError, preview_lender_withdraw
+
+
+@pytest.fixture
+def lent_market(decimals):
+    system, _ = fifty_x_world(decimals)
+    # A month of the borrower's interest: a lender share is worth more than its first price, as in the walk.
+    system.chain.time_travel(30 * 86_400)
+    system.market.accrue_interest()
+    return system, reader_of(system)
+
+
+def test_a_lend_whose_shares_are_worth_nothing_is_refused_and_one_worth_something_is_not(lent_market) -> None:
+    system, reader = lent_market
+    lender = system.chain.generate_address("dust lender")
+    system.mint_x(lender, 10)
+    snapshot = reader.snapshot(lender)
+    assert reader.deposit_worth(1) == 0
+    dust = r"^0\.0+1 \w+ is too small: the lender shares it buys are worth 0"
+    with pytest.raises(PreviewError, match=dust):
+        projections.preview_lend(reader.info, snapshot, 1, reader.deposit_worth(1))
+    worth = reader.deposit_worth(10)
+    assert worth and worth <= 10
+    assert projections.preview_lend(reader.info, snapshot, 10, worth).assets == 10
+
+
+def test_a_supply_worth_nothing_is_refused_before_the_market_refuses_it(lent_market) -> None:
+    system, reader = lent_market
+    lender = system.chain.generate_address("dust lender")
+    system.mint_x(lender, 1)
+    system.x.approve(system.market, 1, sender=lender)
+    system.market.deposit(1, sender=lender)  # the market takes it: what the refusal above keeps users from
+    snapshot = reader.snapshot(lender)
+    assert snapshot.account.lender_shares > 0
+    with pytest.raises(PreviewError, match=r"^your supply is worth 0 \w+: nothing to withdraw$"):
+        preview_lender_withdraw(reader.info, snapshot, None)
