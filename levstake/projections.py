@@ -19,13 +19,14 @@ from levstake.previews import (
     OpenPreview,
     PositionFigures,
     PreviewError,
+    _fills,
     _rounded,
     _units,
     max_adjust_leverage,
     max_leverage_for,
     preview_open,
 )
-from levstake.reads import Call, ProtocolInfo, Reader, Snapshot
+from levstake.reads import Call, LendQuote, ProtocolInfo, Reader, Snapshot
 from levstake.rpc import Block
 
 
@@ -155,13 +156,20 @@ class LendPreview:
 
 
 def preview_lend(
-    info: ProtocolInfo, snapshot: Snapshot, assets: int, worth: int | None = None
+    info: ProtocolInfo, snapshot: Snapshot, assets: int, quote: LendQuote | None = None
 ) -> LendPreview:
-    """Supplying `assets`; `worth` is what the lender shares it mints are worth (`Reader.deposit_worth`):
-    refused at 0, where the market takes dust for shares that never pay it back."""
+    """Supplying `assets`; `quote` (`Reader.lend_quote`) refuses what the market would: past its room (paused,
+    or its supply cap), and dust whose lender shares are worth 0, which the market takes for nothing back."""
     if assets <= 0:
         raise PreviewError("amount must be above 0")
-    if worth == 0:
+    if quote is not None and quote.room is not None and assets > quote.room:
+        if quote.room == 0:
+            raise PreviewError("the market takes no deposits now (paused, or its supply cap reached)")
+        raise PreviewError(
+            f"the market takes at most {_rounded(info, quote.room, assets)} now (its supply cap)",
+            _fills(info, "Lend what the cap leaves", quote.room),
+        )
+    if quote is not None and quote.worth == 0:
         raise PreviewError(
             f"{_units(info, assets)} {info.symbol} is too small: the lender shares it buys "
             f"are worth 0 {info.symbol}"

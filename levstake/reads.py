@@ -61,6 +61,14 @@ class Stream:
 
 
 @dataclass(frozen=True)
+class LendQuote:
+    """`Reader.lend_quote`: the market's room for a deposit and the worth of the shares it mints."""
+
+    room: int | None
+    worth: int | None
+
+
+@dataclass(frozen=True)
 class Rates:
     """The market's utilization and APRs (WAD), as `market_state()` answers them."""
 
@@ -549,15 +557,19 @@ class Reader:
         """Every account that ever supplied collateral, in order of first appearance."""
         return list(dict.fromkeys(log["on_behalf"] for log in self._supplies.read(self.block().number)))
 
-    def deposit_worth(self, assets: int, block: Block | str = "latest") -> int | None:
-        """What the lender shares a deposit of `assets` mints are worth at the market's rate
-        (`convertToAssets(previewDeposit(assets))`): 0 for dust the deposit takes without paying it back; None
-        where the market does not answer (an amount past its bounds: the deposit's own checks say why)."""
-        (shares,) = self.call_many([("market", "previewDeposit", (assets,))], block, strict=False)
+    def lend_quote(self, assets: int, user: str, block: Block | str = "latest") -> LendQuote:
+        """What a deposit of `assets` by `user` meets: the most the market takes from `user` now
+        (`maxDeposit`: 0 while paused, the supply cap's room) and what the lender shares it mints are worth at
+        the market's rate (`convertToAssets(previewDeposit(assets))`, 0 for dust the deposit takes without
+        paying it back). None for a figure the market does not answer (an amount past its bounds)."""
+        room, shares = self.call_many(
+            [("market", "maxDeposit", (user,)), ("market", "previewDeposit", (assets,))], block, strict=False
+        )
+        room = None if isinstance(room, ReadError) else room
         if isinstance(shares, ReadError) or shares == 0:
-            return None if isinstance(shares, ReadError) else 0
+            return LendQuote(room, None if isinstance(shares, ReadError) else 0)
         (worth,) = self.call_many([("market", "convertToAssets", (shares,))], block, strict=False)
-        return None if isinstance(worth, ReadError) else worth
+        return LendQuote(room, None if isinstance(worth, ReadError) else worth)
 
     def request(self, request_id: int, block: Block | None = None) -> RequestView:
         """A queued unstake request of the LST; a `ReadError` for an unknown id."""

@@ -37,13 +37,10 @@ def lend(account: Any, amount_text: str, yes: bool, deployment_path: Path | None
     assets = session.amount(amount_text)
     assert snapshot.account is not None
     check_balance(session, snapshot, assets, native=False)
-    worth = session.reader.deposit_worth(assets, hex(snapshot.block))
-    projections.preview_lend(session.info, snapshot, assets, worth)
     # On a node without eth_simulateV1 the deposit cannot be simulated before the approval lands: what it
-    # would refuse (a paused market, the supply cap) is read first instead.
-    (room,) = session.reader.call_many([("market", "maxDeposit", (user,))])
-    if assets > room:
-        raise ClientError(f"the market takes at most {session.exact(room)} now (paused, or its supply cap)")
+    # would refuse (a paused market, the supply cap, dust) is read first instead.
+    quote = session.reader.lend_quote(assets, user, hex(snapshot.block))
+    projections.preview_lend(session.info, snapshot, assets, quote)
     click.echo(
         f"lend     {session.exact(assets)} at supply APR {snapshot.rates.supply_apr / 1e18:.2%} now "
         "(it moves with utilization)"

@@ -382,14 +382,17 @@ def plan_lend(chain: Chain, snapshot: Snapshot, request: Request) -> Plan:
     assets = form["assets"]
     native = form.get("pay") == "native"
     preview = None
-    worth = chain.reader.deposit_worth(assets, hex(snapshot.block)) if assets > 0 else None
+    account = snapshot.account
+    quote = None
+    if account is not None and assets > 0:
+        quote = chain.reader.lend_quote(assets, account.address, hex(snapshot.block))
     if native:
         _check_balance(chain, plan, snapshot, assets, native=True)
         if not plan.errors:
             x_held = _as_x(snapshot, assets)
-            preview = _guard(plan, lambda: projections.preview_lend(info, x_held, assets, worth))
-    elif snapshot.account is not None:
-        preview = _guard(plan, lambda: projections.preview_lend(info, snapshot, assets, worth))
+            preview = _guard(plan, lambda: projections.preview_lend(info, x_held, assets, quote))
+    elif account is not None:
+        preview = _guard(plan, lambda: projections.preview_lend(info, snapshot, assets, quote))
     _common(chain, request, plan)
     if preview is None:
         return plan
@@ -398,7 +401,6 @@ def plan_lend(chain: Chain, snapshot: Snapshot, request: Request) -> Plan:
         f"supply APR after it {fmt.percent(preview.supply_apr_after)}, borrow APR "
         f"{fmt.percent(preview.borrow_apr_after)}",
     ]
-    account = snapshot.account
     if account is None or not request.deadline:
         return plan
 

@@ -28,13 +28,13 @@ def test_a_lend_whose_shares_are_worth_nothing_is_refused_and_one_worth_somethin
     lender = system.chain.generate_address("dust lender")
     system.mint_x(lender, 10)
     snapshot = reader.snapshot(lender)
-    assert reader.deposit_worth(1) == 0
+    assert reader.lend_quote(1, lender).worth == 0
     dust = r"^0\.0+1 \w+ is too small: the lender shares it buys are worth 0"
     with pytest.raises(PreviewError, match=dust):
-        projections.preview_lend(reader.info, snapshot, 1, reader.deposit_worth(1))
-    worth = reader.deposit_worth(10)
-    assert worth and worth <= 10
-    assert projections.preview_lend(reader.info, snapshot, 10, worth).assets == 10
+        projections.preview_lend(reader.info, snapshot, 1, reader.lend_quote(1, lender))
+    quote = reader.lend_quote(10, lender)
+    assert quote.worth and quote.worth <= 10 and quote.room and quote.room >= 10
+    assert projections.preview_lend(reader.info, snapshot, 10, quote).assets == 10
 
 
 def test_a_supply_worth_nothing_is_refused_before_the_market_refuses_it(lent_market) -> None:
@@ -47,3 +47,24 @@ def test_a_supply_worth_nothing_is_refused_before_the_market_refuses_it(lent_mar
     assert snapshot.account.lender_shares > 0
     with pytest.raises(PreviewError, match=r"^your supply is worth 0 \w+: nothing to withdraw$"):
         preview_lender_withdraw(reader.info, snapshot, None)
+
+
+def test_a_lend_past_the_markets_room_is_refused_as_the_market_refuses_it(lent_market) -> None:
+    """A walk: a paused market previewed an enabled Lend button (only the submit's simulation refused)."""
+    system, reader = lent_market
+    lender = system.chain.generate_address("lender of a paused market")
+    system.mint_x(lender, 10)
+    system.market.set_paused(True, False, sender=system.guardian)
+    quote = reader.lend_quote(10, lender)
+    assert quote.room == 0
+    refusal = r"^the market takes no deposits now \(paused, or its supply cap reached\)$"
+    with pytest.raises(PreviewError, match=refusal):
+        projections.preview_lend(reader.info, reader.snapshot(lender), 10, quote)
+    # Capped 7 base units above the supply: the room left is offered, exactly.
+    system.market.set_paused(False, False, sender=system.guardian)
+    system.market.set_caps(system.market.totalAssets() + 7, 2**128 - 1, sender=system.guardian)
+    quote = reader.lend_quote(10, lender)
+    assert quote.room == 7
+    with pytest.raises(PreviewError, match=r"now \(its supply cap\)$") as capped:
+        projections.preview_lend(reader.info, reader.snapshot(lender), 10, quote)
+    assert [fill.value for fill in capped.value.fills] == [f"0.{'0' * (reader.info.decimals - 1)}7"]
