@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from levstake import ape_wallet, previews, projections
+from levstake import ape_wallet, fmt, previews, projections
 from levstake.cli import (
     ClientError,
     ProviderCommand,
@@ -40,10 +40,10 @@ def lend(account: Any, amount_text: str, yes: bool, deployment_path: Path | None
     # On a node without eth_simulateV1 the deposit cannot be simulated before the approval lands: what it
     # would refuse (a paused market, the supply cap, dust) is read first instead.
     quote = session.reader.lend_quote(assets, user, hex(snapshot.block))
-    projections.preview_lend(session.info, snapshot, assets, quote)
+    preview = projections.preview_lend(session.info, snapshot, assets, quote)
     click.echo(
-        f"lend     {session.exact(assets)} at supply APR {snapshot.rates.supply_apr / 1e18:.2%} now "
-        "(it moves with utilization)"
+        f"lend     {session.exact(assets)}: supply APR {fmt.percent(preview.supply_apr_after)} after it "
+        f"(now {fmt.percent(snapshot.rates.supply_apr / 1e18)}; it moves with utilization)"
     )
     session.execute(
         account, [*approval(session, user, "market", assets), session.builder.lend(assets, user)], yes

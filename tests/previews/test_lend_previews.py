@@ -1,8 +1,7 @@
-"""A lend of dust: the market mints shares for a wei and they are worth 0 of it, so the wei is the pool's.
-A new user's walk lent 1e-18 from the page and the CLI (three transactions on the page), then could not
-withdraw it: "all" previewed 0.0000 and the market refused the withdrawal ("market: zero assets"). The lend is
-refused with its reason before any figure, and so is a withdrawal of a supply worth 0. On revm, the worth read
-as the page and the CLI read it."""
+"""A lend's preview, shared by the page and the CLI, refuses what the market would take for nothing or refuse,
+and quotes the supply APR that lands. A new user's walk lent 1e-18 (the market mints shares for a wei worth 0
+of it, and "all" could not take it back: "market: zero assets"), saw an enabled Lend button on a paused
+market, and was quoted the supply APR from before the deposit. On revm, read as the page and the CLI read."""
 
 from __future__ import annotations
 
@@ -68,3 +67,19 @@ def test_a_lend_past_the_markets_room_is_refused_as_the_market_refuses_it(lent_m
     with pytest.raises(PreviewError, match=r"now \(its supply cap\)$") as capped:
         projections.preview_lend(reader.info, reader.snapshot(lender), 10, quote)
     assert [fill.value for fill in capped.value.fills] == [f"0.{'0' * (reader.info.decimals - 1)}7"]
+
+
+def test_the_supply_apr_a_lend_previews_is_the_one_after_it_lands(lent_market) -> None:
+    """A walk: `lend` printed the supply APR before the deposit (34.43%) where 2.31% landed; the CLI now
+    prints the preview's, which the page showed already."""
+    system, reader = lent_market
+    lender = system.chain.generate_address("large lender")
+    amount = system.units(100_000)
+    system.mint_x(lender, amount)
+    before = reader.snapshot(lender)
+    preview = projections.preview_lend(reader.info, before, amount, reader.lend_quote(amount, lender))
+    system.x.approve(system.market, amount, sender=lender)
+    system.market.deposit(amount, sender=lender)
+    after = reader.snapshot(lender).rates.supply_apr / 10**18
+    assert preview.supply_apr_after == pytest.approx(after, rel=1e-12)
+    assert after < before.rates.supply_apr / 10**18 * 0.8, "the lend itself moves the rate"
