@@ -291,7 +291,11 @@ class Builder:
     def authorize_guard(self, allowed: bool = True) -> TxRequest:
         """The market authorization `protect` needs (False withdraws it, which stops the guard as well)."""
         return self._tx(
-            "market", "set_authorization", self.address["guard"], allowed, label="authorize guard"
+            "market",
+            "set_authorization",
+            self.address["guard"],
+            allowed,
+            label="authorize guard" if allowed else "deauthorize guard",
         )
 
 

@@ -21,6 +21,7 @@ from typing import Any
 import click
 
 from levstake.cli import (
+    ClientError,
     ProviderCommand,
     Session,
     account_option,
@@ -99,6 +100,11 @@ def _finite(ctx: click.Context, param: click.Parameter, value: float | None) -> 
     return value
 
 
+# Far above any market's max leverage (1 / (1 - max LTV)): the guard's own check refuses a target past it;
+# this only keeps an absurd one (1e60) from overflowing its 256-bit argument.
+MAX_TARGET = 10_000
+
+
 @click.group()
 def cli() -> None:
     """A LeverageGuard on the account's position: set, see, revoke."""
@@ -115,7 +121,7 @@ def cli() -> None:
 )
 @click.option(
     "--target",
-    type=click.FloatRange(min=1),
+    type=click.FloatRange(min=1, max=MAX_TARGET),
     required=True,
     callback=_finite,
     help="Leverage to step down to, e.g. 20.",
@@ -142,7 +148,14 @@ def set_(
     account = require_account(account)
     session = load_protocol(deployment_path)
     settings = (int(round(floor * 10**6)) * 10**12, int(round(target * 10**6)) * 10**12, tip_bps, carry_hours)
-    _, authorized, status = _settings(session, account.address)
+    if settings[0] <= 10**18:
+        # The guard keeps 6 decimals: 1.0000000001 is 1.000000, which the guard refuses as no floor at all.
+        raise ClientError(
+            f"--floor {floor!r} is 1.000000 to the 6 decimals the guard keeps: use 1.000001 or more"
+        )
+    current, authorized, status = _settings(session, account.address)
+    if current == settings and authorized:
+        raise ClientError("the guard already has these settings: nothing to send")
     for line in guard_lines(settings, True, status)[:1] + set_warnings(settings, status):
         click.echo(line)
     if not authorized:

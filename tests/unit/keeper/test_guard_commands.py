@@ -42,8 +42,20 @@ def test_guard_set_see_revoke(tmp_path, project, accounts) -> None:
     assert "step down to 20.00x when health < 1.0050, or after 24 h of negative carry" in seen.output
     assert "tip at most 0.40%" in seen.output and "trigger  none holds" in seen.output
 
+    # The same settings again change nothing: refused, nothing sent (a walk's second `set` sent a no-op).
+    nonce = accounts[5].nonce
+    again = invoke(guard, "set", "--floor", 1.005, "--target", 20, "--tip-bps", 40, "--carry-hours", 24,
+                   "--account", "TEST::5", "--yes", "--deployment", path)  # fmt: skip
+    assert again.exit_code == 1 and "already has these settings" in again.output, again.output
+    # A floor past the guard's 6 decimals is 1.000000: said, not sent to revert.
+    finer = invoke(guard, "set", "--floor", "1.0000000001", "--target", 20, "--account", "TEST::5", "--yes",
+                   "--deployment", path)  # fmt: skip
+    assert finer.exit_code == 1 and "to the 6 decimals the guard keeps" in finer.output, finer.output
+    assert accounts[5].nonce == nonce
+
     result = invoke(guard, "revoke", "--account", "TEST::5", "--yes", "--deployment", path)
     assert result.exit_code == 0, result.output
+    assert "ok  deauthorize guard" in result.output, result.output
     assert tuple(guard_contract.settings(market, user)) == (0, 0, 0, 0)
     assert not market.is_authorized(user, guard_contract)
     assert "none on this market" in invoke(guard, "see", "--account", "TEST::5", "--deployment", path).output
@@ -59,7 +71,8 @@ def test_a_floor_or_target_that_is_not_a_finite_number_is_refused_in_one_line(ac
         result = invoke(guard, "set", *[part for pair in settings.items() for part in pair], "--account",
                         "TEST::5", "--yes")  # fmt: skip
         assert result.exit_code == 2, result.output
-        assert f"Invalid value for '{option}': {float(value)} is not a finite number" in result.output
+        # "not a finite number", or for infinity "not in the range" of the target's bound
+        assert f"Invalid value for '{option}': {float(value)} is not " in result.output
         assert "Traceback" not in result.output and isinstance(result.exception, SystemExit)
     assert accounts[5].nonce == nonce
 
@@ -78,3 +91,13 @@ def test_a_guard_no_keeper_is_paid_for_or_one_that_acts_at_once_is_said_before_s
     assert guard.set_warnings((wad * 1005 // 1000, 20 * wad, 50, 0), status) == []
     no_debt = GuardStatus("0x" + "11" * 20, True, True, 2**256 - 1, 0, 0, False, False)
     assert guard.set_warnings((wad * 103 // 100, 20 * wad, 50, 0), no_debt) == []
+
+
+def test_a_target_too_large_for_its_argument_is_refused_in_one_line(accounts) -> None:
+    """A walk: `--target 1e60` passed click and failed to encode in 256 bits, with a traceback."""
+    nonce = accounts[5].nonce
+    for value in ("1e60", "1e308"):
+        result = invoke(guard, "set", "--floor", "1.005", "--target", value, "--account", "TEST::5", "--yes")
+        assert result.exit_code == 2 and "Invalid value for '--target'" in result.output, result.output
+        assert "Traceback" not in result.output and isinstance(result.exception, SystemExit)
+    assert accounts[5].nonce == nonce
