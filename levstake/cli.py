@@ -78,16 +78,19 @@ class ProviderCommand(ConnectedProviderCommand):
 
     def invoke(self, ctx: click.Context) -> Any:
         from ape.exceptions import ProviderError
+        from requests.exceptions import ConnectionError as RequestsConnectionError
 
         active = _connected()
         if active is not None and ctx.params.get("network") is None:
             return self._invoke(ctx, provider=active)
         try:
             return super().invoke(ctx)
-        except ProviderError as error:
-            # A network Ape cannot connect to (no URI for it, a node that does not answer): one line, as every
-            # other refusal, not Ape's traceback of this frame.
-            raise click.ClickException(f"cannot use that network: {error}") from None
+        except (ProviderError, RequestsConnectionError) as error:
+            # A network Ape cannot connect to (no URI for it, a node that does not answer, `local:node` with
+            # no node to start: ape-node raises a requests ConnectionError): one line, as every other refusal,
+            # not Ape's traceback of this frame.
+            first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            raise click.ClickException(f"cannot use that network: {first}") from None
 
 
 def _connected() -> Any:

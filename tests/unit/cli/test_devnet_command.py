@@ -86,18 +86,26 @@ def test_advance_refuses_what_would_not_end_or_not_be_time(run, deployment, chai
     assert chain.blocks.height == height
 
 
-def test_a_network_ape_cannot_connect_to_is_one_line() -> None:
+@pytest.mark.parametrize(
+    "network, said",
+    [
+        ("ethereum:sepolia", "Missing URI for network 'sepolia'"),
+        # ape-node's ConnectionError, not a ProviderError: a new user's walk saw its 55-line traceback.
+        ("ethereum:local:node", "No node found and 'ape-node' is unable to start one."),
+    ],
+)
+def test_a_network_ape_cannot_connect_to_is_one_line(network: str, said: str) -> None:
     # `--network ethereum:sepolia` (no URI for it) printed a fragment of Ape's traceback from the command's
     # invoke, in a process that is not connected yet (as a user's `ape run` is).
     import subprocess
     import sys
 
-    argv = ["leverage", "preview", "--amount", "1", "--leverage", "2", "--network", "ethereum:sepolia"]
+    argv = ["leverage", "preview", "--amount", "1", "--leverage", "2", "--network", network]
     code = f"import sys; from levstake.commands.leverage import cli; sys.argv = {argv!r}; cli()"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     output = done.stdout + done.stderr
     assert done.returncode == 1, output
-    assert "Error: cannot use that network: Missing URI for network 'sepolia'" in output
+    assert f"Error: cannot use that network: {said}" in output
     assert "File " not in output and "Traceback" not in output
 
 
