@@ -35,6 +35,7 @@ from levstake.cli import (
 )
 from levstake.keeper import scan
 from levstake.model import WAD
+from levstake.reads import first_refusal
 
 ensure_keystore()
 
@@ -50,7 +51,25 @@ def _settings(session: Session, user: str) -> tuple[tuple[int, int, int, int], b
     return tuple(settings), bool(authorized), status
 
 
-def guard_lines(settings: tuple[int, int, int, int], authorized: bool, status: scan.GuardStatus) -> list[str]:
+def protect_refusal(
+    session: Session, user: str, settings: tuple[int, int, int, int], status: scan.GuardStatus
+) -> str | None:
+    """Why a keeper's `protect` of `user` would revert now although a trigger holds (the buffer too small for
+    the step, the guard not authorized); None when no trigger holds or it would land. Any caller may protect:
+    simulated from the user's own address, which holds the native coin a node's call may ask the gas of."""
+    if not settings[1] or not scan.protect_due(status):
+        return None
+    tx = session.builder.protect(user, settings[2])
+    refused = first_refusal(session.reader.simulate([tx], user))
+    return None if refused is None else refused.reason
+
+
+def guard_lines(
+    settings: tuple[int, int, int, int],
+    authorized: bool,
+    status: scan.GuardStatus,
+    refusal: str | None = None,
+) -> list[str]:
     floor, target, tip_bps, carry_hours = settings
     if not target:
         return ["guard    none on this market"]
@@ -70,9 +89,16 @@ def guard_lines(settings: tuple[int, int, int, int], authorized: bool, status: s
             "WARNING  the guard is not authorized on the market: it cannot act (run `guard set` again)"
         )
     trigger = scan.protect_due(status)
-    lines.append(
-        f"trigger  {trigger} holds: any keeper may protect now" if trigger else "trigger  none holds"
-    )
+    if not trigger:
+        lines.append("trigger  none holds")
+    elif refusal is not None:
+        # A walk read "any keeper may protect now" while every protect reverted ("guard: buffer too small").
+        lines.append(
+            f"trigger  {trigger} holds, but a keeper's protect would revert now ({refusal}): nothing steps "
+            "the position down until that changes"
+        )
+    else:
+        lines.append(f"trigger  {trigger} holds: any keeper may protect now")
     return lines
 
 
@@ -164,7 +190,7 @@ def set_(
     if not authorized:
         txs.append(session.builder.authorize_guard(True))
     session.execute(account, txs, yes)
-    for line in guard_lines(*_settings(session, account.address)):
+    for line in _guard_lines_now(session, account.address):
         click.echo(line)
 
 
@@ -175,8 +201,13 @@ def set_(
 def see(account: Any, deployment_path: Path | None) -> None:
     """The guard's settings and what a keeper would find now."""
     session = load_protocol(deployment_path)
-    for line in guard_lines(*_settings(session, address_of(require_account(account)))):
+    for line in _guard_lines_now(session, address_of(require_account(account))):
         click.echo(line)
+
+
+def _guard_lines_now(session: Session, user: str) -> list[str]:
+    settings, authorized, status = _settings(session, user)
+    return guard_lines(settings, authorized, status, protect_refusal(session, user, settings, status))
 
 
 @cli.command(cls=ProviderCommand)

@@ -14,7 +14,7 @@ def invoke(group, *args: object):
     return CliRunner().invoke(group.cli, [str(arg) for arg in args])
 
 
-def test_guard_set_see_revoke(tmp_path, project, accounts) -> None:
+def test_guard_set_see_revoke(tmp_path, project, accounts, chain) -> None:
     path = tmp_path / "ethereum-local.json"
     assert invoke(deploy, "--account", "TEST::0", "--deployment", path).exit_code == 0
     for args in (
@@ -52,6 +52,18 @@ def test_guard_set_see_revoke(tmp_path, project, accounts) -> None:
                    "--deployment", path)  # fmt: skip
     assert finer.exit_code == 1 and "to the 6 decimals the guard keeps" in finer.output, finer.output
     assert accounts[5].nonce == nonce
+    # A trigger that holds is said with what a keeper's protect would meet now: a walk read "any keeper may
+    # protect now" while every keeper's protect reverted.
+    result = invoke(guard, "set", "--floor", 1.03, "--target", 20, "--tip-bps", 40, "--account", "TEST::5",
+                    "--yes", "--deployment", path)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "health holds: any keeper may protect now" in result.output, result.output
+    with chain.isolate():
+        # The buffer's excess delegated (the devnet's upkeep does it at once): the step cannot be unstaked.
+        project.LiquidStaking.at(contracts["lst"]).rebalance(sender=accounts[0])
+        seen = invoke(guard, "see", "--account", "TEST::5", "--deployment", path).output
+    # Outside the isolation: Ape's `isolate` swallows what is raised inside it.
+    assert "health holds, but a keeper's protect would revert now (guard: buffer too small)" in seen, seen
 
     result = invoke(guard, "revoke", "--account", "TEST::5", "--yes", "--deployment", path)
     assert result.exit_code == 0, result.output
