@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import functools
 import weakref
+from contextlib import contextmanager
 
 import pytest
+from ape.managers.chain import ChainManager
 from ape.pytest.fixtures import FixtureMap
 from ape_ethereum.ecosystem import Ethereum
 from ape_ethereum.transactions import Receipt
@@ -102,6 +104,27 @@ def _is_iterating(self, name: str) -> bool:
 
 
 FixtureMap.is_iterating = _is_iterating
+
+
+_ape_isolate = ChainManager.isolate
+
+
+@contextmanager
+def _isolate_raising(self):
+    # Ape's `chain.isolate()` swallows whatever is raised inside it: an assertion there could never fail (one
+    # in the guard's commands test passed against the code it was written to catch). The same snapshot and
+    # restore, and what was raised raised again after the restore.
+    raised: list[BaseException] = []
+    with _ape_isolate(self):
+        try:
+            yield
+        except BaseException as error:  # noqa: BLE001 - raised again below, once the state is restored
+            raised.append(error)
+    if raised:
+        raise raised[0]
+
+
+ChainManager.isolate = _isolate_raising
 
 
 def _refuse_names_at_two_scopes(session) -> None:
