@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from levstake.deployment import Deployment, default_path
+from levstake.keeper.jobs import mined_revert
 from levstake.keeper.keeper import Keeper
 from levstake.keeper.retry import RetryTransport, with_retries
 from levstake.keeper.settings import (
@@ -21,7 +22,7 @@ from levstake.keeper.settings import (
     positive,
 )
 from levstake.reads import Reader
-from levstake.rpc import ReadError, Web3Transport, one_line, revert_reason_of
+from levstake.rpc import ReadError, Web3Transport, one_line
 from levstake.txs import Builder, TxRequest
 
 RPC_TIMEOUT = 10
@@ -88,10 +89,7 @@ def make_keeper(provider: Any, signer: Any | None, log: Callable[[str], None]) -
             ) from None
         receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=RECEIPT_TIMEOUT, poll_latency=0.2)
         if receipt["status"] != 1:
-            sent = {"hash": tx_hash.to_0x_hex(), "from": signer.address, "to": tx.to, "value": hex(tx.value)}
-            sent["data"] = "0x" + tx.data.hex()
-            reason = revert_reason_of(transport, sent, receipt["blockNumber"])
-            raise RuntimeError(f"execution reverted: {reason}")
+            raise mined_revert(transport, tx, tx_hash.to_0x_hex(), signer.address, receipt)
         return receipt
 
     return Keeper(

@@ -21,7 +21,7 @@ from typing import Any
 
 from levstake.model import LST_BOOKS_MAX, LstSnapshot, queue_liability
 from levstake.reads import Reader
-from levstake.rpc import Block
+from levstake.rpc import Block, Transport, Web3Transport, revert_reason_of
 from levstake.txs import Builder, TxRequest
 
 Send = Callable[[TxRequest], Any]
@@ -197,7 +197,24 @@ class Web3Sender:
     def __call__(self, tx: TxRequest) -> Any:
         params = tx.as_rpc(self.address)
         params["value"] = tx.value
-        receipt = self.w3.eth.wait_for_transaction_receipt(self.w3.eth.send_transaction(params), timeout=60)
+        tx_hash = self.w3.eth.send_transaction(params)
+        receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=60)
         if receipt["status"] != 1:
-            raise RuntimeError(f"{tx.label} reverted in block {receipt['blockNumber']}")
+            raise mined_revert(Web3Transport(self.w3), tx, tx_hash.to_0x_hex(), self.address, receipt)
         return receipt
+
+
+def mined_revert(
+    transport: Transport, tx: TxRequest, tx_hash: str, sender: str, receipt: Any
+) -> RuntimeError:
+    """The error of `tx` mined and reverted, with its reason read from the node: a keeper tells a race it lost
+    (another keeper's job landed first, "oracle: snapshot too recent") from a failure only by that reason."""
+    sent = {
+        "hash": tx_hash,
+        "from": sender,
+        "to": tx.to,
+        "value": hex(tx.value),
+        "data": "0x" + tx.data.hex(),
+    }
+    reason = revert_reason_of(transport, sent, receipt["blockNumber"])
+    return RuntimeError(f"execution reverted: {reason}")

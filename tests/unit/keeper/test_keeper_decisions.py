@@ -495,3 +495,28 @@ def test_liquidations_are_quoted_after_the_rounds_own_upkeep_lands(monkeypatch, 
     keeper.on_block(Block(10, 0))
     expected = 11 if upkeep_lands else 10
     assert decided == [expected, expected] and indexed[-1] == expected and len(sent) == int(upkeep_lands)
+
+
+def test_a_mined_revert_carries_the_nodes_reason_and_a_lost_race_is_told_by_it() -> None:
+    """The devnet's upkeep raced `devnet advance`: its oracle snapshot was mined and reverted, and the error
+    ("oracle snapshot reverted in block 91") had no reason, so the race was counted as a failure."""
+    from levstake.keeper.jobs import mined_revert
+
+    error_data = "0x08c379a0" + eth_abi.encode(["string"], ["oracle: snapshot too recent"]).hex()
+    asked: list[str] = []
+
+    class Node:
+        def request_many(self, requests):
+            asked.extend(method for method, _ in requests)
+            return [{"output": error_data}]
+
+    tx = TxRequest(ADDRESS, b"\x01\x02", 0, "oracle snapshot")
+    error = mined_revert(Node(), tx, "0x" + "ab" * 32, ADDRESS, {"blockNumber": 91})
+    assert asked == ["debug_traceTransaction"]
+    reason = keeper_module.revert_reason(error)
+    assert reason == "oracle: snapshot too recent" and keeper_module.expected(reason)
+    keeper, _, lines = make_keeper(send_error=error)
+    action = Action("oracle_snapshot", None, tx, "due")
+    keeper.reader.head.append(Block(91, 0))
+    assert keeper.perform(Block(91, 0), action).status == "lost race"
+    assert lines[-1].endswith("oracle_snapshot: send reverted: oracle: snapshot too recent"), lines[-1]
