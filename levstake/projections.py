@@ -29,6 +29,9 @@ from levstake.previews import (
 from levstake.reads import Call, LendQuote, ProtocolInfo, Reader, Snapshot
 from levstake.rpc import Block
 
+# The unit of a native-coin amount in a refusal (the previews do not know the coin's own name: ETH, ...).
+NATIVE_UNIT = "native"
+
 
 def projected_health(health_now: float, staking_apr: float, borrow_apr: float, seconds: float) -> float:
     """Health after `seconds` at constant rates: collateral grows at the staking APR, debt at the borrow APR
@@ -98,20 +101,24 @@ def check_balance(
     reserve = gas_reserve if native else 0
     if assets + reserve <= balance:
         return
+    # Every amount of the native coin says so: a walk read "amount 991999.9999 is above your native balance
+    # 991999.999806975" as two bare numbers.
+    coin = NATIVE_UNIT
     if native and assets <= balance:
         most = max(balance - reserve, 0)
         raise PreviewError(
-            f"amount {fmt.exact(assets, info.decimals)} leaves too little of your native balance "
-            f"{_rounded(info, balance, assets, '')} for the gas, which may cost up to "
-            f"{fmt.exact(reserve, info.decimals)}: pay at most {fmt.exact(most, info.decimals)}",
-            [Fill(f"Most you can pay ({_rounded(info, most, symbol='')})", fmt.exact(most, info.decimals))]
+            f"amount {fmt.exact(assets, info.decimals)} {coin} leaves too little of your native balance "
+            f"{_rounded(info, balance, assets, coin)} for the gas, which may cost up to "
+            f"{fmt.exact(reserve, info.decimals)} {coin}: pay at most "
+            f"{fmt.exact(most, info.decimals)} {coin}",
+            [Fill(f"Most you can pay ({_rounded(info, most, symbol=coin)})", fmt.exact(most, info.decimals))]
             if most
             else [],
         )
     if native:
         raise PreviewError(
-            f"amount {fmt.exact(assets, info.decimals)} is above your native balance "
-            f"{_rounded(info, balance, assets, '')}"
+            f"amount {fmt.exact(assets, info.decimals)} {coin} is above your native balance "
+            f"{_rounded(info, balance, assets, coin)}"
         )
     hint = " (wrap some first, or pay with the native coin)" if info.native and spends else ""
     raise PreviewError(

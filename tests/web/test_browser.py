@@ -460,10 +460,10 @@ def test_bad_input_gets_a_one_line_reason_and_nothing_is_signed(open_context, de
             assert re.search(r"idle and this borrows [\d,]+\.\d{4} WNAT;", text), text
         if reason == "above your native balance":
             text = box.filter(has_text=reason).first.inner_text()
-            assert re.search(r"above your native balance [\d,]+\.\d{4}$", text, re.M), text
+            assert re.search(r"above your native balance [\d,]+\.\d{4} native$", text, re.M), text
         if reason == "for the gas":
             text = box.filter(has_text=reason).first.inner_text()
-            most = re.search(r"may cost up to [\d.]+: pay at most ([\d.]+)", text)
+            most = re.search(r"may cost up to [\d.]+ native: pay at most ([\d.]+) native", text)
             assert most, text
             # The button beside the reason fills the amount (Open's preview sits beside its form).
             page.locator("[data-preview-for='open-form'] [data-fill]").first.click()

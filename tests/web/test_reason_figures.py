@@ -157,7 +157,7 @@ def test_balance_refusals_round_the_balance_offer_it_exactly_and_hint_only_where
     error = refusal(lambda: projections.check_balance(INFO, world(), 10 * UNIT, spends=False))
     assert str(error) == "amount 10 WNAT is above your WNAT balance 0.0000 WNAT" and not error.fills
     error = refusal(lambda: projections.check_balance(INFO, world(native=ODD), 100 * UNIT, native=True))
-    assert str(error) == "amount 100 is above your native balance 25.0000" and not error.fills
+    assert str(error) == "amount 100 native is above your native balance 25.0000 native" and not error.fills
 
 
 def test_liquidity_refusal_names_the_token_of_both_amounts() -> None:
