@@ -446,7 +446,9 @@ def plan_stake(chain: Chain, snapshot: Snapshot, request: Request) -> Plan:
     assets, native = form["assets"], form["pay"] == "native"
     if snapshot.account is not None:
         _check_balance(chain, plan, snapshot, assets, native)
-    preview = _guard(plan, lambda: previews.preview_stake(info, snapshot, assets))
+    # No figures under a refusal: a walk read "stake 100.0000 WNAT for about 99.6480 stX" beneath "amount
+    # 100 WNAT is above your WNAT balance" (without a wallet, the figures are the preview asked for).
+    preview = None if plan.errors else _guard(plan, lambda: previews.preview_stake(info, snapshot, assets))
     _common(chain, request, plan)
     if preview is None:
         return plan
@@ -545,8 +547,9 @@ def plan_wrap(chain: Chain, snapshot: Snapshot, request: Request) -> Plan:
         plan.errors.append(f"{info.symbol} is not a wrapped native token")
     elif snapshot.account is not None:
         _check_balance(chain, plan, snapshot, assets, not unwrap, spends=False)
+    if not plan.errors:  # "you hold no WNAT" stood above "unwrap 0.0000 WNAT"
+        plan.context["lines"] = [f"{'unwrap' if unwrap else 'wrap'} {_x(chain, assets)}"]
     _common(chain, request, plan)
-    plan.context["lines"] = [f"{'unwrap' if unwrap else 'wrap'} {_x(chain, assets)}"]
     if snapshot.account is None or not request.deadline or plan.errors:
         return plan
     plan.build = lambda _: [chain.builder.unwrap(assets) if unwrap else chain.builder.wrap(assets)]
