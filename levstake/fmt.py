@@ -8,6 +8,7 @@ functions."""
 from __future__ import annotations
 
 import math
+import re
 from decimal import Decimal, InvalidOperation
 
 MAX_UINT = 2**256 - 1
@@ -34,6 +35,9 @@ def parse_amount(text: str | Decimal, decimals: int, symbol: str = "") -> int:
             raise AmountError(f"amount {text!r} is not a number")
         if "," in cleaned:
             raise AmountError(f"amount {text!r}: write it without thousands separators (1000.5, not 1,000.5)")
+        # Decimal takes "1__0" as 10 and "_1" or "1_" as 1: an underscore groups digits, one between two.
+        if re.search(r"(?<![0-9])_|_(?![0-9])", cleaned):
+            raise AmountError(f"amount {text!r}: an underscore goes between two digits (1_000)")
         try:
             value = Decimal(cleaned)
         except InvalidOperation:

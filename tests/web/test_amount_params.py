@@ -10,7 +10,7 @@ from levstake import fmt
 from levstake.web.params import BadRequest, amount
 
 
-@pytest.mark.parametrize("text", ["10", "0.5", "1e-6", "1_000", "2.5E3", " 7 "])
+@pytest.mark.parametrize("text", ["10", "0.5", "1e-6", "1_000", "1_000.000_5", "2.5E3", " 7 "])
 def test_the_page_accepts_what_the_cli_accepts(text: str) -> None:
     assert amount(text, 18, "WNAT") == fmt.parse_amount(text, 18, "WNAT")
 
@@ -19,6 +19,11 @@ def test_the_page_accepts_what_the_cli_accepts(text: str) -> None:
     ("text", "reason"),
     [
         ("1,000", "without thousands separators"),
+        # Decimal reads these as 10, 1 and 1 (a walk's `--amount 1__0` lent 10).
+        ("1__0", "an underscore goes between two digits"),
+        ("_1", "an underscore goes between two digits"),
+        ("1_", "an underscore goes between two digits"),
+        ("1_.5", "an underscore goes between two digits"),
         ("abc", "is not a number"),
         ("١٠", "is not a number"),  # Arabic-Indic digits: Decimal reads them as 10
         ("nan", "is not a finite number"),

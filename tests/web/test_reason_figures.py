@@ -115,6 +115,9 @@ def test_unstake_refusals_round_the_balance_and_the_buffer_and_offer_the_exact_m
     assert fills(error) == [("Unstake what the buffer pays (25.0000 stX)", "24.999999999999999999")]
     error = refusal(lambda: preview_unstake(INFO, world(lst=UNIT), UNIT // 2, queue=True))
     assert str(error).startswith("0.5 stX is worth 0.5000 WNAT, below the smallest queued unstake (1.0000")
+    # Dust is exact, not 0.0000 (a walk read "0.000001 stX is worth 0.0000 WNAT").
+    error = refusal(lambda: preview_unstake(INFO, world(lst=UNIT), UNIT // 10**6, queue=True))
+    assert str(error).startswith("0.000001 stX is worth 0.000001 WNAT, below the smallest queued unstake")
 
 
 def test_a_stake_past_the_lst_books_bound_is_refused_and_the_room_left_is_staked() -> None:
