@@ -83,13 +83,15 @@ def check_balance(
     native: bool = False,
     spends: bool = True,
     gas_reserve: int = 0,
+    native_unit: str = NATIVE_UNIT,
 ) -> None:
     """A one-line `PreviewError` when the account holds less than `assets` of X (or of the native coin),
     saying how to get X when the form `spends` it (lend, stake, open: wrap first, or pay with the native
     coin; not an unwrap, whose X becomes the native coin). The amount
     typed is echoed exactly, the balance rounded as the page's balances are (exact within 0.0001 of the
     amount); the exact X balance comes as a fill. Paid in the native coin, the balance must also keep
-    `gas_reserve` (the most the transactions' gas can cost): the most that leaves room for it is the fill."""
+    `gas_reserve` (the most the transactions' gas can cost): the most that leaves room for it is the fill.
+    `native_unit` names the native coin where the caller knows it (the page: ETH on this chain)."""
     account = snapshot.account
     if account is None:
         raise PreviewError("connect a wallet first")
@@ -103,7 +105,7 @@ def check_balance(
         return
     # Every amount of the native coin says so: a walk read "amount 991999.9999 is above your native balance
     # 991999.999806975" as two bare numbers.
-    coin = NATIVE_UNIT
+    coin = native_unit
     if native and assets <= balance:
         most = max(balance - reserve, 0)
         raise PreviewError(

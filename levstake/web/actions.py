@@ -106,7 +106,11 @@ def _check_balance(
     """`projections.check_balance`, keeping the gas of what the action sends when it is paid in the native
     coin."""
     reserve = NATIVE_GAS_BOUND[plan.action] * chain.fee_cap() if native else 0
-    _guard(plan, lambda: projections.check_balance(chain.info, snapshot, assets, native, spends, reserve))
+    # The coin as the page's balance bar names it (a walk saw "799,979.9992 ETH" above "... native").
+    unit = chain.native_symbol or projections.NATIVE_UNIT
+    _guard(
+        plan, lambda: projections.check_balance(chain.info, snapshot, assets, native, spends, reserve, unit)
+    )
 
 
 def _guard(plan: Plan, call: Callable[[], Any]) -> Any:

@@ -96,6 +96,7 @@ def create_app(config: Config) -> FastAPI:
     deployment = Deployment.load(config.deployment_path)
     chain = Chain(config.rpc_url, deployment)
     native = config.native_symbol or NATIVE_SYMBOLS.get(chain.info.chain_id)
+    chain.native_symbol = native
     env = environment(chain, native)
     renderer = Renderer(chain, env)
     hub = Hub(chain, renderer.fragments, config.ws_url)

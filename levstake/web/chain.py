@@ -94,6 +94,7 @@ class Chain:
         # The chain's first block, and how many times it changed: a new devnet under the running server.
         self.genesis: Block | None = None
         self.generation = 0
+        self.native_symbol: str | None = None  # the chain's coin (ETH) where the server knows it
         self._snapshots = Cache(512)
         self._history = Cache(256)
         self._requests = Cache(256)
