@@ -114,7 +114,7 @@ def set_warnings(settings: tuple[int, int, int, int], status: scan.GuardStatus) 
     if status.health < 2**255 and status.health < floor:
         lines.append(
             f"WARNING  health is {status.health / WAD:.4f} now, below the floor: a keeper steps it down "
-            "as soon as the guard is set, and takes its tip"
+            "as soon as the guard is set and the LST's buffer pays the step, and takes its tip"
         )
     return lines
 
@@ -226,5 +226,8 @@ def revoke(account: Any, keep_authorization: bool, yes: bool, deployment_path: P
     txs = [session.builder.revoke_guard()]
     if authorized and not keep_authorization:
         txs.append(session.builder.authorize_guard(False))
+    # Said before "Sign and send?", as `set` says its plan (a walk was asked with nothing above the question).
+    deauthorize = " and withdraw its market authorization (a second transaction)" if len(txs) > 1 else ""
+    click.echo(f"revoke   delete the guard's settings{deauthorize}")
     session.execute(account, txs, yes)
     click.echo("guard    revoked: no keeper can protect this position")

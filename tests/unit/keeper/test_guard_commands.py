@@ -57,6 +57,7 @@ def test_guard_set_see_revoke(tmp_path, project, accounts, chain) -> None:
     result = invoke(guard, "set", "--floor", 1.03, "--target", 20, "--tip-bps", 40, "--account", "TEST::5",
                     "--yes", "--deployment", path)  # fmt: skip
     assert result.exit_code == 0, result.output
+    assert "steps it down as soon as the guard is set and the LST's buffer pays the step" in result.output
     assert "health holds: any keeper may protect now" in result.output, result.output
     with chain.isolate():
         # The buffer's excess delegated (the devnet's upkeep does it at once): the step cannot be unstaked.
@@ -68,6 +69,9 @@ def test_guard_set_see_revoke(tmp_path, project, accounts, chain) -> None:
     result = invoke(guard, "revoke", "--account", "TEST::5", "--yes", "--deployment", path)
     assert result.exit_code == 0, result.output
     assert "ok  deauthorize guard" in result.output, result.output
+    # What it sends is said before it asks (a walk was asked "Sign and send?" with nothing above it).
+    plan = "revoke   delete the guard's settings and withdraw its market authorization (a second transaction)"
+    assert result.output.index(plan) < result.output.index("ok  revoke guard"), result.output
     assert tuple(guard_contract.settings(market, user)) == (0, 0, 0, 0)
     assert not market.is_authorized(user, guard_contract)
     assert "none on this market" in invoke(guard, "see", "--account", "TEST::5", "--deployment", path).output
