@@ -1140,3 +1140,17 @@ def test_a_queued_unstake_from_the_page_is_listed_at_what_it_pays_and_its_claim_
     playwright_api.expect(row.locator("td").nth(3)).to_have_text("claimed")
     playwright_api.expect(row).to_contain_text(fmt.amount(value, 18, "WNAT"))
     shot(page, "queued-unstake-claimed")
+
+
+def test_a_connected_account_sees_its_figures_without_waiting_for_the_streams_push(
+    open_context, devnet: Devnet
+) -> None:
+    """A walk saw, on a busy server, the wallet connected above "Connect a wallet" and empty balances for
+    seconds: the stream's first push for the account waited behind a block's refresh. The page also asks for
+    the account's parts directly. With the stream refused outright, they still come."""
+    page = open_context(Wallet(devnet.url, NEWCOMER)).new_page()
+    page.route(re.compile(r"/events\?"), lambda route: route.abort())
+    connect(page, _url(page, "/lend"))
+    playwright_api.expect(page.locator("#live-lend [data-figure='lst_balance']")).to_be_visible()
+    playwright_api.expect(page.locator("[data-empty]")).to_have_count(0)
+    playwright_api.expect(page.locator("[data-balance='x']")).to_have_text(re.compile(r" WNAT$"))

@@ -120,7 +120,40 @@ function setAccount(account) {
   if (link) link.href = state.account ? `/position?account=${state.account}` : "/position";
   showWallet();
   openEvents();
+  loadFragments();
   refreshAll();
+}
+
+// A stream's first push can wait behind a block's refresh on a busy server: a walk saw the wallet connected above
+// "Connect a wallet" for seconds. The account's parts are also asked for directly; whichever answer comes first is
+// shown, and an older block never replaces a newer one.
+async function loadFragments() {
+  const shown = viewed();
+  const query = new URLSearchParams({ page: config.page });
+  if (shown) query.set("account", shown);
+  let data;
+  try {
+    const response = await fetch(`/api/fragments?${query}`);
+    if (!response.ok) return;
+    data = await response.json();
+  } catch (error) {
+    return; // the stream's push follows
+  }
+  if (viewed() !== shown || state.nodeDown || data.block < state.block) return;
+  showFragments(data.html);
+  if (data.block !== state.block) {
+    state.block = data.block;
+    document.body.dataset.block = data.block;
+    refreshAll();
+  }
+}
+
+function showFragments(html) {
+  for (const [id, part] of Object.entries(html)) {
+    const element = document.getElementById(id);
+    if (element) render(element, part);
+  }
+  showPositionActions();
 }
 
 const chainOk = () => state.chainId === config.chainId;
@@ -282,11 +315,7 @@ function openEvents() {
       state.chainNotice = false;
       notice(null);
     }
-    for (const [id, html] of Object.entries(data.html)) {
-      const element = document.getElementById(id);
-      if (element) render(element, html);
-    }
-    showPositionActions();
+    showFragments(data.html);
     const changed = data.block !== state.block;
     state.block = data.block;
     document.body.dataset.block = data.block;
