@@ -64,6 +64,14 @@ def parse_amount(text: str | Decimal, decimals: int, symbol: str = "") -> int:
     return units
 
 
+def readable(value: int, decimals: int, symbol: str = "") -> str:
+    """`amount` rounded to 4 places, as every figure is read, but dust exact: below 0.0001 it would show as
+    0.0000 and read as nothing (a lend of 1e-18 read "supply 0.0000 WNAT")."""
+    if 0 < abs(value) * 10**4 < 10**decimals:
+        return f"{exact(value, decimals)} {symbol}".rstrip()
+    return amount(value, decimals, symbol)
+
+
 def exact(units: int, decimals: int) -> str:
     """Base units as the shortest exact decimal ("10.5", "0.000000000000000001"); no separators, so it can be
     pasted back as an amount."""

@@ -389,10 +389,8 @@ def _rounded(info: ProtocolInfo, amount: int, beside: int | None = None, symbol:
     symbol = info.symbol if symbol is None else symbol
     if beside is not None and 0 < abs(amount - beside) * 10**4 < 10**info.decimals:
         return f"{_units(info, amount)} {symbol}".rstrip()
-    if 0 < abs(amount) * 10**4 * 2 < 10**info.decimals:
-        # Dust rounds to 0.0000 and reads as nothing ("0.000001 stX is worth 0.0000 WNAT"): exact instead.
-        return f"{_units(info, amount)} {symbol}".rstrip()
-    return fmt.amount(amount, info.decimals, symbol)
+    # Dust exact: "0.000001 stX is worth 0.0000 WNAT" read as nothing.
+    return fmt.readable(amount, info.decimals, symbol)
 
 
 def _fills(info: ProtocolInfo, label: str, amount: int, symbol: str | None = None) -> list[Fill]:

@@ -75,19 +75,11 @@ class Request:
 
 
 def _x(chain: Chain, value: int) -> str:
-    return _readable(value, chain.info.decimals, chain.info.symbol)
+    return fmt.readable(value, chain.info.decimals, chain.info.symbol)
 
 
 def _lst(chain: Chain, value: int) -> str:
-    return _readable(value, chain.info.decimals, chain.info.lst_symbol)
-
-
-def _readable(value: int, decimals: int, symbol: str) -> str:
-    """Rounded to 4 places, as every figure; exact when rounding would show a dust amount as 0.0000 (a lend of
-    1e-18 read "supply 0.0000 WNAT")."""
-    if 0 < value * 10**4 < 10**decimals:
-        return f"{fmt.exact(value, decimals)} {symbol}"
-    return fmt.amount(value, decimals, symbol)
+    return fmt.readable(value, chain.info.decimals, chain.info.lst_symbol)
 
 
 def _common(chain: Chain, request: Request, plan: Plan) -> None:
