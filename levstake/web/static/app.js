@@ -140,20 +140,20 @@ async function loadFragments() {
     return; // the stream's push follows
   }
   if (viewed() !== shown || state.nodeDown || data.block < state.block) return;
-  showFragments(data.html);
-  if (data.block !== state.block) {
-    state.block = data.block;
-    document.body.dataset.block = data.block;
-    refreshAll();
-  }
+  showBlock(data.block, data.html);
 }
 
-function showFragments(html) {
+// A block's live parts shown (the stream's push or the direct answer); the previews follow a new block.
+function showBlock(block, html) {
   for (const [id, part] of Object.entries(html)) {
     const element = document.getElementById(id);
     if (element) render(element, part);
   }
   showPositionActions();
+  const changed = block !== state.block;
+  state.block = block;
+  document.body.dataset.block = block;
+  if (changed) refreshAll();
 }
 
 const chainOk = () => state.chainId === config.chainId;
@@ -315,11 +315,7 @@ function openEvents() {
       state.chainNotice = false;
       notice(null);
     }
-    showFragments(data.html);
-    const changed = data.block !== state.block;
-    state.block = data.block;
-    document.body.dataset.block = data.block;
-    if (changed) refreshAll();
+    showBlock(data.block, data.html);
   });
 }
 
