@@ -174,7 +174,7 @@ def set_(
     account = require_account(account)
     session = load_protocol(deployment_path)
     settings = (int(round(floor * 10**6)) * 10**12, int(round(target * 10**6)) * 10**12, tip_bps, carry_hours)
-    if settings[0] <= 10**18:
+    if settings[0] <= WAD:
         # The guard keeps 6 decimals: 1.0000000001 is 1.000000, which the guard refuses as no floor at all.
         raise ClientError(
             f"--floor {floor!r} is 1.000000 to the 6 decimals the guard keeps: use 1.000001 or more"

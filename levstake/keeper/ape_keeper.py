@@ -68,8 +68,8 @@ def make_keeper(provider: Any, signer: Any | None, log: Callable[[str], None]) -
         transaction = network.ecosystem.create_transaction(
             receiver=tx.to, data=tx.data, value=tx.value, sender=signer.address, gas_limit=gas_limit
         )
-        # Signed by the Ape account, sent and awaited through web3: a transaction another keeper's beat
-        # reverts, and Ape's own send prints its call trace for every revert before the bot's one line.
+        # Signed by the Ape account, sent and awaited through web3: a transaction another keeper beat to the
+        # job reverts, and Ape's own send printed its call trace for every revert before the bot's one line.
         signed = signer.sign_transaction(signer.prepare_transaction(transaction))
         return w3.eth.send_raw_transaction(signed.serialize_transaction())
 
