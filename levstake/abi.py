@@ -3,6 +3,7 @@ objects, no Ape), shared by the reads and the transaction builders."""
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -124,8 +125,6 @@ class ContractAbi:
 def revert_reason(data: bytes) -> str:
     """The string of a Vyper/Solidity `Error(string)` revert, or a short description of other revert data."""
     if data[:4] == ERROR_SELECTOR:
-        try:
+        with contextlib.suppress(Exception):  # malformed revert data: say what it is instead, below
             return eth_abi.decode(["string"], data[4:])[0]
-        except Exception:  # noqa: BLE001 - malformed revert data: say what it is instead
-            pass
     return f"reverted without a reason (0x{data.hex()[:64]})" if data else "reverted without a reason"

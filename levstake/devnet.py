@@ -20,6 +20,7 @@ does not match the chain, and the devnet's upkeep in the same process.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -462,10 +463,8 @@ def stop(state: Path) -> int:
         os.kill(devnet, signal.SIGTERM)
     except ProcessLookupError:
         # The devnet process died without stopping its anvil: stop that one (it writes the state file).
-        try:
+        with contextlib.suppress(ProcessLookupError):  # gone too: nothing left to stop
             os.kill(anvil, signal.SIGINT)
-        except ProcessLookupError:
-            pass
         path.unlink(missing_ok=True)
         print("devnet   its process was gone; its anvil was asked to stop")
         return 0

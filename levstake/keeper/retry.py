@@ -19,6 +19,7 @@ FIRST_DELAY = 0.25
 def is_rpc_fault(error: BaseException) -> bool:
     """A fault of the connection or the node, not an answer: worth retrying."""
     import requests
+    from ape.exceptions import ProviderNotConnectedError, RPCTimeoutError
     from web3.exceptions import ProviderConnectionError, TimeExhausted, Web3RPCError
 
     if isinstance(error, (requests.RequestException, ConnectionError, TimeoutError, OSError)):
@@ -27,14 +28,7 @@ def is_rpc_fault(error: BaseException) -> bool:
         return True
     if isinstance(error, Web3RPCError) and "revert" not in str(error).lower():
         return True
-    try:
-        from ape.exceptions import ProviderNotConnectedError, RPCTimeoutError
-
-        if isinstance(error, (ProviderNotConnectedError, RPCTimeoutError)):
-            return True
-    except ImportError:  # pragma: no cover - Ape is always installed here
-        pass
-    return False
+    return isinstance(error, (ProviderNotConnectedError, RPCTimeoutError))
 
 
 def with_retries(

@@ -146,7 +146,7 @@ class Hub:
                 try:
                     await asyncio.wait_for(self._poll(), timeout=5.0)
                 except TimeoutError:
-                    pass
+                    continue  # the node answered polls for 5 s: try its subscription again
                 except asyncio.CancelledError:
                     raise
                 except Exception as polled:  # noqa: BLE001 - polling fails too: the node is down
